@@ -1,0 +1,20 @@
+"""The `handover` command: one DuckDB file, one command per task (DOMAIN.md §5)."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.cli.batches import batches, rollback
+from pipelines.cli.ingest import ingest
+
+app = typer.Typer(
+    name="handover",
+    help="交接评估看板 handover-insight: load handover logs, client data and feedback; "
+    "check, measure and show how well client-record handovers go.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(ingest)
+app.command()(batches)
+app.command()(rollback)

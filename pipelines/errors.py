@@ -1,0 +1,68 @@
+"""The one family of errors that reach users as sentences, never as tracebacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HandoverError(Exception):
+    """An error whose message is written for the user who caused it."""
+
+    def __init__(self, message: str, *, title: str | None = None, details: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.title = title
+        self.details = details or []
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StoreBusyError(HandoverError):
+    """The database stayed locked by another process for longer than we were willing to wait."""
+
+
+class SchemaError(HandoverError):
+    """The database file is not one we can use (newer schema, not a DuckDB file, ...)."""
+
+
+class UnreadableFileError(HandoverError):
+    """A file that is not CSV text or an Excel workbook, or that is damaged."""
+
+
+class WrongKindError(HandoverError):
+    """A readable file that lacks the required columns of the kind it was given as."""
+
+
+class BatchError(HandoverError):
+    """A batch that does not exist or cannot be rolled back."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value of one row: what the message to the user is made of."""
+
+    file: str
+    row: int  # as the user sees it in Excel: the header is row 1 unless title rows precede it
+    column: str  # the header as written in the file
+    value: str
+    why: str
+
+    def __str__(self) -> str:
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"{self.file}, row {self.row}, column {self.column!r}: {shown!r} — {self.why}"
+
+
+class ImportRejectedError(HandoverError):
+    """A file with bad rows: nothing was written, and every bad row is listed."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        rows = sorted({p.row for p in problems})
+        super().__init__(
+            f"{file}: rejected, nothing was loaded. {len(rows)} row(s) have "
+            f"{len(problems)} problem(s); fix them, or load the good rows with --skip-invalid.",
+            title="Import rejected",
+            details=[str(p) for p in problems],
+        )
+        self.file = file
+        self.problems = problems

@@ -211,7 +211,10 @@ def convert_series(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Ser
     whys.append(None)
     result_array = np.empty(len(results), dtype=object)
     result_array[:] = results
-    typed.loc[remaining.index] = result_array[codes]
+    taken = result_array[codes]
+    if column.type == "timestamp":
+        taken = pd.to_datetime(pd.Series(taken, index=remaining.index, dtype=object))
+    typed.loc[remaining.index] = taken
     reasons.loc[remaining.index] = np.array(whys, dtype=object)[codes]
     return typed, reasons
 

@@ -1,0 +1,129 @@
+"""The store: schema versions, refusing foreign files, and reading while another process imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.errors import SchemaError, StoreBusyError
+from pipelines.ingest import ingest_file
+from pipelines.migrations import LATEST_VERSION
+from pipelines.store import Store
+from tests.conftest import write_csv
+
+EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
+
+
+def test_first_write_creates_the_schema_at_the_latest_version(store: Store):
+    assert store.ensure_schema() == LATEST_VERSION
+    versions = store.query("select version from schema_version order by version").rows
+    assert versions[-1] == (LATEST_VERSION,)
+    assert store.query("select count(*) from stg_events").scalar() == 0
+
+
+def test_a_newer_database_is_refused_not_recreated(store: Store):
+    store.ensure_schema()
+    with duckdb.connect(str(store.path)) as conn:
+        conn.execute("insert into schema_version values (999, now())")
+    with pytest.raises(SchemaError, match="newer"):
+        store.ensure_schema()
+    with duckdb.connect(str(store.path), read_only=True) as conn:
+        assert conn.execute("select max(version) from schema_version").fetchall() == [(999,)]
+
+
+def test_an_older_database_is_upgraded_in_place(store: Store, tmp_path: Path):
+    path = write_csv(tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00", "培训完成", ""]])
+    ingest_file(store, "events", path)
+    with duckdb.connect(str(store.path)) as conn:  # pretend the views are from an old release
+        conn.execute("update schema_meta set value = 'old' where key = 'views_hash'")
+        conn.execute("drop view stg_events")
+    store.ensure_schema()
+    assert store.query("select event_type from stg_events").rows == [("training_done",)]
+
+
+def test_a_duckdb_file_of_something_else_is_refused(tmp_path: Path):
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create table invoices (id int)")
+    with pytest.raises(SchemaError, match="something else"):
+        Store(path).ensure_schema()
+
+
+def test_reading_a_missing_database_says_how_to_fill_it(tmp_path: Path):
+    with pytest.raises(SchemaError, match="handover demo"):
+        Store(tmp_path / "none.duckdb").query("select 1")
+
+
+def test_writer_waits_for_a_reader_then_gives_up_in_a_sentence(store: Store):
+    store.ensure_schema()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, time
+            conn = duckdb.connect({str(store.path)!r}, read_only=True)
+            print("open", flush=True)
+            time.sleep(3)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        impatient = Store(store.path, busy_timeout=0.5)
+        with pytest.raises(StoreBusyError, match="busy"):
+            impatient.write(lambda conn: conn.execute("select 1"))
+        patient = Store(store.path, busy_timeout=20)
+        assert patient.write(lambda conn: conn.execute("select 42").fetchall()) == [(42,)]
+    finally:
+        holder.wait(timeout=10)
+
+
+READER = """
+import sys, time
+from pipelines.store import Store
+store = Store(sys.argv[1], busy_timeout=60)
+target, deadline = int(sys.argv[2]), time.monotonic() + 120
+seen = [store.query("select count(*) from stg_events").scalar()]
+print("ready", flush=True)
+while seen[-1] < target and time.monotonic() < deadline:
+    seen.append(store.query("select count(*) from stg_events").scalar())
+distinct = len(set(seen))
+whole = all(a <= b for a, b in zip(seen, seen[1:])) and all(v % 2000 == 0 for v in seen)
+print(len(seen), distinct, min(seen), max(seen), whole)
+"""
+
+
+def test_reads_go_on_in_another_process_while_imports_run(store: Store, tmp_path: Path):
+    """One process imports file after file while another keeps reading: both succeed."""
+    store.ensure_schema()
+    files = []
+    for n in range(12):
+        rows = [EVENT_HEADER] + [
+            [f"JJ-{n}", f"2026-03-01 10:{m // 60:02d}:{m % 60:02d}", "资料移交", "ledgers"]
+            for m in range(2000)
+        ]
+        files.append(write_csv(tmp_path / f"events_{n}.csv", rows))
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(store.path), "24000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert reader.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    for path in files:
+        ingest_file(store, "events", path)
+    import_seconds = time.monotonic() - started
+    out, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err
+    reads, distinct, low, high, whole_batches = out.split()
+    assert int(low) == 0 and int(high) == 24000
+    assert int(distinct) >= 3, "the reader saw no import in progress"
+    assert int(reads) > 10, "the reader was starved"
+    assert whole_batches == "True", "a read saw a half-written import"
+    assert store.query("select count(*) from stg_events").scalar() == 24000
+    assert import_seconds < 120

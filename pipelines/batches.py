@@ -30,7 +30,8 @@ def list_batches(store: Store) -> pd.DataFrame:
     """Every batch, newest first."""
     if not store.exists():
         return pd.DataFrame(columns=[c.strip() for c in BATCH_COLUMNS.split(",")])
-    return store.query_df(f"select {BATCH_COLUMNS} from batches order by batch_id desc")
+    frame = store.query_df(f"select {BATCH_COLUMNS} from batches order by batch_id desc")
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def rejected_rows(store: Store, batch_id: int) -> pd.DataFrame:

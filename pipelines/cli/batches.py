@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -21,8 +20,7 @@ def batches(
     """Upload history, newest first: file, format, who, when, rows added/updated/rejected."""
     frame = list_batches(open_store(db))
     if as_json:
-        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        print_json(records)
+        print_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
         out.print("No batches yet.")
@@ -35,8 +33,8 @@ def batches(
             counts = ("", f"-{row.count_rows_withdrawn}", f"{row.count_rows_restored} restored",
                       "", "")
         else:
-            state = (f"rolled back by {int(row.rolled_back_by)}"
-                     if not pd.isna(row.rolled_back_at) else "loaded")
+            state = (f"rolled back by {row.rolled_back_by}"
+                     if row.rolled_back_at is not None else "loaded")
             counts = (row.count_rows_read, row.count_rows_added, row.count_rows_updated,
                       row.count_rows_unchanged, row.count_rows_rejected)
         table.add_row(str(row.batch_id), row.kind, row.action, row.file_name or "",

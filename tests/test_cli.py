@@ -1,0 +1,99 @@
+"""The `handover` command: exit codes, messages without tracebacks, JSON on stdout only."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import write_csv
+from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+
+
+def _handovers(tmp_path: Path, *rows: list[str], name: str = "h.csv") -> Path:
+    return write_csv(tmp_path / name, [HANDOVER_HEADER, *rows])
+
+
+def test_help_lists_the_commands(runner: CliRunner):
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("ingest", "batches", "rollback"):
+        assert command in result.output
+
+
+def test_ingest_loads_and_reports_the_batch(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
+                                 "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "batch 1: 1 rows read, 1 added" in result.stdout
+
+
+def test_ingest_of_a_bad_file_exits_1_listing_every_bad_row(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    bad = _handovers(tmp_path, HANDOVER_ROW,
+                     ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "2026-13-01", "", "", "", "", ""])
+    result = runner.invoke(app, ["ingest", "handovers", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "row 3, column 'reason': 'fired'" in result.stderr
+    assert "row 3, column 'planned_start': '2026-13-01'" in result.stderr
+    assert "Traceback" not in result.output
+    assert not db.exists() or "raw_handovers" not in result.stdout
+
+
+def test_ingest_skip_invalid_exits_0_and_names_the_rejected_rows(runner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    bad = _handovers(tmp_path, HANDOVER_ROW,
+                     ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""])
+    result = runner.invoke(app, ["ingest", "handovers", str(bad), "--skip-invalid", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.stdout and "1 rejected" in result.stdout
+    assert "rejected: h.csv, row 3" in result.stderr
+
+
+def test_db_comes_from_the_environment(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "env.duckdb"
+    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW))],
+                           env={"HANDOVER_DB": str(db)})
+    assert result.exit_code == 0, result.output
+    assert db.exists()
+
+
+def test_batches_json_is_one_document_on_stdout(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
+                        "--db", str(db)])
+    result = runner.invoke(app, ["batches", "--json", "--db", str(db)])
+    assert result.exit_code == 0
+    (batch,) = json.loads(result.stdout)
+    assert batch["file_name"] == "h.csv" and batch["count_rows_added"] == 1
+
+
+def test_rollback_and_its_failure(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
+                        "--db", str(db)])
+    ok = runner.invoke(app, ["rollback", "1", "--db", str(db)])
+    assert ok.exit_code == 0 and "recorded as batch 2" in ok.stdout
+    again = runner.invoke(app, ["rollback", "1", "--db", str(db)])
+    assert again.exit_code == 1 and "already rolled back" in again.stderr
+    listing = runner.invoke(app, ["batches", "--db", str(db)])
+    assert "undid batch 1" in listing.stdout and "rolled back by 2" in listing.stdout
+
+
+def test_the_installed_script_runs(tmp_path: Path):
+    """The console script itself, as a user calls it, exits 1 without a traceback."""
+    garbage = tmp_path / "garbage.xlsx"
+    garbage.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines", "ingest", "clients", str(garbage),
+         "--db", str(tmp_path / "x.duckdb")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "damaged or truncated" in result.stderr
+    assert "Traceback" not in result.stderr

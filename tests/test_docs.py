@@ -1,0 +1,38 @@
+"""The README cannot drift from the code: every template column and command is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import app
+from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES, TEMPLATES
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", list(TEMPLATES))
+def test_every_template_column_is_in_the_readme(kind: str):
+    for column in TEMPLATES[kind].columns:
+        row = f"| {column.name} | {column.zh} |"
+        assert row in README, f"README lacks the row of {kind}.{column.name}"
+        for alias in column.aliases:
+            assert alias in README
+
+
+def test_every_event_type_and_checklist_item_is_in_the_readme():
+    for code, label in {**EVENT_TYPES, **CHECKLIST_ITEMS}.items():
+        assert f"| {code} | {label} |" in README
+
+
+def test_every_command_is_in_the_readme():
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__
+        assert f"`handover {name}" in README, name
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = README.split("```")[1]
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line]
+    assert commands == ["uv run handover serve", "uv run pytest"]

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.errors import ImportRejectedError, Problem
+from pipelines.errors import ImportRejectedError, Problem, UnreadableFileError
 from pipelines.headers import HeaderMap, map_header, score
 from pipelines.normalise import convert_series
 from pipelines.readers import Grid, cell_text, read_grid
@@ -125,8 +125,10 @@ def ingest_file(
         order = {h: i for i, h in enumerate(grid.header)}
         report.problems.sort(key=lambda p: (p.row, order.get(p.column, len(order))))
         if report.rows_read == 0:
-            raise ImportRejectedError(
-                name, [Problem(name, grid.header_row, "", "", "the file has a header but no rows")]
+            raise UnreadableFileError(
+                f"{name}: the file has a header (row {grid.header_row}) but no data rows; "
+                "nothing was loaded.",
+                title="No rows",
             )
         bad_rows = sorted({p.row for p in report.problems})
         if bad_rows and not skip_invalid:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.batches import list_batches, rejected_rows, rollback
-from pipelines.errors import BatchError, ImportRejectedError, WrongKindError
+from pipelines.errors import BatchError, ImportRejectedError, UnreadableFileError, WrongKindError
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from tests.conftest import write_csv, write_xls, write_xlsx
@@ -167,7 +167,7 @@ def test_survey_export_given_as_handovers_says_so(store: Store, tmp_path: Path):
 
 
 def test_header_only_file_is_rejected(store: Store, tmp_path: Path):
-    with pytest.raises(ImportRejectedError, match="rejected"):
+    with pytest.raises(UnreadableFileError, match="header .row 1. but no data rows"):
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", [HANDOVER_HEADER]))
     assert not store.exists() or _table_counts(store)["batches"] == 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,9 +198,15 @@ def _read_csv(path: Path, find_header: Callable[[list[str]], int], chunk_rows: i
         except UnicodeDecodeError as err:
             raise _decode_error(path, label, err) from err
         except pd.errors.ParserError as err:
+            found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+            if found:
+                expected, line, saw = found.groups()
+                detail = (f"row {line} has {saw} fields but the header has {expected}; "
+                          "a comma inside a value needs quotes")
+            else:
+                detail = f"{str(err).strip()}; a quote may not be closed"
             raise UnreadableFileError(
-                f"{path.name}: the CSV is malformed ({err}). A row has more fields than the "
-                "header, or a quote is not closed.",
+                f"{path.name}: the CSV is malformed: {detail}. Nothing was loaded.",
                 title="Malformed CSV",
             ) from err
 

@@ -93,3 +93,11 @@ def test_missing_sheet_names_the_sheets_there_are(tmp_path: Path):
     path = write_xlsx(tmp_path / "b.xlsx", ROWS, sheet="客户")
     with pytest.raises(UnreadableFileError, match="客户"):
         read_grid(path, _first_header_row, sheet="Sheet9")
+
+
+def test_a_row_with_too_many_fields_is_named(tmp_path: Path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("客户编号,企业名称,联系人\nKH1,甲,张三\nKH2,乙,有限公司,李四\n", encoding="utf-8")
+    grid = read_grid(path, _first_header_row)
+    with pytest.raises(UnreadableFileError, match="row 3 has 4 fields but the header has 3"):
+        list(grid.chunks)

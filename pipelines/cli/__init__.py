@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli.batches import batches, rollback
+from pipelines.cli.demo import demo
 from pipelines.cli.ingest import ingest
 
 app = typer.Typer(
@@ -18,3 +19,4 @@ app = typer.Typer(
 app.command()(ingest)
 app.command()(batches)
 app.command()(rollback)
+app.command()(demo)

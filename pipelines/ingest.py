@@ -16,24 +16,19 @@ only briefly and a bad file changes nothing:
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from pipelines.errors import ImportRejectedError, Problem, UnreadableFileError
 from pipelines.headers import HeaderMap, map_header, score
+from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user
 from pipelines.normalise import convert_series
 from pipelines.readers import Grid, cell_text, read_grid
 from pipelines.store import Store
 from pipelines.templates import Template, template
-
-_SQL_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean"}
 
 
 @dataclass
@@ -70,14 +65,6 @@ class ImportReport:
         return text
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ingest_files(store: Store, kind: str, paths: Iterable[Path], **options) -> list[ImportReport]:
     return [ingest_file(store, kind, Path(p), **options) for p in paths]
 
@@ -98,7 +85,7 @@ def ingest_file(
     name = display_name or path.name
     content_hash = file_hash(path)
     report = ImportReport(kind=kind, file=name)
-    loaded = _batch_with_hash(store, kind, content_hash)
+    loaded = batch_with_hash(store, kind, content_hash)
     if loaded is not None:
         report.already_loaded_batch = loaded
         return report
@@ -110,18 +97,13 @@ def ingest_file(
     report.columns = dict(header_map.headers)
     report.extra_columns = list(header_map.extras.values())
 
-    staging = duckdb.connect()
-    try:
-        _create_staged(staging, tpl)
+    with Staging(tpl) as staging:
         for chunk in grid.chunks:
             good, problems, count = _convert_chunk(tpl, grid, header_map, chunk)
             report.rows_read += count
             report.problems.extend(problems)
-            if len(good):
-                staging.register("chunk", good)
-                staging.execute(f"insert into staged by name select * from chunk")
-                staging.unregister("chunk")
-        report.problems.extend(_duplicate_keys(staging, tpl, name, header_map))
+            staging.add(good)
+        report.problems.extend(_duplicate_problems(staging, name, header_map))
         order = {h: i for i, h in enumerate(grid.header)}
         report.problems.sort(key=lambda p: (p.row, order.get(p.column, len(order))))
         if report.rows_read == 0:
@@ -133,57 +115,25 @@ def ingest_file(
         bad_rows = sorted({p.row for p in report.problems})
         if bad_rows and not skip_invalid:
             raise ImportRejectedError(name, report.problems)
-        if bad_rows:
-            staging.execute(
-                "delete from staged where source_row in (select unnest(?))", [bad_rows]
-            )
+        staging.drop_rows(bad_rows)
         report.rejected = len(bad_rows)
-        _finish_staged(staging, tpl)
-        incoming = staging.sql("select * from staged").to_arrow_reader(100_000)
-        batch = _BatchRecord(
+        batch = BatchRecord(
             kind=kind,
             file_name=name,
             content_hash=content_hash,
             source_format=grid.format,
-            user_name=user or _os_user(),
+            user_name=user or os_user(),
             rows_read=report.rows_read,
             rows_rejected=report.rejected,
             extra_columns=report.extra_columns,
             problems=report.problems,
         )
-        counts = store.write(lambda conn: _load(conn, tpl, incoming, batch))
-    finally:
-        staging.close()
+        counts = staging.load(store, batch)
     report.batch_id, report.added, report.updated, report.unchanged = counts
     return report
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in containers without a passwd entry
-        return "unknown"
-
-
-def _batch_with_hash(store: Store, kind: str, content_hash: str) -> int | None:
-    if not store.exists():
-        return None
-    row = store.query(
-        "select max(batch_id) from batches where kind = ? and action = 'import' "
-        "and content_hash = ? and rolled_back_at is null",
-        [kind, content_hash],
-    ).scalar()
-    return row
-
-
 # -- staging --------------------------------------------------------------------------------
-
-
-def _create_staged(staging: duckdb.DuckDBPyConnection, tpl: Template) -> None:
-    columns = ", ".join(
-        f"{c.name} {_SQL_TYPES.get(c.type, 'varchar')}" for c in tpl.columns
-    )
-    staging.execute(f"create table staged (source_row integer, {columns}, extra varchar)")
 
 
 def _convert_chunk(
@@ -234,138 +184,13 @@ def _extra_json(chunk: pd.DataFrame, header_map: HeaderMap) -> pd.Series | None:
     return pd.Series(lines, index=chunk.index)
 
 
-def _key_expression(tpl: Template) -> str:
-    parts = []
-    for name in tpl.key:
-        col = tpl.column(name)
-        if col.type == "timestamp":
-            parts.append(f"strftime({name}, '%Y-%m-%d %H:%M:%S')")
-        else:
-            parts.append(f"coalesce({name}, '')")
-    return parts[0] if len(parts) == 1 else f"concat_ws('|', {', '.join(parts)})"
-
-
-def _duplicate_keys(
-    staging: duckdb.DuckDBPyConnection, tpl: Template, file: str, header_map: HeaderMap
-) -> list[Problem]:
-    rows = staging.execute(
-        f"""
-        select key, list(source_row order by source_row) as source_rows
-        from (select {_key_expression(tpl)} as key, source_row from staged)
-        group by key
-        having count(*) > 1
-        order by min(source_row)
-        """
-    ).fetchall()
-    column = " + ".join(header_map.headers.get(k, k) for k in tpl.key)
+def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> list[Problem]:
+    column = " + ".join(header_map.headers.get(k, k) for k in staging.tpl.key)
     problems = []
-    for key, source_rows in rows:
+    for key, source_rows in staging.duplicate_keys():
         for row in source_rows:
             others = ", ".join(str(r) for r in source_rows if r != row)
             problems.append(
                 Problem(file, row, column, key, f"the same key is also on row(s) {others}")
             )
     return problems
-
-
-def _finish_staged(staging: duckdb.DuckDBPyConnection, tpl: Template) -> None:
-    hashed = ", ".join(
-        f"coalesce(cast({c.name} as varchar), chr(0))" for c in tpl.columns
-    )
-    staging.execute(
-        f"""
-        create or replace table staged as
-        select
-            *,
-            {_key_expression(tpl)} as record_key,
-            md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
-        from staged
-        """
-    )
-
-
-# -- loading --------------------------------------------------------------------------------
-
-
-@dataclass
-class _BatchRecord:
-    kind: str
-    file_name: str
-    content_hash: str
-    source_format: str
-    user_name: str
-    rows_read: int
-    rows_rejected: int
-    extra_columns: list[str]
-    problems: list[Problem]
-
-
-def _load(
-    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming, batch: _BatchRecord
-) -> tuple[int, int, int, int]:
-    """Inside the write transaction: (batch_id, added, updated, unchanged)."""
-    batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
-    conn.register("incoming", incoming)
-    conn.execute(
-        f"""
-        create or replace temp table classified as
-        select i.*, c.row_hash as current_hash
-        from incoming as i
-        left join {tpl.raw_table} as c
-            on c.is_current and c.record_key = i.record_key
-        """
-    )
-    conn.unregister("incoming")
-    added, updated, unchanged = conn.execute(
-        """
-        select
-            count(*) filter (where current_hash is null),
-            count(*) filter (where current_hash <> row_hash),
-            count(*) filter (where current_hash = row_hash)
-        from classified
-        """
-    ).fetchall()[0]
-    if updated:
-        conn.execute(
-            f"""
-            update {tpl.raw_table} set is_current = false
-            where is_current and record_key in (
-                select record_key from classified where current_hash <> row_hash
-            )
-            """
-        )
-    columns = ", ".join(c.name for c in tpl.columns)
-    conn.execute(
-        f"""
-        insert into {tpl.raw_table}
-            (batch_id, source_row, record_key, row_hash, is_current, {columns}, extra)
-        select ?, source_row, record_key, row_hash, true, {columns}, extra
-        from classified
-        where current_hash is null or current_hash <> row_hash
-        """,
-        [batch_id],
-    )
-    conn.execute("drop table classified")
-    conn.execute(
-        """
-        insert into batches (
-            batch_id, kind, action, file_name, content_hash, source_format, user_name,
-            created_at, count_rows_read, count_rows_added, count_rows_updated,
-            count_rows_unchanged, count_rows_rejected, extra_columns
-        ) values (?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            batch_id, batch.kind, batch.file_name, batch.content_hash, batch.source_format,
-            batch.user_name, datetime.now(), batch.rows_read, added, updated, unchanged,
-            batch.rows_rejected, batch.extra_columns,
-        ],
-    )
-    if batch.problems:
-        rejections = pd.DataFrame(
-            [(batch_id, p.row, p.column, p.value, p.why) for p in batch.problems],
-            columns=["batch_id", "row_number", "column_name", "value", "reason"],
-        )
-        conn.register("rejections", rejections)
-        conn.execute("insert into batch_rejections select * from rejections")
-        conn.unregister("rejections")
-    return batch_id, added, updated, unchanged

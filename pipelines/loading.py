@@ -1,0 +1,207 @@
+"""Loading typed rows as one batch: staged in memory, then one short write transaction.
+
+Every importer (tabular files, survey exports) converts its file into typed rows of a
+``Template`` and hands them to ``Staging``. Staging keeps them in an in-memory DuckDB, so
+that the whole file is validated (duplicate keys included) before the database file is
+opened for writing. ``Staging.load`` then classifies the rows against the current versions
+(added / updated / unchanged by a hash of the row), inserts the new versions, and records the
+batch with its rejected rows, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.errors import Problem
+from pipelines.store import Store
+from pipelines.templates import Template
+
+SQL_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean", "number": "double"}
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in containers without a passwd entry
+        return "unknown"
+
+
+def batch_with_hash(store: Store, kind: str, content_hash: str) -> int | None:
+    """The batch that already loaded these exact bytes as ``kind``, if it is in force."""
+    if not store.exists():
+        return None
+    return store.query(
+        "select max(batch_id) from batches where kind = ? and action = 'import' "
+        "and content_hash = ? and rolled_back_at is null",
+        [kind, content_hash],
+    ).scalar()
+
+
+@dataclass
+class BatchRecord:
+    """What the batches table remembers of one upload."""
+
+    kind: str
+    file_name: str
+    content_hash: str
+    source_format: str
+    user_name: str
+    rows_read: int
+    rows_rejected: int
+    extra_columns: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def key_expression(tpl: Template) -> str:
+    """SQL for the record key: the key columns joined by '|', timestamps to the second."""
+    parts = []
+    for name in tpl.key:
+        if tpl.column(name).type == "timestamp":
+            parts.append(f"strftime({name}, '%Y-%m-%d %H:%M:%S')")
+        else:
+            parts.append(f"coalesce({name}, '')")
+    return parts[0] if len(parts) == 1 else f"concat_ws('|', {', '.join(parts)})"
+
+
+class Staging:
+    """The typed rows of one file, in memory until they are loaded as a batch."""
+
+    def __init__(self, tpl: Template):
+        self.tpl = tpl
+        self.conn = duckdb.connect()
+        columns = ", ".join(f"{c.name} {SQL_TYPES.get(c.type, 'varchar')}" for c in tpl.columns)
+        self.conn.execute(f"create table staged (source_row integer, {columns}, extra varchar)")
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Append typed rows: columns named as the template's, plus source_row and extra."""
+        if frame.empty:
+            return
+        self.conn.register("chunk", frame)
+        self.conn.execute("insert into staged by name select * from chunk")
+        self.conn.unregister("chunk")
+
+    def duplicate_keys(self) -> list[tuple[str, list[int]]]:
+        """(key, source rows) of every key that appears on more than one row."""
+        return self.conn.execute(
+            f"""
+            select key, list(source_row order by source_row) as source_rows
+            from (select {key_expression(self.tpl)} as key, source_row from staged)
+            group by key
+            having count(*) > 1
+            order by min(source_row)
+            """
+        ).fetchall()
+
+    def drop_rows(self, rows: list[int]) -> None:
+        if rows:
+            self.conn.execute("delete from staged where source_row in (select unnest(?))",
+                              [rows])
+
+    def load(self, store: Store, batch: BatchRecord) -> tuple[int, int, int, int]:
+        """Write the staged rows as one batch: (batch_id, added, updated, unchanged)."""
+        hashed = ", ".join(f"coalesce(cast({c.name} as varchar), chr(0))"
+                           for c in self.tpl.columns)
+        self.conn.execute(
+            f"""
+            create or replace table staged as
+            select
+                *,
+                {key_expression(self.tpl)} as record_key,
+                md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
+            from staged
+            """
+        )
+        incoming = self.conn.sql("select * from staged").to_arrow_reader(100_000)
+        return store.write(lambda conn: _load(conn, self.tpl, incoming, batch))
+
+
+def _load(
+    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming, batch: BatchRecord
+) -> tuple[int, int, int, int]:
+    """Inside the write transaction: (batch_id, added, updated, unchanged)."""
+    batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
+    conn.register("incoming", incoming)
+    conn.execute(
+        f"""
+        create or replace temp table classified as
+        select i.*, c.row_hash as current_hash
+        from incoming as i
+        left join {tpl.raw_table} as c
+            on c.is_current and c.record_key = i.record_key
+        """
+    )
+    conn.unregister("incoming")
+    added, updated, unchanged = conn.execute(
+        """
+        select
+            count(*) filter (where current_hash is null),
+            count(*) filter (where current_hash <> row_hash),
+            count(*) filter (where current_hash = row_hash)
+        from classified
+        """
+    ).fetchall()[0]
+    if updated:
+        conn.execute(
+            f"""
+            update {tpl.raw_table} set is_current = false
+            where is_current and record_key in (
+                select record_key from classified where current_hash <> row_hash
+            )
+            """
+        )
+    columns = ", ".join(c.name for c in tpl.columns)
+    conn.execute(
+        f"""
+        insert into {tpl.raw_table}
+            (batch_id, source_row, record_key, row_hash, is_current, {columns}, extra)
+        select ?, source_row, record_key, row_hash, true, {columns}, extra
+        from classified
+        where current_hash is null or current_hash <> row_hash
+        """,
+        [batch_id],
+    )
+    conn.execute("drop table classified")
+    conn.execute(
+        """
+        insert into batches (
+            batch_id, kind, action, file_name, content_hash, source_format, user_name,
+            created_at, count_rows_read, count_rows_added, count_rows_updated,
+            count_rows_unchanged, count_rows_rejected, extra_columns
+        ) values (?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            batch_id, batch.kind, batch.file_name, batch.content_hash, batch.source_format,
+            batch.user_name, datetime.now(), batch.rows_read, added, updated, unchanged,
+            batch.rows_rejected, batch.extra_columns,
+        ],
+    )
+    if batch.problems:
+        rejections = pd.DataFrame(
+            [(batch_id, p.row, p.column, p.value, p.why) for p in batch.problems],
+            columns=["batch_id", "row_number", "column_name", "value", "reason"],
+        )
+        conn.register("rejections", rejections)
+        conn.execute("insert into batch_rejections select * from rejections")
+        conn.unregister("rejections")
+    return batch_id, added, updated, unchanged

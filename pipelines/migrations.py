@@ -36,8 +36,8 @@ LATEST_VERSION = migrations()[-1][0]
 
 
 def _view_files() -> list[Path]:
-    # A view may read another: files named with a leading number sort first; others by name.
-    return sorted(VIEWS_DIR.glob("*.sql"))
+    # Marts read the staging views: stg_* first, then the others by name.
+    return sorted(VIEWS_DIR.glob("*.sql"), key=lambda p: (not p.name.startswith("stg_"), p.name))
 
 
 def views_hash() -> str:

@@ -167,11 +167,40 @@ EVENTS = Template(
     ),
 )
 
+# Survey responses as stored, whatever tool they came from (pipelines/feedback reads the
+# tools' exports into these columns). Not an import template: surveys keep their own layout.
+FEEDBACK = Template(
+    kind="feedback",
+    zh="客户反馈",
+    description="Client feedback survey responses, one row per response.",
+    key=("response_key",),
+    columns=(
+        Column("response_key", "答卷键", required=True),
+        Column("source_tool", "问卷工具"),
+        Column("survey_id", "问卷标识"),
+        Column("response_id", "答卷编号"),
+        Column("submitted_at", "提交时间", type="timestamp"),
+        Column("client_id", "客户编号"),
+        Column("uscc", "统一社会信用代码"),
+        Column("company_name", "企业名称"),
+        Column("contact_phone", "联系电话"),
+        Column("overall_satisfaction", "总体满意度", type="number"),
+        Column("recommend_score", "推荐意愿", type="number"),
+        Column("comment", "意见建议"),
+        Column("dim_communication", "沟通", type="number"),
+        Column("dim_professionalism", "专业", type="number"),
+        Column("dim_continuity", "服务连续性", type="number"),
+        Column("dim_confidentiality", "保密", type="number"),
+        Column("exclusion", "排除原因"),  # preview | unfinished | empty; empty for real ones
+    ),
+)
+
 TEMPLATES: dict[str, Template] = {t.kind: t for t in (CLIENTS, HANDOVERS, EVENTS)}
+STORED: dict[str, Template] = {**TEMPLATES, FEEDBACK.kind: FEEDBACK}
 
 
 def template(kind: str) -> Template:
     try:
-        return TEMPLATES[kind]
+        return STORED[kind]
     except KeyError:
-        raise KeyError(f"unknown import kind {kind!r}; expected one of {', '.join(TEMPLATES)}")
+        raise KeyError(f"unknown import kind {kind!r}; expected one of {', '.join(STORED)}")

@@ -8,16 +8,37 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, out, \
-    open_store, report_error
+from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store, \
+    out, report_error
 from pipelines.errors import HandoverError
-from pipelines.ingest import ingest_file
 
 
 class Kind(str, Enum):
     clients = "clients"
     handovers = "handovers"
     events = "events"
+    feedback = "feedback"
+
+
+class Source(str, Enum):
+    auto = "auto"
+    wjx = "wjx"
+    tencent = "tencent"
+    google = "google"
+    surveymonkey = "surveymonkey"
+    qualtrics = "qualtrics"
+    template = "template"
+
+
+def _parse_maps(maps: list[str]) -> dict[str, str]:
+    parsed = {}
+    for item in maps:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise typer.BadParameter(f"{item!r}: write FIELD=COLUMN, e.g. "
+                                     'overall_satisfaction="3、总体满意度"', param_hint="--map")
+        parsed[field.strip()] = column.strip()
+    return parsed
 
 
 @handles_errors
@@ -28,6 +49,16 @@ def ingest(
         typer.Argument(help="CSV (UTF-8, GBK, GB18030), XLSX or XLS files.", exists=True,
                        dir_okay=False, readable=True),
     ],
+    source: Annotated[
+        Source, typer.Option(help="feedback: the survey tool that wrote the export.")
+    ] = Source.auto,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option("--map", metavar="FIELD=COLUMN",
+                     help="feedback: the column of a field (client_id, uscc, company_name, "
+                          "contact_phone, submitted_at, overall_satisfaction, recommend_score, "
+                          "comment). Repeat for several."),
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option("--skip-invalid", help="Load the good rows; record the bad ones in the batch."),
@@ -38,11 +69,23 @@ def ingest(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Validate and load files. A file with bad rows is rejected whole and changes nothing."""
+    if kind is not Kind.feedback and (maps or source is not Source.auto):
+        raise typer.BadParameter("--source and --map are for feedback files only.")
+    mapping = _parse_maps(maps or [])
     store = open_store(db)
     failed = 0
     for path in files:
         try:
-            report = ingest_file(store, kind.value, path, skip_invalid=skip_invalid, sheet=sheet)
+            if kind is Kind.feedback:
+                from pipelines.feedback.ingest import ingest_feedback
+
+                report = ingest_feedback(store, path, source=source.value, maps=mapping,
+                                         skip_invalid=skip_invalid, sheet=sheet)
+            else:
+                from pipelines.ingest import ingest_file
+
+                report = ingest_file(store, kind.value, path, skip_invalid=skip_invalid,
+                                     sheet=sheet)
         except HandoverError as error:
             report_error(error)
             failed += 1

@@ -1,0 +1,1 @@
+"""Client feedback: reading the survey tools' exports, finding the client and the answers."""

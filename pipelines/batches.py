@@ -22,7 +22,7 @@ BATCH_COLUMNS = (
     "batch_id, kind, action, file_name, source_format, user_name, created_at, "
     "count_rows_read, count_rows_added, count_rows_updated, count_rows_unchanged, "
     "count_rows_rejected, count_rows_withdrawn, count_rows_restored, extra_columns, target_batch_id, rolled_back_at, rolled_back_by, "
-    "content_hash"
+    "content_hash, report"
 )
 
 

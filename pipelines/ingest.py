@@ -127,6 +127,7 @@ def ingest_file(
             rows_rejected=report.rejected,
             extra_columns=report.extra_columns,
             problems=report.problems,
+            report={"columns": report.columns},
         )
         counts = staging.load(store, batch)
     report.batch_id, report.added, report.updated, report.unchanged = counts

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +66,7 @@ class BatchRecord:
     rows_rejected: int
     extra_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    report: dict[str, object] = field(default_factory=dict)
 
 
 def key_expression(tpl: Template) -> str:
@@ -187,13 +189,14 @@ def _load(
         insert into batches (
             batch_id, kind, action, file_name, content_hash, source_format, user_name,
             created_at, count_rows_read, count_rows_added, count_rows_updated,
-            count_rows_unchanged, count_rows_rejected, extra_columns
-        ) values (?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            count_rows_unchanged, count_rows_rejected, extra_columns, report
+        ) values (?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             batch_id, batch.kind, batch.file_name, batch.content_hash, batch.source_format,
             batch.user_name, datetime.now(), batch.rows_read, added, updated, unchanged,
             batch.rows_rejected, batch.extra_columns,
+            json.dumps(batch.report, ensure_ascii=False, default=str) if batch.report else None,
         ],
     )
     if batch.problems:
@@ -205,3 +208,11 @@ def _load(
         conn.execute("insert into batch_rejections select * from rejections")
         conn.unregister("rejections")
     return batch_id, added, updated, unchanged
+
+
+def update_report(store: Store, batch_id: int, report: dict[str, object]) -> None:
+    """Replace the JSON report of a batch (figures known only once its rows are in)."""
+    store.write(lambda conn: conn.execute(
+        "update batches set report = ? where batch_id = ?",
+        [json.dumps(report, ensure_ascii=False, default=str), batch_id],
+    ))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from pipelines.batches import list_batches
 from pipelines.errors import ImportRejectedError
 from pipelines.feedback.fields import MappingUnsureError
 from pipelines.feedback.ingest import ingest_feedback, prepare
@@ -156,6 +158,20 @@ def test_qualtrics_previews_and_unfinished_are_kept_but_excluded(loaded: Store, 
     assert report.loaded == 3
     exclusions = sorted(str(r["exclusion"]) for r in _rows(loaded))
     assert exclusions == ["None", "None", "None", "preview", "unfinished"]
+
+
+def test_the_batch_records_tool_columns_and_counts(loaded: Store, tmp_path: Path):
+    answers = _answers() + [
+        Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview")]
+    report = ingest_feedback(loaded, write_qualtrics(tmp_path / "q.csv", answers))
+    batch = list_batches(loaded).iloc[0]
+    recorded = json.loads(batch["report"])
+    assert recorded["tool"] == "qualtrics"
+    assert recorded["columns"]["client_id"].startswith("ExternalReference")
+    assert recorded["excluded"] == {"preview": 1}
+    assert (recorded["loaded"], recorded["unmatched"], recorded["unattributed"]) == (5, 1, 1)
+    assert batch["source_format"] == "Qualtrics CSV (UTF-8 with BOM)"
+    assert report.summary().count("\n") == 1
 
 
 def test_qualtrics_legacy_two_row_header(loaded: Store, tmp_path: Path):

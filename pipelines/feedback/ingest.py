@@ -9,7 +9,8 @@ from pipelines.errors import ImportRejectedError, Problem
 from pipelines.feedback.fields import FieldMapping, MappingUnsureError, detect_fields
 from pipelines.feedback.layout import Survey, read_survey
 from pipelines.feedback.responses import build_responses
-from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user
+from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user, \
+    update_report
 from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
@@ -109,6 +110,11 @@ def ingest_feedback(
         batch_id, added, updated, unchanged = staging.load(store, batch)
     report.batch_id, report.duplicates = batch_id, unchanged
     _count_loaded(store, report)
+    update_report(store, batch_id, {
+        "tool": survey.tool.name, "survey_id": survey.survey_id, "columns": report.columns,
+        "loaded": report.loaded, "duplicates": report.duplicates, "excluded": report.excluded,
+        "unmatched": report.unmatched, "unattributed": report.unattributed,
+    })
     return report
 
 

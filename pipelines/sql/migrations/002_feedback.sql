@@ -26,3 +26,7 @@ create table raw_feedback (
     exclusion varchar,                     -- preview | unfinished | empty; null when real
     extra varchar                          -- JSON of the survey's other answers
 );
+
+-- What an import found besides its counts, as JSON: the columns it mapped, for surveys the
+-- tool, the excluded responses by reason, and the unmatched / unattributed ones at the time.
+alter table batches add column report varchar;

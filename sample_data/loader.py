@@ -5,7 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from datetime import datetime, time
+
 from pipelines.errors import HandoverError
+from pipelines.feedback.ingest import FeedbackReport, ingest_feedback
 from pipelines.ingest import ImportReport, ingest_file
 from pipelines.store import Store
 
@@ -19,9 +22,11 @@ def load_sample(
     keep_dir: Path | None = None,
     force: bool = False,
     progress=None,
-) -> list[ImportReport]:
-    """Write the sample files (into ``keep_dir`` or a temporary folder) and import them."""
-    from sample_data.generator import write_sample_files
+) -> list[ImportReport | FeedbackReport]:
+    """Write the sample files (into ``keep_dir`` or a temporary folder) and import them:
+    clients, handovers and events, then survey exports of several tools about them."""
+    from sample_data.feedback import write_feedback_files
+    from sample_data.generator import SAMPLE_AS_OF, write_sample_files
 
     if size not in SIZES:
         raise HandoverError(f"Unknown sample size {size!r}; choose one of {', '.join(SIZES)}.")
@@ -35,11 +40,16 @@ def load_sample(
         folder = Path(keep_dir) if keep_dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         files = write_sample_files(folder, size=size, seed=seed)
-        reports = []
+        reports: list[ImportReport | FeedbackReport] = []
         for kind, path in files:
             if progress:
                 progress(f"loading {kind} from {path.name} …")
             reports.append(ingest_file(store, kind, path, user="demo"))
+        as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
+        for path in write_feedback_files(store, folder, as_of, seed=seed):
+            if progress:
+                progress(f"loading feedback from {path.name} …")
+            reports.append(ingest_feedback(store, path, user="demo"))
         return reports
 
 

@@ -43,7 +43,7 @@ _PATTERNS = {
     "contact_phone": r"手机号|手机号码|电话|联系方式|phone|mobile\s*(?:number|no)|tel\b",
     "recommend_score": r"推荐|recommend|\bnps\b|how\s+likely",
     "comment": r"建议|意见|评价|留言|想说|补充|其他|comment|suggest|feedback|anything\s*else|"
-               r"improve|remarks",
+               r"improve|better|remarks|改进|改善",
     "dim_communication": r"沟通|communicat|responsive",
     "dim_professionalism": r"专业|profession|expertise|competen",
     "dim_continuity": r"连续|衔接|延续|continuit|seamless",
@@ -66,7 +66,8 @@ class FieldMapping:
         return not self.missing and not self.candidates
 
     def describe(self) -> dict[str, str]:
-        return {name: col.shown for name, col in self.columns.items()}
+        """field -> column as shown to the user, in the order of FIELDS."""
+        return {name: self.columns[name].shown for name in FIELDS if name in self.columns}
 
 
 class MappingUnsureError(HandoverError):

@@ -271,3 +271,19 @@ def test_real_exports_of_other_surveys_are_recognised_and_refused_clearly(store,
     assert "no column identifies the client" in message or "overall satisfaction" in message
     assert any("--map" in line for line in caught.value.details)
     assert not store.exists() or store.query("select count(*) from raw_feedback").scalar() == 0
+
+
+def test_response_figures_are_available_to_the_metrics_layer(loaded: Store, tmp_path: Path):
+    from datetime import date
+
+    from metrics.figures import compute_figures
+    from metrics.selection import Filters
+
+    ingest_feedback(loaded, write_wjx(tmp_path / "wjx.csv", _answers()))
+    keys = ["responses_total", "responses_unmatched", "responses_attributed"]
+    assert compute_figures(loaded, date(2026, 11, 20), keys=keys) == {
+        "responses_total": 5, "responses_unmatched": 1, "responses_attributed": 3}
+    assert compute_figures(loaded, date(2026, 3, 31), keys=keys) == {
+        "responses_total": 3, "responses_unmatched": 0, "responses_attributed": 2}
+    only_jj1 = Filters(period_to=date(2026, 3, 1))
+    assert compute_figures(loaded, date(2026, 11, 20), only_jj1, keys)["responses_attributed"] == 1

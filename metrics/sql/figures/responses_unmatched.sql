@@ -1,0 +1,6 @@
+-- responses_unmatched: of the real responses loaded, those matched to no client.
+select count(*) as value
+from feedback_responses
+where is_real
+    and not is_matched
+    and (submitted_at is null or cast(submitted_at as date) <= $as_of)

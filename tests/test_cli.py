@@ -97,3 +97,34 @@ def test_the_installed_script_runs(tmp_path: Path):
     assert result.returncode == 1
     assert "damaged or truncated" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_feedback_prints_the_report_and_accepts_map(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、贵公司名称",
+             "2、您对新会计满意吗", "3、您对交接满意吗"],
+            ["1", "2026/3/20 10:00:00", "9秒", "链接", "直接访问", "1.1.1.1", "上海乙贸易有限公司",
+             "满意", "一般"]]
+    path = write_csv(tmp_path / "wjx.csv", rows, "gbk")
+    unsure = runner.invoke(app, ["ingest", "feedback", str(path), "--db", str(db)])
+    assert unsure.exit_code == 1
+    assert "--map overall_satisfaction=" in unsure.stderr
+    ok = runner.invoke(app, ["ingest", "feedback", str(path), "--db", str(db), "--source", "wjx",
+                             "--map", "overall_satisfaction=3、您对交接满意吗"])
+    assert ok.exit_code == 0, ok.output
+    assert "(问卷星, CSV (GBK))" in ok.stdout and "1 loaded" in ok.stdout
+    assert "1 match no client" in ok.stdout
+
+
+def test_map_and_source_are_for_feedback_only(runner: CliRunner, tmp_path: Path):
+    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
+                                 "--map", "client_id=x", "--db", str(tmp_path / "h.duckdb")])
+    assert result.exit_code == 2
+    assert "feedback files only" in result.output
+
+
+def test_a_malformed_map_is_a_usage_error(runner: CliRunner, tmp_path: Path):
+    result = runner.invoke(app, ["ingest", "feedback", str(_handovers(tmp_path, HANDOVER_ROW)),
+                                 "--map", "client_id", "--db", str(tmp_path / "h.duckdb")])
+    assert result.exit_code == 2
+    assert "FIELD=COLUMN" in result.output

@@ -140,7 +140,10 @@ def ingest_file(
 def _convert_chunk(
     tpl: Template, grid: Grid, header_map: HeaderMap, chunk: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[Problem], int]:
-    """Typed good rows of a chunk, the problems of its bad rows, and its count of rows."""
+    """Typed rows of a chunk (empty where a cell is bad), its problems, and its row count.
+
+    Bad rows are staged too, so that a key they share with another row is reported; they are
+    dropped before loading."""
     chunk = _drop_blank_rows(chunk)
     problems: list[Problem] = []
     typed = pd.DataFrame(index=chunk.index)
@@ -164,7 +167,7 @@ def _convert_chunk(
                 problems.append(Problem(grid.file, int(row), header, cell_text(value), why))
         typed[col.name] = values
     typed["extra"] = _extra_json(chunk, header_map)
-    return typed[~bad], problems, len(chunk)
+    return typed, problems, len(chunk)
 
 
 def _drop_blank_rows(chunk: pd.DataFrame) -> pd.DataFrame:

@@ -108,7 +108,11 @@ class Staging:
         return self.conn.execute(
             f"""
             select key, list(source_row order by source_row) as source_rows
-            from (select {key_expression(self.tpl)} as key, source_row from staged)
+            from (
+                select {key_expression(self.tpl)} as key, source_row from staged
+                where {" and ".join(f"{k} is not null" for k in self.tpl.key
+                                    if self.tpl.column(k).required) or "true"}
+            )
             group by key
             having count(*) > 1
             order by min(source_row)

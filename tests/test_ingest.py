@@ -150,6 +150,14 @@ def test_duplicate_keys_in_one_file_are_rejected(store: Store, tmp_path: Path):
     assert not store.exists() or _table_counts(store)["raw_handovers"] == 0
 
 
+def test_a_key_shared_with_a_bad_row_is_reported_too(store: Store, tmp_path: Path):
+    rows = [HANDOVER_HEADER, HANDOVER_ROW, HANDOVER_ROW[:6] + ["退休"] + HANDOVER_ROW[7:]]
+    with pytest.raises(ImportRejectedError) as caught:
+        ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", rows))
+    assert sorted((p.row, p.column) for p in caught.value.problems) == [
+        (2, "handover_id"), (3, "handover_id"), (3, "reason")]
+
+
 def test_wrong_kind_of_file_names_the_missing_columns(store: Store, tmp_path: Path):
     path = write_csv(tmp_path / "h.csv", [HANDOVER_HEADER, HANDOVER_ROW])
     with pytest.raises(WrongKindError) as caught:

@@ -79,8 +79,8 @@ def _number(raw: str) -> float | None:
     return None
 
 
-def satisfaction(value: object, scale: dict[str, int] = BIPOLAR) -> float | None:
-    """A satisfaction answer as its number (1-5 expected; others kept for the range check)."""
+def _rating(value: object, labels: dict[str, int], expected: str) -> float | None:
+    """A rating as its number: a number as written, or the number of its label."""
     if is_skipped(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -89,27 +89,22 @@ def satisfaction(value: object, scale: dict[str, int] = BIPOLAR) -> float | None
     number = _number(raw)
     if number is not None:
         return number
-    found = scale.get(_key(raw))
+    found = labels.get(_key(raw))
     if found is not None:
         return float(found)
-    raise BadValue("not a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label such as "
-                   "非常满意 / Very satisfied)")
+    raise BadValue(f"not {expected}")
+
+
+def satisfaction(value: object, scale: dict[str, int] = BIPOLAR) -> float | None:
+    """A satisfaction answer as its number (1-5 expected; others kept for the range check)."""
+    return _rating(value, scale, "a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label "
+                                 "such as 非常满意 / Very satisfied)")
 
 
 def recommend(value: object) -> float | None:
     """A likelihood-to-recommend answer as its number (0-10 expected)."""
-    if is_skipped(value):
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raw = text(value) or ""
-    number = _number(raw)
-    if number is not None:
-        return number
-    found = RECOMMEND_LABELS.get(_key(raw))
-    if found is not None:
-        return float(found)
-    raise BadValue("not a 0-10 recommendation score (expected 0-10 or e.g. '10 - Extremely likely')")
+    return _rating(value, RECOMMEND_LABELS,
+                   "a 0-10 recommendation score (expected 0-10 or e.g. '10 - Extremely likely')")
 
 
 def looks_like_satisfaction(values: list[object]) -> float:

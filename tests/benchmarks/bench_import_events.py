@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -98,6 +99,8 @@ def main() -> None:
     ]:
         print(f"{label:<58}{seconds:>9.1f}{count / seconds:>14,.0f}")
     print(f"\ningest / read_csv: {first / plain:.1f}x the time")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.feedback.scales import (BIPOLAR, looks_like_recommend, looks_like_satisfaction,
+from pipelines.feedback.scales import (DEFAULT_SCALE, looks_like_recommend, looks_like_satisfaction,
                                        recommend, satisfaction, satisfaction_scale)
 from pipelines.normalise import BadValue
 
@@ -27,7 +27,14 @@ def test_surveymonkeys_unipolar_scale_is_told_from_the_column():
     scale = satisfaction_scale(column)
     assert [satisfaction(v, scale) for v in column] == [5, 4, 3, 2, 1]
     assert satisfaction("Very satisfied", satisfaction_scale(["Very satisfied", "Satisfied"])) == 5
-    assert satisfaction_scale(["满意", "一般"]) is BIPOLAR
+    assert satisfaction_scale(["满意", "一般"]) is DEFAULT_SCALE
+
+
+def test_quality_words_as_a_scale():
+    assert [satisfaction(v) for v in ["很好", "好", "一般", "较差", "很差"]] == [5, 4, 3, 2, 1]
+    column = ["Excellent", "Very good", "Good", "Fair", "Poor"]
+    scale = satisfaction_scale(column)
+    assert [satisfaction(v, scale) for v in column] == [5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,8 @@ _PATTERNS = {
     "dim_professionalism": r"专业|profession|expertise|competen",
     "dim_continuity": r"连续|衔接|延续|continuit|seamless",
     "dim_confidentiality": r"保密|隐私|信息安全|资料安全|confidential|privacy|data\s*secur",
-    "overall_satisfaction": r"满意|satisf|overall\s*(?:rating|experience)|总体评价|整体评价",
+    "overall_satisfaction": r"满意|satisf|overall\s*(?:rating|experience)|总体评价|整体评价|评分|"
+                            r"打分|\brat(?:e|ing)\b|how\s+(?:was|would\s+you\s+rate)",
 }
 _OVERALL_HINT = re.compile(r"总体|整体|综合|overall|in\s*general|总的来说", re.IGNORECASE)
 

@@ -5,7 +5,8 @@ Chinese or English, or a number with its label (``10 - Extremely likely``, ``非
 Two English 5-point scales use the same words differently: the bipolar one (Very satisfied …
 Very dissatisfied, Very satisfied = 5) and SurveyMonkey's unipolar one (Extremely satisfied,
 Very satisfied, Moderately satisfied, Slightly satisfied, Not at all satisfied; Very
-satisfied = 4). ``satisfaction_scale`` picks the scale from the whole column's values.
+satisfied = 4); likewise quality words (很好 … 很差, Very good … Very poor, or Excellent, Very
+good, Good, Fair, Poor). ``satisfaction_scale`` picks the scale from the whole column's values.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ BIPOLAR = {
     "very dissatisfied": 1, "extremely dissatisfied": 1, "completely dissatisfied": 1,
     "very unsatisfied": 1,
 }
+# Quality words used as a satisfaction scale ("how was the handover?").
+QUALITY = {
+    "非常好": 5, "很好": 5, "好": 4, "比较好": 4, "较好": 4, "比较差": 2, "较差": 2, "差": 2,
+    "很差": 1, "非常差": 1, "very good": 5, "good": 4, "poor": 2, "bad": 2, "very poor": 1,
+    "very bad": 1,
+}
+# "Excellent, Very good, Good, Fair, Poor": here Very good is 4 and Good is 3.
+EXCELLENT_SCALE = {"excellent": 5, "very good": 4, "good": 3, "fair": 2, "poor": 1}
 UNIPOLAR = {
     "extremely satisfied": 5, "very satisfied": 4, "moderately satisfied": 3,
     "slightly satisfied": 2, "not at all satisfied": 1, "not satisfied at all": 1,
@@ -57,11 +66,16 @@ def is_skipped(value: object) -> bool:
 
 
 def satisfaction_scale(values: Iterable[object]) -> dict[str, int]:
-    """The label scale a column of answers uses: unipolar when it has unipolar-only words."""
+    """The label scale a column of answers uses, told from the words it contains."""
     keys = {_key(v) for v in (text(x) for x in values) if v}
-    return UNIPOLAR | {k: v for k, v in BIPOLAR.items() if k not in UNIPOLAR} if (
-        keys & _UNIPOLAR_ONLY
-    ) else BIPOLAR
+    if keys & _UNIPOLAR_ONLY:
+        return {**BIPOLAR, **QUALITY, **UNIPOLAR}
+    if keys & {"excellent", "fair"}:
+        return {**BIPOLAR, **QUALITY, **EXCELLENT_SCALE}
+    return DEFAULT_SCALE
+
+
+DEFAULT_SCALE = {**QUALITY, **BIPOLAR}
 
 
 def _number(raw: str) -> float | None:
@@ -95,7 +109,7 @@ def _rating(value: object, labels: dict[str, int], expected: str) -> float | Non
     raise BadValue(f"not {expected}")
 
 
-def satisfaction(value: object, scale: dict[str, int] = BIPOLAR) -> float | None:
+def satisfaction(value: object, scale: dict[str, int] = DEFAULT_SCALE) -> float | None:
     """A satisfaction answer as its number (1-5 expected; others kept for the range check)."""
     return _rating(value, scale, "a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label "
                                  "such as 非常满意 / Very satisfied)")

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.errors import Problem
-from pipelines.store import Store
+from pipelines.store import Store, connect_memory
 from pipelines.templates import Template
 
 SQL_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean", "number": "double"}
@@ -85,7 +85,7 @@ class Staging:
 
     def __init__(self, tpl: Template):
         self.tpl = tpl
-        self.conn = duckdb.connect()
+        self.conn = connect_memory()
         columns = ", ".join(f"{c.name} {SQL_TYPES.get(c.type, 'varchar')}" for c in tpl.columns)
         self.conn.execute(f"create table staged (source_row integer, {columns}, extra varchar)")
 

@@ -32,6 +32,17 @@ DEFAULT_DB_NAME = "handover.duckdb"
 DB_ENV = "HANDOVER_DB"
 BUSY_TIMEOUT_ENV = "HANDOVER_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 60.0
+MEMORY_LIMIT_ENV = "HANDOVER_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"  # per connection; DuckDB spills to disk beyond it
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for staging and scratch work, with the same memory limit."""
+    return duckdb.connect(config={"memory_limit": memory_limit()})
 
 T = TypeVar("T")
 
@@ -111,7 +122,9 @@ class Store:
         delay = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(
+                    str(self.path), read_only=read_only, config={"memory_limit": memory_limit()}
+                )
             except (duckdb.IOException, duckdb.ConnectionException) as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
                     if "not a valid DuckDB database file" in str(err) or "database file" in str(

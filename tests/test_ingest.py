@@ -117,16 +117,24 @@ def test_bad_rows_are_all_listed_and_nothing_changes(store: Store, tmp_path: Pat
     bad = [HANDOVER_HEADER,
            HANDOVER_ROW,
            ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "2026-02-30", "", "", "", "maybe", ""],
-           ["JJ-3", "", "李四", "赵六", "", "", "", "", "", "2026-03-01 25:00", "", "", ""]]
+           ["", "KH001", "李四", "赵六", "", "", "", "", "", "2026-03-01 25:00", "", "", ""]]
     with pytest.raises(ImportRejectedError) as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad))
     found = {(p.row, p.column, p.value) for p in caught.value.problems}
     assert found == {
         (3, "reason", "fired"), (3, "planned_start", "2026-02-30"), (3, "nda_signed", "maybe"),
-        (4, "client_id", ""), (4, "actual_start", "2026-03-01 25:00"),
+        (4, "handover_id", ""), (4, "actual_start", "2026-03-01 25:00"),
     }
     assert "impossible date" in " ".join(caught.value.details)
     assert _table_counts(store) == before
+
+
+def test_empty_required_values_other_than_keys_are_loaded_for_the_checks(store, tmp_path):
+    rows = [["客户编号", "企业名称", "联系人"], ["KH1", "", ""]]
+    report = ingest_file(store, "clients", write_csv(tmp_path / "c.csv", rows))
+    assert report.added == 1
+    (row,) = _rows(store, "stg_clients", "client_id")
+    assert (row["company_name"], row["contact_name"]) == (None, None)
 
 
 def test_skip_invalid_loads_good_rows_and_records_rejected_ones(store: Store, tmp_path: Path):

@@ -18,7 +18,7 @@ from sample_data.surveys import (Answer, write_google, write_qualtrics, write_su
                                  write_template, write_tencent, write_wjx)
 from tests.conftest import write_csv, write_xls
 
-REAL = Path(__file__).parents[2] / "shared" / "fixtures" / "real"
+REAL = Path(__file__).parent / "fixtures" / "real"  # copied from ../shared/fixtures/real
 
 CLIENTS = [
     ["客户编号", "企业名称", "统一社会信用代码", "联系人", "联系电话"],

@@ -144,6 +144,13 @@ class Store:
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.5)
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Keep this process's other connections out while a library (Great Expectations)
+        opens connections of its own to the file."""
+        with _process_lock:
+            yield
+
     # -- reads -------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli.batches import batches, rollback
+from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.ingest import ingest
 
@@ -20,3 +21,5 @@ app.command()(ingest)
 app.command()(batches)
 app.command()(rollback)
 app.command()(demo)
+app.command()(check)
+app.command()(failures)

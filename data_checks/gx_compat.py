@@ -1,0 +1,117 @@
+"""Great Expectations on DuckDB: the small compatibility layer this project needs.
+
+Written for and pinned to great-expectations 1.24.x with duckdb-engine 0.17 (see
+``SUPPORTED_GX``); ``tests/test_gx_compat.py`` shows each defect and its fix, so an upgrade
+that fixes them upstream shows up as a test to delete, and one that breaks them as a failure.
+At 1.24.1 GX has no DuckDB support of its own: issues #10738 and #11579 were closed without
+a fix and PR #12084 (a native DuckDB engine) is unreleased. Two defects matter here:
+
+1. Every metric query comes back empty. ``SqlAlchemyExecutionEngine.execute_query`` returns
+   the cursor result *after* leaving ``with self.get_connection()``; duckdb-engine rolls the
+   connection back when it returns to the pool, which discards the pending result, so
+   ``resolve_metric_bundle`` fails with an ``IndexError`` that GX records as an exception of
+   each expectation. Fix: for DuckDB, buffer the rows (``Result.freeze()``) while the
+   connection is still open.
+2. Regex expectations raise ``NotImplementedError``: the engine has no dialect module for
+   "duckdb", and ``get_dialect_regex_expression`` knows no DuckDB branch (duckdb-engine's
+   dialect derives from psycopg2's, but SQLAlchemy 2.1's ``postgresql.dialect`` is psycopg 3,
+   so even the PostgreSQL branch misses it). DuckDB accepts PostgreSQL's ``~`` / ``!~``, a
+   partial match like ``re.search``. Fix: mark DuckDB engines with a dialect module, and
+   answer the regex question for it in every module that imported the function.
+
+Besides: importing GX turns on ``logging.captureWarnings(True)`` (undone here) and GX shows
+tqdm progress bars (switched off per context by ``quiet_context``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import types
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+logging.captureWarnings(False)
+
+SUPPORTED_GX = "1.24."
+_installed = False
+
+
+def check_version() -> None:
+    if not gx.__version__.startswith(SUPPORTED_GX):
+        raise RuntimeError(
+            f"data_checks.gx_compat was written for great-expectations {SUPPORTED_GX}x; "
+            f"{gx.__version__} is installed. Re-run tests/test_gx_compat.py and review the "
+            "layer before upgrading."
+        )
+
+
+def _is_duckdb(engine: SqlAlchemyExecutionEngine) -> bool:
+    return getattr(engine, "engine", None) is not None and engine.engine.dialect.name == "duckdb"
+
+
+def install() -> None:
+    """Apply the fixes (idempotent). They act only on DuckDB engines."""
+    global _installed
+    if _installed:
+        return
+    check_version()
+    original_execute_query = SqlAlchemyExecutionEngine.execute_query
+    original_init = SqlAlchemyExecutionEngine.__init__
+
+    def execute_query(self, query):
+        if not _is_duckdb(self):
+            return original_execute_query(self, query)
+        with self.get_connection() as connection:
+            result = self._execute_query_with_recovery(connection, query)
+            return result.freeze()()  # rows fetched before the connection is released
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if _is_duckdb(self) and self.dialect_module is None:
+            self.dialect_module = _DUCKDB_DIALECT_MODULE
+
+    SqlAlchemyExecutionEngine.execute_query = execute_query
+    SqlAlchemyExecutionEngine.__init__ = __init__
+    _patch_regex()
+    _installed = True
+
+
+class _DuckDBDialectModule(types.SimpleNamespace):
+    """Stands for duckdb-engine where GX expects a SQLAlchemy dialect module."""
+
+
+_DUCKDB_DIALECT_MODULE = _DuckDBDialectModule(dialect=None, name="duckdb")
+
+
+def _patch_regex() -> None:
+    import sqlalchemy as sa
+
+    from great_expectations.expectations.metrics import util
+
+    original = util.get_dialect_regex_expression
+
+    def get_dialect_regex_expression(column, regex, dialect, positive=True):
+        if isinstance(dialect, _DuckDBDialectModule):
+            operator = sa.sql.operators.custom_op("~" if positive else "!~")
+            return sa.sql.expression.BinaryExpression(column, sa.literal(regex), operator)
+        return original(column, regex, dialect, positive)
+
+    util.get_dialect_regex_expression = get_dialect_regex_expression
+    for name, module in list(sys.modules.items()):
+        if name.startswith("great_expectations.expectations.metrics") and getattr(
+            module, "get_dialect_regex_expression", None
+        ) is original:
+            module.get_dialect_regex_expression = get_dialect_regex_expression
+
+
+def quiet_context(context) -> None:
+    """No progress bars on the user's terminal."""
+    context.variables.progress_bars = ProgressBarsConfig(
+        globally=False, metric_calculations=False
+    )

@@ -1,0 +1,260 @@
+"""Running the suites with Great Expectations inside DuckDB, read-only.
+
+Each run builds an ephemeral GX context with one SQL data source on the database file
+(opened read-only, so a validation never takes DuckDB's write lock), one query asset and one
+expectation suite per source, and validates them with COMPLETE results: the failing records
+come from GX itself (``unexpected_index_list`` of column expectations, the rows of
+``UnexpectedRowsExpectation``). Nothing is written here; ``results.save_run`` stores a run in
+one transaction, so a run that fails half-way records nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from data_checks.assets import ASSETS, Asset
+from data_checks.registry import CHECKS, SUITES, Check, checks_of
+from pipelines.errors import HandoverError
+from pipelines.store import Store, memory_limit
+from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
+
+
+class CheckRunError(HandoverError):
+    """Great Expectations could not evaluate a check; nothing was recorded."""
+
+
+@dataclass
+class Failure:
+    check_id: str
+    record_key: str
+    column_name: str
+    offending_value: str | None
+    detail: str | None = None
+
+
+@dataclass
+class CheckOutcome:
+    check: Check
+    records_checked: int
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def records_failed(self) -> int:
+        return len({f.record_key for f in self.failures})
+
+
+@dataclass
+class CheckRun:
+    as_of: date
+    started_at: datetime
+    finished_at: datetime
+    outcomes: list[CheckOutcome]
+    last_batch_id: int | None
+    batch_ids: list[int]
+    run_id: int | None = None  # set once saved
+    docs_index: Path | None = None
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def _sql_for(check: Check, as_of: date) -> str:
+    """The check's query with its parameters filled in (GX formats {batch} itself)."""
+    sql = check.sql_path.read_text(encoding="utf-8")
+    quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 (codes, not input)
+    return (
+        sql.replace("$as_of", f"'{as_of.isoformat()}'")
+        .replace("$item_event_types", quoted(ITEM_EVENT_TYPES))
+        .replace("$checklist_items", quoted(CHECKLIST_ITEMS))
+    )
+
+
+def _expectation(check: Check, as_of: date):
+    import great_expectations.expectations as gxe
+
+    meta = {"check_id": check.id}
+    if check.is_sql:
+        return gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=_sql_for(check, as_of), meta=meta,
+            description=f"{check.id}: {check.en}",
+        )
+    column, name, kwargs = check.expectation
+    return getattr(gxe, name)(column=column, meta=meta, **kwargs)
+
+
+@contextlib.contextmanager
+def _quiet(verbose: bool):
+    """GX logs and prints progress; users see it only when they ask (--verbose)."""
+    if verbose:
+        yield
+        return
+    logger = logging.getLogger("great_expectations")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = None,
+               verbose: bool = False) -> CheckRun:
+    """Validate every suite as of a date; returns the outcomes (not yet saved)."""
+    from data_checks import gx_compat
+
+    as_of = as_of or date.today()
+    if not store.exists():
+        raise HandoverError(f"No database at {store.path}: load data first.")
+    store.ensure_schema()
+    gx_compat.install()
+    import great_expectations as gx
+
+    started = datetime.now()
+    with store.exclusive(), _quiet(verbose):
+        batch_ids, counts = store.read(lambda conn: _snapshot(conn))
+        context = gx.get_context(mode="ephemeral")
+        gx_compat.quiet_context(context)
+        source = context.data_sources.add_sql(
+            name="handover",
+            connection_string=f"duckdb:///{store.path.resolve()}",
+            kwargs={"connect_args": {"read_only": True,
+                                     "config": {"memory_limit": memory_limit()}}},
+        )
+        outcomes: list[CheckOutcome] = []
+        try:
+            for suite in SUITES:
+                outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite]))
+            docs_index = _build_docs(context, docs_dir) if docs_dir else None
+        finally:
+            _close(source)
+    return CheckRun(
+        as_of=as_of, started_at=started, finished_at=datetime.now(), outcomes=outcomes,
+        last_batch_id=max(batch_ids) if batch_ids else None, batch_ids=batch_ids,
+        docs_index=docs_index,
+    )
+
+
+def _close(source) -> None:
+    """Close every connection GX opened: the data source and its execution engine each hold
+    a SQLAlchemy engine, and an open read-only connection would keep writers out."""
+    engines = [getattr(source, "_engine", None)]
+    execution_engine = getattr(source, "_execution_engine", None)
+    if execution_engine is not None:
+        engines.append(execution_engine.engine)
+        connection = getattr(execution_engine, "_connection", None)
+        if connection is not None:
+            connection.close()
+    for engine in engines:
+        if engine is not None:
+            engine.dispose()
+
+
+def _snapshot(conn) -> tuple[list[int], dict[str, int]]:
+    batch_ids = [r[0] for r in conn.execute(
+        "select batch_id from batches where action = 'import' and rolled_back_at is null "
+        "order by batch_id").fetchall()]
+    counts = {suite: conn.execute(f"select count(*) from ({asset.query})").fetchall()[0][0]
+              for suite, asset in ASSETS.items()}
+    return batch_ids, counts
+
+
+def _run_suite(context, source, asset: Asset, as_of: date, records: int) -> list[CheckOutcome]:
+    import great_expectations as gx
+
+    checks = checks_of(asset.suite)
+    data_asset = source.add_query_asset(name=asset.suite, query=asset.query)
+    batch_definition = data_asset.add_batch_definition_whole_table("current rows")
+    suite = context.suites.add(gx.ExpectationSuite(name=f"handover.{asset.suite}"))
+    expectations = {}
+    for check in checks:
+        expectations[check.id] = suite.add_expectation(_expectation(check, as_of))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{asset.suite} as of {as_of}", data=batch_definition,
+                                suite=suite)
+    )
+    started = time.perf_counter()
+    result = validation.run(result_format={
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": list(asset.reported),
+    })
+    logging.getLogger(__name__).debug("suite %s in %.2f s", asset.suite,
+                                      time.perf_counter() - started)
+    by_id = {c.id: c for c in checks}
+    outcomes = []
+    for item in result.results:
+        check = by_id[item.expectation_config.meta["check_id"]]
+        _raise_on_exception(check, item)
+        if check.is_sql:
+            failures = _sql_failures(check, item, validation, expectations[check.id])
+        else:
+            failures = _column_failures(check, asset, item)
+        outcomes.append(CheckOutcome(check, records, failures))
+    return sorted(outcomes, key=lambda o: [c.id for c in CHECKS].index(o.check.id))
+
+
+def _raise_on_exception(check: Check, item) -> None:
+    info = item.exception_info or {}
+    raised = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    if info.get("raised_exception"):
+        raised.append(info)
+    if raised:
+        message = raised[0].get("exception_message") or "unknown error"
+        raise CheckRunError(
+            f"The check {check.id} could not be evaluated: {message}. Nothing was recorded.",
+            title="Check failed to run",
+        )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _column_failures(check: Check, asset: Asset, item) -> list[Failure]:
+    rows = item.result.get("unexpected_index_list") or []
+    expected = item.result.get("unexpected_count") or 0
+    if len(rows) != expected:
+        raise CheckRunError(
+            f"The check {check.id} reported {expected} failing records but listed "
+            f"{len(rows)}. Nothing was recorded."
+        )
+    return [Failure(check.id, _text(row[asset.key]), check.column, _text(row.get(check.column)))
+            for row in rows]
+
+
+def _sql_failures(check: Check, item, validation, expectation) -> list[Failure]:
+    count = item.result.get("observed_value") or 0
+    rows = (item.result.get("details") or {}).get("unexpected_rows") or []
+    if count > len(rows):  # GX lists 200 rows in a result; fetch them all through GX
+        rows = validation.get_unexpected_rows(expectation)
+    return [Failure(check.id, _text(r["record_key"]), r["column_name"],
+                    _text(r["offending_value"]), r.get("detail")) for r in rows]
+
+
+def _build_docs(context, docs_dir: Path) -> Path:
+    """Great Expectations' own HTML Data Docs of this run, written into ``docs_dir``."""
+    docs_dir = Path(docs_dir).resolve()
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    site = "handover_insight"
+    context.add_data_docs_site(
+        site_name=site,
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    context.build_data_docs(site_names=[site])
+    return docs_dir / "index.html"

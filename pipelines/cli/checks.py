@@ -1,0 +1,112 @@
+"""`handover check` and `handover failures`: the data-quality suites and their failing records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
+    print_json
+from pipelines.errors import HandoverError
+
+
+def parse_as_of(value: str | None) -> date:
+    """--as-of in any of the date forms imports accept; today when absent."""
+    if value is None:
+        return date.today()
+    from pipelines.normalise import BadValue, to_date
+
+    try:
+        parsed = to_date(value)
+    except BadValue as err:
+        raise typer.BadParameter(f"{value!r}: {err}", param_hint="--as-of") from None
+    if parsed is None:
+        raise typer.BadParameter("give a date, e.g. 2026-11-20", param_hint="--as-of")
+    return parsed
+
+
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="The date checks and figures are computed as of "
+                                               "(default today), e.g. 2026-11-20.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+@handles_errors
+def check(
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    docs: Annotated[
+        Path | None, typer.Option(help="Also write Great Expectations' HTML Data Docs here.",
+                                  file_okay=False)
+    ] = None,
+    verbose: Annotated[bool, typer.Option(help="Show Great Expectations' own output.")]
+    = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Run the data checks, store the run, print per check: records checked and failed."""
+    from data_checks.results import save_run
+    from data_checks.runner import run_checks
+
+    store = open_store(db)
+    run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose)
+    save_run(store, run)
+    if as_json:
+        print_json({
+            "run_id": run.run_id, "as_of": run.as_of,
+            "duration_seconds": round(run.duration_seconds, 3),
+            "checks": [{"check_id": o.check.id, "records_checked": o.records_checked,
+                        "records_failed": o.records_failed, "passed": not o.failures}
+                       for o in run.outcomes],
+            "data_docs": str(run.docs_index) if run.docs_index else None,
+        })
+        return
+    table = Table("check", "records checked", "records failed", "",
+                  title=f"Data checks as of {run.as_of} (run {run.run_id}, "
+                        f"{run.duration_seconds:.1f} s)")
+    for o in run.outcomes:
+        table.add_row(o.check.id, f"{o.records_checked:,}", f"{o.records_failed:,}",
+                      "ok" if not o.failures else "FAILED")
+    out.print(table)
+    failed = sum(1 for o in run.outcomes if o.failures)
+    out.print(f"{failed} of {len(run.outcomes)} checks found problems. "
+              "`handover failures CHECK_ID` lists the records.")
+    if run.docs_index:
+        out.print(f"Data Docs: {run.docs_index}")
+
+
+@handles_errors
+def failures(
+    check_id: Annotated[str | None, typer.Argument(help="Only this check, e.g. clients.uscc.valid")]
+    = None,
+    as_json: JsonOption = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The failing records of the latest run: check, record key, column, offending value."""
+    from data_checks.registry import check as find_check
+    from data_checks.results import failures as list_failures, latest_run
+
+    if check_id:
+        find_check(check_id)
+    store = open_store(db)
+    run = latest_run(store)
+    if run is None:
+        raise HandoverError("No check has run yet: `handover check` runs them.")
+    frame = list_failures(store, check_id)
+    if as_json:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        print_json({"run_id": run["run_id"], "as_of": run["as_of"], "failures": records})
+        return
+    table = Table("check", "record", "column", "value", "detail", "first seen",
+                  title=f"Failing records of run {run['run_id']} (as of {run['as_of']})")
+    for row in frame.itertuples(index=False):
+        table.add_row(row.check_id, row.record_key, row.column_name,
+                      "" if row.offending_value is None else str(row.offending_value),
+                      row.detail or "", f"{row.first_seen_at:%Y-%m-%d %H:%M}"
+                      if row.first_seen_at is not None else "")
+    out.print(table)
+    out.print(f"{len(frame)} failing record(s).")

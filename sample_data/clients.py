@@ -275,7 +275,7 @@ def _broken_email(rng: random.Random, sur: str, given: str) -> str:
     return rng.choice((
         f"{local}@{provider.split('.')[0]}",  # no domain suffix
         f"{local}{provider}",  # @ forgotten
-        f"{local}＠{provider}",  # full-width ＠ typed with a Chinese IME
+        f"{local}@@{provider}",  # @ typed twice (a full-width ＠ would be folded at import)
         f"{sur} {given}@{provider}",  # space inside
     ))
 

@@ -128,3 +128,38 @@ def test_a_malformed_map_is_a_usage_error(runner: CliRunner, tmp_path: Path):
                                  "--map", "client_id", "--db", str(tmp_path / "h.duckdb")])
     assert result.exit_code == 2
     assert "FIELD=COLUMN" in result.output
+
+
+def test_check_and_failures_commands(runner: CliRunner, tmp_path: Path):
+    db = str(tmp_path / "h.duckdb")
+    bad = ["JJ-2", "KH404", "李四", "李四", "", "", "", "", "", "", "", "", ""]
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW, bad)),
+                        "--db", db])
+    none_yet = runner.invoke(app, ["failures", "--db", db])
+    assert none_yet.exit_code == 1 and "No check has run yet" in none_yet.stderr
+
+    result = runner.invoke(app, ["check", "--as-of", "2026/11/20", "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    checks = {c["check_id"]: c for c in document["checks"]}
+    assert document["as_of"] == "2026-11-20"
+    assert checks["handovers.staff.distinct"] == {
+        "check_id": "handovers.staff.distinct", "records_checked": 2, "records_failed": 1,
+        "passed": False}
+
+    listed = runner.invoke(app, ["failures", "handovers.staff.distinct", "--json", "--db", db])
+    assert listed.exit_code == 0
+    (failure,) = json.loads(listed.stdout)["failures"]
+    assert (failure["record_key"], failure["column_name"], failure["offending_value"]) == (
+        "JJ-2", "to_staff", "李四")
+    table = runner.invoke(app, ["check", "--db", db])
+    assert "handovers.client.known" in table.stdout and "FAILED" in table.stdout
+    assert "Calculating Metrics" not in table.output
+
+
+def test_check_rejects_a_bad_date_and_failures_an_unknown_check(runner: CliRunner, tmp_path):
+    db = str(tmp_path / "h.duckdb")
+    bad_date = runner.invoke(app, ["check", "--as-of", "2026-02-30", "--db", db])
+    assert bad_date.exit_code == 2 and "impossible date" in bad_date.output
+    unknown = runner.invoke(app, ["failures", "clients.nope", "--db", db])
+    assert unknown.exit_code == 1 and "There is no check" in unknown.stderr

@@ -1,9 +1,8 @@
--- responses_attributed: of the real responses loaded, those attributed to a handover
--- (the client's latest completed handover with actual_end at or before the submission),
--- counting only handovers selected by the filters.
+-- responses_attributed: of the real responses loaded, those attributed to a handover (the
+-- client's latest completed handover with actual_end at or before the submission), counting
+-- only handovers selected by the filters.
 select count(*) as value
 from feedback_responses
 where is_real
     and is_attributed
-    and cast(submitted_at as date) <= $as_of
     and handover_id in (select handover_id from selected_handovers)

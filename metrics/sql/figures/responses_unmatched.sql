@@ -3,4 +3,3 @@ select count(*) as value
 from feedback_responses
 where is_real
     and not is_matched
-    and (submitted_at is null or cast(submitted_at as date) <= $as_of)

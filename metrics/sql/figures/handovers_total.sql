@@ -1,0 +1,3 @@
+-- handovers_total: handovers selected.
+select count(*) as value
+from handover_facts

@@ -1,0 +1,105 @@
+-- handover_facts: one row per selected handover with what its log, its client and its
+-- feedback say. Every figure, flag and score reads this table; built once per computation
+-- (a temporary table on the read connection), it scans the event log once.
+-- Parameters: $required_items (the configured checklist), $sensitive_items.
+create or replace temp table handover_facts as
+with handovers as (
+    select * from selected_handovers
+),
+
+events as (
+    select e.handover_id, e.event_type, e.item_code, e.occurred_at
+    from stg_events as e
+    semi join handovers as h on h.handover_id = e.handover_id
+),
+
+verified as (
+    select handover_id, list(distinct item_code) as verified_items
+    from events
+    where event_type = 'item_verified' and item_code is not null
+    group by handover_id
+),
+
+-- (handover, item) pairs with a discrepancy: fixed when some discrepancy_fixed comes at or
+-- after the first discrepancy_found.
+discrepancy_pairs as (
+    select
+        handover_id,
+        item_code,
+        min(occurred_at) filter (where event_type = 'discrepancy_found') as first_found_at,
+        max(occurred_at) filter (where event_type = 'discrepancy_fixed') as last_fixed_at
+    from events
+    where event_type in ('discrepancy_found', 'discrepancy_fixed')
+    group by handover_id, item_code
+),
+
+discrepancies as (
+    select
+        handover_id,
+        count(*) filter (where first_found_at is not null) as count_discrepancies,
+        count(*) filter (where last_fixed_at >= first_found_at) as count_discrepancies_fixed,
+        list(coalesce(item_code, '?') order by item_code) filter (
+            where first_found_at is not null and (last_fixed_at is null
+                                                  or last_fixed_at < first_found_at)
+        ) as unfixed_items
+    from discrepancy_pairs
+    group by handover_id
+),
+
+log as (
+    select
+        e.handover_id,
+        bool_or(e.event_type = 'signed_off') as has_signed_off_event,
+        count(*) filter (where e.event_type = 'complaint') as count_complaints,
+        bool_or(e.event_type = 'access_revoked'
+                and e.occurred_at <= h.actual_end + interval 24 hour) as has_access_revoked_24h,
+        bool_or(e.event_type = 'followup_visit'
+                and e.occurred_at between h.actual_end and h.actual_end + interval 30 day)
+            as has_followup_30d
+    from events as e
+    join handovers as h on h.handover_id = e.handover_id
+    group by e.handover_id
+),
+
+feedback as (
+    select
+        handover_id,
+        count(*) as count_responses,
+        count(overall_satisfaction) as count_rated,
+        avg(overall_satisfaction) as mean_satisfaction,
+        min(overall_satisfaction) as min_satisfaction
+    from feedback_responses
+    where is_real and is_attributed
+    group by handover_id
+),
+
+final as (
+    select
+        h.*,
+        h.actual_end is not null as is_completed,
+        coalesce(v.verified_items, []) as verified_items,
+        len(list_intersect(coalesce(v.verified_items, []), $required_items))
+            as count_required_verified,
+        list_filter($sensitive_items, lambda item:
+            not list_contains(coalesce(v.verified_items, []), item)) as sensitive_unverified,
+        coalesce(d.count_discrepancies, 0) as count_discrepancies,
+        coalesce(d.count_discrepancies_fixed, 0) as count_discrepancies_fixed,
+        coalesce(d.unfixed_items, []) as unfixed_items,
+        coalesce(l.has_signed_off_event, false) as has_signed_off_event,
+        coalesce(l.count_complaints, 0) as count_complaints,
+        coalesce(l.has_access_revoked_24h, false) as has_access_revoked_24h,
+        coalesce(l.has_followup_30d, false) as has_followup_30d,
+        coalesce(f.count_responses, 0) as count_responses,
+        coalesce(f.count_rated, 0) as count_rated,
+        f.mean_satisfaction,
+        f.min_satisfaction,
+        c.terminated_at as client_terminated_at
+    from handovers as h
+    left join verified as v on v.handover_id = h.handover_id
+    left join discrepancies as d on d.handover_id = h.handover_id
+    left join log as l on l.handover_id = h.handover_id
+    left join feedback as f on f.handover_id = h.handover_id
+    left join stg_clients as c on c.client_id = h.client_id
+)
+
+select * from final

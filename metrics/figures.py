@@ -1,39 +1,54 @@
-"""Computing the figures of DOMAIN.md §3, one SQL file per figure in ``sql/figures/``."""
+"""The figures of DOMAIN.md §3, one SQL file per figure in ``sql/figures/``, named by its key."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-from metrics.selection import Filters, select_handovers
+from metrics.config import Config, load_config
+from metrics.selection import Filters
+from metrics.session import prepare, run_sql, sql_file
 from pipelines.store import Store
 
 FIGURES_DIR = Path(__file__).parent / "sql" / "figures"
 
+# The order users read them in (DOMAIN.md §3); every key has its file.
+FIGURE_KEYS = (
+    "handovers_total", "handovers_completed", "on_time_rate", "mean_duration_days",
+    "overdue_open", "checklist_coverage", "discrepancy_fix_rate", "csat", "mean_satisfaction",
+    "nps", "responses_total", "responses_unmatched", "responses_attributed", "response_rate",
+    "followup_30d_rate", "access_revoked_24h_rate", "churn_90d_rate",
+)
+
 
 def figure_keys() -> list[str]:
-    return sorted(p.stem for p in FIGURES_DIR.glob("*.sql"))
+    return list(FIGURE_KEYS)
 
 
 def figure_sql(key: str) -> str:
-    return (FIGURES_DIR / f"{key}.sql").read_text(encoding="utf-8")
+    return sql_file("figures", f"{key}.sql")
+
+
+def figures_on(conn, values: dict[str, object], keys: list[str] | None = None
+               ) -> dict[str, float | int | None]:
+    """The figures on a connection already prepared (``session.prepare``)."""
+    result = {}
+    for key in keys or FIGURE_KEYS:
+        value = run_sql(conn, figure_sql(key), values).fetchall()[0][0]
+        result[key] = float(value) if value is not None and not isinstance(value, int) else value
+    return result
 
 
 def compute_figures(
     store: Store, as_of: date | None = None, filters: Filters | None = None,
-    keys: list[str] | None = None,
+    keys: list[str] | None = None, config: Config | None = None,
 ) -> dict[str, float | int | None]:
     """Every figure (or those of ``keys``) as of a date over the selected handovers."""
     as_of = as_of or date.today()
-    wanted = keys or figure_keys()
+    config = config or load_config()
 
     def run(conn):
-        select_handovers(conn, filters or Filters())
-        values = {}
-        for key in wanted:
-            sql = figure_sql(key)
-            params = {"as_of": as_of} if "$as_of" in sql else {}
-            values[key] = conn.execute(sql, params).fetchall()[0][0]
-        return values
+        values = prepare(conn, as_of, filters or Filters(), config, upto="facts")
+        return figures_on(conn, values, keys)
 
     return store.read(run)

@@ -36,3 +36,41 @@ def test_readme_opens_with_the_two_commands():
     first_block = README.split("```")[1]
     commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line]
     assert commands == ["uv run handover serve", "uv run pytest"]
+
+
+def test_every_figure_and_flag_is_in_the_readme_and_has_its_sql():
+    from metrics.catalogue import catalogue
+    from metrics.figures import FIGURE_KEYS, FIGURES_DIR
+    from metrics.config import FLAGS
+
+    cat = catalogue()
+    assert list(cat["figures"]) == list(FIGURE_KEYS)
+    assert sorted(p.stem for p in FIGURES_DIR.glob("*.sql")) == sorted(FIGURE_KEYS)
+    assert list(cat["flags"]) == list(FLAGS)
+    for key, entry in cat["figures"].items():
+        assert f"| {key} | {entry['zh']} | {entry['definition']} |" in README
+        sql = (FIGURES_DIR / f"{key}.sql").read_text(encoding="utf-8")
+        assert sql.startswith(f"-- {key}:"), key
+    for key in FLAGS:
+        assert f"| {key} |" in README
+
+
+DOMAIN = Path(__file__).parents[2] / "shared" / "DOMAIN.md"
+
+
+@pytest.mark.skipif(not DOMAIN.exists(), reason="../shared/DOMAIN.md is not beside this checkout")
+def test_figure_definitions_are_word_for_word_those_of_domain_md():
+    from metrics.catalogue import catalogue
+
+    domain = DOMAIN.read_text(encoding="utf-8")
+    for key, entry in catalogue()["figures"].items():
+        assert f"| {key} | {entry['definition']} |" in domain, key
+    for key, entry in catalogue()["flags"].items():
+        assert f"| {key} | {entry['definition']} |" in domain, key
+
+
+def test_every_check_is_in_the_readme():
+    from data_checks.registry import CHECKS
+
+    for check in CHECKS:
+        assert f"| {check.id} |" in README

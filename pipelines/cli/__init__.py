@@ -7,6 +7,7 @@ import typer
 from pipelines.cli.batches import batches, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
+from pipelines.cli.figures import metrics, rollup, scores
 from pipelines.cli.ingest import ingest
 
 app = typer.Typer(
@@ -23,3 +24,6 @@ app.command()(rollback)
 app.command()(demo)
 app.command()(check)
 app.command()(failures)
+app.command()(metrics)
+app.command()(scores)
+app.command()(rollup)

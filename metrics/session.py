@@ -1,0 +1,70 @@
+"""One computation over the selected handovers, on one read-only connection.
+
+``prepare`` builds, as temporary tables, what figures, flags and scores read:
+``selected_handovers`` (the filters), ``handover_facts`` (one scan of the event log),
+``handover_flags`` (one row per raised flag, with its reason) and ``handover_scores``. Each
+is built once per computation and only as far as asked (``upto``), so the CLI, the pages and
+the tests all call the same SQL and no formula is written twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from metrics.config import CRITICAL_FLAGS, FLAGS, Config
+from metrics.selection import Filters, select_handovers
+from pipelines.templates import SENSITIVE_ITEMS
+
+SQL_DIR = Path(__file__).parent / "sql"
+STEPS = ("facts", "flags", "scores")
+
+
+def sql_file(*parts: str) -> str:
+    return SQL_DIR.joinpath(*parts).read_text(encoding="utf-8")
+
+
+def parameters(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """The named parameters ($name) a statement uses, from ``values``."""
+    return {k: v for k, v in values.items() if f"${k}" in sql}
+
+
+def values_of(as_of: date, config: Config) -> dict[str, object]:
+    return {
+        "as_of": as_of,
+        "required_items": list(config.required_items),
+        "sensitive_items": list(SENSITIVE_ITEMS),
+        "critical_flags": list(CRITICAL_FLAGS),
+        "points_per_day_late": config.points_per_day_late,
+        "points_per_unfixed_discrepancy": config.points_per_unfixed_discrepancy,
+        "green": config.green, "yellow": config.yellow,
+        "risk_high": config.risk_high, "risk_medium": config.risk_medium,
+        **{f"w_{name}": weight for name, weight in config.weights.items()},
+    }
+
+
+def run_sql(conn: duckdb.DuckDBPyConnection, sql: str, values: dict[str, object]):
+    return conn.execute(sql, parameters(sql, values))
+
+
+def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, config: Config,
+            upto: str = "scores") -> dict[str, object]:
+    values = values_of(as_of, config)
+    select_handovers(conn, filters)
+    run_sql(conn, sql_file("handover_facts.sql"), values)
+    if STEPS.index(upto) >= 1:
+        parts = [f"select handover_id, '{flag}' as flag, reason from ({sql_file('flags', f'{flag}.sql')})"
+                 for flag in FLAGS]
+        union = "create or replace temp table handover_flags as " + " union all ".join(parts)
+        run_sql(conn, union, values)
+    if STEPS.index(upto) >= 2:
+        points = pd.DataFrame({"flag": list(FLAGS),
+                               "points": [config.risk_points[f] for f in FLAGS]})
+        conn.register("flag_points_frame", points)
+        conn.execute("create or replace temp table flag_points as select * from flag_points_frame")
+        conn.unregister("flag_points_frame")
+        run_sql(conn, sql_file("scores.sql"), values)
+    return values

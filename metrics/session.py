@@ -1,7 +1,8 @@
 """One computation over the selected handovers, on one read-only connection.
 
 ``prepare`` builds, as temporary tables, what figures, flags and scores read:
-``selected_handovers`` (the filters), ``handover_facts`` (one scan of the event log),
+``selected_handovers`` (the filters), ``responses`` (feedback_responses, matched and
+attributed once), ``handover_facts`` (one scan of the event log),
 ``handover_flags`` (one row per raised flag, with its reason) and ``handover_scores``. Each
 is built once per computation and only as far as asked (``upto``), so the CLI, the pages and
 the tests all call the same SQL and no formula is written twice.
@@ -17,7 +18,7 @@ import pandas as pd
 
 from metrics.config import CRITICAL_FLAGS, FLAGS, Config
 from metrics.selection import Filters, select_handovers
-from pipelines.templates import SENSITIVE_ITEMS
+from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
 
 SQL_DIR = Path(__file__).parent / "sql"
 STEPS = ("facts", "flags", "scores")
@@ -35,8 +36,10 @@ def parameters(sql: str, values: dict[str, object]) -> dict[str, object]:
 def values_of(as_of: date, config: Config) -> dict[str, object]:
     return {
         "as_of": as_of,
+        "checklist_items": list(CHECKLIST_ITEMS),
         "required_items": list(config.required_items),
-        "sensitive_items": list(SENSITIVE_ITEMS),
+        "required_mask": item_mask(config.required_items),
+        "sensitive_mask": item_mask(SENSITIVE_ITEMS),
         "critical_flags": list(CRITICAL_FLAGS),
         "points_per_day_late": config.points_per_day_late,
         "points_per_unfixed_discrepancy": config.points_per_unfixed_discrepancy,
@@ -44,6 +47,12 @@ def values_of(as_of: date, config: Config) -> dict[str, object]:
         "risk_high": config.risk_high, "risk_medium": config.risk_medium,
         **{f"w_{name}": weight for name, weight in config.weights.items()},
     }
+
+
+def item_mask(items) -> int:
+    """Bit i set for item i + 1 of the checklist (the order of pipelines/templates.py)."""
+    codes = list(CHECKLIST_ITEMS)
+    return sum(1 << codes.index(item) for item in items)
 
 
 def run_sql(conn: duckdb.DuckDBPyConnection, sql: str, values: dict[str, object]):
@@ -54,6 +63,8 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
             upto: str = "scores") -> dict[str, object]:
     values = values_of(as_of, config)
     select_handovers(conn, filters)
+    # matching and attribution of every response, computed once for all figures
+    conn.execute("create or replace temp table responses as select * from feedback_responses")
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
         parts = [f"select handover_id, '{flag}' as flag, reason from ({sql_file('flags', f'{flag}.sql')})"

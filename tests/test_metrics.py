@@ -173,7 +173,7 @@ def test_flags_of_each_handover(store: Store):
 def test_each_flag_says_why(store: Store):
     reasons = compute_flags(store, AS_OF).set_index(["handover_id", "flag"])["reason"]
     assert reasons["H2", "sensitive_unverified"] == \
-        "not verified: etax_credentials, bank_accounts, tax_device"
+        "not verified: bank_accounts, tax_device, etax_credentials"
     assert reasons["H2", "overdue"] == "completed 4 day(s) after the planned end 2026-02-25"
     assert reasons["H6", "overdue"] == "open 1 day(s) past the planned end 2026-06-29"
     assert reasons["H3", "churned_90d"] == "client left on 2026-06-01, 90 day(s) after the handover"

@@ -3,7 +3,7 @@
 select
     100.0 * count(*) filter (where r.overall_satisfaction >= 4)
     / nullif(count(r.overall_satisfaction), 0) as value
-from feedback_responses as r
+from responses as r
 where r.is_real
     and r.is_attributed
     and r.handover_id in (select handover_id from handover_facts)

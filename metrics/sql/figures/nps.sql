@@ -4,7 +4,7 @@ select
     100.0 * (count(*) filter (where r.recommend_score >= 9)
              - count(*) filter (where r.recommend_score <= 6))
     / nullif(count(r.recommend_score), 0) as value
-from feedback_responses as r
+from responses as r
 where r.is_real
     and r.is_attributed
     and r.handover_id in (select handover_id from handover_facts)

@@ -1,4 +1,4 @@
 -- responses_total: real responses loaded (previews and unfinished ones excluded).
 select count(*) as value
-from feedback_responses
+from responses
 where is_real

@@ -1,5 +1,5 @@
 -- responses_unmatched: of the real responses loaded, those matched to no client.
 select count(*) as value
-from feedback_responses
+from responses
 where is_real
     and not is_matched

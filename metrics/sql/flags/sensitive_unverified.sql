@@ -2,7 +2,8 @@
 -- tax_device) has no item_verified event. Critical: forces the band to red.
 select
     handover_id,
-    'not verified: ' || array_to_string(sensitive_unverified, ', ') as reason
+    'not verified: ' || array_to_string(list_filter($checklist_items, lambda item, i:
+        (sensitive_unverified_mask >> (i - 1)) & 1 = 1), ', ') as reason
 from handover_facts
 where is_completed
-    and len(sensitive_unverified) > 0
+    and sensitive_unverified_mask <> 0

@@ -163,3 +163,47 @@ def test_check_rejects_a_bad_date_and_failures_an_unknown_check(runner: CliRunne
     assert bad_date.exit_code == 2 and "impossible date" in bad_date.output
     unknown = runner.invoke(app, ["failures", "clients.nope", "--db", db])
     assert unknown.exit_code == 1 and "There is no check" in unknown.stderr
+
+
+def test_metrics_scores_and_rollup_commands(runner: CliRunner, tmp_path: Path):
+    db = str(tmp_path / "h.duckdb")
+    late = ["JJ-2", "KH1", "李四", "赵六", "", "记账一部", "离职", "2026/3/1", "2026-03-05",
+            "2026-03-01 09:00", "2026-03-07 17:30", "是", ""]
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW, late)),
+                        "--db", db])
+    result = runner.invoke(app, ["metrics", "--as-of", "2026-11-20", "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    from metrics.figures import FIGURE_KEYS
+
+    assert list(figures) == list(FIGURE_KEYS)
+    assert figures["handovers_total"] == 2 and figures["on_time_rate"] == 0.5
+    assert figures["csat"] is None
+
+    by_reason = runner.invoke(app, ["metrics", "--reason", "调岗", "--json", "--db", db])
+    assert json.loads(by_reason.stdout)["handovers_total"] == 0
+
+    scores = runner.invoke(app, ["scores", "--as-of", "2026-11-20", "--json", "--db", db])
+    rows = {r["handover_id"]: r for r in json.loads(scores.stdout)}
+    assert set(rows["JJ-2"]) == {"handover_id", "efficiency_score", "quality_score",
+                                 "satisfaction_score", "risk_score", "score", "band", "flags",
+                                 "risk_level"}
+    assert rows["JJ-2"]["efficiency_score"] == 80  # two days late
+    assert "overdue" in rows["JJ-2"]["flags"]
+
+    rolled = runner.invoke(app, ["rollup", "--by", "month", "--as-of", "2026-11-20",
+                                 "--json", "--db", db])
+    assert [r["month"] for r in json.loads(rolled.stdout)] == ["2026-03"]
+    explained = runner.invoke(app, ["scores", "--explain"])
+    assert "Efficiency (weight 25)" in explained.stdout
+
+
+def test_metrics_refuses_a_bad_configuration(runner: CliRunner, tmp_path: Path):
+    config = tmp_path / "handover.toml"
+    config.write_text("[weights]\nquality = -5\n", encoding="utf-8")
+    db = str(tmp_path / "h.duckdb")
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
+                        "--db", db])
+    result = runner.invoke(app, ["metrics", "--config", str(config), "--db", db])
+    assert result.exit_code == 1
+    assert "weights.quality = -5 is outside 0-100" in result.stderr

@@ -8,6 +8,7 @@ from pipelines.cli.batches import batches, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.figures import metrics, rollup, scores
+from pipelines.cli.serve import serve
 from pipelines.cli.ingest import ingest
 
 app = typer.Typer(
@@ -27,3 +28,4 @@ app.command()(failures)
 app.command()(metrics)
 app.command()(scores)
 app.command()(rollup)
+app.command()(serve)

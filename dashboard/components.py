@@ -1,0 +1,107 @@
+"""Widgets pages share: KPI tiles with definitions, tables with masking and downloads,
+band colours and chart styling."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.exports import to_csv, to_xlsx
+from dashboard.i18n import current_language, t
+from dashboard.masking import mask_frame
+from dashboard.roles import current_role
+from metrics.catalogue import figure as figure_entry, format_value, label
+
+BAND_COLOURS = {"green": "#2e9d5b", "yellow": "#e0a526", "red": "#d64545"}
+RISK_COLOURS = {"low": "#2e9d5b", "medium": "#e0a526", "high": "#d64545"}
+SERIES_COLOURS = ["#2f6db5", "#2e9d5b", "#e0a526", "#d64545", "#7a5cb8", "#3aa6a0"]
+FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def page_header(key: str) -> None:
+    st.title(t(f"{key}.title"))
+    st.caption(t(f"{key}.intro"))
+
+
+def figure_help(key: str) -> str:
+    entry = figure_entry(key)
+    return f"{entry[current_language()]}: {entry['definition']}"
+
+
+def kpi_tiles(values: dict, keys: list[str], current: dict | None = None,
+              previous: dict | None = None, columns: int = 4) -> None:
+    """One tile per figure; the delta compares ``current`` with ``previous`` (period values)."""
+    lang = current_language()
+    rows = [keys[i:i + columns] for i in range(0, len(keys), columns)]
+    for row in rows:
+        cells = st.columns(columns)
+        for cell, key in zip(cells, row):
+            delta, colour = None, "normal"
+            if current is not None and previous is not None:
+                delta = _delta(key, current.get(key), previous.get(key))
+                if figure_entry(key)["higher_is_better"] == "no":
+                    colour = "inverse"
+                elif figure_entry(key)["higher_is_better"] == "neutral":
+                    colour = "off"
+            cell.metric(label("figures", key, lang), format_value(key, values.get(key), lang),
+                        delta=delta, delta_color=colour, help=figure_help(key), border=True)
+
+
+def _delta(key: str, now: float | None, before: float | None) -> str | None:
+    if now is None or before is None:
+        return None
+    unit = figure_entry(key)["unit"]
+    change = now - before
+    if unit == "rate":
+        return f"{change * 100:+.1f} pp"
+    if unit in ("percent", "nps"):
+        return f"{change:+.1f}"
+    if unit in ("days", "score"):
+        return f"{change:+.2f}"
+    return f"{change:+,.0f}"
+
+
+def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
+          mask_columns: dict[str, str] | None = None, key: str | None = None,
+          selectable: bool = False, height: int | None = None, column_config=None):
+    """A masked, labelled table with CSV and XLSX downloads; returns the selection event
+    when ``selectable``."""
+    shown = mask_frame(frame, current_role(), mask_columns)
+    if labels:
+        shown = shown.rename(columns=labels)
+    kwargs = {"hide_index": True, "width": "stretch", "key": key,
+              "column_config": column_config}
+    if height:
+        kwargs["height"] = height
+    if selectable:
+        event = st.dataframe(shown, on_select="rerun", selection_mode="single-row", **kwargs)
+    else:
+        event = None
+        st.dataframe(shown, **kwargs)
+    downloads(shown, name, key=key or name)
+    return event
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{name}.csv",
+                         mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    right.download_button(t("common.download_xlsx"), to_xlsx({name: frame}),
+                          file_name=f"{name}.xlsx", key=f"{key}_xlsx",
+                          mime="application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet", icon=":material/table:")
+
+
+def style(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10,
+                                            "b": 10},
+        font={"family": FONT, "size": 13}, legend={"orientation": "h", "y": -0.2},
+        colorway=SERIES_COLOURS,
+    )
+    return fig
+
+
+def empty_state(message_key: str) -> None:
+    st.info(t(message_key), icon=":material/info:")

@@ -1,0 +1,127 @@
+"""Everything pages show, read through the metrics and data_checks functions and cached.
+
+Each cache is keyed by the database's last change (file time and size), so a page renders
+from memory until an upload, a rollback or a check run changes the file, and then shows it
+at once. No connection stays open between renders: an import from the command line goes
+through while the dashboard runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import astuple
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from metrics.config import Config, load_config
+from metrics.selection import Filters
+from pipelines.store import Store, default_db_path
+
+
+def store() -> Store:
+    return Store(default_db_path())
+
+
+def version() -> tuple:
+    """Changes whenever the database (or the scoring configuration) does."""
+    config = load_config()
+    return (str(store().path), store().last_change(),
+            json.dumps(config.to_toml(), sort_keys=True))
+
+
+def _filters(key: tuple) -> Filters:
+    return Filters(*key)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def figures(version: tuple, as_of: date, filters: tuple) -> dict:
+    from metrics.figures import compute_figures
+
+    return compute_figures(store(), as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.scores import compute_scores
+
+    return compute_scores(store(), as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.scores import compute_flags
+
+    return compute_flags(store(), as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.rollups import rollup as compute
+
+    return compute(store(), by, as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def filter_options(version: tuple) -> dict[str, list[str]]:
+    from metrics.records import filter_options as options
+
+    return options(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def handover_record(version: tuple, handover_id: str) -> dict | None:
+    from metrics.records import handover_record as record
+
+    return record(store(), handover_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def responses(version: tuple, only: str | None = None) -> pd.DataFrame:
+    from metrics.records import responses as read
+
+    return read(store(), only)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def batches(version: tuple) -> pd.DataFrame:
+    from pipelines.batches import list_batches
+
+    return list_batches(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def check_results(version: tuple) -> tuple[dict | None, pd.DataFrame]:
+    from data_checks.results import latest_run, run_results
+
+    return latest_run(store()), run_results(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def check_failures(version: tuple, check_id: str | None) -> pd.DataFrame:
+    from data_checks.results import failures
+
+    return failures(store(), check_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def check_history(version: tuple) -> pd.DataFrame:
+    from data_checks.results import run_history
+
+    return run_history(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
+    from data_checks.results import fix_history as history
+
+    return history(store(), check_id)
+
+
+def filters_key(filters: Filters) -> tuple:
+    return astuple(filters)
+
+
+def config() -> Config:
+    return load_config()

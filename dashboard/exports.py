@@ -1,0 +1,55 @@
+"""Downloads: every table as CSV (UTF-8 with BOM, for Excel) or XLSX, never executable.
+
+A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) would run
+as a formula in Excel; it is written with a leading apostrophe instead. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    if isinstance(value, str) and value.startswith(DANGEROUS_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(lambda v: neutralise(_plain(v)))
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        return ", ".join(map(str, items)) if isinstance(items, list) else items
+    return value
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            safe_frame(_excel_ready(frame)).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_localize(None)
+    return frame

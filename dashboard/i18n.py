@@ -1,0 +1,74 @@
+"""Chinese and English: every label, message, chart title and axis comes from a catalogue.
+
+The catalogue is the TOML files in ``dashboard/locales/`` (one per page, plus common.toml),
+each key with a ``zh`` and an ``en`` text; ``t(key, **values)`` formats the text of the
+current language. The language is the user's choice in the sidebar, kept in the URL (``lang``),
+and defaults to the browser's locale (Chinese unless the browser asks for something else).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for file in sorted(LOCALES_DIR.glob("*.toml")):
+        for key, texts in _flatten(tomllib.loads(file.read_text(encoding="utf-8"))).items():
+            if key in merged:
+                raise ValueError(f"{file.name}: the key {key} is also in another locale file")
+            merged[key] = texts
+    return merged
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict[str, dict[str, str]]:
+    flat = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) <= set(LANGUAGES) and value:
+            flat[name] = value
+        elif isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+    return flat
+
+
+def language_from_locale(locale: str | None) -> str:
+    """'en' for a browser that asks for English (or any non-Chinese language), else 'zh'."""
+    if not locale:
+        return DEFAULT_LANGUAGE
+    return "zh" if locale.lower().startswith("zh") else "en"
+
+
+def current_language() -> str:
+    import streamlit as st
+
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    entry = catalogue().get(key)
+    if entry is None:
+        raise KeyError(f"no text for {key!r} in dashboard/locales")
+    text = entry.get(lang or current_language()) or entry[DEFAULT_LANGUAGE]
+    return text.format(**values) if values else text
+
+
+def fmt_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_date(value, lang: str | None = None) -> str:
+    if value is None or value != value:
+        return "—"
+    if (lang or current_language()) == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.strftime("%d %b %Y")

@@ -1,0 +1,3 @@
+import streamlit as st
+from dashboard.components import page_header
+page_header("handovers")

@@ -1,0 +1,111 @@
+"""Reading records for people to look at: one handover's archive, filter choices, responses.
+
+The dashboard's pages call these (through dashboard/data.py's caches); they hold no SQL.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.store import Store
+from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES, SENSITIVE_ITEMS
+
+
+def filter_options(store: Store) -> dict[str, list[str]]:
+    """The teams, receiving staff and reasons there are, for the filter widgets."""
+    if not store.exists():
+        return {"teams": [], "staff": [], "reasons": []}
+
+    def run(conn):
+        def values(column: str) -> list[str]:
+            return [r[0] for r in conn.execute(
+                f"select distinct {column} from stg_handovers where {column} is not null "
+                f"order by 1").fetchall()]
+        return {"teams": values("team"), "staff": values("to_staff"),
+                "reasons": values("reason")}
+
+    return store.read(run)
+
+
+def handover_record(store: Store, handover_id: str) -> dict[str, object]:
+    """Everything about one handover (the seed's §6 archive): the form, its client, the
+    timeline of events, the checklist item by item, discrepancies and fixes, feedback
+    received, and the failing data checks of its client and of itself."""
+
+    def run(conn):
+        form = conn.execute("select * from stg_handovers where handover_id = ?",
+                            [handover_id]).df()
+        if form.empty:
+            return None
+        client_id = form.iloc[0]["client_id"]
+        client = conn.execute("select * exclude (extra, record_key) from stg_clients "
+                              "where client_id = ?", [client_id]).df()
+        events = conn.execute(
+            "select occurred_at, event_type, item_code, actor, note from stg_events "
+            "where handover_id = ? order by occurred_at, event_type", [handover_id]).df()
+        feedback = conn.execute(
+            "select submitted_at, source_tool, overall_satisfaction, recommend_score, comment, "
+            "matched_by from feedback_responses where is_real and handover_id = ? "
+            "order by submitted_at", [handover_id]).df()
+        failing = conn.execute(
+            """
+            select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail
+            from check_failures as f
+            where f.run_id = (select max(run_id) from check_runs)
+              and ((f.check_id like 'clients.%' and f.record_key = ?)
+                   or (f.check_id like 'handovers.%' and f.record_key = ?)
+                   or (f.check_id like 'events.%' and f.record_key like ? || '|%'))
+            order by f.check_id
+            """, [client_id, handover_id, handover_id]).df()
+        return {"form": form.iloc[0].to_dict(),
+                "client": client.iloc[0].to_dict() if not client.empty else None,
+                "events": events, "feedback": feedback, "failing_checks": failing,
+                "checklist": checklist(events), "discrepancies": discrepancies(events)}
+
+    return store.read(run)
+
+
+def checklist(events: pd.DataFrame) -> pd.DataFrame:
+    """Item by item: transferred, verified, discrepancies found and fixed, sensitive."""
+    rows = []
+    for item in CHECKLIST_ITEMS:
+        of_item = events[events["item_code"] == item]
+
+        def first(kind: str):
+            times = of_item.loc[of_item["event_type"] == kind, "occurred_at"]
+            return times.min() if not times.empty else None
+
+        rows.append({
+            "item_code": item, "sensitive": item in SENSITIVE_ITEMS,
+            "transferred_at": first("item_transferred"), "verified_at": first("item_verified"),
+            "discrepancies": int((of_item["event_type"] == "discrepancy_found").sum()),
+            "fixes": int((of_item["event_type"] == "discrepancy_fixed").sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def discrepancies(events: pd.DataFrame) -> pd.DataFrame:
+    kinds = ("discrepancy_found", "discrepancy_fixed")
+    return events[events["event_type"].isin(kinds)].reset_index(drop=True)
+
+
+def event_types() -> dict[str, str]:
+    return dict(EVENT_TYPES)
+
+
+def responses(store: Store, only: str | None = None) -> pd.DataFrame:
+    """Real responses with their matching and attribution; ``only`` = 'unmatched' or
+    'unattributed' lists those, with the reason, for someone to fix."""
+    condition = {"unmatched": "and not is_matched",
+                 "unattributed": "and is_matched and not is_attributed"}.get(only or "", "")
+    return store.query_df(
+        f"""
+        select response_key, source_tool, submitted_at, given_client_id, given_uscc,
+               given_company_name, given_contact_phone, client_id, matched_by, handover_id,
+               overall_satisfaction, recommend_score, comment, unmatched_reason,
+               unattributed_reason, batch_id
+        from feedback_responses
+        where is_real {condition}
+        order by submitted_at desc nulls last
+        """
+    )

@@ -12,7 +12,7 @@ from metrics.session import prepare
 from pipelines.store import Store
 
 SCORE_COLUMNS = [
-    "handover_id", "client_id", "team", "from_staff", "to_staff", "reason", "planned_end",
+    "handover_id", "client_id", "company_name", "team", "from_staff", "to_staff", "reason", "planned_end",
     "actual_start", "actual_end", "is_completed", "efficiency_score", "quality_score",
     "satisfaction_score", "risk_score", "score", "band", "flags", "risk_points", "risk_level",
 ]

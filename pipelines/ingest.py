@@ -78,8 +78,12 @@ def ingest_file(
     sheet: str | None = None,
     user: str | None = None,
     display_name: str | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
-    """Validate and load one file of ``kind``; raises a ``HandoverError`` for a bad file."""
+    """Validate and load one file of ``kind``; raises a ``HandoverError`` for a bad file.
+
+    With ``dry_run`` it validates only: the report lists the problems (and would-be rejected
+    rows) and nothing is written, even when rows are bad."""
     tpl = template(kind)
     path = Path(path)
     name = display_name or path.name
@@ -113,10 +117,12 @@ def ingest_file(
                 title="No rows",
             )
         bad_rows = sorted({p.row for p in report.problems})
+        report.rejected = len(bad_rows)
+        if dry_run:
+            return report
         if bad_rows and not skip_invalid:
             raise ImportRejectedError(name, report.problems)
         staging.drop_rows(bad_rows)
-        report.rejected = len(bad_rows)
         batch = BatchRecord(
             kind=kind,
             file_name=name,

@@ -277,3 +277,12 @@ def test_batch_records_file_hash_user_and_counts(store: Store, tmp_path: Path):
     assert batch["file_name"] == "c.csv" and batch["user_name"] == "operator1"
     assert len(batch["content_hash"]) == 64
     assert (batch["count_rows_read"], batch["count_rows_added"]) == (2, 2)
+
+
+def test_a_dry_run_validates_and_writes_nothing(store: Store, tmp_path: Path):
+    bad = [HANDOVER_HEADER, HANDOVER_ROW,
+           ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""]]
+    report = ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad), dry_run=True)
+    assert (report.rows_read, report.rejected, report.batch_id) == (2, 1, None)
+    assert [p.row for p in report.problems] == [3]
+    assert not store.exists() or store.query("select count(*) from batches").scalar() == 0

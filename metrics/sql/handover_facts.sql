@@ -91,7 +91,8 @@ final as (
         coalesce(f.count_rated, 0) as count_rated,
         f.mean_satisfaction,
         f.min_satisfaction,
-        c.terminated_at as client_terminated_at
+        c.terminated_at as client_terminated_at,
+        c.company_name
     from handovers as h
     left join discrepancies as d on d.handover_id = h.handover_id
     left join log as l on l.handover_id = h.handover_id

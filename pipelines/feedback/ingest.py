@@ -69,7 +69,10 @@ def ingest_feedback(
     sheet: str | None = None,
     user: str | None = None,
     display_name: str | None = None,
+    dry_run: bool = False,
 ) -> FeedbackReport:
+    """Validate and load one survey export. With ``dry_run``, validate only (nothing is
+    written); the report then counts rows read, excluded and rejected."""
     path = Path(path)
     name = display_name or path.name
     content_hash = file_hash(path)
@@ -97,10 +100,12 @@ def ingest_feedback(
                 report.problems.append(Problem(name, row, "response id", key.split(":")[-1],
                                                f"the same response is also on row(s) {others}"))
         bad_rows = sorted({p.row for p in report.problems})
+        report.rejected = len(bad_rows)
+        if dry_run:
+            return report
         if bad_rows and not skip_invalid:
             raise ImportRejectedError(name, sorted(report.problems, key=lambda p: p.row))
         staging.drop_rows(bad_rows)
-        report.rejected = len(bad_rows)
         batch = BatchRecord(
             kind="feedback", file_name=name, content_hash=content_hash,
             source_format=f"{survey.tool.label} {survey.format}", user_name=user or os_user(),

@@ -20,13 +20,14 @@ SCORE_COLUMNS = [
 
 def compute_flags(store: Store, as_of: date | None = None, filters: Filters | None = None,
                   config: Config | None = None) -> pd.DataFrame:
-    """One row per raised flag: handover_id, flag, reason."""
+    """One row per raised flag: handover_id, flag, reason (English) and reason_zh."""
     config = config or load_config()
 
     def run(conn):
         prepare(conn, as_of or date.today(), filters or Filters(), config, upto="flags")
         return conn.execute(
-            "select handover_id, flag, reason from handover_flags order by handover_id, flag"
+            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "order by handover_id, flag"
         ).df()
 
     return store.read(run)

@@ -37,6 +37,7 @@ def values_of(as_of: date, config: Config) -> dict[str, object]:
     return {
         "as_of": as_of,
         "checklist_items": list(CHECKLIST_ITEMS),
+        "checklist_labels": list(CHECKLIST_ITEMS.values()),
         "required_items": list(config.required_items),
         "required_mask": item_mask(config.required_items),
         "sensitive_mask": item_mask(SENSITIVE_ITEMS),
@@ -67,8 +68,8 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
     conn.execute("create or replace temp table responses as select * from feedback_responses")
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
-        parts = [f"select handover_id, '{flag}' as flag, reason from ({sql_file('flags', f'{flag}.sql')})"
-                 for flag in FLAGS]
+        parts = [f"select handover_id, '{flag}' as flag, reason, reason_zh "
+                 f"from ({sql_file('flags', f'{flag}.sql')})" for flag in FLAGS]
         union = "create or replace temp table handover_flags as " + " union all ".join(parts)
         run_sql(conn, union, values)
     if STEPS.index(upto) >= 2:

@@ -2,8 +2,10 @@
 -- actual_end + 24 h. Critical: forces the band to red.
 select
     handover_id,
-    'resignation: access not revoked by ' || strftime(actual_end + interval 24 hour,
-                                                      '%Y-%m-%d %H:%M') as reason
+    'resignation: access not revoked by '
+        || strftime(actual_end + interval 24 hour, '%Y-%m-%d %H:%M') as reason,
+    '离职交接：' || strftime(actual_end + interval 24 hour, '%Y-%m-%d %H:%M')
+        || ' 前未收回权限' as reason_zh
 from handover_facts
 where reason = 'resignation'
     and is_completed

@@ -4,7 +4,9 @@ select
     handover_id,
     'client left on ' || cast(client_terminated_at as varchar) || ', '
         || date_diff('day', cast(actual_end as date), client_terminated_at)
-        || ' day(s) after the handover' as reason
+        || ' day(s) after the handover' as reason,
+    '客户于 ' || cast(client_terminated_at as varchar) || ' 终止服务，交接完成后第 '
+        || date_diff('day', cast(actual_end as date), client_terminated_at) || ' 天' as reason_zh
 from handover_facts
 where is_completed
     and client_terminated_at between cast(actual_end as date)

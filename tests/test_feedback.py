@@ -285,3 +285,11 @@ def test_response_figures_are_available_to_the_metrics_layer(loaded: Store, tmp_
         "responses_total": 5, "responses_unmatched": 1, "responses_attributed": 3}
     only_jj1 = Filters(period_to=date(2026, 3, 1))
     assert compute_figures(loaded, date(2026, 11, 20), only_jj1, keys)["responses_attributed"] == 1
+
+
+def test_a_question_mentioning_the_company_is_not_taken_for_its_name(loaded, tmp_path):
+    answers = [Answer(datetime(2026, 3, 20, 10), company_name="上海乙贸易有限公司",
+                      satisfaction=4, recommend=9)]  # the other questions skipped
+    survey, mapping = prepare(write_wjx(tmp_path / "wjx.csv", answers))
+    assert mapping.is_sure
+    assert mapping.columns["company_name"].shown == "1、贵公司名称"

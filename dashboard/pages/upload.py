@@ -1,3 +1,235 @@
+"""数据上传 Upload: choose the kind, drop a file, check what was detected and what is wrong,
+then confirm; the upload history with rollback. The same import code as the command line."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
-from dashboard.components import page_header
-page_header("upload")
+
+from dashboard import data
+from dashboard.components import page_header, table
+from dashboard.i18n import t
+from pipelines.errors import HandoverError
+
+KINDS = ("clients", "handovers", "events", "feedback")
+SOURCES = ("auto", "wjx", "tencent", "google", "surveymonkey", "qualtrics", "template")
+UNMAPPED = "—"
+
+
+def saved_upload(uploaded) -> Path:
+    """The uploaded bytes in a file of their own name (readers look at the bytes)."""
+    content = uploaded.getvalue()
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "handover-uploads" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(uploaded.name).name
+    if not path.exists():
+        path.write_bytes(content)
+    return path
+
+
+def show_error(error: HandoverError) -> None:
+    st.error(error.message, icon=":material/error:")
+    if error.details:
+        with st.expander(t("upload.details", n=len(error.details)), expanded=True):
+            st.code("\n".join(error.details), language=None)
+
+
+def problems_table(problems) -> None:
+    frame = pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value, "why": p.why}
+                          for p in problems])
+    table(frame, "rejected_rows", key="upload_problems",
+          labels={c: t(f"upload.problem.{c}") for c in frame.columns})
+
+
+def tabular(kind: str, path: Path, name: str) -> dict | None:
+    from pipelines.headers import map_header, score
+    from pipelines.ingest import ingest_file
+    from pipelines.readers import read_grid
+    from pipelines.templates import template
+
+    tpl = template(kind)
+    grid = read_grid(path, lambda cells: score(tpl, cells))
+    header = map_header(tpl, grid.header, name, grid.header_row)
+    st.markdown(t("upload.detected", format=grid.format, row=grid.header_row))
+    mapping = pd.DataFrame([{"field": f"{c.zh} ({c.name})",
+                             "column": header.headers.get(c.name, UNMAPPED)}
+                            for c in tpl.columns])
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(f"**{t('upload.mapping')}**")
+        st.dataframe(mapping.rename(columns={"field": t("upload.field"),
+                                             "column": t("upload.column")}),
+                     hide_index=True, width="stretch")
+        if header.extras:
+            st.caption(t("upload.extras", columns="、".join(header.extras.values())))
+    with right:
+        st.markdown(f"**{t('upload.preview')}**")
+        first = next(grid.chunks).head(20)
+        first.columns = [grid.header[i] if i < len(grid.header) else str(i)
+                         for i in first.columns]
+        st.dataframe(first, width="stretch")
+    report = ingest_file(data.store(), kind, path, display_name=name, dry_run=True)
+    return {"report": report, "options": {}}
+
+
+def survey(path: Path, name: str) -> dict | None:
+    from pipelines.feedback.fields import DIMENSIONS, FIELD_LABELS, MAPPABLE
+    from pipelines.feedback.ingest import ingest_feedback, prepare
+
+    source = st.selectbox(t("upload.source"), SOURCES, key="upload_source",
+                          format_func=lambda s: t(f"upload.sources.{s}"))
+    detected, mapping = prepare(path, source, display_name=name)
+    st.markdown(t("upload.detected_survey", tool=detected.tool.label, format=detected.format,
+                  n=len(detected.rows)))
+    columns = [UNMAPPED] + [c.shown for c in detected.columns]
+    st.markdown(f"**{t('upload.mapping')}**")
+    st.caption(t("upload.mapping_help"))
+    maps: dict[str, str] = {}
+    cells = st.columns(3)
+    for index, field in enumerate((*MAPPABLE, *DIMENSIONS)):
+        current = mapping.columns.get(field)
+        candidates = mapping.candidates.get(field, [])
+        default = current.shown if current else (candidates[0].shown if candidates else UNMAPPED)
+        chosen = cells[index % 3].selectbox(
+            FIELD_LABELS[field], columns, index=columns.index(default), key=f"map_{field}",
+            help=t("upload.candidates", columns="；".join(c.shown for c in candidates))
+            if candidates else None)
+        if chosen != UNMAPPED:
+            maps[field] = chosen
+    if mapping.missing or mapping.candidates:
+        st.warning(t("upload.unsure"), icon=":material/help:")
+    st.markdown(f"**{t('upload.preview')}**")
+    preview = detected.rows.head(10).copy()
+    preview.columns = [detected.columns[i].shown if i < len(detected.columns) else str(i)
+                       for i in range(preview.shape[1])]
+    st.dataframe(preview, width="stretch")
+    chosen_map = {f: c for f, c in maps.items() if (mapping.columns.get(f) is None
+                                                    or mapping.columns[f].shown != c)}
+    override = {**{f: c.shown for f, c in mapping.columns.items()}, **maps}
+    removed = [f for f in mapping.columns if f not in maps]
+    if removed:  # a field set to "—" is not mapped
+        override = {f: c for f, c in override.items() if f not in removed}
+    report = ingest_feedback(data.store(), path, source=source, maps=override,
+                             display_name=name, dry_run=True) if _has_answer(override) else None
+    return {"report": report, "options": {"source": source, "maps": override},
+            "changed": chosen_map}
+
+
+def _has_answer(maps: dict[str, str]) -> bool:
+    from pipelines.feedback.fields import IDENTIFIERS
+
+    return any(f in maps for f in IDENTIFIERS) and any(
+        f in maps for f in ("overall_satisfaction", "recommend_score"))
+
+
+def validation(kind: str, prepared: dict) -> bool:
+    """The validation report; True when the user may import."""
+    report = prepared["report"]
+    if report is None:
+        st.error(t("upload.need_fields"), icon=":material/error:")
+        return False
+    st.subheader(t("upload.validation"))
+    if report.already_loaded_batch is not None:
+        st.info(t("upload.already", batch=report.already_loaded_batch))
+        return False
+    bad_rows = report.rejected
+    cells = st.columns(3)
+    cells[0].metric(t("upload.rows"), f"{report.rows_read:,}")
+    cells[1].metric(t("upload.bad_rows"), f"{bad_rows:,}")
+    if kind == "feedback":
+        excluded = sum(report.excluded.values())
+        cells[2].metric(t("upload.excluded"), f"{excluded:,}",
+                        help="、".join(f"{k} {v}" for k, v in report.excluded.items()) or None)
+    if report.problems:
+        st.warning(t("upload.has_problems", rows=bad_rows), icon=":material/warning:")
+        problems_table(report.problems)
+        return st.checkbox(t("upload.skip_invalid"), key="upload_skip")
+    st.success(t("upload.all_good"), icon=":material/check_circle:")
+    return True
+
+
+def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> None:
+    if not st.button(t("upload.confirm"), type="primary", disabled=not allowed,
+                     icon=":material/cloud_upload:", key="upload_confirm"):
+        return
+    skip = bool(st.session_state.get("upload_skip"))
+    try:
+        if kind == "feedback":
+            from pipelines.feedback.ingest import ingest_feedback
+
+            report = ingest_feedback(data.store(), path, skip_invalid=skip, display_name=name,
+                                     user="dashboard", **prepared["options"])
+        else:
+            from pipelines.ingest import ingest_file
+
+            report = ingest_file(data.store(), kind, path, skip_invalid=skip, display_name=name,
+                                 user="dashboard")
+    except HandoverError as error:
+        show_error(error)
+        return
+    st.session_state.upload_done = report.summary()
+    st.session_state.upload_key = st.session_state.get("upload_key", 0) + 1
+    st.rerun()
+
+
+def history() -> None:
+    from pipelines.batches import rollback
+
+    st.subheader(t("upload.history"))
+    frame = data.batches(data.version())
+    if frame.empty:
+        st.caption(t("upload.no_batches"))
+        return
+    columns = ["batch_id", "kind", "action", "file_name", "source_format", "user_name",
+               "created_at", "count_rows_read", "count_rows_added", "count_rows_updated",
+               "count_rows_unchanged", "count_rows_rejected", "rolled_back_at"]
+    event = table(frame[columns], "upload_history", key="upload_history", selectable=True,
+                  labels={c: t(f"upload.batch.{c}") for c in columns})
+    if event is None or not event.selection.rows:
+        st.caption(t("upload.pick_batch"))
+        return
+    chosen = frame.iloc[event.selection.rows[0]]
+    if chosen["action"] != "import" or chosen["rolled_back_at"] is not None:
+        st.caption(t("upload.cannot_roll_back", batch=chosen["batch_id"]))
+        return
+    sure = st.checkbox(t("upload.rollback_sure", batch=chosen["batch_id"],
+                         file=chosen["file_name"]), key="rollback_sure")
+    if st.button(t("upload.rollback"), disabled=not sure, icon=":material/undo:",
+                 key="rollback_button"):
+        try:
+            new_id = rollback(data.store(), int(chosen["batch_id"]), user="dashboard")
+        except HandoverError as error:
+            show_error(error)
+            return
+        st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"],
+                                         new=new_id)
+        st.rerun()
+
+
+def upload() -> None:
+    page_header("upload")
+    if st.session_state.get("upload_done"):
+        st.success(st.session_state.pop("upload_done"), icon=":material/check_circle:")
+    kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
+                                format_func=lambda k: t(f"upload.kinds.{k}"))
+    uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx", "xls"],
+                                key=f"upload_file_{st.session_state.get('upload_key', 0)}",
+                                help=t("upload.file_help"))
+    if uploaded is not None and kind:
+        path, name = saved_upload(uploaded), uploaded.name
+        try:
+            prepared = survey(path, name) if kind == "feedback" else tabular(kind, path, name)
+            allowed = validation(kind, prepared)
+            confirm(kind, path, name, prepared, allowed)
+        except HandoverError as error:
+            show_error(error)
+    st.divider()
+    history()
+
+
+upload()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pipelines.errors import HandoverError
 from pipelines.feedback.layout import Survey, SurveyColumn
-from pipelines.feedback.scales import looks_like_recommend, looks_like_satisfaction
+from pipelines.feedback.scales import is_skipped, looks_like_recommend, looks_like_satisfaction
 from pipelines.normalise import header_key, text
 from pipelines.readers import cell_text
 
@@ -215,6 +215,11 @@ def _confirm_by_answers(survey: Survey, name: str, found: list[SurveyColumn]) ->
     if name == "contact_phone":
         return [c for c in found if _share(survey, c, lambda v: len(re.sub(r"[^0-9]", "", v))
                                            >= 7) >= 0.5]
+    if name == "company_name":  # a question that merely mentions 贵公司 is not the name
+        named = [c for c in found if re.search(r"名称|全称|name", _title_key(c), re.I)]
+        found = named or found
+        return [c for c in found if _share(survey, c, lambda v: True) > 0
+                and looks_like_satisfaction(_values(survey, c)) < 0.5]
     if name == "uscc":
         return [c for c in found if _share(survey, c, lambda v: len(v.replace(" ", "")) >= 15)
                 >= 0.5]
@@ -222,5 +227,5 @@ def _confirm_by_answers(survey: Survey, name: str, found: list[SurveyColumn]) ->
 
 
 def _share(survey: Survey, col: SurveyColumn, test) -> float:
-    answered = [t for t in (text(v) for v in _values(survey, col)) if t]
+    answered = [t for t in (text(v) for v in _values(survey, col)) if t and not is_skipped(t)]
     return sum(1 for v in answered if test(v)) / len(answered) if answered else 0.0

@@ -84,10 +84,10 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{name}.csv",
+    row = st.container(horizontal=True)
+    row.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{name}.csv",
                          mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    right.download_button(t("common.download_xlsx"), to_xlsx({name: frame}),
+    row.download_button(t("common.download_xlsx"), to_xlsx({name: frame}),
                           file_name=f"{name}.xlsx", key=f"{key}_xlsx",
                           mime="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet", icon=":material/table:")

@@ -46,11 +46,11 @@ def build_docs() -> None:
 def summary(run: dict | None, results: pd.DataFrame) -> str | None:
     """The per-check table; returns the check the user selected."""
     lang = current_language()
-    buttons = st.columns([1, 1, 4])
-    if buttons[0].button(t("data_quality.run_now"), type="primary", icon=":material/play_arrow:"):
+    buttons = st.container(horizontal=True)
+    if buttons.button(t("data_quality.run_now"), type="primary", icon=":material/play_arrow:"):
         run_now()
         st.rerun()
-    if buttons[1].button(t("data_quality.build_docs"), icon=":material/description:"):
+    if buttons.button(t("data_quality.build_docs"), icon=":material/description:"):
         build_docs()
         st.rerun()
     if st.session_state.get("dq_message"):

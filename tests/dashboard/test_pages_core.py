@@ -64,8 +64,9 @@ def test_page_renders_for_each_role_and_language(database, monkeypatch, page, ro
 
 def test_a_role_does_not_see_pages_it_may_not_open(database, monkeypatch):
     at = _app(database, monkeypatch, "operations")
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/overview.py").run()
+    assert at.title[0].value == "交接明细"  # its first page
 
 
 def test_overview_tiles_show_the_figures_of_metrics(database, monkeypatch):

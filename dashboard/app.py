@@ -1,7 +1,9 @@
 """The dashboard's entry point: `handover serve` runs it with Streamlit.
 
 It sets the page, the language, the role's pages and the sidebar filters, then runs the page
-the user chose. Pages live in ``dashboard/pages/`` and read through ``dashboard/data.py``.
+the user chose. Pages live in ``dashboard/views/`` and read through ``dashboard/data.py``
+(not in ``pages/``: Streamlit takes a folder of that name beside the entry point for its older
+multipage layout, and a deep link would run the page without this entry point).
 """
 
 from __future__ import annotations
@@ -36,12 +38,18 @@ def run() -> None:
     init_language()
     role = current_role()
     sections: dict[str, list] = {}
+    opened = []
     for key, (file, icon, section) in PAGES.items():
         if role.may_open(key):
-            page = st.Page(dir_path / "pages" / file, title=t(f"{key}.title"), icon=icon,
-                           url_path=key, default=not sections)
+            page = st.Page(dir_path / "views" / file, title=t(f"{key}.title"), icon=icon,
+                           url_path=key)
             sections.setdefault(t(section), []).append(page)
-    navigation = st.navigation(sections)
+            opened.append(page)
+    # The default page answers at "/" only; a hidden home that opens the role's first page
+    # lets every page keep its own address (/overview, /handovers?handover=…) for deep links.
+    home = st.Page(lambda: st.switch_page(opened[0], query_params=st.query_params.to_dict()),
+                   title=t("app.title"), url_path="home", default=True, visibility="hidden")
+    navigation = st.navigation({"": [home], **sections})
     st.sidebar.caption(t("app.role", role=t(f"roles.{role.name}")))
     if os.environ.get("HANDOVER_SAMPLE_LOADED") and not st.session_state.get("told_sample"):
         st.session_state.told_sample = True

@@ -46,7 +46,7 @@ def _app(database: Path, monkeypatch, role: str = "management", lang: str = "zh"
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -65,7 +65,7 @@ def test_page_renders_for_each_role_and_language(database, monkeypatch, page, ro
 def test_a_role_does_not_see_pages_it_may_not_open(database, monkeypatch):
     at = _app(database, monkeypatch, "operations")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/overview.py").run()
+        at.switch_page("views/overview.py").run()
     assert at.title[0].value == "交接明细"  # its first page
 
 

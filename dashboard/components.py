@@ -40,7 +40,9 @@ def kpi_tiles(values: dict, keys: list[str], current: dict | None = None,
             delta, colour = None, "normal"
             if current is not None and previous is not None:
                 delta = _delta(key, current.get(key), previous.get(key))
-                if figure_entry(key)["higher_is_better"] == "no":
+                if current.get(key) == previous.get(key):
+                    colour = "off"
+                elif figure_entry(key)["higher_is_better"] == "no":
                     colour = "inverse"
                 elif figure_entry(key)["higher_is_better"] == "neutral":
                     colour = "off"

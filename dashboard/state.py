@@ -56,11 +56,11 @@ def sidebar_filters() -> tuple[date, Filters]:
     period = side.date_input(t("common.period"), value=_period_default(), key="f_period",
                              help=t("common.period_help"))
     teams = side.multiselect(t("common.team"), options["teams"], default=_listed("team",
-                             options["teams"]), key="f_team")
+                             options["teams"]), key="f_team", placeholder=t("common.choose"))
     staff = side.multiselect(t("common.staff"), options["staff"], default=_listed(
-        "staff", options["staff"]), key="f_staff")
+        "staff", options["staff"]), key="f_staff", placeholder=t("common.choose"))
     reasons = side.multiselect(t("common.reason"), options["reasons"], default=_listed(
-        "reason", options["reasons"]), key="f_reason",
+        "reason", options["reasons"]), key="f_reason", placeholder=t("common.choose"),
         format_func=lambda code: t(f"reasons.{code}") if code else code)
     start, end = (list(period) + [None, None])[:2] if isinstance(period, (list, tuple)) else (
         period, None)

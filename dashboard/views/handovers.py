@@ -14,6 +14,7 @@ from dashboard.roles import current_role
 from metrics.catalogue import label
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
 
+DATE_FIELDS = ("planned_start", "planned_end", "contract_end", "terminated_at", "service_start")
 TABLE_COLUMNS = ["handover_id", "client_id", "company_name", "team", "from_staff", "to_staff",
                  "reason", "actual_end", "efficiency_score", "quality_score",
                  "satisfaction_score", "risk_score", "score", "band", "risk_level", "flags"]
@@ -27,10 +28,12 @@ def scored_table(version, as_of, filters) -> str | None:
     lang = current_language()
     left, middle, right = st.columns([2, 2, 3])
     bands = left.multiselect(t("columns.band"), ["red", "yellow", "green"],
-                             format_func=lambda b: t(f"bands.{b}"), key="h_bands")
+                             format_func=lambda b: t(f"bands.{b}"), key="h_bands",
+                             placeholder=t("common.choose"))
     all_flags = sorted({f for fs in scores["flags"] for f in fs})
     flags = middle.multiselect(t("columns.flags"), all_flags, key="h_flags",
-                               format_func=lambda f: label("flags", f, lang))
+                               format_func=lambda f: label("flags", f, lang),
+                               placeholder=t("common.choose"))
     search = right.text_input(t("handovers.search"), key="h_search",
                               placeholder=t("handovers.search_hint"))
     shown = scores
@@ -127,7 +130,9 @@ def record(version, as_of, filters, handover_id: str) -> None:
         if found["feedback"].empty:
             st.caption(t("handovers.no_feedback"))
         else:
-            table(found["feedback"], f"feedback_{handover_id}", key="record_feedback")
+            feedback = found["feedback"]
+            table(feedback, f"feedback_{handover_id}", key="record_feedback",
+                  labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns})
     st.subheader(t("handovers.failing_checks"))
     if found["failing_checks"].empty:
         st.caption(t("handovers.no_failing_checks"))
@@ -142,6 +147,12 @@ def _pairs(values: dict, keys: list[str]) -> pd.DataFrame:
         value = values.get(key)
         if key == "reason" and value:
             value = t(f"reasons.{value}")
+        elif key in ("taxpayer_type", "status") and value:
+            value = t(f"handovers.codes.{value}")
+        elif key in DATE_FIELDS and hasattr(value, "strftime") and value == value:
+            value = value.strftime("%Y-%m-%d")
+        elif hasattr(value, "strftime") and value == value:
+            value = value.strftime("%Y-%m-%d %H:%M")
         elif isinstance(value, bool):
             value = t("common.yes") if value else t("common.no")
         elif value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
@@ -181,6 +192,7 @@ def _timeline(events: pd.DataFrame) -> None:
                      labels={"occurred_at": t("handovers.events.occurred_at"),
                              "kind": t("handovers.events.event_type")})
     fig.update_traces(marker={"size": 11, "color": "#2f6db5"})
+    fig.update_xaxes(tickformat="%Y-%m-%d")
     st.plotly_chart(style(fig, height=360), width="stretch")
     with st.expander(t("handovers.all_events", n=len(events))):
         table(_events_frame(events), "events", key="record_events")

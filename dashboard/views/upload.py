@@ -188,7 +188,10 @@ def history() -> None:
     columns = ["batch_id", "kind", "action", "file_name", "source_format", "user_name",
                "created_at", "count_rows_read", "count_rows_added", "count_rows_updated",
                "count_rows_unchanged", "count_rows_rejected", "rolled_back_at"]
-    event = table(frame[columns], "upload_history", key="upload_history", selectable=True,
+    shown = frame[columns].copy()
+    shown["kind"] = shown["kind"].map(lambda k: t(f"upload.kinds.{k}"))
+    shown["action"] = shown["action"].map(lambda a: t(f"upload.actions.{a}"))
+    event = table(shown, "upload_history", key="upload_history", selectable=True,
                   labels={c: t(f"upload.batch.{c}") for c in columns})
     if event is None or not event.selection.rows:
         st.caption(t("upload.pick_batch"))

@@ -125,3 +125,37 @@ def filters_key(filters: Filters) -> tuple:
 
 def config() -> Config:
     return load_config()
+
+
+# --- satisfaction, risk and settings pages (metrics/views.py) ---
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.views import satisfaction_by as compute
+
+    return compute(store(), by, as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.views import attributed_responses as read
+
+    return read(store(), as_of, _filters(filters), config=load_config())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def risk_register(version: tuple, as_of: date, filters: tuple,
+                  since: date | None = None) -> pd.DataFrame:
+    from metrics.views import risk_register as read
+
+    return read(store(), as_of, _filters(filters), config=load_config(), since=since)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> pd.DataFrame:
+    """Scores under proposed settings (a JSON of Config.to_toml()), before they are saved."""
+    from metrics.config import from_dict
+    from metrics.scores import compute_scores
+
+    config = from_dict(json.loads(settings), "settings")
+    return compute_scores(store(), as_of, _filters(filters), config=config)

@@ -1,3 +1,243 @@
+"""风险预警 Risk: the open handovers at risk now, recent handovers ranked by risk with the
+reasons of their flags, flags by team and by type, critical flags first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
-from dashboard.components import page_header
-page_header("risk")
+
+from dashboard import data
+from dashboard.components import RISK_COLOURS, figure_help, kpi_tiles, page_header, style, table
+from dashboard.i18n import current_language, t
+from dashboard.roles import current_role
+from metrics.catalogue import format_value, label
+from metrics.config import CRITICAL_FLAGS, FLAGS
+
+WINDOWS = (30, 90, 180, 365, 0)  # days; 0: all
+LIMITS = (50, 200, 1000, 0)  # rows per list (and in its downloads); 0: all
+LEVEL_DOTS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+CRITICAL_COLOUR, OTHER_COLOUR = RISK_COLOURS["high"], RISK_COLOURS["medium"]
+
+
+def flag_label(flag: str, mark: bool = True) -> str:
+    text = label("flags", flag, current_language())
+    return f"⚠ {text}" if mark and flag in CRITICAL_FLAGS else text
+
+
+def level_label(level) -> str:
+    if not isinstance(level, str):
+        return "—"
+    return f"{LEVEL_DOTS.get(level, '')} {t(f'risk_levels.{level}')}"
+
+
+def controls(filters) -> tuple[object, int]:
+    """The recent window (unless the sidebar sets a period): the first day it keeps; and
+    how many rows each list shows (0: all)."""
+    as_of = st.session_state.as_of
+    left, right = st.columns([3, 2])
+    limit = right.segmented_control(
+        t("risk.limit"), LIMITS, default=200, key="risk_limit", required=True,
+        format_func=lambda n: f"{n:,}" if n else t("risk.window_all"))
+    if filters.period_from or filters.period_to:
+        left.caption(t("risk.period_note", start=filters.period_from or "…",
+                       end=filters.period_to or as_of))
+        return None, limit
+    days = left.segmented_control(
+        t("risk.window"), WINDOWS, default=90, key="risk_window", required=True,
+        format_func=lambda n: t("risk.window_days", n=n) if n else t("risk.window_all"))
+    start = as_of - timedelta(days=days - 1) if days else None
+    left.caption(t("risk.window_note", start=start) if start else t("risk.window_all_note"))
+    return start, limit
+
+
+def with_reasons(register: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags as labels (critical ones first and marked) and their reasons in the user's
+    language, one text per handover."""
+    lang = current_language()
+    column = "reason_zh" if lang == "zh" and "reason_zh" in flags.columns else "reason"
+    flags = flags[flags["handover_id"].isin(register["handover_id"])]
+    # each reason names what it found (the flags column has the flags' names)
+    reasons = flags[column].astype(str).groupby(flags["handover_id"]).agg(
+        "；".join if lang == "zh" else "; ".join)
+    order = {f: (f not in CRITICAL_FLAGS, i) for i, f in enumerate(FLAGS)}
+    frame = register.copy()
+    frame["flag_labels"] = [
+        ("、" if lang == "zh" else ", ").join(
+            flag_label(f) for f in sorted(v, key=lambda f: order.get(f, (True, 99))))
+        for v in frame["flags"]]
+    frame["reasons"] = frame["handover_id"].map(reasons).fillna("")
+    frame["level"] = frame["risk_level"].map(level_label)
+    frame["status"] = frame["is_completed"].map(
+        lambda done: t("risk.columns.completed") if done else t("risk.columns.open"))
+    frame["band_label"] = frame["band"].map(
+        lambda b: t(f"bands.{b}") if isinstance(b, str) else "—")
+    return frame
+
+
+def tiles(open_risk: pd.DataFrame, ranked: pd.DataFrame, open_values: dict,
+          values: dict) -> None:
+    lang, config = current_language(), data.config()
+    critical_names = "、".join(flag_label(f, False) for f in CRITICAL_FLAGS) if lang == "zh" \
+        else ", ".join(flag_label(f, False) for f in CRITICAL_FLAGS)
+    cells = st.columns(4)
+    cells[0].metric(t("risk.at_risk_now"), f"{len(open_risk):,}", border=True,
+                    help=t("risk.at_risk_now_help"))
+    cells[1].metric(label("figures", "overdue_open", lang),
+                    format_value("overdue_open", open_values.get("overdue_open"), lang),
+                    border=True, help=figure_help("overdue_open"))
+    cells[2].metric(t("risk.high_risk"), f"{int((ranked['risk_level'] == 'high').sum()):,}",
+                    border=True, help=t("risk.high_risk_help", high=f"{config.risk_high:g}"))
+    cells[3].metric(t("risk.critical"), f"{int(ranked['has_critical'].sum()):,}",
+                    border=True, help=t("risk.critical_help", flags=critical_names))
+    kpi_tiles(values, ["access_revoked_24h_rate", "churn_90d_rate"], columns=4)
+
+
+def early_warning(open_risk: pd.DataFrame, limit: int) -> None:
+    config = data.config()
+    st.subheader(t("risk.early_warning"))
+    st.caption(t("risk.early_note", high=f"{config.risk_high:g}",
+                 medium=f"{config.risk_medium:g}"))
+    if open_risk.empty:
+        st.success(t("risk.no_open_risk"), icon=":material/check_circle:")
+        return
+    columns = ["handover_id", "company_name", "days_overdue", "level", "risk_points",
+               "flag_labels", "reasons", "planned_end", "team", "from_staff", "to_staff",
+               "supervisor"]
+    selectable_table(open_risk, columns, "risk_early_warning", "risk_open", limit)
+
+
+def ranked_list(ranked: pd.DataFrame, limit: int) -> None:
+    st.subheader(t("risk.ranked"))
+    critical = ranked[ranked["has_critical"]]
+    if not critical.empty:
+        lang = current_language()
+        counts = [(f, int(critical["flags"].map(lambda v, f=f: f in list(v)).sum()))
+                  for f in CRITICAL_FLAGS]
+        detail = ("、" if lang == "zh" else ", ").join(
+            f"{flag_label(f, False)} {n}" for f, n in counts if n)
+        st.error(t("risk.critical_alert", n=len(critical), detail=detail),
+                 icon=":material/gpp_maybe:")
+    only_flagged = st.toggle(t("risk.only_flagged"), value=True, key="risk_only_flagged")
+    shown = ranked[ranked["flags"].map(len) > 0] if only_flagged else ranked
+    if shown.empty:
+        st.info(t("common.no_rows"))
+        return
+    columns = ["handover_id", "company_name", "level", "risk_points", "flag_labels", "reasons",
+               "band_label", "score", "status", "actual_end", "team", "to_staff"]
+    selectable_table(shown, columns, "risk_ranked", "risk_ranked", limit)
+
+
+def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: str,
+                     limit: int) -> None:
+    labels = {c: _column_label(c) for c in columns}
+    number = st.column_config.NumberColumn
+    config = {labels.get("days_overdue"): number(format="%d"),
+              labels.get("risk_points"): number(format="%.0f"),
+              labels.get("score"): number(format="%.1f"),
+              labels.get("reasons"): st.column_config.TextColumn(width="large")}
+    config.pop(None, None)
+    shown = frame[columns].reset_index(drop=True)
+    for column in ("supervisor", "company_name", "team", "from_staff", "to_staff"):
+        if column in shown:  # blank, not "None"
+            shown[column] = shown[column].map(lambda v: v if isinstance(v, str) else "")
+    if "actual_end" in shown:
+        shown["actual_end"] = pd.to_datetime(shown["actual_end"]).dt.strftime(
+            "%Y-%m-%d %H:%M").fillna("")
+    if limit and len(shown) > limit:
+        st.caption(t("risk.limited", n=limit, total=len(shown)))
+        shown = shown.head(limit)
+    st.caption(t("risk.select_hint"))
+    event = table(shown, name, labels=labels, key=key, selectable=True,
+                  height=min(420, 38 + 35 * len(shown)), column_config=config)
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and rows[0] < len(shown):
+        open_handover(shown.iloc[rows[0]]["handover_id"], key)
+
+
+def open_handover(handover_id: str, key: str) -> None:
+    """Remember the chosen handover for the 交接明细 page, and offer to go there."""
+    st.session_state.selected_handover = handover_id
+    if current_role().may_open("handovers") and st.button(
+            t("risk.open_record", id=handover_id), key=f"{key}_open",
+            icon=":material/open_in_new:", type="primary"):
+        st.switch_page("views/handovers.py", query_params={"handover": handover_id})
+
+
+def _column_label(column: str) -> str:
+    if column in ("days_overdue", "reasons", "status"):
+        return t(f"risk.columns.{column}")
+    return {"level": t("columns.risk_level"), "flag_labels": t("columns.flags"),
+            "band_label": t("columns.band")}.get(column) or t(f"columns.{column}")
+
+
+def flag_charts(ranked: pd.DataFrame, flags: pd.DataFrame) -> None:
+    st.subheader(t("risk.by_flag"))
+    raised = flags.merge(ranked[["handover_id", "team"]], on="handover_id")
+    if raised.empty:
+        st.info(t("risk.no_flags"))
+        return
+    raised = raised.assign(team=raised["team"].fillna("—"))
+    present = [f for f in FLAGS if f in set(raised["flag"])]
+    left, right = st.columns([3, 2])
+    grid = pd.crosstab(raised["team"], raised["flag"]).reindex(columns=present, fill_value=0)
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=[flag_label(f) for f in grid.columns], y=list(grid.index),
+        colorscale="Reds", texttemplate="%{z}", hoverongaps=False,
+        colorbar={"title": {"text": t("risk.count_axis")}},
+        hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
+    fig.update_layout(xaxis={"title": t("risk.flag_axis"), "tickangle": -30},
+                      yaxis={"title": t("columns.team"), "autorange": "reversed"})
+    left.plotly_chart(style(fig, t("risk.heatmap_title"), height=max(320, 60 * len(grid) + 200)),
+                      width="stretch")
+    counts = raised.groupby("flag")["handover_id"].nunique().reindex(present).sort_values()
+    fig = go.Figure()
+    for critical, colour, name in ((True, CRITICAL_COLOUR, t("risk.critical_legend")),
+                                   (False, OTHER_COLOUR, t("risk.other_legend"))):
+        part = counts[[(f in CRITICAL_FLAGS) == critical for f in counts.index]]
+        fig.add_bar(y=[flag_label(f) for f in part.index], x=part.values, orientation="h",
+                    marker_color=colour, name=name, text=part.values, textposition="outside",
+                    cliponaxis=False)
+    fig.update_layout(xaxis={"title": t("risk.count_axis")},
+                      yaxis={"title": "", "categoryorder": "array",
+                             "categoryarray": [flag_label(f) for f in counts.index]},
+                      barmode="overlay")
+    right.plotly_chart(style(fig, t("risk.counts_title"), height=max(320, 60 * len(grid) + 200)),
+                       width="stretch")
+
+
+def definitions() -> None:
+    config = data.config()
+    with st.expander(t("risk.definitions"), icon=":material/menu_book:"):
+        rows = [{t("risk.columns.flag"): flag_label(f),
+                 t("risk.columns.definition"): t(f"risk.flag_rules.{f}"),
+                 t("risk.columns.points"): f"{config.risk_points[f]:g}",
+                 t("risk.columns.is_critical"): t("common.yes") if f in CRITICAL_FLAGS
+                 else t("common.no")} for f in FLAGS]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def risk() -> None:
+    page_header("risk")
+    version, as_of, filters = data.version(), st.session_state.as_of, st.session_state.filters
+    start, limit = controls(filters)
+    open_filters = replace(filters, period_from=None, period_to=None, open_only=True)
+    open_key = data.filters_key(open_filters)
+    key = data.filters_key(filters)
+    open_register = data.risk_register(version, as_of, open_key)
+    open_risk = with_reasons(open_register[open_register["at_risk"]],
+                             data.flags(version, as_of, open_key))
+    ranked = with_reasons(data.risk_register(version, as_of, key, since=start),
+                          data.flags(version, as_of, key))
+    tiles(open_risk, ranked, data.figures(version, as_of, open_key),
+          data.figures(version, as_of, key))
+    early_warning(open_risk, limit)
+    ranked_list(ranked, limit)
+    flag_charts(ranked, data.flags(version, as_of, key))
+    definitions()
+
+
+risk()

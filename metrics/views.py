@@ -1,0 +1,162 @@
+"""Read functions for the satisfaction and risk pages: data no figure, score or roll-up gives.
+
+Each reads the temporary tables of ``session.prepare`` (responses, handover_facts,
+handover_scores), so the selection, attribution, flags and scores are those of the figures.
+Satisfaction by month, staff or team groups the definitions of DOMAIN.md §3 in one query
+(the figure files compute one value; running them once per group took minutes on the large
+sample); tests check every group against the figure files. The dashboard calls these
+through dashboard/data.py's caches.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from metrics.config import CRITICAL_FLAGS, Config, load_config
+from metrics.selection import Filters
+from metrics.session import prepare
+from pipelines.store import Store
+
+GROUPS = {"month": "strftime(r.submitted_at, '%Y-%m')", "staff": "f.to_staff",
+          "team": "f.team"}
+
+# NPS groups of a recommend score, as nps.sql counts them: 9-10 promoter, 0-6 detractor.
+NPS_GROUP_SQL = """
+    case when recommend_score is null then null
+         when recommend_score >= 9 then 'promoter'
+         when recommend_score >= 7 then 'passive'
+         else 'detractor' end
+"""
+
+# The satisfaction figures of DOMAIN.md §3 per group, in one pass: the same definitions as
+# sql/figures/{responses_attributed,csat,mean_satisfaction,nps,handovers_completed,
+# response_rate,followup_30d_rate}.sql, grouped (tests check each group against them).
+GROUPED_SQL = """
+with attributed as (
+    select {group} as grp, r.overall_satisfaction, r.recommend_score
+    from responses as r
+    join handover_facts as f on f.handover_id = r.handover_id
+    where r.is_real and r.is_attributed {month_only}
+),
+
+by_response as (
+    select
+        grp,
+        count(*) as responses_attributed,
+        100.0 * count(*) filter (where overall_satisfaction >= 4)
+            / nullif(count(overall_satisfaction), 0) as csat,
+        avg(overall_satisfaction) as mean_satisfaction,
+        100.0 * (count(*) filter (where recommend_score >= 9)
+                 - count(*) filter (where recommend_score <= 6))
+            / nullif(count(recommend_score), 0) as nps
+    from attributed
+    group by grp
+)
+"""
+HANDOVER_SQL = """,
+
+by_handover as (
+    select
+        {group} as grp,
+        count(*) filter (where is_completed) as handovers_completed,
+        count(*) filter (where is_completed and count_responses > 0)
+            / nullif(count(*) filter (where is_completed), 0) as response_rate,
+        count(*) filter (where is_completed and has_followup_30d
+                         and cast(actual_end as date) <= cast($as_of as date) - interval 30 day)
+            / nullif(count(*) filter (
+                where is_completed
+                    and cast(actual_end as date) <= cast($as_of as date) - interval 30 day), 0)
+            as followup_30d_rate
+    from handover_facts as f
+    group by grp
+)
+"""
+RESPONSE_FIGURES = ["responses_attributed", "csat", "mean_satisfaction", "nps"]
+HANDOVER_FIGURES = ["handovers_completed", "response_rate", "followup_30d_rate"]
+
+
+def satisfaction_by(store: Store, by: str, as_of: date | None = None,
+                    filters: Filters | None = None, config: Config | None = None
+                    ) -> pd.DataFrame:
+    """One row per month of submission, receiving staff or team: the satisfaction figures
+    (responses_attributed, csat, mean_satisfaction, nps; by staff and team also
+    handovers_completed, response_rate, followup_30d_rate) over that group alone, ordered
+    by the group."""
+    if by not in GROUPS:
+        raise ValueError(f"group by one of {', '.join(GROUPS)}")
+    as_of, config = as_of or date.today(), config or load_config()
+    month = by == "month"
+    sql = GROUPED_SQL.format(group=GROUPS[by], month_only="and r.submitted_at is not null"
+                             if month else "")
+    if month:
+        sql += f"\nselect grp as {by}, {', '.join(RESPONSE_FIGURES)} from by_response order by 1"
+    else:
+        sql += HANDOVER_SQL.format(group=GROUPS[by]) + (
+            f"\nselect h.grp as {by}, coalesce(r.responses_attributed, 0) as "
+            "responses_attributed, r.csat, r.mean_satisfaction, r.nps, "
+            f"{', '.join('h.' + k for k in HANDOVER_FIGURES)} from by_handover as h "
+            "left join by_response as r on r.grp is not distinct from h.grp "
+            "order by 1 nulls last")
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config, upto="facts")
+        return conn.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).df()
+
+    return store.read(run)
+
+
+def attributed_responses(store: Store, as_of: date | None = None,
+                         filters: Filters | None = None, config: Config | None = None
+                         ) -> pd.DataFrame:
+    """The responses attributed to the selected handovers, newest first, with the handover's
+    client, receiving staff and team and the NPS group of the recommend score."""
+    as_of, config = as_of or date.today(), config or load_config()
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config, upto="facts")
+        return conn.execute(
+            f"""
+            select r.response_key, r.submitted_at, r.source_tool, r.handover_id, f.client_id,
+                   f.company_name, f.to_staff, f.team, r.overall_satisfaction,
+                   r.recommend_score, {NPS_GROUP_SQL} as nps_group, r.comment
+            from responses as r
+            join handover_facts as f on f.handover_id = r.handover_id
+            where r.is_real and r.is_attributed
+            order by r.submitted_at desc nulls last, r.response_key
+            """).df()
+
+    return store.read(run)
+
+
+def risk_register(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                  config: Config | None = None, since: date | None = None) -> pd.DataFrame:
+    """The selected handovers ranked by risk (risk points, then days overdue): the form,
+    the client, score, band, risk level, flags, whether a critical flag is raised, the days
+    past the planned end as of the date (open ones) and ``at_risk`` (open, with a flag).
+    ``since`` keeps the open handovers and those completed on or after that day."""
+    as_of, config = as_of or date.today(), config or load_config()
+    recent = "where not is_completed or cast(actual_end as date) >= $since" if since else ""
+    params = {"critical": list(CRITICAL_FLAGS), "as_of": as_of,
+              **({"since": since} if since else {})}
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        # through Arrow, as scores_on: much faster than .df() with the list column
+        return conn.sql(
+            f"""
+            select handover_id, client_id, company_name, team, from_staff, to_staff,
+                   supervisor, reason, planned_end, actual_end, is_completed, score, band,
+                   risk_level, risk_points, flags,
+                   list_has_any(flags, $critical) as has_critical,
+                   case when not is_completed and planned_end is not null
+                        then greatest(0, date_diff('day', planned_end, cast($as_of as date)))
+                   end as days_overdue,
+                   not is_completed and len(flags) > 0 as at_risk
+            from handover_scores
+            {recent}
+            order by risk_points desc, days_overdue desc nulls last, handover_id
+            """, params=params).to_arrow_table().to_pandas()
+
+    return store.read(run)

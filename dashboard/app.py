@@ -57,6 +57,9 @@ def run() -> None:
     sidebar_language()
     try:
         st.session_state.as_of, st.session_state.filters = sidebar_filters()
+        if st.session_state.get("config_error"):
+            st.warning(t("app.config_error", error=st.session_state.config_error),
+                       icon=":material/settings_alert:")
         navigation.run()
     except HandoverError as error:
         st.error(error.message, icon=":material/error:")

@@ -24,11 +24,25 @@ def store() -> Store:
     return Store(default_db_path())
 
 
+def config() -> Config:
+    """The scoring configuration; the defaults (and a warning on every page, from app.py)
+    while the file is invalid, so that the settings page can still repair it."""
+    from metrics.config import ConfigError
+
+    try:
+        found = load_config()
+    except ConfigError as error:
+        st.session_state.config_error = error.message
+        return Config()
+    st.session_state.pop("config_error", None)
+    return found
+
+
 def version() -> tuple:
     """Changes whenever the database (or the scoring configuration) does."""
-    config = load_config()
+    settings = config()
     return (str(store().path), store().last_change(),
-            json.dumps(config.to_toml(), sort_keys=True))
+            json.dumps(settings.to_toml(), sort_keys=True))
 
 
 def _filters(key: tuple) -> Filters:
@@ -39,28 +53,28 @@ def _filters(key: tuple) -> Filters:
 def figures(version: tuple, as_of: date, filters: tuple) -> dict:
     from metrics.figures import compute_figures
 
-    return compute_figures(store(), as_of, _filters(filters), config=load_config())
+    return compute_figures(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores
 
-    return compute_scores(store(), as_of, _filters(filters), config=load_config())
+    return compute_scores(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_flags
 
-    return compute_flags(store(), as_of, _filters(filters), config=load_config())
+    return compute_flags(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.rollups import rollup as compute
 
-    return compute(store(), by, as_of, _filters(filters), config=load_config())
+    return compute(store(), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -123,8 +137,7 @@ def filters_key(filters: Filters) -> tuple:
     return astuple(filters)
 
 
-def config() -> Config:
-    return load_config()
+
 
 
 # --- satisfaction, risk and settings pages (metrics/views.py) ---
@@ -133,14 +146,14 @@ def config() -> Config:
 def satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import satisfaction_by as compute
 
-    return compute(store(), by, as_of, _filters(filters), config=load_config())
+    return compute(store(), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import attributed_responses as read
 
-    return read(store(), as_of, _filters(filters), config=load_config())
+    return read(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -148,7 +161,7 @@ def risk_register(version: tuple, as_of: date, filters: tuple,
                   since: date | None = None) -> pd.DataFrame:
     from metrics.views import risk_register as read
 
-    return read(store(), as_of, _filters(filters), config=load_config(), since=since)
+    return read(store(), as_of, _filters(filters), config=config(), since=since)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -149,3 +149,16 @@ def test_upload_lists_every_bad_row_and_loads_nothing(database, monkeypatch, tmp
     assert problems is not None and list(problems["行号"]) == [2]
     confirm = at.button(key="upload_confirm")
     assert confirm.disabled
+
+
+def test_an_invalid_configuration_warns_and_the_pages_still_work(database, monkeypatch):
+    bad = database.with_name("bad.toml")
+    bad.write_text("[weights]\nquality = 500\n", encoding="utf-8")
+    monkeypatch.setenv("HANDOVER_DB", str(database))
+    monkeypatch.setenv("HANDOVER_CONFIG", str(bad))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert any("weights.quality = 500" in w.value for w in at.warning)
+    at.switch_page("views/settings.py").run()
+    assert not at.exception and at.title[0].value == "评分设置"

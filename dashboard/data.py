@@ -56,6 +56,22 @@ def figures(version: tuple, as_of: date, filters: tuple) -> dict:
     return compute_figures(store(), as_of, _filters(filters), config=config())
 
 
+def figures_with_change(version: tuple, as_of: date, filters: Filters):
+    """(figures of the selection, of the current period, of the previous period, periods):
+    what KPI tiles show with their change."""
+    from dataclasses import replace
+
+    from metrics.rollups import periods
+
+    current, previous = periods(as_of, filters)
+    values = figures(version, as_of, filters_key(filters))
+    now = figures(version, as_of, filters_key(
+        replace(filters, period_from=current[0], period_to=current[1])))
+    before = figures(version, as_of, filters_key(
+        replace(filters, period_from=previous[0], period_to=previous[1])))
+    return values, now, before, (current, previous)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pandas as pd
 import plotly.express as px
@@ -29,12 +28,7 @@ GROUPS = {
 
 
 def kpis(version, as_of, filters) -> dict:
-    values = data.figures(version, as_of, data.filters_key(filters))
-    current, previous = periods(as_of, filters)
-    now = data.figures(version, as_of, data.filters_key(
-        replace(filters, period_from=current[0], period_to=current[1])))
-    before = data.figures(version, as_of, data.filters_key(
-        replace(filters, period_from=previous[0], period_to=previous[1])))
+    values, now, before, (current, previous) = data.figures_with_change(version, as_of, filters)
     st.caption(t("overview.delta_note", start=current[0], end=current[1],
                  pstart=previous[0], pend=previous[1]))
     for group, keys in GROUPS.items():

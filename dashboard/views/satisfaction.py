@@ -3,7 +3,6 @@ staff and team rankings, the clients' comments, and the responses that need some
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,7 +12,6 @@ from dashboard import data
 from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
 from dashboard.i18n import current_language, t
 from metrics.catalogue import label
-from metrics.rollups import periods
 
 FIGURES = ["csat", "nps", "mean_satisfaction", "response_rate"]
 FEEDBACK = ["followup_30d_rate", "responses_total", "responses_attributed",
@@ -37,12 +35,8 @@ def figure_label(key: str) -> str:
 
 
 def kpis(version, as_of, filters) -> dict:
-    values = data.figures(version, as_of, data.filters_key(filters))
-    current, previous = periods(as_of, filters)
-    now = data.figures(version, as_of, data.filters_key(
-        replace(filters, period_from=current[0], period_to=current[1])))
-    before = data.figures(version, as_of, data.filters_key(
-        replace(filters, period_from=previous[0], period_to=previous[1])))
+    values, now, before, (current, previous) = data.figures_with_change(version, as_of,
+                                                                         filters)
     st.subheader(t("satisfaction.figures"))
     kpi_tiles(values, FIGURES, now, before, columns=4)
     st.subheader(t("satisfaction.feedback"))

@@ -1,0 +1,119 @@
+"""数据上传 Upload: a 问卷星 export goes through the page's steps (kind, file, detected tool
+and mapping, preview, validation, confirm) into a feedback batch; a batch is rolled back from
+the upload history."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from pipelines.store import Store
+from sample_data.surveys import Answer, write_template, write_wjx
+from tests.e2e.app_utils import (
+    act,
+    batches,
+    click,
+    completed_handovers,
+    expect_no_exception,
+    goto,
+    main,
+)
+
+SCORES = [(5, 9, "新会计很专业，交接顺利"), (4, 8, None), (2, 3, "凭证交接慢了两周")]
+
+
+def _answers(server, skip: int = 0) -> list[Answer]:
+    """One answer per completed handover's client, a few days after the handover ended (so
+    each is attributed to it)."""
+    handovers = completed_handovers(server, date.today() - timedelta(days=10),
+                                    limit=len(SCORES) + skip)[skip:]
+    return [Answer(submitted_at=h["actual_end"] + timedelta(days=3), client_id=h["client_id"],
+                   company_name=h["company_name"], satisfaction=sat, recommend=rec,
+                   comment=comment)
+            for h, (sat, rec, comment) in zip(handovers, SCORES, strict=True)]
+
+
+def _responses_of(server, batch_id: int) -> list[dict]:
+    return Store(server.db, busy_timeout=60).query(
+        "select source_tool, client_id, is_matched, is_attributed, overall_satisfaction "
+        "from feedback_responses where batch_id = $batch order by client_id",
+        {"batch": batch_id}).dicts()
+
+
+def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, server, tmp_path):
+    """Upload a 问卷星 GBK CSV: the page detects the tool and the client column, previews and
+    validates it, and after the confirmation reports the responses loaded."""
+    answers = _answers(server)
+    export = write_wjx(tmp_path / "问卷星_交接回访_e2e.csv", answers, identify_by="client_id")
+    goto(page, server, "upload")
+
+    feedback = main(page).get_by_role("radio", name="客户反馈")
+    if feedback.get_attribute("aria-checked") != "true":
+        click(page, feedback)
+    expect(feedback).to_have_attribute("aria-checked", "true")
+    uploader = main(page).get_by_test_id("stFileUploader")
+    act(page, lambda: uploader.locator("input[type=file]").set_input_files(export),
+        timeout=60_000)
+    expect(uploader).to_contain_text(export.name)
+    expect_no_exception(page)
+
+    body = main(page)
+    expect(body).to_contain_text(re.compile(r"识别为\s*问卷星\s*导出.*共 3 份答卷"))
+    expect(body.get_by_role("combobox", name="客户编号 client id")).to_have_value("1、客户编号")
+    expect(body.get_by_role("combobox", name=re.compile("^总体满意度"))).to_have_value(
+        "2、您对本次会计人员交接工作的总体满意度")
+    expect(body.get_by_test_id("stDataFrame").filter(has_text=answers[0].client_id)
+           ).not_to_have_count(0)  # the preview
+    expect(body.get_by_role("heading", name="校验结果")).to_be_visible()
+    expect(body.get_by_test_id("stMetric").filter(has_text="读取行数")).to_contain_text("3")
+    expect(body.get_by_text("所有行都通过校验。")).to_be_visible()
+    assert not [b for b in batches(server) if b["file_name"] == export.name]  # not yet
+
+    click(page, body.get_by_role("button", name=re.compile("确认导入")), timeout=60_000)
+    # the confirmation reruns the page twice (import, then a fresh uploader): wait for the
+    # summary rather than for the first quiet moment
+    summary = body.get_by_test_id("stAlertContentSuccess").filter(has_text=export.name)
+    expect(summary).to_contain_text(re.compile(r"3 responses read, 3 loaded"), timeout=60_000)
+    expect(body.get_by_text("所有行都通过校验。")).to_have_count(0)
+    expect_no_exception(page)
+
+    loaded = [b for b in batches(server) if b["file_name"] == export.name]
+    assert [(b["kind"], b["action"], b["count_rows_added"], b["user_name"])
+            for b in loaded] == [("feedback", "import", 3, "dashboard")]
+    responses = _responses_of(server, loaded[0]["batch_id"])
+    assert [(r["source_tool"], r["client_id"], r["is_attributed"], r["overall_satisfaction"])
+            for r in responses] == sorted(
+        ("wjx", a.client_id, True, float(a.satisfaction)) for a in answers)
+    expect(body.get_by_test_id("stDataFrame").filter(has_text=export.name)).to_have_count(1)
+
+
+def test_batch_is_rolled_back_from_the_upload_history(page, server, tmp_path: Path):
+    """A feedback file loaded from the command line is the newest batch; selecting it in the
+    history, confirming and rolling it back withdraws its responses."""
+    export = write_template(tmp_path / "feedback_template_e2e.csv", _answers(server, skip=3))
+    done = server.handover("ingest", "feedback", str(export))
+    assert done.returncode == 0, done.stderr + done.stdout
+    batch = next(b for b in batches(server) if b["file_name"] == export.name)
+    assert len(_responses_of(server, batch["batch_id"])) == 3
+
+    goto(page, server, "upload")
+    history = main(page).get_by_test_id("stDataFrame").filter(has_text=export.name)
+    expect(history).to_have_count(1)
+    box = history.bounding_box()
+    assert box is not None
+    # newest first: our batch's row is the first; the selection column is the grid's first
+    act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 / 2))
+    sure = main(page).get_by_test_id("stCheckbox").filter(
+        has_text=f"确定撤销第 {batch['batch_id']} 批（{export.name}）")
+    click(page, sure.locator("label"))
+    click(page, main(page).get_by_role("button", name=re.compile("撤销此批次")), timeout=60_000)
+    expect(main(page).get_by_test_id("stAlertContentSuccess").filter(
+        has_text=f"第 {batch['batch_id']} 批已撤销")).to_be_visible(timeout=60_000)
+    expect_no_exception(page)
+
+    after = next(b for b in batches(server) if b["batch_id"] == batch["batch_id"])
+    assert after["rolled_back_at"] is not None
+    assert _responses_of(server, batch["batch_id"]) == []

@@ -127,3 +127,16 @@ def test_reads_go_on_in_another_process_while_imports_run(store: Store, tmp_path
     assert whole_batches == "True", "a read saw a half-written import"
     assert store.query("select count(*) from stg_events").scalar() == 24000
     assert import_seconds < 120
+
+
+def test_only_the_store_opens_duckdb():
+    """Every connection goes through pipelines/store.py (short-lived, retried, one writer)."""
+    root = Path(__file__).parents[1]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("pipelines", "metrics", "data_checks", "dashboard", "sample_data")
+        for path in (root / folder).rglob("*.py")
+        if "duckdb.connect(" in path.read_text(encoding="utf-8")
+        and path != root / "pipelines" / "store.py"
+    ]
+    assert offenders == []

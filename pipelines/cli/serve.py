@@ -43,14 +43,40 @@ def serve(
         env[SAMPLE_LOADED_ENV] = "1"
     err_console.print(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
                       f"  (database {store.path}; Ctrl+C stops it)", markup=False)
+    # Always headless: otherwise Streamlit's first run asks for an e-mail address on the
+    # terminal and waits. The browser is opened here instead, once the server answers.
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", host,
-        "--server.headless", "false" if open_browser else "true",
+        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
         "--server.fileWatcherType", "none", "--theme.base", "light",
     ]
+    process = subprocess.Popen(command, env=env)
     try:
-        raise typer.Exit(subprocess.call(command, env=env))
+        if open_browser and _has_display():
+            _open_when_ready(f"http://localhost:{port}", "127.0.0.1" if host == "0.0.0.0"
+                             else host, port, process)
+        raise typer.Exit(process.wait())
     except KeyboardInterrupt:
+        process.terminate()
         raise typer.Exit(0) from None
+
+
+def _has_display() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_when_ready(url: str, host: str, port: int, process: subprocess.Popen) -> None:
+    import socket
+    import time
+    import webbrowser
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(0.5)

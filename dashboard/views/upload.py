@@ -172,9 +172,24 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
     except HandoverError as error:
         show_error(error)
         return
-    st.session_state.upload_done = report.summary()
+    st.session_state.upload_done = done_message(kind, report)
     st.session_state.upload_key = st.session_state.get("upload_key", 0) + 1
     st.rerun()
+
+
+def done_message(kind: str, report) -> str:
+    """What an import did, in the user's language (the CLI prints report.summary())."""
+    if report.already_loaded_batch is not None:
+        return t("upload.already", batch=report.already_loaded_batch)
+    if kind == "feedback":
+        return t("upload.done_feedback", file=report.file, tool=report.tool,
+                 batch=report.batch_id, read=report.rows_read, loaded=report.loaded,
+                 duplicates=report.duplicates, excluded=sum(report.excluded.values()),
+                 rejected=report.rejected, unmatched=report.unmatched,
+                 unattributed=report.unattributed)
+    return t("upload.done_table", file=report.file, format=report.format,
+             batch=report.batch_id, read=report.rows_read, added=report.added,
+             updated=report.updated, unchanged=report.unchanged, rejected=report.rejected)
 
 
 def history() -> None:

@@ -133,7 +133,7 @@ def test_upload_validates_then_imports_a_survey_export(database, monkeypatch, tm
     at.button(key="upload_confirm").click().run()
     assert not at.exception
     assert Store(database).query("select count(*) from batches").scalar() == before + 1
-    assert "2 loaded" in at.success[0].value
+    assert "读取 2 份，导入 2 份" in at.success[0].value
 
 
 def test_upload_lists_every_bad_row_and_loads_nothing(database, monkeypatch, tmp_path):

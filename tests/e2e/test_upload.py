@@ -76,7 +76,7 @@ def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, ser
     # the confirmation reruns the page twice (import, then a fresh uploader): wait for the
     # summary rather than for the first quiet moment
     summary = body.get_by_test_id("stAlertContentSuccess").filter(has_text=export.name)
-    expect(summary).to_contain_text(re.compile(r"3 responses read, 3 loaded"), timeout=60_000)
+    expect(summary).to_contain_text(re.compile(r"读取 3 份，导入 3 份"), timeout=60_000)
     expect(body.get_by_text("所有行都通过校验。")).to_have_count(0)
     expect_no_exception(page)
 

@@ -103,7 +103,3 @@ def style(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Fig
         colorway=SERIES_COLOURS,
     )
     return fig
-
-
-def empty_state(message_key: str) -> None:
-    st.info(t(message_key), icon=":material/info:")

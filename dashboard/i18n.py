@@ -64,11 +64,3 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
     if value is None or value != value:
         return "—"
     return f"{value:,.{digits}f}"
-
-
-def fmt_date(value, lang: str | None = None) -> str:
-    if value is None or value != value:
-        return "—"
-    if (lang or current_language()) == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value.strftime("%d %b %Y")

@@ -11,9 +11,6 @@ from dashboard import data
 from dashboard.i18n import LANGUAGES, language_from_locale, t
 from metrics.selection import Filters
 
-PARAMS = ("lang", "as_of", "from", "to", "team", "staff", "reason")
-
-
 def _param(name: str) -> str | None:
     value = st.query_params.get(name)
     return value or None

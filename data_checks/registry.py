@@ -8,7 +8,6 @@ offending_value, detail). The first segment of the id names the suite (``suites/
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,5 +112,3 @@ def check(check_id: str) -> Check:
             f"There is no check {check_id!r}. The checks: {', '.join(BY_ID)}."
         ) from None
 
-
-SqlParams = Callable[[str], str]

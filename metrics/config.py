@@ -149,9 +149,3 @@ def save_config(config: Config, path: Path | str | None = None) -> Path:
     file.write_text(text + tomli_w.dumps(config.to_toml()), encoding="utf-8")
     config.path = file
     return file
-
-
-def as_dict(config: Config) -> dict:
-    data = asdict(config)
-    data["path"] = str(config.path) if config.path else None
-    return data

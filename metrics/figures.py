@@ -21,10 +21,6 @@ FIGURE_KEYS = (
 )
 
 
-def figure_keys() -> list[str]:
-    return list(FIGURE_KEYS)
-
-
 def figure_sql(key: str) -> str:
     return sql_file("figures", f"{key}.sql")
 

@@ -89,10 +89,6 @@ def discrepancies(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["event_type"].isin(kinds)].reset_index(drop=True)
 
 
-def event_types() -> dict[str, str]:
-    return dict(EVENT_TYPES)
-
-
 def responses(store: Store, only: str | None = None) -> pd.DataFrame:
     """Real responses with their matching and attribution; ``only`` = 'unmatched' or
     'unattributed' lists those, with the reason, for someone to fix."""

@@ -65,10 +65,6 @@ class ImportReport:
         return text
 
 
-def ingest_files(store: Store, kind: str, paths: Iterable[Path], **options) -> list[ImportReport]:
-    return [ingest_file(store, kind, Path(p), **options) for p in paths]
-
-
 def ingest_file(
     store: Store,
     kind: str,

@@ -14,9 +14,10 @@ from dashboard import data
 from dashboard.components import page_header, table
 from dashboard.i18n import t
 from pipelines.errors import HandoverError
+from pipelines.feedback.ingest import SOURCES
+from pipelines.templates import STORED
 
-KINDS = ("clients", "handovers", "events", "feedback")
-SOURCES = ("auto", "wjx", "tencent", "google", "surveymonkey", "qualtrics", "template")
+KINDS = tuple(STORED)  # clients, handovers, events, feedback
 UNMAPPED = "—"
 
 

@@ -11,23 +11,11 @@ import typer
 from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store, \
     out, report_error
 from pipelines.errors import HandoverError
+from pipelines.feedback.tools import TOOLS
+from pipelines.templates import STORED
 
-
-class Kind(str, Enum):
-    clients = "clients"
-    handovers = "handovers"
-    events = "events"
-    feedback = "feedback"
-
-
-class Source(str, Enum):
-    auto = "auto"
-    wjx = "wjx"
-    tencent = "tencent"
-    google = "google"
-    surveymonkey = "surveymonkey"
-    qualtrics = "qualtrics"
-    template = "template"
+Kind = Enum("Kind", {kind: kind for kind in STORED}, type=str)  # what the files hold
+Source = Enum("Source", {name: name for name in ("auto", *TOOLS)}, type=str)
 
 
 def _parse_maps(maps: list[str]) -> dict[str, str]:

@@ -8,13 +8,14 @@ from pathlib import Path
 from pipelines.errors import ImportRejectedError, Problem
 from pipelines.feedback.fields import FieldMapping, MappingUnsureError, detect_fields
 from pipelines.feedback.layout import Survey, read_survey
+from pipelines.feedback.tools import TOOLS
 from pipelines.feedback.responses import build_responses
 from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user, \
     update_report
 from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
-SOURCES = ("auto", "wjx", "tencent", "google", "surveymonkey", "qualtrics", "template")
+SOURCES = ("auto", *TOOLS)  # the values of --source
 
 
 @dataclass

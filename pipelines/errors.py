@@ -6,13 +6,21 @@ from dataclasses import dataclass
 
 
 class HandoverError(Exception):
-    """An error whose message is written for the user who caused it."""
+    """An error whose message is written for the user who caused it.
 
-    def __init__(self, message: str, *, title: str | None = None, details: list[str] | None = None):
+    ``message`` is the English sentence the command line prints. ``code`` and ``params`` say
+    the same thing as data, so that the dashboard can word it in the user's language from its
+    locale catalogue (``errors.<code>``); an error without a code is shown by its message."""
+
+    def __init__(self, message: str, *, title: str | None = None,
+                 details: list[str] | None = None, code: str | None = None,
+                 params: dict[str, object] | None = None):
         super().__init__(message)
         self.message = message
         self.title = title
         self.details = details or []
+        self.code = code
+        self.params = params or {}
 
     def __str__(self) -> str:
         return self.message

@@ -58,7 +58,8 @@ class Problem:
 
     def __str__(self) -> str:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{self.file}, row {self.row}, column {self.column!r}: {shown!r} — {self.why}"
+        where = f", column {self.column!r}" if self.column else ""  # "" is the whole row
+        return f"{self.file}, row {self.row}{where}: {shown!r} — {self.why}"
 
 
 class ImportRejectedError(HandoverError):
@@ -71,6 +72,8 @@ class ImportRejectedError(HandoverError):
             f"{len(problems)} problem(s); fix them, or load the good rows with --skip-invalid.",
             title="Import rejected",
             details=[str(p) for p in problems],
+            code="import_rejected",
+            params={"file": file, "rows": len(rows), "problems": len(problems)},
         )
         self.file = file
         self.problems = problems

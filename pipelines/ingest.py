@@ -16,6 +16,7 @@ only briefly and a bad file changes nothing:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +91,7 @@ def ingest_file(
         report.already_loaded_batch = loaded
         return report
 
-    grid = read_grid(path, lambda cells: score(tpl, cells), sheet=sheet)
-    grid.file = name
+    grid = read_grid(path, functools.partial(score, tpl), sheet=sheet, display_name=name)
     header_map = map_header(tpl, grid.header, name, grid.header_row)
     report.format = grid.format
     report.columns = dict(header_map.headers)
@@ -103,6 +103,8 @@ def ingest_file(
             report.rows_read += count
             report.problems.extend(problems)
             staging.add(good)
+        report.problems.extend(grid.problems)  # rows the reader could not split
+        report.rows_read += len({p.row for p in grid.problems})
         report.problems.extend(_duplicate_problems(staging, name, header_map))
         order = {h: i for i, h in enumerate(grid.header)}
         report.problems.sort(key=lambda p: (p.row, order.get(p.column, len(order))))

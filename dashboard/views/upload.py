@@ -3,6 +3,7 @@ then confirm; the upload history with rollback. The same import code as the comm
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tempfile
 from pathlib import Path
@@ -54,7 +55,7 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
     from pipelines.templates import template
 
     tpl = template(kind)
-    grid = read_grid(path, lambda cells: score(tpl, cells))
+    grid = read_grid(path, functools.partial(score, tpl), display_name=name)
     header = map_header(tpl, grid.header, name, grid.header_row)
     st.markdown(t("upload.detected", format=grid.format, row=grid.header_row))
     mapping = pd.DataFrame([{"field": f"{c.zh} ({c.name})",

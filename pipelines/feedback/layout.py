@@ -3,13 +3,14 @@ are the tool's metadata and which are questions (with their full question text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.errors import UnreadableFileError, WrongKindError
+from pipelines.errors import Problem, UnreadableFileError, WrongKindError
 from pipelines.feedback.tools import TOOLS, SurveyTool, detect_tool, strip_question_number, \
     tool_score
 from pipelines.normalise import header_key
@@ -49,6 +50,7 @@ class Survey:
     columns: list[SurveyColumn]
     rows: pd.DataFrame  # positional columns; index: the row numbers the user sees
     survey_id: str
+    problems: list[Problem] = field(default_factory=list)  # rows the reader could not split
 
     def column(self, names: tuple[str, ...]) -> SurveyColumn | None:
         """The first column whose header is one of ``names`` (a tool's metadata column)."""
@@ -68,14 +70,9 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
     path = Path(path)
     name = display_name or path.name
     forced = None if source == "auto" else TOOLS[source]
-
-    def find_header(cells: list[str]) -> int:
-        if forced is not None:
-            return tool_score(forced, cells)
-        return max(tool_score(tool, cells) for tool in TOOLS.values())
-
-    grid = read_grid(path, find_header, sheet=sheet)
-    data = pd.concat(list(grid.chunks)) if grid.format.startswith("CSV") else next(grid.chunks)
+    grid = read_grid(path, functools.partial(_header_score, source), sheet=sheet,
+                     display_name=name)
+    data = pd.concat(list(grid.chunks))
     tool = forced or detect_tool([grid.header])[0]
     if tool is None:
         raise WrongKindError(
@@ -102,7 +99,15 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
             f"{name}: the export has its header rows but no responses; nothing was loaded.",
             title="No responses",
         )
-    return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns))
+    return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns),
+                  grid.problems)
+
+
+def _header_score(source: str, cells: list[str]) -> int:
+    """How much a row looks like the header of the tool (of any tool, with "auto")."""
+    if source != "auto":
+        return tool_score(TOOLS[source], cells)
+    return max(tool_score(tool, cells) for tool in TOOLS.values())
 
 
 def _has_values(data: pd.DataFrame, position: int) -> bool:

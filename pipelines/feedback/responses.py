@@ -34,7 +34,7 @@ class Responses:
 def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
     tool = survey.tool
     cols = mapping.columns
-    problems: list[Problem] = []
+    problems: list[Problem] = list(survey.problems)
     day_first = _day_first(survey, cols.get("submitted_at")) if tool.us_dates else False
     scales = {name: satisfaction_scale(survey.rows[col.position])
               for name, col in cols.items()

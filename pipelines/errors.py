@@ -26,12 +26,35 @@ class HandoverError(Exception):
         return self.message
 
 
-class StoreBusyError(HandoverError):
+class StoreError(HandoverError):
+    """A fault of the database file or of the file system under it: nothing was changed.
+
+    ``pipelines.store.store_fault`` is the one place that turns DuckDB's and the operating
+    system's errors into these."""
+
+
+class StoreBusyError(StoreError):
     """The database stayed locked by another process for longer than we were willing to wait."""
 
 
-class SchemaError(HandoverError):
+class SchemaError(StoreError):
     """The database file is not one we can use (newer schema, not a DuckDB file, ...)."""
+
+
+class StoreDamagedError(StoreError):
+    """The database file (or its write-ahead log) is truncated or corrupted."""
+
+
+class StoreFullError(StoreError):
+    """The disk is full, or a file reached the size limit, while writing."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The file system is read-only, or this user may not read or write the file."""
+
+
+class StorePathError(StoreError):
+    """The database path names a folder, or a folder that does not exist."""
 
 
 class UnreadableFileError(HandoverError):

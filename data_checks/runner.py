@@ -1,11 +1,20 @@
-"""Running the suites with Great Expectations inside DuckDB, read-only.
+"""Running the suites with Great Expectations inside DuckDB, on a private snapshot.
 
-Each run builds an ephemeral GX context with one SQL data source on the database file
-(opened read-only, so a validation never takes DuckDB's write lock), one query asset and one
-expectation suite per source, and validates them with COMPLETE results: the failing records
-come from GX itself (``unexpected_index_list`` of column expectations, the rows of
-``UnexpectedRowsExpectation``). Nothing is written here; ``results.save_run`` stores a run in
-one transaction, so a run that fails half-way records nothing.
+DuckDB keeps every writer out while any process holds the database file open, even
+read-only, and validating a large database takes minutes. So a run holds the file only for
+one short read: in one transaction it copies the rows the suites read
+(``assets.SNAPSHOT_RELATIONS``: the current rows of the staging views and the feedback mart)
+into a snapshot file in a private temporary directory (mode 0700), notes the batches in force
+and the records per suite, and closes the database. Imports go on while GX validates the
+snapshot; the run describes the data as it was at the copy. The directory is removed when
+the run ends, however it ends.
+
+Each run builds an ephemeral GX context with one SQL data source on the snapshot, one query
+asset and one expectation suite per source, and validates them with COMPLETE results: the
+failing records come from GX itself (``unexpected_index_list`` of column expectations, the
+rows of ``UnexpectedRowsExpectation``). Nothing is written to the database here;
+``results.save_run`` stores a run in one short transaction, so a run that fails half-way
+records nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from data_checks.assets import ASSETS, Asset
+from data_checks.assets import ASSETS, SNAPSHOT_RELATIONS, Asset
 from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.errors import HandoverError
 from pipelines.store import Store, memory_limit
@@ -120,13 +131,14 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
     import great_expectations as gx
 
     started = datetime.now()
-    with store.exclusive(), _quiet(verbose):
-        batch_ids, counts = store.read(lambda conn: _snapshot(conn))
+    with _private_dir() as folder, _quiet(verbose):
+        snapshot = folder / "snapshot.duckdb"
+        batch_ids, counts = take_snapshot(store, snapshot)
         context = gx.get_context(mode="ephemeral")
         gx_compat.quiet_context(context)
         source = context.data_sources.add_sql(
             name="handover",
-            connection_string=f"duckdb:///{store.path.resolve()}",
+            connection_string=f"duckdb:///{snapshot}",
             kwargs={"connect_args": {"read_only": True,
                                      "config": {"memory_limit": memory_limit()}}},
         )
@@ -160,13 +172,53 @@ def _close(source) -> None:
             engine.dispose()
 
 
-def _snapshot(conn) -> tuple[list[int], dict[str, int]]:
-    batch_ids = [r[0] for r in conn.execute(
-        "select batch_id from batches where action = 'import' and rolled_back_at is null "
-        "order by batch_id").fetchall()]
-    counts = {suite: conn.execute(f"select count(*) from ({asset.query})").fetchall()[0][0]
-              for suite, asset in ASSETS.items()}
-    return batch_ids, counts
+@contextlib.contextmanager
+def _private_dir():
+    """A temporary directory only this user can enter (0700), removed afterwards: the
+    snapshot holds client data."""
+    folder = Path(tempfile.mkdtemp(prefix="handover-check-"))
+    try:
+        yield folder.resolve()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]]:
+    """Copy what the suites read into a new DuckDB file ``target``, in one read transaction
+    of the store; returns the import batches in force and the records per suite.
+
+    The store is open (read-only) only for the copy; the relations arrive as tables of the
+    same names, so the asset queries and the SQL checks run on the snapshot unchanged."""
+    started = time.perf_counter()
+    quoted = str(target).replace("'", "''")
+
+    def copy(conn) -> tuple[list[int], dict[str, int]]:
+        conn.execute(f"attach '{quoted}' as check_snapshot (read_only false)")
+        try:
+            conn.execute("begin transaction")
+            try:
+                for relation in SNAPSHOT_RELATIONS:
+                    conn.execute(f"create table check_snapshot.{relation} as "
+                                 f"select * from main.{relation}")
+                batch_ids = [r[0] for r in conn.execute(
+                    "select batch_id from main.batches where action = 'import' "
+                    "and rolled_back_at is null order by batch_id").fetchall()]
+                counts = {suite: conn.execute(f"select count(*) from ({asset.query})"
+                                              ).fetchall()[0][0]
+                          for suite, asset in ASSETS.items()}
+            except BaseException:
+                conn.execute("rollback")
+                raise
+            conn.execute("commit")
+        finally:
+            conn.execute("detach check_snapshot")
+        return batch_ids, counts
+
+    result = store.read(copy)
+    logging.getLogger(__name__).info(
+        "snapshot of %s taken in %.2f s; the database is free again", store.path,
+        time.perf_counter() - started)
+    return result
 
 
 def _run_suite(context, source, asset: Asset, as_of: date, records: int,

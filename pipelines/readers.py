@@ -87,16 +87,19 @@ def read_grid(
     items = sandbox.stream(_parse, (str(path), name, find_header, sheet, chunk_rows, limits),
                            limits, name)
     _tag, meta = next(items)
-    grid = Grid(file=name, format=meta["format"], header_row=meta["header_row"],
-                header=meta["header"], chunks=iter(()), preamble=meta["preamble"])
-    grid.chunks = _frames(items, grid)
-    return grid
+    problems: list[Problem] = []
+    # The chunks hold the problems' list, not the grid: dropping a grid that was read only in
+    # part (a preview) then closes the stream at once, which ends the child.
+    return Grid(file=name, format=meta["format"], header_row=meta["header_row"],
+                header=meta["header"], chunks=_frames(items, problems),
+                preamble=meta["preamble"], problems=problems)
 
 
-def _frames(items: Iterator[tuple[str, Any]], grid: Grid) -> Iterator[pd.DataFrame]:
+def _frames(items: Iterator[tuple[str, Any]], problems: list[Problem]
+            ) -> Iterator[pd.DataFrame]:
     for tag, payload in items:
         if tag == "problems":
-            grid.problems.extend(payload)
+            problems.extend(payload)
         else:
             yield payload
 
@@ -400,7 +403,8 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
             problems.append(Problem(
                 name, row.number, "", text,
                 f"this row has {row.actual_columns} fields but the header has "
-                f"{row.expected_columns}; a value with a comma needs quotes"))
+                f"{row.expected_columns}; " + ("a quote is not closed" if "\n" in row.text
+                                               else "a value with a comma needs quotes")))
         return "skip"
 
     columns = [f"c{i}" for i in range(width)]

@@ -43,7 +43,8 @@ def stream(
     """Run ``target(*args)`` in a limited child; yield each item it yields."""
     context = _get_context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, target, args, limits), daemon=True)
+    process = context.Process(target=_child, args=(sender, target, args, limits, file),
+                              daemon=True)
     process.start()
     sender.close()
     try:
@@ -69,7 +70,7 @@ def stream(
 
 
 def _child(sender: Connection, target: Callable[..., Iterator[Any]], args: tuple,
-           limits: ReadLimits) -> None:
+           limits: ReadLimits, file: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds + 5))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
@@ -80,16 +81,12 @@ def _child(sender: Connection, target: Callable[..., Iterator[Any]], args: tuple
     except HandoverError as error:
         sender.send(("error", _describe(error)))
     except MemoryError:
-        sender.send(("error", _describe(_limit_error("memory_bytes", limits, _file_of(args)))))
+        sender.send(("error", _describe(_limit_error("memory_bytes", limits, file))))
     except BrokenPipeError:
         pass  # the parent stopped reading: nothing left to do
     finally:
         sender.close()
         os._exit(0)  # skip interpreter teardown: nothing of the child's needs flushing
-
-
-def _file_of(args: tuple) -> str:
-    return next((str(a) for a in args if isinstance(a, str)), "the file")
 
 
 def _describe(error: HandoverError) -> dict[str, Any]:

@@ -43,13 +43,40 @@ def os_user() -> str:
 
 
 def batch_with_hash(store: Store, kind: str, content_hash: str) -> int | None:
-    """The batch that already loaded these exact bytes as ``kind``, if it is in force."""
+    """The batch that already loaded these exact bytes as ``kind``, if importing them again
+    would change nothing; None when the file must be imported (again).
+
+    A file is "already loaded" by batch B when B is the newest import of these bytes as
+    ``kind``, B is in force (not rolled back), and since B no batch of ``kind`` has changed
+    which rows are current other than by adding new keys: every later batch of the kind is an
+    import that updated no row (no rollback, no update, nothing else). Then every row of the
+    file is still current exactly as B left it: the rows B added or updated and the rows it
+    found unchanged (which have no versions of B's own, so a rule about B's versions alone
+    would miss them), because a current row stops being current only by an update or a
+    rollback. The rule is deliberately coarse: after any later update or rollback of the
+    kind the file is imported again, which is always right (rows still current are counted
+    unchanged, the others come back as the newer upload), only slower.
+
+    The trap it closes: F loaded as batch 9, the same rows with CRLF line endings as batch 10
+    (all unchanged), batch 9 rolled back; the CRLF file is now imported again instead of
+    being called "already loaded as batch 10" while none of its rows is current."""
     if not store.exists():
         return None
     return store.query(
-        "select max(batch_id) from batches where kind = ? and action = 'import' "
-        "and content_hash = ? and rolled_back_at is null",
-        [kind, content_hash],
+        """
+        with loaded as (
+            select max(batch_id) as batch_id from batches
+            where kind = ? and action = 'import' and content_hash = ?
+                and rolled_back_at is null
+        )
+        select loaded.batch_id from loaded
+        where not exists (
+            select 1 from batches as later
+            where later.kind = ? and later.batch_id > loaded.batch_id
+                and (later.action <> 'import' or later.count_rows_updated > 0)
+        )
+        """,
+        [kind, content_hash, kind],
     ).scalar()
 
 

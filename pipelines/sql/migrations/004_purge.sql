@@ -1,0 +1,17 @@
+-- Schema 4: purging dead row versions (handover purge). Batches stay as history: a batch
+-- whose row versions were physically removed says when and how many; every purge is
+-- recorded with the moment before which it removed what was dead, which rollback reads to
+-- refuse undoing a batch whose earlier versions are gone.
+
+alter table batches add column purged_at timestamp;          -- last purge that removed rows of it
+alter table batches add column count_rows_purged integer not null default 0; -- versions removed
+
+create sequence purge_id_seq start 1;
+
+create table purges (
+    purge_id integer not null,
+    user_name varchar,
+    created_at timestamp not null,
+    purged_before timestamp not null,      -- what was dead before this moment was removed
+    report varchar                         -- JSON: versions and rejected rows removed per table
+);

@@ -4,6 +4,9 @@ Rolling back a batch marks it rolled back and recomputes, for the keys it touche
 version is current: the newest one from a batch that is still in force. So rows the batch
 added disappear, rows it updated return to their previous version, and rows a later batch
 changed again keep that later change. The rollback itself is recorded as a batch.
+
+After ``handover purge`` (pipelines/purge.py) has removed the versions an older upload
+replaced, that upload can no longer be rolled back exactly: rollback refuses it and says so.
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ BATCH_COLUMNS = (
     "batch_id, kind, action, file_name, source_format, user_name, created_at, "
     "count_rows_read, count_rows_added, count_rows_updated, count_rows_unchanged, "
     "count_rows_rejected, count_rows_withdrawn, count_rows_restored, extra_columns, target_batch_id, rolled_back_at, rolled_back_by, "
-    "content_hash, report"
+    "content_hash, report, purged_at, count_rows_purged"
 )
 
 
 def list_batches(store: Store) -> pd.DataFrame:
     """Every batch, newest first."""
+    columns = [c.strip() for c in BATCH_COLUMNS.split(",")]
     if not store.exists():
-        return pd.DataFrame(columns=[c.strip() for c in BATCH_COLUMNS.split(",")])
-    frame = store.query_df(f"select {BATCH_COLUMNS} from batches order by batch_id desc")
+        return pd.DataFrame(columns=columns)
+    # select * and then the columns: a database not yet upgraded lacks the newest ones
+    frame = store.query_df("select * from batches order by batch_id desc")
+    frame = frame.reindex(columns=columns)
     return frame.astype(object).where(frame.notna(), None)
 
 
@@ -49,6 +55,34 @@ def rollback(store: Store, batch_id: int, user: str | None = None) -> int:
     return store.write(lambda conn: _rollback(conn, batch_id, user or getpass.getuser()))
 
 
+def _refuse_if_purged(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """A batch that replaced rows, loaded before a purge's cutoff, had the versions it
+    replaced removed by that purge: rolling it back would drop those rows, not restore them."""
+    row = conn.execute(
+        """
+        select p.purge_id, p.created_at, b.count_rows_updated
+        from batches as b
+        join purges as p
+            on b.created_at < p.purged_before and p.count_rows_superseded > 0
+        where b.batch_id = ? and b.count_rows_updated > 0
+        order by p.purge_id
+        limit 1
+        """,
+        [batch_id],
+    ).fetchall()
+    if row:
+        purge_id, purged_at, updated = row[0]
+        raise BatchError(
+            f"Batch {batch_id} replaced {updated} row(s) of earlier uploads, and the purge of "
+            f"{purged_at:%Y-%m-%d %H:%M} (purge {purge_id}) has removed those earlier "
+            "versions: rolling it back would lose the rows instead of restoring them. Upload "
+            "a corrected file instead.",
+            title="Cannot roll back", code="rollback_after_purge",
+            params={"batch": batch_id, "rows": updated, "purge": purge_id,
+                    "purged_at": f"{purged_at:%Y-%m-%d %H:%M}"},
+        )
+
+
 def _rollback(conn: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> int:
     row = conn.execute(
         "select kind, action, rolled_back_at, rolled_back_by from batches where batch_id = ?",
@@ -64,6 +98,7 @@ def _rollback(conn: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> int:
             f"Batch {batch_id} was already rolled back at {rolled_back_at:%Y-%m-%d %H:%M} "
             f"(batch {rolled_back_by})."
         )
+    _refuse_if_purged(conn, batch_id)
     raw = template(kind).raw_table
     new_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
     now = datetime.now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.cli.batches import batches, rollback
+from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.figures import metrics, rollup, scores
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command()(ingest)
 app.command()(batches)
 app.command()(rollback)
+app.command()(purge)
 app.command()(demo)
 app.command()(check)
 app.command()(failures)

@@ -1,7 +1,9 @@
-"""`handover batches` and `handover rollback BATCH_ID`: upload history and undoing an upload."""
+"""`handover batches`, `handover rollback BATCH_ID` and `handover purge`: upload history,
+undoing an upload, and removing the row versions no rollback can bring back."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Annotated
 
 import typer
@@ -35,6 +37,8 @@ def batches(
         else:
             state = (f"rolled back by {row.rolled_back_by}"
                      if row.rolled_back_at is not None else "loaded")
+            if row.purged_at is not None:
+                state += f", {row.count_rows_purged} purged"
             counts = (row.count_rows_read, row.count_rows_added, row.count_rows_updated,
                       row.count_rows_unchanged, row.count_rows_rejected)
         table.add_row(str(row.batch_id), row.kind, row.action, row.file_name or "",
@@ -51,3 +55,58 @@ def rollback(
     """Undo one upload: rows it added disappear, rows it updated return to their previous version."""
     new_id = rollback_batch(open_store(db), batch_id)
     out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).")
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MB"
+
+
+@handles_errors
+def purge(
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="Only what became dead before this date (rolled back, "
+                                      "or replaced by a newer upload), e.g. 2026-06-30. "
+                                      "Default: everything up to now."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; remove nothing.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Physically remove rolled-back and superseded row versions; current rows stay."""
+    from pipelines.cli.checks import parse_as_of
+    from pipelines.purge import RAW_TABLES, purge as purge_store
+
+    cutoff = None
+    if before is not None:
+        cutoff = datetime.combine(parse_as_of(before), time.min)
+    report = purge_store(open_store(db), cutoff, dry_run=dry_run)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    verb = "would remove" if dry_run else "removed"
+    table = Table("table", "rolled-back versions", "superseded versions",
+                  title=f"Purge of what was dead before {report.before:%Y-%m-%d %H:%M}"
+                        + (" (dry run)" if dry_run else f" (purge {report.purge_id})"))
+    for name in RAW_TABLES:
+        counts = report.removed.get(name, {})
+        table.add_row(name, f"{counts.get('rolled_back', 0):,}",
+                      f"{counts.get('superseded', 0):,}")
+    table.add_row("batch_rejections", f"{report.rejections:,}", "")
+    out.print(table)
+    total = report.count()
+    if not total and not report.rejections:
+        out.print("Nothing to purge: every row version can still become current.")
+        return
+    out.print(f"{verb.capitalize()} {total:,} row version(s) and {report.rejections:,} "
+              f"rejected row(s) of {len(report.batches)} batch(es); current rows unchanged.")
+    if dry_run:
+        out.print(f"Database: {_mb(report.size_before)}.")
+        return
+    size = f"Database: {_mb(report.size_before)} → {_mb(report.size_after)}"
+    if report.compacted:
+        size += " (rewritten to give the space back)"
+    elif report.compact_note:
+        size += f" (not rewritten: {report.compact_note})"
+    out.print(size + ".")

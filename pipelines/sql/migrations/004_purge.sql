@@ -13,5 +13,8 @@ create table purges (
     user_name varchar,
     created_at timestamp not null,
     purged_before timestamp not null,      -- what was dead before this moment was removed
-    report varchar                         -- JSON: versions and rejected rows removed per table
+    count_rows_rolled_back bigint not null default 0, -- versions of rolled-back batches removed
+    count_rows_superseded bigint not null default 0,  -- replaced versions removed
+    count_rejections bigint not null default 0,       -- rejected rows of rolled-back batches
+    report varchar                         -- JSON: what was removed per table
 );

@@ -23,7 +23,7 @@ ASSETS: dict[str, Asset] = {
         """
         select
             client_id, company_name, contact_name, contact_phone, uscc, email, status,
-            contract_end, terminated_at, assigned_staff,
+            service_start, contract_end, terminated_at, assigned_staff,
             lower(trim(client_id)) as client_id_folded,
             regexp_replace(contact_phone, '[ -]', '', 'g') as contact_phone_compact,
             upper(uscc) as uscc_upper

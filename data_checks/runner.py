@@ -77,11 +77,14 @@ class CheckRun:
 
 
 def _sql_for(check: Check, as_of: date) -> str:
-    """The check's query with its parameters filled in (GX formats {batch} itself)."""
+    """The check's query with its parameters filled in (GX formats {batch} itself):
+    ``$as_of``, ``$today`` (the day the check runs: what "in the future" means), the item
+    event types and the checklist items."""
     sql = check.sql_path.read_text(encoding="utf-8")
     quoted = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731 (codes, not input)
     return (
         sql.replace("$as_of", f"'{as_of.isoformat()}'")
+        .replace("$today", f"'{date.today().isoformat()}'")
         .replace("$item_event_types", quoted(ITEM_EVENT_TYPES))
         .replace("$checklist_items", quoted(CHECKLIST_ITEMS))
     )

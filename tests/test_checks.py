@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,29 +23,34 @@ VALID = "91350100M000100Y43"
 ORG_BAD = with_wrong_org_check(random.Random(7), make_uscc(random.Random(7), "310115"))
 
 CLIENT_HEADER = ["client_id", "company_name", "uscc", "contact_name", "contact_phone", "email",
-                 "status", "contract_end", "terminated_at", "assigned_staff"]
+                 "status", "contract_end", "terminated_at", "assigned_staff", "service_start"]
 CLIENTS = [
     ["KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
-     "2027-12-31", "", "王五"],
-    ["kh1", "上海甲分公司", VALID, "", "", "", "active", "2027-12-31", "", "王五"],
+     "2027-12-31", "", "王五", "2020-01-01"],
+    ["kh1", "上海甲分公司", VALID, "", "", "", "active", "2027-12-31", "", "王五",
+     "1899-12-30"],  # Excel's zero date
     ["KH2", "", "91350100M000100Y44", "李四", "138 1234-5678", "bad@", "active", "2026-01-31",
-     "", "赵六"],
-    ["KH3", "上海丙有限公司", "", "王五", "12345", "", "terminated", "2026-01-31", "", "赵六"],
+     "", "赵六", ""],
+    ["KH3", "上海丙有限公司", "", "王五", "12345", "", "terminated", "2026-01-31", "", "赵六",
+     ""],
     ["KH4", "上海丁有限公司", "91350100M00010OY43", "赵六", "+8613912345678", "d@example.com",
-     "terminated", "2026-01-31", "2026-02-01", "赵六"],
-    ["KH5", "上海戊有限公司", ORG_BAD, "钱七", "13912345678", "", "active", "2027-01-01", "",
-     "赵六"],
+     "terminated", "2026-01-31", "2026-02-01", "赵六", "2019-05-01"],
+    ["KH5", "上海戊有限公司", ORG_BAD, "钱七", "13912345678", "", "active", "9999-12-31", "",
+     "赵六", ""],  # "no end" written as a date
 ]
 HANDOVER_HEADER = ["handover_id", "client_id", "from_staff", "to_staff", "planned_start",
-                   "planned_end", "actual_start", "actual_end"]
+                   "planned_end", "actual_start", "actual_end", "signed_off_at"]
 HANDOVERS = [
     ["JJ1", "KH1", "李四", "王五", "2026-03-01", "2026-03-10", "2026-03-01 09:00",
-     "2026-03-09 17:00"],
+     "2026-03-09 17:00", "2026-03-09 17:30"],
     ["JJ2", "KH2", "李四", "钱七", "2026-03-20", "2026-03-30", "2026-03-20 09:00",
-     "2026-04-01 17:00"],
-    ["JJ3", "KH999", "张三", "张三", "2026-05-10", "2026-05-01", "", ""],
+     "2026-04-01 17:00", ""],
+    ["JJ3", "KH999", "张三", "张三", "2026-05-10", "2026-05-01", "", "", ""],
     ["JJ4", "KH1", "李四", "王五", "2026-06-01", "2026-06-10", "2026-06-05 09:00",
-     "2026-06-01 17:00"],
+     "2026-06-01 17:00", ""],
+    # placeholders: completed "on 9999-12-31", planned for 2099, signed off in 1900
+    ["JJ5", "KH4", "李四", "王五", "2026-03-01", "2099-12-31", "2026-03-01 09:00",
+     "9999-12-31 00:00", "1900-01-01 00:00"],
 ]
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
 EVENTS = [
@@ -54,6 +59,7 @@ EVENTS = [
     ["JJ1", "2026-03-03 10:00:00", "item_verified", "公章"],
     ["JJ1", "2026-03-04 10:00:00", "discrepancy_found", ""],
     ["JJ1", "2026-03-05 10:00:00", "training_done", ""],
+    ["JJ1", "2099-03-05 10:00:00", "training_done", ""],  # a year typed 2099 for 2026
 ]
 FEEDBACK = [
     ["response_id", "client_id", "company_name", "submitted_at", "overall_satisfaction",
@@ -61,6 +67,7 @@ FEEDBACK = [
     ["R1", "KH1", "", "2026-03-20 10:00", "5", "9"],
     ["R2", "KH777", "不存在公司", "2026-03-21 10:00", "4", "8"],
     ["R3", "KH2", "", "2026-04-20 10:00", "7", "11"],
+    ["R4", "KH1", "", "1900-01-01 00:00", "5", "9"],
 ]
 
 EXPECTED: dict[str, tuple[set[str], str]] = {  # check -> (failing keys, a key that passes)
@@ -75,8 +82,10 @@ EXPECTED: dict[str, tuple[set[str], str]] = {  # check -> (failing keys, a key t
     "clients.email.valid": ({"KH2"}, "KH4"),
     "clients.contract_end.current": ({"KH2"}, "KH4"),
     "clients.terminated_at.present": ({"KH3"}, "KH4"),
+    "clients.dates.plausible": ({"kh1", "KH5"}, "KH4"),
     "handovers.client.known": ({"JJ3"}, "JJ1"),
     "handovers.dates.ordered": ({"JJ3", "JJ4"}, "JJ1"),
+    "handovers.dates.plausible": ({"JJ5"}, "JJ1"),
     "handovers.staff.distinct": ({"JJ3"}, "JJ1"),
     "handovers.owner.consistent": ({"JJ2"}, "JJ4"),
     "events.handover.known": ({"JJ9|2026-03-02 11:00:00|training_done|"},
@@ -84,8 +93,11 @@ EXPECTED: dict[str, tuple[set[str], str]] = {  # check -> (failing keys, a key t
     "events.item.known": ({"JJ1|2026-03-03 10:00:00|item_verified|公章",
                            "JJ1|2026-03-04 10:00:00|discrepancy_found|"},
                           "JJ1|2026-03-05 10:00:00|training_done|"),
+    "events.occurred_at.plausible": ({"JJ1|2099-03-05 10:00:00|training_done|"},
+                                     "JJ1|2026-03-05 10:00:00|training_done|"),
     "feedback.client.matched": ({"template:R2"}, "template:R1"),
     "feedback.scores.in_range": ({"template:R3"}, "template:R1"),
+    "feedback.submitted_at.plausible": ({"template:R4"}, "template:R1"),
 }
 
 
@@ -136,6 +148,50 @@ def test_failures_name_the_column_and_the_offending_value(checked):
     assert uscc["KH4"].startswith("not 18 characters")
 
 
+def test_implausible_dates_name_the_column_value_and_bound(checked):
+    store, _ = checked
+    rows = [(r["check_id"], r["record_key"], r["column_name"], r["offending_value"], r["detail"])
+            for r in failures(store).to_dict("records") if r["check_id"].endswith(".plausible")]
+    assert sorted(rows) == sorted([
+        ("clients.dates.plausible", "KH5", "contract_end", "9999-12-31",
+         f"more than ten years after {max(AS_OF, date.today())}"),
+        ("clients.dates.plausible", "kh1", "service_start", "1899-12-30", "before 1990-01-01"),
+        ("events.occurred_at.plausible", "JJ1|2099-03-05 10:00:00|training_done|",
+         "occurred_at", "2099-03-05 10:00:00",
+         f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}"),
+        ("feedback.submitted_at.plausible", "template:R4", "submitted_at", "1900-01-01 00:00:00",
+         "before 2000-01-01"),
+        ("handovers.dates.plausible", "JJ5", "actual_end", "9999-12-31 00:00:00",
+         f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}"),
+        ("handovers.dates.plausible", "JJ5", "planned_end", "2099-12-31",
+         f"more than a year after {max(AS_OF, date.today())}"),
+        ("handovers.dates.plausible", "JJ5", "signed_off_at", "1900-01-01 00:00:00",
+         "before 2000-01-01"),
+    ])
+
+
+def test_the_future_starts_after_the_next_day_of_the_later_of_as_of_and_today(tmp_path: Path):
+    """One day of slack for clocks and time zones; a check as of a past date does not call
+    real, later events "future"; placeholders fail whatever the as-of date."""
+    today = date.today()
+    store = Store(tmp_path / "future.duckdb")
+    stamp = lambda day: f"{day:%Y-%m-%d} 23:59:59"  # noqa: E731
+    rows = [EVENT_HEADER,
+            ["JJ1", stamp(today + timedelta(days=1)), "training_done", ""],  # slack: passes
+            ["JJ1", f"{today + timedelta(days=2):%Y-%m-%d} 00:00:00", "training_done", ""],
+            ["JJ1", stamp(today - timedelta(days=200)), "training_done", ""],
+            ["JJ1", "9999-12-31 00:00:00", "training_done", ""]]
+    ingest_file(store, "events", write_csv(tmp_path / "e.csv", rows))
+
+    def failing(as_of: date) -> set[str]:
+        run = run_checks(store, as_of)
+        return {f.record_key.split("|")[1][:10] for o in run.outcomes
+                if o.check.id == "events.occurred_at.plausible" for f in o.failures}
+
+    assert failing(today - timedelta(days=365)) == {f"{today + timedelta(days=2)}", "9999-12-31"}
+    assert failing(today + timedelta(days=3)) == {"9999-12-31"}
+
+
 def test_the_run_is_stored_with_counts_per_check(checked):
     store, run = checked
     assert latest_run(store)["run_id"] == run.run_id
@@ -180,8 +236,8 @@ def test_checks_never_crash_on_odd_data(tmp_path: Path):
     empty = run_checks(store, AS_OF)
     assert all(o.records_checked == 0 and not o.failures for o in empty.outcomes)
     odd = [["客户一", "客户" * 5000, "统一社会信用代码" * 3, "联系人", "电话" * 1000, "邮箱@邮箱",
-            "服务中", "", "", "会计"],
-           ["客户二", None, None, None, None, None, None, None, None, None]]
+            "服务中", "", "", "会计", ""],
+           ["客户二", None, None, None, None, None, None, None, None, None, None]]
     ingest_file(store, "clients", write_csv(tmp_path / "odd.csv", [CLIENT_HEADER, *odd]))
     run = run_checks(store, AS_OF)
     by_id = {o.check.id: {f.record_key for f in o.failures} for o in run.outcomes}
@@ -216,3 +272,6 @@ def test_checks_agree_with_the_sample_generators_defect_manifest(tmp_path: Path)
     found = {o.check.id: sorted({f.record_key for f in o.failures}) for o in run.outcomes}
     for check_id, keys in manifest["failures"].items():
         assert found[check_id] == sorted(keys), check_id
+    # the sample plants no implausible dates, and its real ones are not taken for any
+    for check_id in [c.id for c in CHECKS if c.id.endswith(".plausible")]:
+        assert check_id not in manifest["failures"] and found[check_id] == [], check_id

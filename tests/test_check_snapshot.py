@@ -12,6 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from data_checks import runner
@@ -132,8 +133,9 @@ def test_the_snapshot_is_private_and_removed_afterwards(tmp_path: Path, private_
     def spy(store, target):
         result = original(store, target)
         seen["folder_mode"] = stat.S_IMODE(os.stat(target.parent).st_mode)
-        seen["tables"] = [r[0] for r in Store(target).query(
-            "select table_name from information_schema.tables order by 1")]
+        with duckdb.connect(str(target), read_only=True) as snapshot:  # not a store: a copy
+            seen["tables"] = [r[0] for r in snapshot.execute(
+                "select table_name from information_schema.tables order by 1").fetchall()]
         return result
 
     monkeypatch.setattr(runner, "take_snapshot", spy)

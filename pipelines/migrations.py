@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.errors import SchemaError
+from pipelines.store import foreign_database, schema_too_new
 
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -61,21 +61,13 @@ def migrate(conn: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
     """Bring the schema up to date; returns the version. Each step is its own transaction."""
     version = current_version(conn)
     if version > LATEST_VERSION:
-        raise SchemaError(
-            f"The database {path} has schema version {version}, newer than this program "
-            f"understands ({LATEST_VERSION}). Upgrade handover-insight.",
-            title="Database too new",
-        )
+        raise schema_too_new(path, version, LATEST_VERSION)
     if version == 0:
         other = conn.execute(
             "select count(*) from information_schema.tables where table_schema = 'main'"
         ).fetchall()[0][0]
         if other:
-            raise SchemaError(
-                f"{path} is a DuckDB database of something else (it has tables but no "
-                "schema_version). Point --db or HANDOVER_DB at another file.",
-                title="Not a handover-insight database",
-            )
+            raise foreign_database(path)
         conn.execute(
             "create table schema_version (version integer not null, applied_at timestamp)"
         )
@@ -92,7 +84,10 @@ def migrate(conn: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
             )
             conn.execute("commit")
         except Exception:
-            conn.execute("rollback")
+            try:
+                conn.execute("rollback")
+            except duckdb.Error:  # a failed commit has already ended the transaction
+                pass
             raise
         version = number
 

@@ -9,12 +9,24 @@ waits and retries with backoff for a bounded time (``busy_timeout``), then raise
 connections, because DuckDB refuses a read-write and a read-only instance of the same file in
 one process at the same time. The dashboard caches what it reads, so it never holds the file
 open between page renders, and an import from the command line goes through while it runs.
+
+Faults of the file and of the file system (a full disk, a read-only mount, a truncated or
+corrupted file, a damaged write-ahead log, a folder that does not exist, a file of another
+program or of a newer release) are turned into one ``StoreError`` sentence here, in
+``store_fault`` and ``os_fault``, so that every caller (command line, dashboard, data checks)
+reports them the same way. A write that fails changes nothing: its transaction is not
+committed, and a database file it was creating is removed again. Files this module creates
+(the database, its write-ahead log) are readable by their owner only (0600).
 """
 
 from __future__ import annotations
 
+import errno
+import getpass
+import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +38,16 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from pipelines.errors import SchemaError, StoreBusyError
+from pipelines.errors import (
+    HandoverError,
+    SchemaError,
+    StoreBusyError,
+    StoreDamagedError,
+    StoreError,
+    StoreFullError,
+    StorePathError,
+    StoreReadOnlyError,
+)
 
 DEFAULT_DB_NAME = "handover.duckdb"
 DB_ENV = "HANDOVER_DB"
@@ -61,6 +82,421 @@ def _is_lock_conflict(err: Exception) -> bool:
 
 def _is_config_conflict(err: Exception) -> bool:
     return "different configuration" in str(err)
+
+
+# -- faults: DuckDB's and the operating system's errors as one sentence each ---------------
+
+log = logging.getLogger(__name__)
+
+_QUOTED_PATH = re.compile(r'(?:file|database|directory) "([^"]+)"')
+_PID = re.compile(r"\(PID (\d+)\)")
+_HELD_IN = re.compile(r"held in (.+?) \(PID")
+_HANDOVER_COMMANDS = {"ingest", "batches", "rollback", "demo", "check", "failures", "metrics",
+                      "scores", "rollup", "serve"}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this user"
+
+
+def wal_path(path: Path) -> Path:
+    """DuckDB's write-ahead log of a database file."""
+    return path.with_name(path.name + ".wal")
+
+
+def schema_too_new(path: Path | str, version: int, supported: int) -> SchemaError:
+    return SchemaError(
+        f"The database {path} was written by a newer release: schema version {version}, "
+        f"this program understands {supported}; upgrade handover-insight.",
+        title="Database too new", code="db_too_new",
+        params={"file": str(path), "version": version, "supported": supported},
+    )
+
+
+def foreign_database(path: Path | str) -> SchemaError:
+    return SchemaError(
+        f"{path} is a DuckDB database of something else (it has tables but no "
+        "schema_version): point --db or HANDOVER_DB at the handover-insight database.",
+        title="Not a handover-insight database", code="db_foreign",
+        params={"file": str(path)},
+    )
+
+
+def no_database(path: Path | str) -> SchemaError:
+    return SchemaError(
+        f"No database at {path}. Load data first: `handover ingest …` or `handover demo`.",
+        title="No database", code="db_missing", params={"file": str(path)},
+    )
+
+
+def _disk_full(file: str, writing: bool | None, too_large: bool,
+               database: bool = True) -> StoreFullError:
+    outcome = {True: "nothing was saved", False: "the command stopped and nothing was changed",
+               None: "the command could not finish"}[writing]
+    if too_large:
+        return StoreFullError(
+            f"{file} reached the largest file size this process may write (File too large), "
+            f"so {outcome}: raise the limit (ulimit -f) and try again.",
+            title="File too large", code="file_too_large", params={"file": file},
+        )
+    elsewhere = " (or point --db at a file on another disk)" if database else ""
+    return StoreFullError(
+        f"No space left on the disk holding {file}, so {outcome}: free some space on that "
+        f"disk{elsewhere} and try again.",
+        title="Disk full", code="disk_full", params={"file": file},
+    )
+
+
+def _read_only_fs(file: str, database: bool = True) -> StoreReadOnlyError:
+    remedy = ("copy the database to a writable folder and point --db at the copy, or have the "
+              "disk mounted read-write" if database else
+              "choose a folder on a writable disk, or have the disk mounted read-write")
+    return StoreReadOnlyError(
+        f"{file} is on a read-only file system, so nothing could be saved: {remedy}.",
+        title="Read-only file system", code="read_only_fs", params={"file": file},
+    )
+
+
+def _permission_denied(file: str, writing: bool | None,
+                       database: bool = True) -> StoreReadOnlyError:
+    user = _user()
+    own = "point --db at a file of your own" if database else "use a file of your own"
+    if writing:
+        text = (f"The user {user} may not write {file} (or its folder), so nothing was saved: "
+                f"ask the owner for write access, or {own}.")
+    elif writing is None:
+        text = (f"The user {user} may not use {file} (or its folder): ask the owner for "
+                f"access, or {own}.")
+    else:
+        text = (f"The user {user} may not read {file}: ask the owner for read access, or "
+                f"{own}.")
+    return StoreReadOnlyError(text, title="Permission denied", code="permission_denied",
+                              params={"file": file, "user": user})
+
+
+def _is_folder(file: str) -> StorePathError:
+    return StorePathError(
+        f"{file} is a folder, not a database file: point --db (or HANDOVER_DB) at a file, "
+        f"e.g. {Path(file) / DEFAULT_DB_NAME}.",
+        title="Not a file", code="path_is_folder", params={"file": file},
+    )
+
+
+def _folder_missing(file: str, folder: Path) -> StorePathError:
+    return StorePathError(
+        f"The folder {folder} of {file} does not exist: create it, or point --db at a file in "
+        "an existing folder.",
+        title="No such folder", code="folder_missing",
+        params={"file": file, "folder": str(folder)},
+    )
+
+
+def _not_a_folder(file: str, blocker: Path) -> StorePathError:
+    return StorePathError(
+        f"{file} cannot be created because {blocker} is a file, not a folder: move that file "
+        "or choose another path.",
+        title="A file is in the way", code="not_a_folder",
+        params={"file": file, "blocker": str(blocker)},
+    )
+
+
+def _damaged(path: Path, detail: str) -> StoreDamagedError:
+    return StoreDamagedError(
+        f"The database {path} is damaged or truncated ({detail}), so it cannot be read: "
+        "restore it from a backup, or point --db at another file.",
+        title="Database damaged", code="db_corrupt",
+        params={"file": str(path), "detail": detail},
+    )
+
+
+def _wal_damaged(path: Path, wal: str) -> StoreDamagedError:
+    return StoreDamagedError(
+        f"The write-ahead log {wal} of the database {path} is damaged and cannot be replayed, "
+        "so the database cannot be opened and nothing was changed: restore the database from a "
+        f"backup, or move {wal} aside to open it without the last changes that log holds.",
+        title="Write-ahead log damaged", code="db_wal_corrupt",
+        params={"file": str(path), "wal": wal},
+    )
+
+
+def _not_duckdb(path: Path) -> SchemaError:
+    return SchemaError(
+        f"{path} is not a DuckDB database (or its header is damaged): point --db at the "
+        "handover-insight database, or restore it from a backup.",
+        title="Not a database", code="db_not_duckdb", params={"file": str(path)},
+    )
+
+
+def _first_blocker(folder: Path) -> Path | None:
+    """The nearest ancestor of ``folder`` that exists but is not a folder, if any."""
+    for candidate in [folder, *folder.parents]:
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _nearest_missing_folder(folder: Path) -> Path:
+    missing = folder
+    for candidate in folder.parents:
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _damage_detail(text: str, file: Path) -> str:
+    if match := re.search(r"block at location (\d+)", text):
+        return f"a block at byte {int(match.group(1)):,} fails its checksum"
+    if match := re.search(r"from location (\d+)", text):
+        try:
+            size = f"only {file.stat().st_size:,} bytes long"
+        except OSError:
+            size = "shorter than it should be"
+        return f"it is {size}; the data from byte {int(match.group(1)):,} on is missing"
+    try:
+        if file.stat().st_size == 0:
+            return "it is empty: 0 bytes"
+    except OSError:
+        pass
+    return "DuckDB: " + text.split("\n")[0][:160]
+
+
+def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
+                ) -> StoreError | None:
+    """The sentence for a DuckDB error met while opening, reading or writing ``path``, or
+    None when the error is not a fault of the file or the file system (a bug: let it rise).
+
+    DuckDB raises ``IOException`` for file-system faults, the bare ``duckdb.Error`` for a
+    block whose checksum fails, ``TransactionException`` when a commit cannot write the
+    write-ahead log; what they have in common is the text, so that is what is classified.
+    The file named is the one in DuckDB's message (the database, its .wal, a temporary file),
+    else the database."""
+    path = Path(path)
+    text = str(err)
+    lower = text.lower()
+    quoted = _QUOTED_PATH.search(text)
+    file = quoted.group(1) if quoted else str(path)
+    if file == str(wal_path(path)) and "wal" not in lower.replace(file.lower(), ""):
+        file = str(path)  # writing its log is writing the database, as far as users go
+    database = file == str(path)  # else a temporary file: remedies that do not speak of --db
+
+    if "could not set lock" in lower or "conflicting lock" in lower:
+        return StoreBusyError(
+            f"The database {path} is busy: another process holds it open; try again when it "
+            "has finished.", title="Database busy", code="db_busy",
+            params={"file": str(path)})
+    if "failure while replaying wal" in lower or "corrupt wal" in lower:
+        return _wal_damaged(path, file if quoted else str(wal_path(path)))
+    if "no space left on device" in lower or "disk quota exceeded" in lower:
+        return _disk_full(file, writing, too_large=False, database=database)
+    if "file too large" in lower:
+        return _disk_full(file, writing, too_large=True, database=database)
+    if "read-only file system" in lower:
+        return _read_only_fs(file, database=database)
+    if "permission denied" in lower or "operation not permitted" in lower:
+        return _permission_denied(file, writing, database=database)
+    if "is a directory" in lower:
+        return _is_folder(file)
+    if "not a directory" in lower:
+        blocker = _first_blocker(Path(file).parent)
+        return _not_a_folder(file, blocker or Path(file).parent)
+    if "no such file or directory" in lower or "database does not exist" in lower:
+        folder = Path(file).parent
+        if not folder.exists():
+            if blocker := _first_blocker(folder):
+                return _not_a_folder(file, blocker)
+            return _folder_missing(file, _nearest_missing_folder(folder))
+        return no_database(file)
+    if "not a valid duckdb database file" in lower:
+        target = Path(file)
+        try:
+            empty = target.stat().st_size == 0
+        except OSError:
+            empty = False
+        return _damaged(target, "it is empty: 0 bytes") if empty else _not_duckdb(target)
+    if ("corrupt database file" in lower or "could not read enough bytes" in lower
+            or "checksum" in lower):
+        target = Path(file) if quoted else path
+        return _damaged(target, _damage_detail(text, target))
+    if "trying to read a database file with version number" in lower:
+        return SchemaError(
+            f"The database {path} was written by a newer version of DuckDB than this program "
+            "uses: upgrade handover-insight.", title="Database too new",
+            code="db_storage_too_new", params={"file": str(path)})
+    if "invalidated" in lower and "fatal" in lower:
+        return StoreDamagedError(
+            f"The database {path} could not be used after an earlier failure in this process "
+            f"({text.splitlines()[0][:160]}); nothing was saved: try again, and restore it "
+            "from a backup if the error comes back.",
+            title="Database failed", code="db_failed", params={"file": str(path)})
+    return None
+
+
+_OS_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+              errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EEXIST}
+
+
+def os_fault(err: OSError, path: Path | str | None = None, *, writing: bool | None = None,
+             database: bool = False) -> HandoverError | None:
+    """The sentence for an operating-system error on a file (full disk, read-only mount,
+    permission, a missing folder, a file in the way), or None for other errors. ``writing``
+    None: not known whether the file was being read or written; ``database``: the file is
+    the database (the remedies then speak of --db)."""
+    if err.errno not in _OS_FAULTS:
+        return None
+    file = str(err.filename if err.filename is not None else path or "the file")
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _disk_full(file, writing, too_large=False, database=database)
+    if err.errno == errno.EFBIG:
+        return _disk_full(file, writing, too_large=True, database=database)
+    if err.errno == errno.EROFS:
+        return _read_only_fs(file, database=database)
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return _permission_denied(file, writing, database=database)
+    if err.errno == errno.EISDIR:
+        return _is_folder(file)
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocker = _first_blocker(Path(file)) or Path(file)
+        return _not_a_folder(file, blocker)
+    folder = Path(file).parent
+    if not folder.exists():
+        return _folder_missing(file, _nearest_missing_folder(folder))
+    return HandoverError(f"{file} does not exist: check the path and try again.",
+                         title="No such file", code="file_missing", params={"file": file})
+
+
+def os_fault_reason(err: OSError) -> str:
+    """Why a file could not be written, as a clause: "the disk is full", ..."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space is left on the disk"
+    if err.errno == errno.EFBIG:
+        return "a file reached the largest size this process may write"
+    if err.errno == errno.EROFS:
+        return "it is on a read-only file system"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"the user {_user()} may not write there"
+    if err.errno in (errno.ENOTDIR, errno.EEXIST) and err.filename is not None:
+        blocker = _first_blocker(Path(err.filename)) or Path(err.filename)
+        return f"{blocker} is a file, not a folder"
+    if err.errno == errno.ENOENT:
+        return "a folder on the way does not exist"
+    return err.strerror or str(err)
+
+
+# -- who holds the lock ---------------------------------------------------------------------
+
+
+def describe_process(pid: int | None, executable: str | None = None) -> str:
+    """A short name of a process for a sentence: ``handover check``, ``the dashboard
+    (streamlit)``, ``python3.11 import.py``."""
+    args: list[str] = []
+    if pid is not None:
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+            args = [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+        except OSError:
+            args = []
+    for i, arg in enumerate(args):
+        base = os.path.basename(arg)
+        after_m = i > 0 and args[i - 1] == "-m"
+        if base == "handover" or (after_m and arg == "pipelines"):
+            command = next((a for a in args[i + 1:] if a in _HANDOVER_COMMANDS), None)
+            return f"`handover {command}`" if command else "`handover`"
+        if base == "streamlit" or (after_m and arg == "streamlit"):
+            dashboard = any(a.replace("\\", "/").endswith("dashboard/app.py") for a in args)
+            return "the dashboard (streamlit)" if dashboard else "streamlit"
+    if args:
+        name = os.path.basename(args[0])
+        if name.startswith("python") and len(args) > 1:
+            if args[1] == "-m" and len(args) > 2:
+                name = f"{name} -m {args[2]}"
+            elif not args[1].startswith("-"):
+                name = f"{name} {os.path.basename(args[1])}"
+        return name[:80]
+    if executable:
+        return os.path.basename(executable)
+    return "another program"
+
+
+def _busy(path: Path, err: Exception, seconds: float, wanted_write: bool) -> StoreBusyError:
+    text = str(err)
+    pid_match = _PID.search(text)
+    pid = int(pid_match.group(1)) if pid_match else None
+    held_in = _HELD_IN.search(text)
+    program = describe_process(pid, held_in.group(1) if held_in else None)
+    holder = "writer"
+    if wanted_write:  # a reader keeps a writer out too: see whether we could read
+        try:
+            duckdb.connect(str(path), read_only=True).close()
+            holder = "reader"
+        except duckdb.Error:
+            holder = "reader" if "open this database in read-only mode" in text else "writer"
+    if pid is None:
+        who = program
+    elif program.endswith(")"):  # "the dashboard (streamlit)"
+        who = f"{program[:-1]}, process {pid})"
+    else:
+        who = f"{program} (process {pid})"
+    seconds_text = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:g}"
+    params = {"file": str(path), "program": program, "pid": pid, "seconds": seconds_text}
+    if pid is None and program == "another program":
+        return StoreBusyError(
+            f"The database {path} is busy: another process has kept it locked for more than "
+            f"{seconds_text} s (usually a large import); try again when it has finished.",
+            title="Database busy", code="db_busy", params=params)
+    if holder == "reader":
+        return StoreBusyError(
+            f"The database {path} is busy: {who} has had it open for reading for more than "
+            f"{seconds_text} s, which keeps writers out; try again when it has finished, or "
+            "close it.",
+            title="Database busy", code="db_busy_reader", params=params)
+    return StoreBusyError(
+        f"The database {path} is busy: {who} is writing to it and has kept it locked for "
+        f"more than {seconds_text} s; try again when it has finished.",
+        title="Database busy", code="db_busy_writer", params=params)
+
+
+_schema_checked: dict[tuple, bool] = {}
+
+
+def _file_state(path: Path) -> tuple | None:
+    """What changes whenever the database does: the key of the schema check's cache."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    try:
+        wal = wal_path(path).stat()
+        wal_state = (wal.st_mtime_ns, wal.st_size)
+    except OSError:
+        wal_state = None
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino, wal_state)
+
+
+@contextmanager
+def _private_files(active: bool) -> Iterator[None]:
+    """While a read-write connection is open, files DuckDB creates (the database, its
+    write-ahead log) are the owner's only. The umask is the process's: it is set under the
+    process lock, and other threads meanwhile create files that are private too, never
+    more open."""
+    if not active or os.name != "posix":
+        yield
+        return
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _chmod_private(path: Path) -> None:
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
 
 
 @dataclass
@@ -103,19 +539,76 @@ class Store:
 
     @contextmanager
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for the length of a ``with`` block, retried while the file is locked."""
-        if read_only and not self.path.exists():
-            raise SchemaError(
-                f"No database at {self.path}. Load data first: `handover ingest …` or "
-                "`handover demo`.",
-                title="No database",
-            )
-        with _process_lock:
-            conn = self._open(read_only)
+        """A connection for the length of a ``with`` block, retried while the file is locked.
+
+        A read-only connection first makes sure the file is a handover-insight database this
+        release understands. Faults of the file met inside the block become ``StoreError``;
+        a read-write block that fails leaves no new file behind."""
+        with _process_lock, _private_files(not read_only):
+            wal = wal_path(self.path)
             try:
+                self._check_path(read_only)
+                existed = self.path.exists()
+                wal_existed = wal.exists()
+            except OSError as err:  # stat refused: a folder this user may not enter
+                raise (os_fault(err, self.path, writing=not read_only, database=True)
+                       or err) from err
+            try:
+                conn = self._open(read_only)
+            except BaseException:
+                if not read_only:
+                    self._remove_new_files(existed, wal_existed)
+                raise
+            if not existed:
+                _chmod_private(self.path)
+            failed = True
+            try:
+                if read_only and not self._check_schema(conn):
+                    conn.close()  # a blank DuckDB file: give it the schema, as a write would
+                    self._initialise_blank()
+                    conn = self._open(read_only)
                 yield conn
+                failed = False
+            except duckdb.Error as err:
+                fault = store_fault(err, self.path, writing=not read_only)
+                if fault is None:
+                    raise
+                raise fault from err
             finally:
-                conn.close()
+                try:
+                    conn.close()
+                except duckdb.Error as err:  # a checkpoint at close; the commit is in the log
+                    log.debug("closing %s: %s", self.path, err)
+                if failed and not read_only:
+                    self._remove_new_files(existed, wal_existed)
+
+    def _check_path(self, read_only: bool) -> None:
+        """Faults of the path itself, said before DuckDB tries (and says it less clearly)."""
+        if self.path.is_dir():
+            raise _is_folder(str(self.path))
+        if read_only:
+            if not self.path.exists():
+                raise no_database(self.path)
+            return
+        folder = self.path.parent
+        if not folder.is_dir():
+            if blocker := _first_blocker(folder):
+                raise _not_a_folder(str(self.path), blocker)
+            raise _folder_missing(str(self.path), _nearest_missing_folder(folder))
+
+    def _remove_new_files(self, existed: bool, wal_existed: bool) -> None:
+        """After a failed write: remove the database file if this write created it, and an
+        empty write-ahead log a failed commit leaves behind, so that nothing changed."""
+        wal = wal_path(self.path)
+        try:
+            if not existed:
+                for created in (self.path, wal):
+                    if created.exists():
+                        created.unlink()
+            elif not wal_existed and wal.exists() and wal.stat().st_size == 0:
+                wal.unlink()
+        except OSError as err:
+            log.debug("could not remove %s after a failed write: %s", self.path, err)
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
@@ -125,24 +618,54 @@ class Store:
                 return duckdb.connect(
                     str(self.path), read_only=read_only, config={"memory_limit": memory_limit()}
                 )
-            except (duckdb.IOException, duckdb.ConnectionException) as err:
+            except duckdb.Error as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
-                    if "not a valid DuckDB database file" in str(err) or "database file" in str(
-                        err
-                    ):
-                        raise SchemaError(
-                            f"{self.path} is not a DuckDB database of this product: {err}"
-                        ) from err
-                    raise
+                    fault = store_fault(err, self.path, writing=not read_only)
+                    if fault is None:
+                        raise
+                    raise fault from err
                 if time.monotonic() >= deadline:
-                    raise StoreBusyError(
-                        f"The database {self.path} is busy: another process has been writing to "
-                        f"it for more than {self.busy_timeout:.0f} s (usually a large import). "
-                        "Try again when it has finished.",
-                        title="Database busy",
-                    ) from err
+                    raise _busy(self.path, err, self.busy_timeout, not read_only) from err
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.5)
+
+    def _check_schema(self, conn: duckdb.DuckDBPyConnection) -> bool:
+        """Refuse to read a file of another program or of a newer release; False for a
+        blank DuckDB file (no tables at all). Two small queries, cached per state of the
+        file, so pages do not pay them on every read."""
+        from pipelines.migrations import LATEST_VERSION
+
+        key = _file_state(self.path)
+        if key is not None and _schema_checked.get(key):
+            return True
+        has_version, tables = conn.execute(
+            "select count(*) filter (where table_name = 'schema_version'), count(*) "
+            "from information_schema.tables where table_schema = 'main' "
+            "and table_catalog = current_database()"
+        ).fetchall()[0]
+        if not has_version:
+            if tables:
+                raise foreign_database(self.path)
+            return False
+        version = conn.execute("select coalesce(max(version), 0) from schema_version"
+                               ).fetchall()[0][0]
+        if version > LATEST_VERSION:
+            raise schema_too_new(self.path, version, LATEST_VERSION)
+        if key is not None:
+            if len(_schema_checked) > 256:
+                _schema_checked.clear()
+            _schema_checked[key] = True
+        return True
+
+    def _initialise_blank(self) -> None:
+        try:
+            self.ensure_schema()
+        except StoreError as err:
+            raise SchemaError(
+                f"The database {self.path} is a blank DuckDB file that could not be prepared "
+                f"for reading ({err.message}): load data first, or point --db at another file.",
+                title="No data", code="db_empty", params={"file": str(self.path)},
+            ) from err
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -183,7 +706,10 @@ class Store:
             try:
                 result = fn(conn)
             except BaseException:
-                conn.execute("rollback")
+                try:
+                    conn.execute("rollback")
+                except duckdb.Error:  # the failure already ended the transaction
+                    pass
                 raise
             conn.execute("commit")
             return result

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipelines.batches import list_batches, rollback as rollback_batch
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    print_json
+    plain, print_json
 
 
 @handles_errors
@@ -41,9 +41,9 @@ def batches(
                 state += f", {row.count_rows_purged} purged"
             counts = (row.count_rows_read, row.count_rows_added, row.count_rows_updated,
                       row.count_rows_unchanged, row.count_rows_rejected)
-        table.add_row(str(row.batch_id), row.kind, row.action, row.file_name or "",
-                      row.source_format or "", row.user_name or "",
-                      f"{row.created_at:%Y-%m-%d %H:%M:%S}", *map(str, counts), state)
+        table.add_row(str(row.batch_id), row.kind, row.action, plain(row.file_name),
+                      plain(row.source_format), plain(row.user_name),
+                      f"{row.created_at:%Y-%m-%d %H:%M:%S}", *map(plain, counts), plain(state))
     out.print(table)
 
 
@@ -54,7 +54,7 @@ def rollback(
 ) -> None:
     """Undo one upload: rows it added disappear, rows it updated return to their previous version."""
     new_id = rollback_batch(open_store(db), batch_id)
-    out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).")
+    out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).", markup=False)
 
 
 def _mb(size: int) -> str:

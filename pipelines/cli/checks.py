@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    print_json
+    plain, print_json
 from pipelines.errors import HandoverError
 
 
@@ -41,8 +41,7 @@ def check(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     docs: Annotated[
-        Path | None, typer.Option(help="Also write Great Expectations' HTML Data Docs here.",
-                                  file_okay=False)
+        Path | None, typer.Option(help="Also write Great Expectations' HTML Data Docs here.")
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Show Great Expectations' own output.")]
     = False,
@@ -50,9 +49,11 @@ def check(
 ) -> None:
     """Run the data checks, store the run, print per check: records checked and failed."""
     from data_checks.results import save_run
-    from data_checks.runner import run_checks
+    from data_checks.runner import prepare_docs_dir, run_checks
 
     store = open_store(db)
+    if docs is not None:  # a folder that cannot be written is said before the checks run
+        docs = prepare_docs_dir(docs)
     run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose)
     save_run(store, run)
     if as_json:
@@ -74,9 +75,9 @@ def check(
     out.print(table)
     failed = sum(1 for o in run.outcomes if o.failures)
     out.print(f"{failed} of {len(run.outcomes)} checks found problems. "
-              "`handover failures CHECK_ID` lists the records.")
+              "`handover failures CHECK_ID` lists the records.", markup=False)
     if run.docs_index:
-        out.print(f"Data Docs: {run.docs_index}")
+        out.print(f"Data Docs: {run.docs_index}", markup=False)
 
 
 @handles_errors
@@ -103,10 +104,10 @@ def failures(
         return
     table = Table("check", "record", "column", "value", "detail", "first seen",
                   title=f"Failing records of run {run['run_id']} (as of {run['as_of']})")
-    for row in frame.itertuples(index=False):
-        table.add_row(row.check_id, row.record_key, row.column_name,
-                      "" if row.offending_value is None else str(row.offending_value),
-                      row.detail or "", f"{row.first_seen_at:%Y-%m-%d %H:%M}"
+    for row in frame.itertuples(index=False):  # records, columns and values are user text
+        table.add_row(plain(row.check_id), plain(row.record_key), plain(row.column_name),
+                      plain(row.offending_value), plain(row.detail),
+                      f"{row.first_seen_at:%Y-%m-%d %H:%M}"
                       if row.first_seen_at is not None else "")
     out.print(table)
-    out.print(f"{len(frame)} failing record(s).")
+    out.print(f"{len(frame)} failing record(s).", markup=False)

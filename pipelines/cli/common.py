@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +15,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from pipelines.errors import HandoverError
-from pipelines.store import DB_ENV, DEFAULT_DB_NAME, Store
+from pipelines.store import DB_ENV, DEFAULT_DB_NAME, Store, os_fault
+
+DEBUG_ENV = "HANDOVER_DEBUG"
 
 out = Console(highlight=False, soft_wrap=True)
 if not out.is_terminal:  # pipes and CI logs: wide enough for the tables
@@ -27,7 +33,7 @@ DbOption = Annotated[
         "--db",
         envvar=DB_ENV,
         help=f"DuckDB file (else ${DB_ENV}, else ./{DEFAULT_DB_NAME}).",
-        dir_okay=False,
+        readable=False,  # the store says what is wrong with the file, in a sentence
     ),
 ]
 DEFAULT_DB = Path(DEFAULT_DB_NAME)
@@ -40,7 +46,12 @@ def open_store(db: Path) -> Store:
 
 
 def handles_errors(fn: F) -> F:
-    """Turn a HandoverError into its message on stderr and exit status 1: no traceback."""
+    """Turn a HandoverError into its message on stderr and exit status 1: no traceback.
+
+    So does a fault of the file system that reached the edge unclassified (a full disk, a
+    read-only mount, a missing folder: a sentence naming the file) and, outside tests and
+    without HANDOVER_DEBUG, any other exception: a sentence pointing at a log file that
+    holds the traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -49,14 +60,65 @@ def handles_errors(fn: F) -> F:
         except HandoverError as error:
             report_error(error)
             raise typer.Exit(code=1) from None
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt):
+            raise
+        except OSError as error:
+            fault = os_fault(error)
+            if fault is None:
+                if _debugging():
+                    raise
+                report_error(_unexpected(error))
+            else:
+                report_error(fault)
+            raise typer.Exit(code=1) from None
+        except Exception as error:
+            if _debugging():
+                raise
+            report_error(_unexpected(error))
+            raise typer.Exit(code=1) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def _debugging() -> bool:
+    """Show tracebacks: HANDOVER_DEBUG=1, or under pytest unless HANDOVER_DEBUG=0 (so a bug
+    in a test run is never hidden behind a sentence)."""
+    flag = os.environ.get(DEBUG_ENV, "")
+    if flag:
+        return flag not in ("0", "false", "no")
+    return "PYTEST_CURRENT_TEST" in os.environ
+
+
+def _unexpected(error: BaseException) -> HandoverError:
+    """An exception nobody foresaw: the traceback goes to a log file, the user gets a
+    sentence naming it."""
+    summary = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    summary = summary.rstrip(": ")[:200]
+    try:
+        handle, name = tempfile.mkstemp(prefix="handover-error-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as log_file:
+            log_file.write(f"handover {' '.join(sys.argv[1:])}\n\n")
+            log_file.write("".join(traceback.format_exception(error)))
+        where = f"details in {name}"
+    except OSError:
+        where = f"run again with {DEBUG_ENV}=1 for details"
+    return HandoverError(
+        f"unexpected error ({summary}); {where}. Please report it.",
+        title="Unexpected error", code="unexpected", params={"summary": summary},
+    )
+
+
 def report_error(error: HandoverError) -> None:
-    err_console.print(f"[bold red]Error:[/] {error.message}", markup=True)
+    """``Error: <message>`` on stderr. The message is printed as text, never as markup: it
+    quotes file names and cells, and ``[bold]x.csv`` or ``[/]`` must come back as written."""
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", error.message))
     for line in error.details:
         err_console.print(f"  - {line}", markup=False)
+
+
+def plain(value: Any) -> Text:
+    """A table cell or line holding user text: shown as written, never read as markup."""
+    return Text("" if value is None else str(value))
 
 
 def _json_default(value: Any) -> Any:

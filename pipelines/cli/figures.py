@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    print_json
+    plain, print_json
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
                                                                "after this date.")]
@@ -70,7 +71,7 @@ def metrics(
         return
     table = Table("figure", "", "value", title=f"Figures as of {day}")
     for key, value in values.items():
-        table.add_row(key, label("figures", key, "zh"), format_value(key, value))
+        table.add_row(key, plain(label("figures", key, "zh")), plain(format_value(key, value)))
     out.print(table)
 
 
@@ -90,7 +91,7 @@ def scores(
     settings = load_config(config)
     if explain:
         for name, formula in explain_scores(settings, "en"):
-            out.print(f"[bold]{name}[/]: {formula}")
+            out.print(Text.assemble((name, "bold"), ": ", formula))
         return
     frame = compute_scores(open_store(db), parse_as_of(as_of),
                            build_filters(date_from, date_to, team, staff, reason, open_only),
@@ -108,9 +109,10 @@ def scores(
                   "risk", "flags")
     number = lambda v: "—" if v is None or v != v else f"{v:.0f}"  # noqa: E731
     for row in frame.itertuples(index=False):
-        table.add_row(row.handover_id, number(row.efficiency_score), number(row.quality_score),
-                      number(row.satisfaction_score), number(row.risk_score), number(row.score),
-                      row.band or "—", row.risk_level, ", ".join(row.flags))
+        table.add_row(plain(row.handover_id), number(row.efficiency_score),
+                      number(row.quality_score), number(row.satisfaction_score),
+                      number(row.risk_score), number(row.score), plain(row.band or "—"),
+                      plain(row.risk_level), plain(", ".join(row.flags)))
     out.print(table)
 
 
@@ -141,7 +143,7 @@ def rollup(
                   "high risk")
     fmt = lambda v, f="{:.1f}": "—" if v is None or v != v else f.format(v)  # noqa: E731
     for row in frame.to_dict(orient="records"):
-        table.add_row(str(row[by.value]), str(row["handovers"]), fmt(row["score"]),
+        table.add_row(plain(row[by.value]), str(row["handovers"]), fmt(row["score"]),
                       fmt(row["previous_score"]), fmt(row["change"], "{:+.1f}"), row["trend"],
                       fmt(row["on_time_rate"] * 100, "{:.0f}%"),
                       fmt(row["share_red"] * 100, "{:.0f}%"), str(row["high_risk"]))

@@ -10,7 +10,7 @@ import typer
 
 from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store, \
     out, report_error
-from pipelines.errors import HandoverError
+from pipelines.errors import HandoverError, StoreError
 from pipelines.feedback.tools import TOOLS
 from pipelines.templates import STORED
 
@@ -74,6 +74,8 @@ def ingest(
 
                 report = ingest_file(store, kind.value, path, skip_invalid=skip_invalid,
                                      sheet=sheet)
+        except StoreError:
+            raise  # the database itself failed: the other files would fail the same way
         except HandoverError as error:
             report_error(error)
             failed += 1

@@ -1,8 +1,4 @@
-"""What each suite validates: one query per source, with the columns its checks test.
-
-The queries and the SQL checks (``data_checks/sql``) read only the relations in
-``SNAPSHOT_RELATIONS``; a check run copies their rows into a private snapshot and validates
-that, so the database file is held only for the copy (``data_checks/runner.py``)."""
+"""What each suite validates: one query per source, with the columns its checks test."""
 
 from __future__ import annotations
 
@@ -39,11 +35,3 @@ ASSETS: dict[str, Asset] = {
     "feedback": Asset("feedback", "select * from feedback_responses where is_real",
                       key="response_key", reported=("response_key",)),
 }
-
-
-# Every relation the asset queries and the SQL checks read. Copied, as tables of the same
-# names, into the snapshot a check run validates: the staging views of the current rows and
-# the feedback mart (matching and attribution already done).
-SNAPSHOT_RELATIONS: tuple[str, ...] = (
-    "stg_clients", "stg_handovers", "stg_events", "feedback_responses",
-)

@@ -19,6 +19,7 @@ records nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -32,7 +33,7 @@ from pathlib import Path
 from data_checks.assets import ASSETS, Asset
 from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.errors import HandoverError
-from pipelines.store import Store, memory_limit
+from pipelines.store import Store, memory_limit, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
 
 
@@ -265,6 +266,10 @@ def _raise_on_exception(check: Check, item) -> None:
         raised.append(info)
     if raised:
         message = raised[0].get("exception_message") or "unknown error"
+        # a fault of the file system under the snapshot (in the temporary folder), not a check
+        fault = store_fault(message, Path(tempfile.gettempdir()), writing=False)
+        if fault is not None:
+            raise fault
         raise CheckRunError(
             f"The check {check.id} could not be evaluated: {message}. Nothing was recorded.",
             title="Check failed to run",
@@ -297,10 +302,52 @@ def _sql_failures(check: Check, item) -> list[Failure]:
                     _text(r["offending_value"]), r.get("detail")) for r in rows]
 
 
+def prepare_docs_dir(docs_dir: Path) -> Path:
+    """Create the Data Docs folder (0700 when it is new) and make sure files can be written
+    there, before the checks run: a folder that cannot be written is one sentence
+    (``docs_not_writable``), and nothing is recorded."""
+    docs_dir = Path(docs_dir).absolute()
+    try:
+        if not docs_dir.is_dir():
+            missing = [docs_dir, *[p for p in docs_dir.parents if not p.exists()]]
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            for folder in missing:
+                if folder.is_dir():
+                    os.chmod(folder, 0o700)
+        with tempfile.TemporaryFile(dir=docs_dir):
+            pass
+    except OSError as err:
+        raise _docs_fault(err, docs_dir) from err
+    return docs_dir.resolve()
+
+
+def _docs_fault(err: OSError, docs_dir: Path) -> HandoverError:
+    reason = os_fault_reason(err)
+    return HandoverError(
+        f"The Data Docs cannot be written into {docs_dir}: {reason}; nothing was recorded, so "
+        "choose another folder (--docs) and run the checks again.",
+        title="Data Docs not written", code="docs_not_writable",
+        params={"folder": str(docs_dir), "reason": reason,
+                "errno": errno.errorcode.get(err.errno or 0, "")},
+    )
+
+
+def _make_private(docs_dir: Path, since_ns: int) -> None:
+    """The files and folders this build wrote: the owner's only (0600, 0700). Others in a
+    folder that already existed keep their modes."""
+    for root, folders, files in os.walk(docs_dir):
+        for name, mode in [*((f, 0o700) for f in folders), *((f, 0o600) for f in files)]:
+            path = Path(root) / name
+            try:
+                if path.stat().st_mtime_ns >= since_ns:
+                    os.chmod(path, mode)
+            except OSError:
+                pass
+
+
 def _build_docs(context, docs_dir: Path) -> Path:
     """Great Expectations' own HTML Data Docs of this run, written into ``docs_dir``."""
-    docs_dir = Path(docs_dir).resolve()
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir = prepare_docs_dir(docs_dir)
     site = "handover_insight"
     context.add_data_docs_site(
         site_name=site,
@@ -311,5 +358,11 @@ def _build_docs(context, docs_dir: Path) -> Path:
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
-    context.build_data_docs(site_names=[site])
+    since_ns = time.time_ns() - 2_000_000_000  # file systems round times; 2 s to spare
+    try:
+        context.build_data_docs(site_names=[site])
+    except OSError as err:
+        raise _docs_fault(err, docs_dir) from err
+    finally:
+        _make_private(docs_dir, since_ns)
     return docs_dir / "index.html"

@@ -7,6 +7,7 @@ as a formula in Excel; it is written with a leading apostrophe instead. Numbers 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -35,6 +36,24 @@ def _plain(value: object) -> object:
     return value
 
 
+_NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def sheet_title(name: str) -> str:
+    """A worksheet title Excel accepts (none of [ ] : * ? / and backslash; at most 31
+    characters)."""
+    title = _NOT_IN_SHEET_TITLES.sub("_", name).strip("'")[:31]
+    return title or "Sheet1"
+
+
+def file_stem(name: str) -> str:
+    """A download's file name (without extension) that every system accepts: data in a name
+    (a handover id) loses the characters file names may not hold."""
+    stem = " ".join(_NOT_IN_FILE_NAMES.sub("_", name).split())[:120].strip(". ")
+    return stem or "download"
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
@@ -43,7 +62,8 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            safe_frame(_excel_ready(frame)).to_excel(writer, sheet_name=name[:31], index=False)
+            safe_frame(_excel_ready(frame)).to_excel(writer, sheet_name=sheet_title(name),
+                                                      index=False)
     return buffer.getvalue()
 
 

@@ -2,8 +2,9 @@
 
 The catalogue is the TOML files in ``dashboard/locales/`` (one per page, plus common.toml),
 each key with a ``zh`` and an ``en`` text; ``t(key, **values)`` formats the text of the
-current language. The language is the user's choice in the sidebar, kept in the URL (``lang``),
-and defaults to the browser's locale (Chinese unless the browser asks for something else).
+current language, each value escaped as plain text. The language is the user's choice in the
+sidebar, kept in the URL (``lang``), and defaults to the browser's locale (Chinese unless
+the browser asks for something else).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
+
+from dashboard.text import plain
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("zh", "en")
@@ -53,11 +56,15 @@ def current_language() -> str:
 
 
 def t(key: str, lang: str | None = None, **values: object) -> str:
+    """The catalogue text of ``key`` (Markdown) with ``values`` put in as plain text: every
+    value is escaped (dashboard/text.py), so data never turns into formatting or links."""
     entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"no text for {key!r} in dashboard/locales")
     text = entry.get(lang or current_language()) or entry[DEFAULT_LANGUAGE]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{name: plain(value) for name, value in values.items()})
 
 
 def fmt_number(value: float | int | None, digits: int = 0) -> str:

@@ -11,6 +11,7 @@ from dashboard.components import BAND_COLOURS, page_header, style, table
 from dashboard.i18n import current_language, fmt_number, t
 from dashboard.masking import mask_failures, mask_frame
 from dashboard.roles import current_role
+from dashboard.text import chart_text, plain
 from metrics.catalogue import label
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
 
@@ -113,7 +114,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
         st.success(t("handovers.no_flags"), icon=":material/check_circle:")
     for item in raised.itertuples(index=False):
         why = item.reason_zh if lang == "zh" else item.reason
-        st.markdown(f"- **{label('flags', item.flag, lang)}** — {why}")
+        st.markdown(f"- **{label('flags', item.flag, lang)}** — {plain(why)}")
 
     _timeline(found["events"])
     _checklist(found["checklist"])
@@ -184,10 +185,12 @@ def _timeline(events: pd.DataFrame) -> None:
         st.caption(t("handovers.no_events"))
         return
     lang = current_language()
-    shown = events.assign(
-        kind=events["event_type"].map(lambda e: EVENT_TYPES.get(e, e) if lang == "zh" else e),
-        item=events["item_code"].map(lambda i: (CHECKLIST_ITEMS.get(i, i) if lang == "zh"
-                                                else i) if i else ""))
+    shown = events.assign(  # data in a chart: as plain text (Plotly reads some HTML)
+        kind=events["event_type"].map(
+            lambda e: chart_text(EVENT_TYPES.get(e, e) if lang == "zh" else e)),
+        item=events["item_code"].map(lambda i: chart_text(
+            (CHECKLIST_ITEMS.get(i, i) if lang == "zh" else i) if i else "")),
+        actor=events["actor"].map(chart_text), note=events["note"].map(chart_text))
     fig = px.scatter(shown, x="occurred_at", y="kind", hover_data=["item", "actor", "note"],
                      labels={"occurred_at": t("handovers.events.occurred_at"),
                              "kind": t("handovers.events.event_type")})

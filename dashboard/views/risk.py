@@ -14,6 +14,7 @@ from dashboard import data
 from dashboard.components import RISK_COLOURS, figure_help, kpi_tiles, page_header, style, table
 from dashboard.i18n import current_language, t
 from dashboard.roles import current_role
+from dashboard.text import chart_text
 from metrics.catalogue import format_value, label
 from metrics.config import CRITICAL_FLAGS, FLAGS
 
@@ -185,7 +186,8 @@ def flag_charts(ranked: pd.DataFrame, flags: pd.DataFrame) -> None:
     left, right = st.columns([3, 2])
     grid = pd.crosstab(raised["team"], raised["flag"]).reindex(columns=present, fill_value=0)
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[flag_label(f) for f in grid.columns], y=list(grid.index),
+        z=grid.values, x=[flag_label(f) for f in grid.columns],
+        y=[chart_text(team) for team in grid.index],  # teams are data: plain text
         colorscale="Reds", texttemplate="%{z}", hoverongaps=False,
         colorbar={"title": {"text": t("risk.count_axis")}},
         hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))

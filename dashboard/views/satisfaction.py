@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
 from dashboard.i18n import current_language, t
+from dashboard.text import chart_text
 from metrics.catalogue import label
 
 FIGURES = ["csat", "nps", "mean_satisfaction", "response_rate"]
@@ -140,8 +141,9 @@ def ranking(version, as_of, filters, by: str, minimum: int) -> None:
     shown = frame if len(frame) <= 2 * CHART_ENDS else pd.concat(
         [frame.head(CHART_ENDS), frame.tail(CHART_ENDS)])
     shown = shown.iloc[::-1]  # the best on top of a horizontal bar chart
+    names = {chart_text(name): name for name in shown[by]}  # names are data: plain text
     fig = go.Figure(go.Bar(
-        y=shown[by], x=shown["mean_satisfaction"], orientation="h",
+        y=list(names), x=shown["mean_satisfaction"], orientation="h",
         marker_color=[_colour(v) for v in shown["mean_satisfaction"]],
         text=[f"{v:.2f}" for v in shown["mean_satisfaction"]], textposition="outside",
         cliponaxis=False, customdata=shown[["csat", "nps", "responses_attributed"]].values,
@@ -155,7 +157,7 @@ def ranking(version, as_of, filters, by: str, minimum: int) -> None:
     event = st.plotly_chart(style(fig, t(f"satisfaction.group_title_{by}"), height=height),
                             width="stretch", key=f"sat_chart_{by}", on_select="rerun",
                             selection_mode="points")
-    _pick_from_chart(event, by)
+    _pick_from_chart(event, by, names)
     if len(frame) > 2 * CHART_ENDS:
         st.caption(t("satisfaction.chart_ends", n=CHART_ENDS, total=len(frame)))
     columns = ["rank", by, "responses_attributed", "mean_satisfaction", "csat", "nps",
@@ -184,11 +186,13 @@ def _formats(labels: dict[str, str]) -> dict:
     return {labels[k]: v for k, v in formats.items() if k in labels}
 
 
-def _pick_from_chart(event, by: str) -> None:
+def _pick_from_chart(event, by: str, names: dict[str, str]) -> None:
     """A click on a bar chooses that staff member or team in the comments' filter, once per
-    new click (the chart keeps its selection across reruns)."""
+    new click (the chart keeps its selection across reruns). ``names``: the chart's category
+    (escaped) to the name."""
     points = list(getattr(getattr(event, "selection", None), "points", None) or [])
-    picked = tuple(str(p.get("y")) for p in points if p.get("y") is not None)
+    picked = tuple(names.get(str(p.get("y")), str(p.get("y"))) for p in points
+                   if p.get("y") is not None)
     if picked != st.session_state.get(f"sat_picked_{by}"):
         st.session_state[f"sat_picked_{by}"] = picked
         if picked:
@@ -207,7 +211,7 @@ def comments(responses: pd.DataFrame) -> None:
         if st.session_state.get(f"sat_filter_{by}") not in options:
             st.session_state[f"sat_filter_{by}"] = ""
         choices[by] = cell.selectbox(t(f"common.{by}"), options, key=f"sat_filter_{by}",
-                                     format_func=lambda v: v or t("satisfaction.all"))
+                                     format_func=lambda v, every=t("satisfaction.all"): v or every)
     low_only = st.toggle(t("satisfaction.low_only"), key="sat_low_only")
     for by, chosen in choices.items():
         if chosen:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
+from dashboard.text import literal
 from metrics.config import Config, load_config, save_config
 from tests.dashboard.conftest import APP, by_key, open_page
 
@@ -36,7 +37,7 @@ def test_renders_the_configuration_with_its_formulas(dashboard_env, monkeypatch,
     assert len(by_key(at.multiselect, "set_required_").value) == 12
     weight = "权重 40" if lang == "zh" else "weight 40"
     assert weight in formulas(at)
-    assert any(str(dashboard_env) in c.value for c in at.caption)
+    assert any(str(dashboard_env) in literal(c.value) for c in at.caption)
     assert any("weights.quality = 40" in c.value for c in at.caption)  # differs from default
 
 
@@ -75,7 +76,7 @@ def test_a_wrong_value_is_refused_with_a_sentence(dashboard_env, monkeypatch, ke
     by_key(at.number_input, key).set_value(value)
     at = click(at, "set_save_")
     assert not at.exception
-    assert len(at.error) == 1 and named in at.error[0].value
+    assert len(at.error) == 1 and named in literal(at.error[0].value)
     assert at.error[0].value.startswith("设置未保存")
     assert not dashboard_env.exists()
 
@@ -85,12 +86,12 @@ def test_all_weights_zero_and_an_empty_checklist_are_refused(dashboard_env, monk
     for name in ("efficiency", "quality", "satisfaction", "risk"):
         by_key(at.number_input, f"set_w_{name}_").set_value(0.0)
     at = click(at, "set_save_")
-    assert "weights add up to 0" in at.error[0].value
+    assert "weights add up to 0" in literal(at.error[0].value)
     for name in ("efficiency", "quality", "satisfaction", "risk"):
         by_key(at.number_input, f"set_w_{name}_").set_value(25.0)
     by_key(at.multiselect, "set_required_").set_value([])
     at = click(at, "set_save_")
-    assert "checklist.required" in at.error[0].value
+    assert "checklist.required" in literal(at.error[0].value)
     assert not dashboard_env.exists()
 
 

@@ -1,22 +1,69 @@
 """Widgets pages share: KPI tiles with definitions, tables with masking and downloads,
-band colours and chart styling."""
+band colours and chart styling, and errors worded for the user."""
 
 from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.exports import to_csv, to_xlsx
+from dashboard.exports import file_stem, to_csv, to_xlsx
 from dashboard.i18n import current_language, t
 from dashboard.masking import mask_frame
 from dashboard.roles import current_role
+from dashboard.text import hide_paths, plain
 from metrics.catalogue import figure as figure_entry, format_value, label
+from pipelines.errors import HandoverError
+
+log = logging.getLogger("handover.dashboard")
+if not log.handlers:  # the server's log (its standard error), never the browser
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.propagate = False
 
 BAND_COLOURS = {"green": "#2e9d5b", "yellow": "#e0a526", "red": "#d64545"}
 RISK_COLOURS = {"low": "#2e9d5b", "medium": "#e0a526", "high": "#d64545"}
 SERIES_COLOURS = ["#2f6db5", "#2e9d5b", "#e0a526", "#d64545", "#7a5cb8", "#3aa6a0"]
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def error_sentence(error: HandoverError) -> str:
+    """The error in the user's language: the catalogue's ``errors.<code>`` with the error's
+    parameters (as plain text; paths as their file name), else its English message. Neither
+    names the server's folders."""
+    if error.code:
+        params = {name: _shown(value) for name, value in error.params.items()}
+        try:
+            return t(f"errors.{error.code}", **params)
+        except (KeyError, IndexError, ValueError):  # no text for the code, or a parameter
+            pass
+    return plain(hide_paths(error.message))
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, Path):
+        return value.name
+    return hide_paths(value) if isinstance(value, str) else value
+
+
+def show_error(error: HandoverError) -> None:
+    """A HandoverError on the page: its sentence, and its details (e.g. every bad row of a
+    file) as plain text below; never a traceback."""
+    st.error(error_sentence(error), icon=":material/error:")
+    if error.details:
+        with st.expander(t("app.error_details", n=len(error.details)), expanded=True):
+            st.code("\n".join(hide_paths(line) for line in error.details), language=None)
+
+
+def show_unexpected(error: BaseException) -> None:
+    """An error nobody foresaw: one sentence on the page, the traceback in the server's log."""
+    log.error("the dashboard page failed", exc_info=error)
+    st.error(t("app.unexpected"), icon=":material/error:")
 
 
 def page_header(key: str) -> None:
@@ -86,16 +133,21 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX of ``frame``; ``name`` (which may hold data, e.g. a handover id) becomes
+    a file name and a sheet title that are safe for both."""
     row = st.container(horizontal=True)
-    row.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{name}.csv",
+    stem = file_stem(name)
+    row.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{stem}.csv",
                          mime="text/csv", key=f"{key}_csv", icon=":material/download:")
     row.download_button(t("common.download_xlsx"), to_xlsx({name: frame}),
-                          file_name=f"{name}.xlsx", key=f"{key}_xlsx",
+                          file_name=f"{stem}.xlsx", key=f"{key}_xlsx",
                           mime="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet", icon=":material/table:")
 
 
 def style(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    """The dashboard's look. Data in a chart (category names, hover texts) goes in through
+    ``dashboard.text.chart_text``: Plotly reads a few HTML tags in them."""
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10,
                                             "b": 10},

@@ -1,44 +1,29 @@
 """数据上传 Upload: choose the kind, drop a file, check what was detected and what is wrong,
-then confirm; the upload history with rollback. The same import code as the command line."""
+then confirm; the upload history with rollback. The same import code as the command line.
+
+Streamlit keeps the uploaded bytes in memory across reruns; each run that reads them writes
+them into a private folder (0700, beside the database: pipelines/private_files.py) that is
+deleted when the run ends."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import page_header, table
+from dashboard.components import page_header, show_error, table
 from dashboard.i18n import t
+from dashboard.text import plain
 from pipelines.errors import HandoverError
 from pipelines.feedback.ingest import SOURCES
+from pipelines.private_files import private_tempdir, write_private
 from pipelines.templates import STORED
 
 KINDS = tuple(STORED)  # clients, handovers, events, feedback
 UNMAPPED = "—"
-
-
-def saved_upload(uploaded) -> Path:
-    """The uploaded bytes in a file of their own name (readers look at the bytes)."""
-    content = uploaded.getvalue()
-    digest = hashlib.sha256(content).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "handover-uploads" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(uploaded.name).name
-    if not path.exists():
-        path.write_bytes(content)
-    return path
-
-
-def show_error(error: HandoverError) -> None:
-    st.error(error.message, icon=":material/error:")
-    if error.details:
-        with st.expander(t("upload.details", n=len(error.details)), expanded=True):
-            st.code("\n".join(error.details), language=None)
 
 
 def problems_table(problems) -> None:
@@ -146,7 +131,8 @@ def validation(kind: str, prepared: dict) -> bool:
     if kind == "feedback":
         excluded = sum(report.excluded.values())
         cells[2].metric(t("upload.excluded"), f"{excluded:,}",
-                        help="、".join(f"{k} {v}" for k, v in report.excluded.items()) or None)
+                        help=plain("、".join(f"{k} {v}" for k, v in report.excluded.items()))
+                        or None)
     if report.problems:
         st.warning(t("upload.has_problems", rows=bad_rows), icon=":material/warning:")
         problems_table(report.problems)
@@ -198,7 +184,7 @@ def history() -> None:
     from pipelines.batches import rollback
 
     st.subheader(t("upload.history"))
-    frame = data.batches(data.version())
+    frame = pd.DataFrame() if data.is_empty() else data.batches(data.version())
     if frame.empty:
         st.caption(t("upload.no_batches"))
         return
@@ -241,13 +227,16 @@ def upload() -> None:
                                 key=f"upload_file_{st.session_state.get('upload_key', 0)}",
                                 help=t("upload.file_help"))
     if uploaded is not None and kind:
-        path, name = saved_upload(uploaded), uploaded.name
-        try:
-            prepared = survey(path, name) if kind == "feedback" else tabular(kind, path, name)
-            allowed = validation(kind, prepared)
-            confirm(kind, path, name, prepared, allowed)
-        except HandoverError as error:
-            show_error(error)
+        name = uploaded.name
+        with private_tempdir(data.store().path) as folder:
+            path = write_private(folder, name, uploaded.getvalue())
+            try:
+                prepared = survey(path, name) if kind == "feedback" else tabular(kind, path,
+                                                                                  name)
+                allowed = validation(kind, prepared)
+                confirm(kind, path, name, prepared, allowed)
+            except HandoverError as error:
+                show_error(error)
     st.divider()
     history()
 

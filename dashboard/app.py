@@ -1,21 +1,28 @@
 """The dashboard's entry point: `handover serve` runs it with Streamlit.
 
 It sets the page, the language, the role's pages and the sidebar filters, then runs the page
-the user chose. Pages live in ``dashboard/views/`` and read through ``dashboard/data.py``
-(not in ``pages/``: Streamlit takes a folder of that name beside the entry point for its older
+the user chose; on an empty database the pages that show data show the welcome instead
+(dashboard/welcome.py). A HandoverError on any page shows its sentence; anything else one
+localized sentence, with the traceback in the server's log only.
+
+Pages live in ``dashboard/views/`` and read through ``dashboard/data.py`` (not in
+``pages/``: Streamlit takes a folder of that name beside the entry point for its older
 multipage layout, and a deep link would run the page without this entry point).
 """
 
 from __future__ import annotations
 
-import os
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
+from dashboard import data
+from dashboard.components import show_error, show_unexpected
 from dashboard.i18n import t
 from dashboard.roles import current_role
 from dashboard.state import init_language, sidebar_filters, sidebar_language
+from metrics.selection import Filters
 from pipelines.errors import HandoverError
 
 dir_path = Path(__file__).parent
@@ -30,6 +37,8 @@ PAGES = {
     "upload": ("upload.py", ":material/upload_file:", "app.sections_work"),
     "settings": ("settings.py", ":material/tune:", "app.sections_work"),
 }
+# the pages that work without data; the others show the welcome on an empty database
+WITHOUT_DATA = ("upload", "settings")
 
 
 def run() -> None:
@@ -51,18 +60,33 @@ def run() -> None:
                    title=t("app.title"), url_path="home", default=True, visibility="hidden")
     navigation = st.navigation({"": [home], **sections})
     st.sidebar.caption(t("app.role", role=t(f"roles.{role.name}")))
-    if os.environ.get("HANDOVER_SAMPLE_LOADED") and not st.session_state.get("told_sample"):
-        st.session_state.told_sample = True
-        st.toast(t("app.loaded_sample"), icon=":material/info:")
     sidebar_language()
     try:
-        st.session_state.as_of, st.session_state.filters = sidebar_filters()
-        if st.session_state.get("config_error"):
-            st.warning(t("app.config_error", error=st.session_state.config_error),
-                       icon=":material/settings_alert:")
-        navigation.run()
+        run_page(navigation)
     except HandoverError as error:
-        st.error(error.message, icon=":material/error:")
+        show_error(error)
+    except Exception as error:  # Streamlit's reruns and stops are BaseExceptions: they pass
+        show_unexpected(error)
+
+
+def run_page(navigation) -> None:
+    if st.session_state.pop("welcome_loaded", False):
+        st.toast(t("welcome.loaded"), icon=":material/check_circle:")
+    if data.is_empty():
+        st.session_state.as_of, st.session_state.filters = date.today(), Filters()
+        if navigation.url_path in PAGES and navigation.url_path not in WITHOUT_DATA:
+            from dashboard.welcome import welcome
+
+            welcome()
+            return
+    else:
+        if data.is_sample():
+            st.sidebar.info(t("app.sample"), icon=":material/science:")
+        st.session_state.as_of, st.session_state.filters = sidebar_filters()
+    if st.session_state.get("config_error"):
+        st.warning(t("app.config_error", error=st.session_state.config_error),
+                   icon=":material/settings_alert:")
+    navigation.run()
 
 
 if __name__ == "__main__":

@@ -45,6 +45,25 @@ def version() -> tuple:
             json.dumps(settings.to_toml(), sort_keys=True))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _contents(version: tuple) -> tuple[bool, bool]:
+    from sample_data.loader import batch_counts
+
+    count, of_sample = batch_counts(store())
+    return count == 0, count > 0 and count == of_sample
+
+
+def is_empty() -> bool:
+    """Nothing was ever loaded (also: no database file yet). Reads only: a page never creates
+    the database; an import or the welcome page's sample does."""
+    return _contents(version())[0]
+
+
+def is_sample() -> bool:
+    """The data is the sample's and nothing else (every batch is the sample's)."""
+    return _contents(version())[1]
+
+
 def _filters(key: tuple) -> Filters:
     return Filters(*key)
 

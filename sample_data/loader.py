@@ -13,6 +13,9 @@ from pipelines.ingest import ImportReport, ingest_file
 from pipelines.store import Store
 
 SIZES = ("small", "large")
+# The user the sample's batches are recorded under: the mark of data that is the sample (the
+# dashboard says so while every batch carries it). No account or OS user can have this name.
+SAMPLE_USER = "demo (sample data)"
 
 
 def load_sample(
@@ -44,17 +47,50 @@ def load_sample(
         for kind, path in files:
             if progress:
                 progress(f"loading {kind} from {path.name} …")
-            reports.append(ingest_file(store, kind, path, user="demo"))
+            reports.append(ingest_file(store, kind, path, user=SAMPLE_USER))
         as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
         for path in write_feedback_files(store, folder, as_of, seed=seed):
             if progress:
                 progress(f"loading feedback from {path.name} …")
-            reports.append(ingest_feedback(store, path, user="demo"))
+            reports.append(ingest_feedback(store, path, user=SAMPLE_USER))
         return reports
 
 
+def load_demo(store: Store, size: str = "small", progress=None) -> None:
+    """What `handover serve --demo` and the dashboard's welcome page do on an empty database:
+    load the sample, then run the data checks as of the sample's date and store the run."""
+    from data_checks.results import save_run
+    from data_checks.runner import run_checks
+    from sample_data.generator import SAMPLE_AS_OF
+
+    load_sample(store, size, progress=progress)
+    if progress:
+        progress("running the data checks …")
+    save_run(store, run_checks(store, SAMPLE_AS_OF))
+
+
 def has_data(store: Store) -> bool:
-    if not store.exists():
-        return False
-    store.ensure_schema()
-    return bool(store.query("select count(*) from batches").scalar())
+    """Whether anything was ever loaded; reads only (a missing file stays missing, an empty
+    one stays empty). A file that is not a database raises its HandoverError."""
+    return batch_counts(store)[0] > 0
+
+
+def is_sample(store: Store) -> bool:
+    """Whether the data is the sample's and nothing else: some batches, all loaded by
+    ``load_sample`` (an import or rollback by anyone else ends it)."""
+    count, of_sample = batch_counts(store)
+    return count > 0 and count == of_sample
+
+
+def batch_counts(store: Store) -> tuple[int, int]:
+    """(batches, batches of the sample); (0, 0) for a missing, empty or schema-less file."""
+    import duckdb
+
+    if not store.exists() or store.path.stat().st_size == 0:
+        return 0, 0
+    try:
+        row = store.query("select count(*), count(*) filter (where user_name = ?) "
+                          "from batches", [SAMPLE_USER]).first()
+    except duckdb.CatalogException:  # a DuckDB file without the schema yet
+        return 0, 0
+    return int(row[0]), int(row[1])

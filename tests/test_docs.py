@@ -35,7 +35,7 @@ def test_every_command_is_in_the_readme():
 def test_readme_opens_with_the_two_commands():
     first_block = README.split("```")[1]
     commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line]
-    assert commands == ["uv run handover serve", "uv run pytest"]
+    assert commands == ["uv run handover serve --demo", "uv run pytest"]
 
 
 def test_every_figure_and_flag_is_in_the_readme_and_has_its_sql():

@@ -113,6 +113,9 @@ def form(config: Config) -> tuple[dict, bool, bool]:
 
 def show_preview(proposed: Config) -> None:
     """Bands and risk levels of the selected handovers now and under ``proposed``."""
+    if data.is_empty():
+        st.info(t("settings.preview_empty"), icon=":material/info:")
+        return
     version, as_of = data.version(), st.session_state.as_of
     key = data.filters_key(st.session_state.filters)
     before = data.scores(version, as_of, key)

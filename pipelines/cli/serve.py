@@ -1,4 +1,6 @@
-"""`handover serve`: the dashboard; on an empty database it loads the sample data first."""
+"""`handover serve`: the dashboard. `--demo` loads the sample data into an empty database
+first; without it the database is left as it is (a missing file is not created: the dashboard
+starts empty, explains the imports and offers the sample)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,51 @@ from typing import Annotated
 import typer
 
 from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
+from pipelines.errors import HandoverError
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-SAMPLE_LOADED_ENV = "HANDOVER_SAMPLE_LOADED"
+
+
+def prepare_database(path: Path, demo: bool, progress=None) -> str:
+    """What `serve` does to the database before the dashboard starts, and the sentence that
+    says so. Only ``demo`` writes, and only into an empty database (creating a missing file);
+    otherwise nothing is created or changed."""
+    from sample_data.loader import has_data, load_demo
+
+    store = open_store(Path(path))
+    if not store.path.parent.is_dir():
+        raise HandoverError(
+            f"The folder {store.path.parent} does not exist, so there is no database "
+            f"{store.path.name} in it. Check --db (or HANDOVER_DB).",
+            title="No such folder", code="serve.no_folder",
+            params={"folder": str(store.path.parent), "file": store.path.name})
+    if demo:
+        if has_data(store):
+            return (f"{store.path} already holds data: the sample data was not loaded (it "
+                    "would mix with yours). Serving the database as it is.")
+        if progress:
+            progress(f"{store.path} is empty: loading the sample data (a made-up Shanghai "
+                     "bookkeeping firm) and running the data checks …")
+        load_demo(store, "small")
+        return f"Loaded the sample data into {store.path}."
+    if not store.exists():
+        return (f"No database at {store.path} yet: the dashboard starts empty, explains the "
+                "imports and offers the sample data. The file is created by the first import "
+                "(or by the sample); `handover serve --demo` loads the sample first.")
+    try:
+        if not has_data(store):
+            return (f"{store.path} is empty: the dashboard starts empty and offers the sample "
+                    "data.")
+    except HandoverError as error:  # the dashboard says the same to whoever opens it
+        return f"Warning: {error.message}"
+    return f"Database {store.path}."
 
 
 @handles_errors
 def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the sample data (a made-up "
+                                       "bookkeeping firm) into an empty database first.")
+                    ] = False,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
     host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 opens it to the "
                                            "network.")] = "127.0.0.1",
@@ -25,33 +65,16 @@ def serve(
                                                "(when the machine has a display).")] = True,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """The dashboard (Streamlit). On an empty database, loads the sample data first."""
-    from sample_data.loader import has_data, load_sample
+    """The dashboard (Streamlit). With --demo, an empty database gets the sample data first;
+    without it, an empty or missing database starts empty and offers the sample."""
+    def say(text: str) -> None:
+        err_console.print(text, markup=False)
 
-    store = open_store(db)
-    store.ensure_schema()
-    env = {**os.environ, "HANDOVER_DB": str(store.path.resolve())}
-    if not has_data(store):
-        err_console.print(f"{store.path} is empty: loading the sample data (a made-up Shanghai "
-                          "bookkeeping firm) first …", markup=False)
-        load_sample(store, "small")
-        from data_checks.results import save_run
-        from data_checks.runner import run_checks
-        from sample_data.generator import SAMPLE_AS_OF
-
-        save_run(store, run_checks(store, SAMPLE_AS_OF))
-        env[SAMPLE_LOADED_ENV] = "1"
-    err_console.print(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
-                      f"  (database {store.path}; Ctrl+C stops it)", markup=False)
-    # Always headless: otherwise Streamlit's first run asks for an e-mail address on the
-    # terminal and waits. The browser is opened here instead, once the server answers.
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--server.fileWatcherType", "none", "--theme.base", "light",
-    ]
-    process = subprocess.Popen(command, env=env)
+    say(prepare_database(db, demo, progress=say))
+    env = {**os.environ, "HANDOVER_DB": str(Path(db).resolve())}
+    say(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
+        "  (Ctrl+C stops it)")
+    process = subprocess.Popen(streamlit_command(host, port), env=env)
     try:
         if open_browser and _has_display():
             _open_when_ready(f"http://localhost:{port}", "127.0.0.1" if host == "0.0.0.0"
@@ -60,6 +83,20 @@ def serve(
     except KeyboardInterrupt:
         process.terminate()
         raise typer.Exit(0) from None
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    """Always headless: otherwise Streamlit's first run asks for an e-mail address on the
+    terminal and waits (the browser is opened here instead, once the server answers). Errors
+    show no details in the browser (the traceback goes to this log), and the toolbar offers
+    viewers nothing but viewing."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--server.fileWatcherType", "none", "--theme.base", "light",
+        "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
+    ]
 
 
 def _has_display() -> bool:

@@ -38,7 +38,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
-SERVER_START_TIMEOUT = 120  # s: loading the sample into the empty database comes first
+SERVER_START_TIMEOUT = 120  # s: with --demo, loading the sample into the database comes first
 
 
 def chromium_path() -> str | None:
@@ -83,11 +83,12 @@ class Server:
 
 
 def start_server(workdir: Path, port: int | None = None,
-                 timeout: float = SERVER_START_TIMEOUT) -> Server:
-    """`handover serve --db <workdir>/e2e.duckdb --port N --no-open` on an empty database
-    (so it loads the sample itself); returns once the dashboard answers."""
+                 timeout: float = SERVER_START_TIMEOUT, demo: bool = True,
+                 db: Path | None = None) -> Server:
+    """`handover serve [--demo] --db <workdir>/e2e.duckdb --port N --no-open`; with ``demo``
+    (on a fresh database) it loads the sample itself. Returns once the dashboard answers."""
     workdir.mkdir(parents=True, exist_ok=True)
-    db, log = workdir / "e2e.duckdb", workdir / "serve.log"
+    db, log = db or workdir / "e2e.duckdb", workdir / "serve.log"
     port = port or free_port()
     env = {**os.environ, "HANDOVER_CONFIG": str(workdir / "handover.toml"),
            "HANDOVER_BUSY_TIMEOUT": "60"}
@@ -95,8 +96,8 @@ def start_server(workdir: Path, port: int | None = None,
     env.pop("HANDOVER_DB", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines", "serve", "--db", str(db), "--port", str(port),
-             "--no-open"],
+            [sys.executable, "-m", "pipelines", "serve", *(["--demo"] if demo else []),
+             "--db", str(db), "--port", str(port), "--no-open"],
             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,  # its own group: stop() ends both
         )

@@ -1,6 +1,7 @@
-"""Browser tests: the real `handover serve` on a fresh database, driven by Debian's Chromium
-through Playwright. Skipped (with the reason) where Chromium or Playwright is missing; CI
-(`.ci/run`) installs both, so they run there. Deselect them with ``-m "not e2e"``."""
+"""Browser tests: the real `handover serve --demo` on a fresh database, driven by Debian's
+Chromium through Playwright. Skipped (with the reason) where Chromium or Playwright is
+missing; CI (`.ci/run`) installs both, so they run there. Deselect them with
+``-m "not e2e"``."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator:
-    """`handover serve` on an empty database (it loads the sample), shared by the e2e tests;
-    its log is printed on teardown.
+    """`handover serve --demo` on a fresh database (it loads the sample), shared by the e2e
+    tests; its log is printed on teardown.
 
     The home page is opened once before the tests, so that the first test does not pay for
     the first render (imports, caches) alone."""

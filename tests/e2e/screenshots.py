@@ -2,7 +2,7 @@
 
     uv run python tests/e2e/screenshots.py OUT_DIR [--port N]
 
-Starts `handover serve` on a fresh temporary database (it loads the sample), opens each page
+Starts `handover serve --demo` on a fresh temporary database (it loads the sample), opens each page
 in Debian's Chromium at 1440x900, and saves ``OUT_DIR/<page>-<lang>.png``.
 """
 

@@ -335,6 +335,7 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
     return None
 
 
+_WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 _OS_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
               errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EEXIST}
 
@@ -348,6 +349,8 @@ def os_fault(err: OSError, path: Path | str | None = None, *, writing: bool | No
     if err.errno not in _OS_FAULTS:
         return None
     file = str(err.filename if err.filename is not None else path or "the file")
+    if err.filename2 is not None and err.errno in _WRITE_FAULTS:
+        file = str(err.filename2)  # a copy or a move: the target is the file being written
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return _disk_full(file, writing, too_large=False, database=database)
     if err.errno == errno.EFBIG:
@@ -574,6 +577,14 @@ class Store:
                 if fault is None:
                     raise
                 raise fault from err
+            except OSError as err:  # files the work beside the database writes (copies)
+                writes = err.errno in _WRITE_FAULTS
+                target = err.filename2 if writes and err.filename2 is not None else err.filename
+                os_error = os_fault(err, writing=(not read_only) if writes else None,
+                                    database=str(target) == str(self.path))
+                if os_error is None:
+                    raise
+                raise os_error from err
             finally:
                 try:
                     conn.close()
@@ -721,14 +732,21 @@ class Store:
         return self.write(current_version)
 
     def exists(self) -> bool:
-        return self.path.exists()
+        """Whether there is something at the path. A path that cannot even be looked at (a
+        folder this user may not enter) counts as there: opening it says why, in a sentence."""
+        try:
+            return self.path.exists()
+        except OSError:
+            return True
 
     def last_change(self) -> tuple[float, int]:
         """A cheap key that changes whenever the database does (for the dashboard's caches)."""
         try:
             stat = self.path.stat()
-        except FileNotFoundError:
+        except OSError:  # missing, or not ours to look at: reading it will say so
             return (0.0, 0)
-        wal = self.path.with_name(self.path.name + ".wal")
-        wal_mtime = wal.stat().st_mtime if wal.exists() else 0.0
+        try:
+            wal_mtime = wal_path(self.path).stat().st_mtime
+        except OSError:
+            wal_mtime = 0.0
         return (max(stat.st_mtime, wal_mtime), stat.st_size)

@@ -219,6 +219,19 @@ def test_check_on_a_full_disk(full_disk: Path):
     assert Store(full_disk).query("select count(*) from check_runs").scalar() == 0
 
 
+def test_check_with_a_full_temporary_folder(db: Path, tmp_path: Path, monkeypatch):
+    """The checks copy the data into the temporary folder first: when that disk is full,
+    the sentence names the file there, and nothing is recorded."""
+    with tmpfs(tmp_path / "tmp", size_kb=512) as folder:
+        fill(folder, leave_bytes=64 * 1024)
+        monkeypatch.setattr(tempfile, "tempdir", str(folder))
+        before = digest(db)
+        refused(invoke("check", "--db", str(db)), DISK_FULL, f"{folder}/handover-check-",
+                "snapshot.duckdb", "nothing was changed")
+        assert digest(db) == before
+        assert [p.name for p in folder.iterdir()] == ["filler"]
+
+
 def test_a_new_database_on_a_full_disk_is_not_left_behind(tmp_path: Path, events_csv: Path):
     with tmpfs(tmp_path / "full", size_kb=256) as folder:
         fill(folder, leave_bytes=16_384)
@@ -377,6 +390,11 @@ def test_a_database_this_user_may_not_read_or_write(db: Path, events_csv: Path):
         os.chmod(target, 0o600)
         child_refused(run_cli("metrics", "--db", str(target), drop_capabilities=True),
                       "may not read", str(target))
+        os.chmod(folder, 0o700)  # a folder this user may not even enter
+        for args in (["metrics"], ["batches"], ["ingest", "events", str(events_csv)]):
+            child_refused(run_cli(*args, "--db", str(target), drop_capabilities=True),
+                          f"may not read {target}")  # an ingest reads first
+        os.chmod(folder, 0o755)
         assert listing(folder) == before
     finally:
         shutil.rmtree(folder, ignore_errors=True)

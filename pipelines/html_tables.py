@@ -79,13 +79,22 @@ def read_html_rows(path: Path, name: str) -> tuple[list[list[str]], str]:
     import lxml.html
     from lxml import etree
 
-    text, label = decode_html(Path(path).read_bytes(), name)
-    text = _XML_DECLARATION.sub("", text, count=1)
-    if "\x00" in text:
+    data = Path(path).read_bytes()
+    if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        at = data.index(b"\x00")
         raise UnreadableFileError(
-            f"{name}: the file contains a NUL byte, which no export writes; it is damaged. "
-            "Export it again.", title="Damaged file", code="file_nul_byte",
-            params={"file": name, "row": None, "offset": text.index("\x00")},
+            f"{name}: the page contains a NUL byte (byte {at:,}), which no export writes; it is "
+            "damaged. Export it again.", title="Damaged file", code="file_nul_byte",
+            params={"file": name, "row": None, "offset": at},
+        )
+    text, label = decode_html(data, name)
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if re.search(r"<table", text, re.IGNORECASE) and not re.search(r"</table\s*>", text,
+                                                                   re.IGNORECASE):
+        raise UnreadableFileError(
+            f"{name}: the page ends inside its table (the download or export broke off), so its "
+            "last rows may be missing. Download or export it again.",
+            title="Damaged file", code="file_damaged", params={"file": name},
         )
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
                                   huge_tree=False)
@@ -123,5 +132,5 @@ def _no_table(name: str) -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: this is a web page (HTML) without a table of data, not a workbook. Export "
         "the data again as Excel or CSV.",
-        title="Unreadable file", code="file_binary", params={"file": name},
+        title="No table", code="file_no_rows", params={"file": name},
     )

@@ -112,7 +112,8 @@ def ingest_file(
             raise UnreadableFileError(
                 f"{name}: the file has a header (row {grid.header_row}) but no data rows; "
                 "nothing was loaded.",
-                title="No rows",
+                title="No rows", code="file_no_rows",
+                params={"file": name, "row": grid.header_row},
             )
         bad_rows = sorted({p.row for p in report.problems})
         report.rejected = len(bad_rows)

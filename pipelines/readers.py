@@ -216,9 +216,13 @@ def detect_encoding(path: Path, name: str | None = None) -> tuple[str, str]:
     if bad is None:
         return "utf-8", "UTF-8"
     for codec, label in (("gbk", "GBK"), ("gb18030", "GB18030")):
-        if _whole_file(path, name, codec, skip=0, expect_ascii=True, fail=False) is None:
+        gb_bad = _whole_file(path, name, codec, skip=0, expect_ascii=True, fail=False)
+        if gb_bad is None:
             _no_utf8_rows(path, name, label)
             return "gb18030", label
+    if gb_bad[0] > bad[0]:  # GB text first, then bytes that are not: UTF-8 rows pasted in?
+        _no_utf8_rows(path, name, "GBK")
+        raise _mixed(name, "gbk", *gb_bad)
 
     from charset_normalizer import from_bytes
 
@@ -356,8 +360,8 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
 
 def _malformed(name: str, detail: str) -> UnreadableFileError:
     return UnreadableFileError(
-        f"{name}: the CSV is malformed: {detail}; a quote may not be closed. Nothing was "
-        "loaded.", title="Malformed CSV", code="file_malformed_csv",
+        f"{name}: the CSV is malformed: {detail}. Check the quotes in that row and save it "
+        "again; nothing was loaded.", title="Malformed CSV", code="file_malformed_csv",
         params={"file": name, "detail": detail},
     )
 
@@ -396,15 +400,18 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
     records = _Records()
     problems: list[Problem] = []
 
+    unclosed: list[int] = []
+
     def set_aside(row: Any) -> str:
         records.set_aside.append(row.number)
-        if row.number > header_row and (row.text or "").strip(f"{delimiter}\"' \t\r\n"):
+        if row.number > header_row and "\n" in (row.text or "").rstrip("\r\n"):
+            unclosed.append(row.number)  # one record over several lines: a quote never closed
+        elif row.number > header_row and (row.text or "").strip(f"{delimiter}\"' \t\r\n"):
             text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
             problems.append(Problem(
                 name, row.number, "", text,
                 f"this row has {row.actual_columns} fields but the header has "
-                f"{row.expected_columns}; " + ("a quote is not closed" if "\n" in row.text
-                                               else "a value with a comma needs quotes")))
+                f"{row.expected_columns}; a value with a comma needs quotes"))
         return "skip"
 
     columns = [f"c{i}" for i in range(width)]
@@ -424,6 +431,8 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
         )
         total = 0
         for batch in reader:
+            if unclosed:
+                break
             numbers = records.take(batch.num_rows)
             if problems:
                 yield ("problems", problems[:])
@@ -448,8 +457,12 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
         text = str(err)
         if "straddling" in text or "block size" in text:
             raise _limit(name, "file_row_too_long", "max_row_bytes", limits.max_row_bytes,
-                         "row {row:,} is longer than {limit:,} bytes", row=records.next) from err
+                         "row {row:,} is longer than {limit:,} bytes, or a quote opened there "
+                         "never closes", row=records.next) from err
         raise _malformed(name, f"near row {records.next}") from err
+    if unclosed:
+        raise _malformed(name, f"a quote opened on row {unclosed[0]} never closes, so the "
+                               "rows after it run together")
     if problems:
         yield ("problems", problems)
 

@@ -97,7 +97,7 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
     if data.empty:
         raise UnreadableFileError(
             f"{name}: the export has its header rows but no responses; nothing was loaded.",
-            title="No responses",
+            title="No responses", code="file_no_rows", params={"file": name},
         )
     return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns),
                   grid.problems)

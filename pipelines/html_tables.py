@@ -70,7 +70,8 @@ def _decode(data: bytes, codec: str, label: str, name: str) -> tuple[str, str]:
             f"{name}: the page says it is {label} but byte {err.start} cannot be read as "
             f"{label}. Export it again, or save it from Excel as XLSX or CSV.",
             title="Mixed encodings", code="file_mixed_encoding",
-            params={"file": name, "encoding": label, "offset": err.start, "row": None},
+            params={"file": name, "encoding": label, "offset": err.start,
+                    "row": data.count(b"\n", 0, err.start) + 1},
         ) from err
 
 
@@ -85,7 +86,7 @@ def read_html_rows(path: Path, name: str) -> tuple[list[list[str]], str]:
         raise UnreadableFileError(
             f"{name}: the page contains a NUL byte (byte {at:,}), which no export writes; it is "
             "damaged. Export it again.", title="Damaged file", code="file_nul_byte",
-            params={"file": name, "row": None, "offset": at},
+            params={"file": name, "row": data.count(b"\n", 0, at) + 1, "offset": at},
         )
     text, label = decode_html(data, name)
     text = _XML_DECLARATION.sub("", text, count=1)

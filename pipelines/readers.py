@@ -111,7 +111,7 @@ def _check_size(path: Path, name: str, limits: ReadLimits) -> None:
         raise UnreadableFileError(f"{name}: cannot be opened ({err.strerror}).",
                                   code="file_unopenable", params={"file": name}) from err
     if size > limits.max_file_bytes:
-        raise _limit(name, "file_too_large", "max_file_bytes", limits.max_file_bytes,
+        raise _limit(name, "file_upload_too_large", "max_file_bytes", limits.max_file_bytes,
                      "the file has {size:,} bytes", size=size)
 
 
@@ -341,10 +341,11 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
     except csv.Error:
         delimiter = ","
     csv.field_size_limit(SAMPLE_BYTES * 4)
+    reader = csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)
     try:
-        rows = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
+        rows = list(reader)
     except csv.Error as err:
-        raise _malformed(name, f"{err}") from err
+        raise _malformed(name, reader.line_num + 1, str(err)) from err
     if not any(any(c.strip() for c in r) for r in rows):
         raise UnreadableFileError(f"{name}: the file has no rows.", title="Empty file",
                                   code="file_empty", params={"file": name})
@@ -358,11 +359,11 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
                             limits)
 
 
-def _malformed(name: str, detail: str) -> UnreadableFileError:
+def _malformed(name: str, row: int, detail: str) -> UnreadableFileError:
     return UnreadableFileError(
-        f"{name}: the CSV is malformed: {detail}. Check the quotes in that row and save it "
+        f"{name}: the CSV is malformed: {detail}. Check the quotes in row {row} and save it "
         "again; nothing was loaded.", title="Malformed CSV", code="file_malformed_csv",
-        params={"file": name, "detail": detail},
+        params={"file": name, "row": row},
     )
 
 
@@ -459,10 +460,10 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
             raise _limit(name, "file_row_too_long", "max_row_bytes", limits.max_row_bytes,
                          "row {row:,} is longer than {limit:,} bytes, or a quote opened there "
                          "never closes", row=records.next) from err
-        raise _malformed(name, f"near row {records.next}") from err
+        raise _malformed(name, records.next, f"near row {records.next}") from err
     if unclosed:
-        raise _malformed(name, f"a quote opened on row {unclosed[0]} never closes, so the "
-                               "rows after it run together")
+        raise _malformed(name, unclosed[0], f"a quote opened on row {unclosed[0]} never "
+                                            "closes, so the rows after it run together")
     if problems:
         yield ("problems", problems)
 
@@ -477,7 +478,7 @@ def _check_cell_lengths(batch: Any, numbers: Any, header: list[str], name: str,
             row = int(numbers[at])
             value = column[at].as_py()
             if "\n" in value and value.count('"') == 0 and len(value) > 10 * limits.max_cell_chars:
-                raise _malformed(name, f"the value of row {row} runs on over many lines")
+                raise _malformed(name, row, f"the value of row {row} runs on over many lines")
             raise _limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
                          "row {row:,}, column {column}: the cell holds {chars:,} characters",
                          row=row, column=header[position] or position + 1, chars=longest)

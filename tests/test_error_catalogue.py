@@ -1,0 +1,39 @@
+"""Every error code the library raises has a sentence in both languages, with the same
+placeholders, so that the dashboard never falls back to English for a known fault."""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "dashboard" / "locales" / "errors.toml"
+# code="x", and codes passed first after the file name to the limit helpers
+_CODE = re.compile(r'\bcode="([a-z0-9_]+)"|\b(?:refuse|_limit)\(\s*\w+,\s*"([a-z0-9_]+)"'
+                   r'|^\s*"\w+": \("([a-z0-9_]+)",', re.MULTILINE)
+
+
+def _raised_codes() -> set[str]:
+    codes = set()
+    for folder in ("pipelines", "data_checks", "metrics", "sample_data"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for found in _CODE.finditer(path.read_text(encoding="utf-8")):
+                codes.add(next(g for g in found.groups() if g))
+    return codes
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_raised_code_has_a_sentence_in_both_languages():
+    texts = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))["errors"]
+    codes = _raised_codes()
+    assert {"file_mixed_encoding", "file_memory_limit", "import_rejected"} <= codes
+    missing = sorted(c for c in codes if c not in texts)
+    assert not missing, f"codes without a sentence in {CATALOGUE.name}: {missing}"
+    for code, entry in texts.items():
+        assert set(entry) == {"zh", "en"}, code
+        assert _fields(entry["zh"]) == _fields(entry["en"]), code

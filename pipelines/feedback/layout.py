@@ -72,7 +72,10 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
     forced = None if source == "auto" else TOOLS[source]
     grid = read_grid(path, functools.partial(_header_score, source), sheet=sheet,
                      display_name=name)
-    data = pd.concat(list(grid.chunks))
+    frames = list(grid.chunks)
+    if not frames:
+        raise _no_responses(name)
+    data = pd.concat(frames)
     tool = forced or detect_tool([grid.header])[0]
     if tool is None:
         raise WrongKindError(
@@ -95,10 +98,7 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
     data = data[[c for c in data.columns if c < len(header)]]
     data = data[~data.map(lambda v: cell_text(v).strip() == "").all(axis=1)]
     if data.empty:
-        raise UnreadableFileError(
-            f"{name}: the export has its header rows but no responses; nothing was loaded.",
-            title="No responses", code="file_no_rows", params={"file": name},
-        )
+        raise _no_responses(name)
     return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns),
                   grid.problems)
 
@@ -108,6 +108,13 @@ def _header_score(source: str, cells: list[str]) -> int:
     if source != "auto":
         return tool_score(TOOLS[source], cells)
     return max(tool_score(tool, cells) for tool in TOOLS.values())
+
+
+def _no_responses(name: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{name}: the export has its header rows but no responses; nothing was loaded.",
+        title="No responses", code="file_no_rows", params={"file": name},
+    )
 
 
 def _has_values(data: pd.DataFrame, position: int) -> bool:

@@ -18,7 +18,11 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
+import threading
+import types
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -27,6 +31,7 @@ from pipelines.limits import ReadLimits, env_name
 
 _PRELOAD = ["pipelines.readers"]
 _context: Any = None
+_start_lock = threading.Lock()
 
 
 def _get_context() -> Any:
@@ -45,7 +50,8 @@ def stream(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, target, args, limits, file),
                               daemon=True)
-    process.start()
+    with _main_module_hidden():
+        process.start()
     sender.close()
     try:
         while True:
@@ -69,8 +75,28 @@ def stream(
         process.join(5)
 
 
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a child without the parent's main script: multiprocessing would run it again in
+    the child (the `handover` script imports the whole command line, Streamlit's its server)
+    only to unpickle a target that lives in an importable module anyway."""
+    with _start_lock:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 def _child(sender: Connection, target: Callable[..., Iterator[Any]], args: tuple,
            limits: ReadLimits, file: str) -> None:
+    # A native reader that fails an allocation prints to the terminal before it aborts (and
+    # a Rust backtrace with RUST_BACKTRACE set): the user reads the parent's sentence instead.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds + 5))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle

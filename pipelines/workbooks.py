@@ -273,7 +273,9 @@ def _check_inline_text(data: bytes, name: str, limits: ReadLimits) -> None:
 
 
 def _refuse_long_text(length_bytes: int, name: str, limits: ReadLimits) -> None:
-    # Counted in UTF-8 bytes; a CJK character is 3 bytes, so allow for that before refusing.
+    # Counted in UTF-8 bytes, and only as far as the scan has come: a character takes at
+    # most 3 bytes here (CJK), so a cell of more bytes than 3 x the limit is surely too long,
+    # with at least a third as many characters. Shorter ones are measured after reading.
     if length_bytes > 3 * limits.max_cell_chars:
         raise refuse(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
-                     "a cell holds about {chars:,} characters", chars=length_bytes)
+                     "a cell holds at least {chars:,} characters", chars=length_bytes // 3)

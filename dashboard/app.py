@@ -65,7 +65,7 @@ def run() -> None:
         run_page(navigation)
     except HandoverError as error:
         show_error(error)
-    except Exception as error:  # Streamlit's reruns and stops are BaseExceptions: they pass
+    except Exception as error:  # noqa: BLE001 (reruns and stops are BaseExceptions: they pass)
         show_unexpected(error)
 
 

@@ -16,7 +16,8 @@ from dashboard.i18n import current_language, t
 from dashboard.masking import mask_frame
 from dashboard.roles import current_role
 from dashboard.text import hide_paths, plain
-from metrics.catalogue import figure as figure_entry, format_value, label
+from metrics.catalogue import figure as figure_entry
+from metrics.catalogue import format_value, label
 from pipelines.errors import HandoverError
 
 log = logging.getLogger("handover.dashboard")

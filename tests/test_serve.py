@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -19,7 +20,7 @@ from sample_data.loader import has_data, is_sample
 class FakeStreamlit:
     """What `serve` starts instead of Streamlit: remembers the command and environment."""
 
-    started: list[tuple[list[str], dict]] = []
+    started: ClassVar[list[tuple[list[str], dict]]] = []
 
     def __init__(self, command, env=None, **kwargs):
         FakeStreamlit.started.append((command, env))

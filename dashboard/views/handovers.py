@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import BAND_COLOURS, page_header, style, table
+from dashboard.components import page_header, style, table
 from dashboard.i18n import current_language, fmt_number, t
 from dashboard.masking import mask_failures, mask_frame
 from dashboard.roles import current_role

@@ -205,13 +205,13 @@ def comments(responses: pd.DataFrame) -> None:
     rows = rows[rows["comment"].astype(str).str.strip() != ""]
     search, staff, team = st.columns([2, 1, 1])
     query = search.text_input(t("satisfaction.search"), key="sat_search")
-    choices = {}
+    choices, every = {}, t("satisfaction.all")
     for cell, by in ((staff, "staff"), (team, "team")):
         options = [""] + sorted(responses[GROUP_COLUMN[by]].dropna().unique().tolist())
         if st.session_state.get(f"sat_filter_{by}") not in options:
             st.session_state[f"sat_filter_{by}"] = ""
         choices[by] = cell.selectbox(t(f"common.{by}"), options, key=f"sat_filter_{by}",
-                                     format_func=lambda v, every=t("satisfaction.all"): v or every)
+                                     format_func=lambda v: v or every)
     low_only = st.toggle(t("satisfaction.low_only"), key="sat_low_only")
     for by, chosen in choices.items():
         if chosen:

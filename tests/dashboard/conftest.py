@@ -34,7 +34,6 @@ def dashboard_env(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HANDOVER_DB", str(sample_db))
     monkeypatch.setenv("HANDOVER_CONFIG", str(config))
     monkeypatch.delenv("HANDOVER_ROLE", raising=False)
-    monkeypatch.delenv("HANDOVER_SAMPLE_LOADED", raising=False)
     return config
 
 

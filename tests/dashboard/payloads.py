@@ -155,9 +155,8 @@ def chart_problems(spec: str) -> list[str]:
         elif isinstance(value, list):
             for item in value:
                 walk(item)
-        elif isinstance(value, str) and _MARKER.search(value):
-            if re.search(r"<|>|\$", value):
-                problems.append(value[:120])
+        elif isinstance(value, str) and _MARKER.search(value) and re.search(r"<|>|\$", value):
+            problems.append(value[:120])
 
     walk(json.loads(spec))
     return problems

@@ -76,8 +76,8 @@ def test_an_error_is_worded_from_the_catalogue_with_its_parameters_as_text(monke
 
 def test_an_unforeseen_failure_is_one_sentence_and_its_traceback_goes_to_the_log(
         tmp_path, monkeypatch):
-    from sample_data.loader import load_sample
     from pipelines.store import Store
+    from sample_data.loader import load_sample
 
     db = tmp_path / "d.duckdb"
     load_sample(Store(db), "small")

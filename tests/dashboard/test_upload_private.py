@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-import pipelines.private_files as private_files
+from pipelines import private_files
 from pipelines.store import Store
 from sample_data.loader import load_sample
 

@@ -53,6 +53,7 @@ def test_the_record_of_a_hostile_handover_reads_as_typed(page, payload_server, l
     assert payload("P09") in shown(title) and payload("P02") in shown(title)
     assert_nothing_formatted(page)
     sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("P13")
     assert payload("P13") in shown(sidebar)  # the team chosen by the link, as written
 
 

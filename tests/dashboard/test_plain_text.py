@@ -166,3 +166,14 @@ def test_plain_escapes_what_streamlit_would_interpret():
     assert "<" not in chart_text(value) and "$" not in chart_text(value)
     assert plain("1. first\nsecond") == "1\\. first second"
     assert plain(None) == "" and plain(float("nan")) == ""
+
+
+def test_no_catalogue_text_puts_a_value_where_escapes_show():
+    """Inside a code span a backslash shows: values go in the text, never in `…`."""
+    import re
+
+    from dashboard.i18n import catalogue
+
+    for key, entry in catalogue().items():
+        for text in entry.values():
+            assert not [s for s in re.findall(r"`[^`]*`", text) if "{" in s], key

@@ -64,7 +64,15 @@ def t(key: str, lang: str | None = None, **values: object) -> str:
     text = entry.get(lang or current_language()) or entry[DEFAULT_LANGUAGE]
     if not values:
         return text
-    return text.format(**{name: plain(value) for name, value in values.items()})
+    return text.format(**{name: _safe(value) for name, value in values.items()})
+
+
+def _safe(value: object) -> object:
+    """Numbers stay numbers, so that the catalogue may format them (``{limit:,}``); digits
+    need no escaping. Everything else is plain text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return plain(value)
 
 
 def fmt_number(value: float | int | None, digits: int = 0) -> str:

@@ -37,3 +37,36 @@ def test_every_raised_code_has_a_sentence_in_both_languages():
     for code, entry in texts.items():
         assert set(entry) == {"zh", "en"}, code
         assert _fields(entry["zh"]) == _fields(entry["en"]), code
+
+
+def _example(spec: str) -> object:
+    return 1234 if spec and spec[-1:] in ",d" or "," in spec else "x"
+
+
+def test_every_sentence_formats_through_the_dashboard_catalogue():
+    from dashboard.i18n import t
+
+    texts = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))["errors"]
+    for code, entry in texts.items():
+        params = {name: _example(spec or "")
+                  for _, name, spec, _ in string.Formatter().parse(entry["zh"]) if name}
+        for lang in ("zh", "en"):
+            assert t(f"errors.{code}", lang, **params), code
+
+
+def test_a_real_reader_error_is_worded_in_chinese(tmp_path):
+    import functools
+
+    import pytest
+
+    from dashboard.i18n import t
+    from pipelines.errors import HandoverError
+    from pipelines.readers import read_grid
+
+    path = tmp_path / "混合编码.csv"
+    path.write_bytes("客户编号,企业名称\nKH1,甲公司\n".encode() + "KH2,乙公司\n".encode("gbk"))
+    with pytest.raises(HandoverError) as raised:
+        read_grid(path, functools.partial(len))
+    error = raised.value
+    sentence = t(f"errors.{error.code}", "zh", **error.params)
+    assert "第 3 行" in sentence and "混用了两种文字编码" in sentence

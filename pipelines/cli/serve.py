@@ -29,8 +29,8 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
         raise HandoverError(
             f"The folder {store.path.parent} does not exist, so there is no database "
             f"{store.path.name} in it. Check --db (or HANDOVER_DB).",
-            title="No such folder", code="serve.no_folder",
-            params={"folder": str(store.path.parent), "file": store.path.name})
+            title="No such folder", code="folder_missing",
+            params={"folder": str(store.path.parent), "file": str(store.path)})
     if demo:
         if has_data(store):
             return (f"{store.path} already holds data: the sample data was not loaded (it "

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
+from pipelines.errors import UnreadableFileError
+
 EXCEL_MAX_ROWS = 1_048_576  # what Excel itself can hold in a sheet
 EXCEL_MAX_CELL_CHARS = 32_767  # likewise in a cell
 
@@ -43,3 +45,15 @@ class ReadLimits:
 def env_name(limit: str) -> str:
     """The environment variable of a limit: HANDOVER_READ_<NAME>."""
     return "HANDOVER_READ_" + limit.upper()
+
+
+def over_limit(name: str, code: str, limit_name: str, limit: int, text: str,
+               **params: object) -> UnreadableFileError:
+    """The refusal of file ``name`` for passing ``limit_name``: ``text`` (formatted with the
+    parameters) says by how much; the sentence names the limit and its variable."""
+    params = {"file": name, "limit": limit, "env": env_name(limit_name), **params}
+    return UnreadableFileError(
+        f"{name}: {text.format(**params)} (limit {limit:,}, set by {params['env']}); nothing "
+        "was loaded.",
+        title="File too large", code=code, params=params,
+    )

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.errors import Problem, UnreadableFileError
-from pipelines.limits import ReadLimits
+from pipelines.limits import ReadLimits, over_limit
 
 CSV_CHUNK_ROWS = 200_000
 SAMPLE_BYTES = 256 * 1024
@@ -111,15 +111,8 @@ def _check_size(path: Path, name: str, limits: ReadLimits) -> None:
         raise UnreadableFileError(f"{name}: cannot be opened ({err.strerror}).",
                                   code="file_unopenable", params={"file": name}) from err
     if size > limits.max_file_bytes:
-        raise _limit(name, "file_upload_too_large", "max_file_bytes", limits.max_file_bytes,
+        raise over_limit(name, "file_upload_too_large", "max_file_bytes", limits.max_file_bytes,
                      "the file has {size:,} bytes", size=size)
-
-
-def _limit(name: str, code: str, limit_name: str, limit: int, text: str,
-           **params: object) -> UnreadableFileError:
-    from pipelines.workbooks import refuse
-
-    return refuse(name, code, limit_name, limit, text, **params)
 
 
 # -- the child's side: each generator yields ("meta", …), then ("rows", frame) and
@@ -348,7 +341,7 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
     index = _pick_header(rows, find_header)
     header = rows[index]
     if len(header) > limits.max_columns:
-        raise _limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
+        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
                      "the header has {columns:,} columns", columns=len(header))
     yield _meta(f"CSV ({label})", rows, index)
     yield from _csv_records(path, name, encoding, delimiter, header, index + 1, chunk_rows,
@@ -462,7 +455,7 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
                 continue
             total += batch.num_rows
             if total > limits.max_rows:
-                raise _limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
+                raise over_limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
                              "the file has more than {limit:,} rows")
             _check_cell_lengths(batch, numbers, header, name, limits, pc)
             frame = batch.to_pandas()
@@ -473,7 +466,7 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
     except (pa.ArrowInvalid, pa.ArrowException) as err:
         text = str(err)
         if "straddling" in text or "block size" in text:
-            raise _limit(name, "file_row_too_long", "max_row_bytes", limits.max_row_bytes,
+            raise over_limit(name, "file_row_too_long", "max_row_bytes", limits.max_row_bytes,
                          "row {row:,} is longer than {limit:,} bytes, or a quote opened there "
                          "never closes", row=records.next) from err
         raise _malformed(name, records.next, f"near row {records.next}") from err
@@ -495,7 +488,7 @@ def _check_cell_lengths(batch: Any, numbers: Any, header: list[str], name: str,
             value = column[at].as_py()
             if "\n" in value and value.count('"') == 0 and len(value) > 10 * limits.max_cell_chars:
                 raise _malformed(name, row, f"the value of row {row} runs on over many lines")
-            raise _limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
+            raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
                          "row {row:,}, column {column}: the cell holds {chars:,} characters",
                          row=row, column=header[position] or position + 1, chars=longest)
 
@@ -549,17 +542,17 @@ def _parse_excel(path: Path, name: str, fmt: str, find_header: FindHeader,
 
 def _check_frame(frame: pd.DataFrame, name: str, limits: ReadLimits) -> None:
     if frame.shape[0] > limits.max_rows:
-        raise _limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
+        raise over_limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
                      "the sheet has {rows:,} rows", rows=frame.shape[0])
     if frame.shape[1] > limits.max_columns:
-        raise _limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
+        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
                      "the sheet has {columns:,} columns", columns=frame.shape[1])
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         lengths = column.map(lambda v: len(v) if isinstance(v, str) else 0)
         if len(lengths) and lengths.max() > limits.max_cell_chars:
             at = int(lengths.to_numpy().argmax())
-            raise _limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
+            raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
                          "row {row:,}, column {column}: the cell holds {chars:,} characters",
                          row=at + 1, column=position + 1, chars=int(lengths.max()))
 

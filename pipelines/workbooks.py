@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.errors import UnreadableFileError
-from pipelines.limits import EXCEL_MAX_ROWS, ReadLimits, env_name
+from pipelines.limits import EXCEL_MAX_ROWS, ReadLimits, over_limit
 
 _BLOCK = 1 << 20
 _TAIL = 64  # bytes kept between blocks so that no tag is cut in two
@@ -74,16 +74,6 @@ def damaged(name: str, reason: str = "") -> UnreadableFileError:
     )
 
 
-def refuse(name: str, code: str, limit_name: str, limit: int, text: str,
-           **params: object) -> UnreadableFileError:
-    params = {"file": name, "limit": limit, "env": env_name(limit_name), **params}
-    return UnreadableFileError(
-        f"{name}: {text.format(**params)} (limit {limit:,}, set by {params['env']}); nothing "
-        "was loaded.",
-        title="File too large", code=code, params=params,
-    )
-
-
 def inspect_xlsx(path: Path, name: str, sheet: str | None, limits: ReadLimits) -> None:
     """Refuse the workbook if the sheet to read, or any part, passes a limit."""
     try:
@@ -94,7 +84,7 @@ def inspect_xlsx(path: Path, name: str, sheet: str | None, limits: ReadLimits) -
         infos = book.infolist()
         declared = sum(i.file_size for i in infos)
         if declared > limits.max_unzipped_bytes:
-            raise refuse(name, "file_unzipped_too_large", "max_unzipped_bytes",
+            raise over_limit(name, "file_unzipped_too_large", "max_unzipped_bytes",
                          limits.max_unzipped_bytes,
                          "the workbook decompresses to {size:,} bytes", size=declared)
         budget = [limits.max_unzipped_bytes]
@@ -111,13 +101,13 @@ def inspect_xlsx(path: Path, name: str, sheet: str | None, limits: ReadLimits) -
 def _check_shape(shape: SheetShape, name: str, limits: ReadLimits) -> None:
     if shape.rows > min(limits.max_rows, EXCEL_MAX_ROWS):
         limit = min(limits.max_rows, EXCEL_MAX_ROWS)
-        raise refuse(name, "file_too_many_rows", "max_rows", limit,
+        raise over_limit(name, "file_too_many_rows", "max_rows", limit,
                      "the sheet has or declares {rows:,} rows", rows=shape.rows)
     if shape.columns > limits.max_columns:
-        raise refuse(name, "file_too_many_columns", "max_columns", limits.max_columns,
+        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
                      "the sheet has or declares {columns:,} columns", columns=shape.columns)
     if shape.rows * shape.columns > limits.max_cells:
-        raise refuse(name, "file_too_many_cells", "max_cells", limits.max_cells,
+        raise over_limit(name, "file_too_many_cells", "max_cells", limits.max_cells,
                      "the sheet spans {rows:,} rows by {columns:,} columns",
                      rows=shape.rows, columns=shape.columns)
 
@@ -133,7 +123,7 @@ def _read_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
                     return
                 budget[0] -= len(block)
                 if budget[0] < 0:
-                    raise refuse(name, "file_unzipped_too_large", "max_unzipped_bytes",
+                    raise over_limit(name, "file_unzipped_too_large", "max_unzipped_bytes",
                                  limits.max_unzipped_bytes,
                                  "the workbook decompresses to more than {limit:,} bytes")
                 yield block
@@ -277,5 +267,5 @@ def _refuse_long_text(length_bytes: int, name: str, limits: ReadLimits) -> None:
     # most 3 bytes here (CJK), so a cell of more bytes than 3 x the limit is surely too long,
     # with at least a third as many characters. Shorter ones are measured after reading.
     if length_bytes > 3 * limits.max_cell_chars:
-        raise refuse(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
+        raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
                      "a cell holds at least {chars:,} characters", chars=length_bytes // 3)

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "dashboard" / "locales" / "errors.toml"
 # code="x", and codes passed first after the file name to the limit helpers
-_CODE = re.compile(r'\bcode="([a-z0-9_.]+)"|\b(?:refuse|_limit)\(\s*\w+,\s*"([a-z0-9_.]+)"'
+_CODE = re.compile(r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]+)"'
                    r'|^\s*"\w+": \("([a-z0-9_.]+)",', re.MULTILINE)
 
 

@@ -1,22 +1,24 @@
 """Roles: which pages each may open and which confidential fields it sees unmasked.
 
-Configured in one place, ``dashboard/roles.toml``. Authentication comes later; until then the
-role is the environment variable ``HANDOVER_ROLE`` (default: management), set by whoever
-starts the dashboard, and cannot be changed from the page.
+The roles live in one file, ``pipelines/access.toml`` (read by ``pipelines.access``): the
+pages are a role's ``view_page:`` permissions, the unmasked fields its ``unmask:`` ones.
+Sign-in comes next (issue 10); until then the role is the environment variable
+``HANDOVER_ROLE`` (default: management), set by whoever starts the dashboard, and cannot be
+changed from the page. Only roles that see the whole firm (scope "firm") can be chosen that
+way: a role limited to a team or to its own handovers needs an account to know which.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-ROLES_FILE = Path(__file__).parent / "roles.toml"
+from pipelines import access
+
 ROLE_ENV = "HANDOVER_ROLE"
 DEFAULT_ROLE = "management"
-CONFIDENTIAL = ("contact_phone", "uscc", "email")
+CONFIDENTIAL = access.CONFIDENTIAL
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,9 @@ class Role:
 
 @cache
 def roles() -> dict[str, Role]:
-    data = tomllib.loads(ROLES_FILE.read_text(encoding="utf-8"))
-    found = {}
-    for name, entry in data.items():
-        unknown = set(entry.get("unmasked", [])) - set(CONFIDENTIAL)
-        if unknown:
-            raise ValueError(f"roles.toml: [{name}] unmasked has unknown fields {unknown}")
-        found[name] = Role(name, tuple(entry["pages"]), tuple(entry.get("unmasked", [])))
-    return found
+    """The roles the dashboard can run as today: scope "firm", with at least one page."""
+    return {name: Role(name, spec.pages, spec.unmasked)
+            for name, spec in access.roles().items() if spec.scope == "firm" and spec.pages}
 
 
 def current_role() -> Role:
@@ -49,5 +46,13 @@ def current_role() -> Role:
     try:
         return roles()[name]
     except KeyError:
-        raise ValueError(f"{ROLE_ENV}={name!r} is not a role; the roles are "
-                         f"{', '.join(roles())}") from None
+        pass
+    spec = access.roles().get(name)
+    if spec is not None and spec.scope != "firm":
+        limited = "a team" if spec.scope == "team" else "its own handovers"
+        raise ValueError(
+            f"{ROLE_ENV}={name!r} is a role limited to {limited} "
+            f"(scope {spec.scope!r}), which needs a signed-in account to know whose data to "
+            f"show; until sign-in exists choose one of {', '.join(roles())}")
+    raise ValueError(f"{ROLE_ENV}={name!r} is not a role; the roles are "
+                     f"{', '.join(roles())}")

@@ -1,0 +1,101 @@
+"""Roles and permissions: one file (pipelines/access.toml), enforced by require()."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines import access
+from pipelines.access import PAGES, PERMISSIONS, Actor, require
+from pipelines.errors import PermissionDeniedError
+
+ACTIONS = ("upload", "rollback", "run_checks", "edit_settings", "export", "manage_users",
+           "audit")
+
+# role -> (scope, pages, unmasked fields, actions): the shipped table, spelled out
+EXPECTED = {
+    "administrator": ("firm", set(PAGES), {"contact_phone", "uscc", "email"}, set(ACTIONS)),
+    "management": ("firm", set(PAGES), set(),
+                   {"upload", "rollback", "run_checks", "edit_settings", "export"}),
+    "quality": ("firm", {"overview", "handovers", "data_quality", "risk"},
+                {"contact_phone", "uscc", "email"}, {"run_checks", "export"}),
+    "operations": ("firm", {"handovers", "satisfaction", "upload", "data_quality"},
+                   {"contact_phone"}, {"upload", "rollback"}),
+    "team_lead": ("team", {"overview", "handovers", "satisfaction", "risk", "data_quality"},
+                  {"contact_phone"}, {"export"}),
+    "staff": ("own", {"overview", "handovers", "satisfaction", "risk"}, {"contact_phone"},
+              set()),
+}
+
+
+def test_the_shipped_roles():
+    assert list(access.roles()) == list(EXPECTED)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_role_has_exactly_its_permissions(name):
+    scope, pages, unmasked, actions = EXPECTED[name]
+    spec = access.roles()[name]
+    assert spec.scope == scope
+    assert set(spec.pages) == pages and set(spec.unmasked) == unmasked
+    for permission in PERMISSIONS:
+        kind, _, what = permission.partition(":")
+        wanted = (what in pages if kind == "view_page" else what in unmasked
+                  if kind == "unmask" else permission in actions)
+        assert spec.may(permission) is wanted, permission
+        actor = Actor("someone", name, team="记账一部", staff="李四")
+        if wanted:
+            require(actor, permission)
+        else:
+            with pytest.raises(PermissionDeniedError) as caught:
+                require(actor, permission)
+            assert caught.value.code == "permission_denied_action"
+            assert caught.value.params == {"user": "someone", "permission": permission}
+
+
+def test_an_unknown_permission_is_a_bug_not_a_refusal():
+    with pytest.raises(ValueError):
+        access.roles()["administrator"].may("delete_everything")
+
+
+def test_the_file_refuses_unknown_permissions_and_scopes():
+    with pytest.raises(ValueError, match="unknown permissions"):
+        access.parse('[x]\npermissions = ["view_page:secret"]\n')
+    with pytest.raises(ValueError, match="scope"):
+        access.parse('[x]\nscope = "planet"\npermissions = []\n')
+
+
+def test_an_unknown_role_is_a_sentence():
+    from pipelines.errors import AccountError
+
+    with pytest.raises(AccountError) as caught:
+        require(Actor("x", "superuser"), "upload")
+    assert caught.value.code == "role_unknown"
+
+
+def test_dashboard_roles_read_the_same_file_with_todays_pages(monkeypatch):
+    from dashboard import roles as dashboard_roles
+
+    found = dashboard_roles.roles()
+    # only roles that see the whole firm can run the dashboard before sign-in exists
+    assert list(found) == ["administrator", "management", "quality", "operations"]
+    assert found["management"].pages == ("overview", "handovers", "data_quality",
+                                         "satisfaction", "risk", "upload", "settings")
+    assert found["management"].unmasked == ()
+    assert found["quality"].pages == ("overview", "handovers", "data_quality", "risk")
+    assert found["quality"].unmasked == ("contact_phone", "uscc", "email")
+    assert found["operations"].pages == ("handovers", "satisfaction", "upload", "data_quality")
+    assert found["operations"].unmasked == ("contact_phone",)
+    for scoped, why in (("staff", "its own handovers"), ("team_lead", "a team")):
+        monkeypatch.setenv(dashboard_roles.ROLE_ENV, scoped)
+        with pytest.raises(ValueError, match=why):
+            dashboard_roles.current_role()
+    monkeypatch.setenv(dashboard_roles.ROLE_ENV, "quality")
+    assert dashboard_roles.current_role().name == "quality"
+
+
+def test_every_role_has_a_label_in_both_languages():
+    from dashboard.i18n import t
+
+    for name in access.roles():
+        for lang in ("zh", "en"):
+            assert t(f"roles.{name}", lang) != f"roles.{name}"

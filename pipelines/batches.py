@@ -17,6 +17,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from pipelines import audit
 from pipelines.errors import BatchError
 from pipelines.store import Store
 from pipelines.templates import template
@@ -141,4 +142,6 @@ def _rollback(conn: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> int:
         """,
         [new_id, kind, user, now, batch_id, removed, restored],
     )
+    audit.record(conn, user, "rollback", batch_id, at=now, kind=kind, rollback_batch=new_id,
+                 withdrawn=removed, restored=restored)
     return new_id

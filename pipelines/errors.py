@@ -100,3 +100,16 @@ class ImportRejectedError(HandoverError):
         )
         self.file = file
         self.problems = problems
+
+
+class PermissionDeniedError(HandoverError):
+    """The acting account's role lacks the permission an action needs: nothing was done."""
+
+
+class AccountError(HandoverError):
+    """An account that does not exist, already exists, or a role, team or password that
+    cannot be given to it."""
+
+
+class SignInError(HandoverError):
+    """A sign-in refused: unknown user, disabled account, wrong password, locked account."""

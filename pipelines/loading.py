@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import audit
 from pipelines.errors import Problem
 from pipelines.store import Store, connect_memory
 from pipelines.templates import Template
@@ -238,6 +239,9 @@ def _load(
         conn.register("rejections", rejections)
         conn.execute("insert into batch_rejections select * from rejections")
         conn.unregister("rejections")
+    audit.record(conn, batch.user_name, "upload", batch_id, kind=batch.kind,
+                 file=batch.file_name, added=added, updated=updated, unchanged=unchanged,
+                 rejected=batch.rows_rejected)
     return batch_id, added, updated, unchanged
 
 

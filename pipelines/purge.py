@@ -42,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import audit
 from pipelines.errors import BatchError
 from pipelines.loading import os_user
 from pipelines.store import Store
@@ -191,6 +192,8 @@ def _delete(conn: duckdb.DuckDBPyConnection, cutoff: datetime, user: str
          removed["batch_rejections"]["rolled_back"],
          json.dumps({"removed": removed, "batches": sorted(per_batch)})],
     )
+    audit.record(conn, user, "purge", purge_id, at=now, before=cutoff,
+                 rolled_back=rolled_back, superseded=superseded, batches=sorted(per_batch))
     return removed, per_batch, purge_id
 
 

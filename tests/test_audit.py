@@ -1,0 +1,144 @@
+"""The audit trail: who did what and when, written with the action, never changed."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import accounts, audit
+from pipelines.batches import rollback
+from pipelines.cli import app
+from pipelines.errors import SignInError
+from pipelines.ingest import ingest_file
+from pipelines.store import Store
+from tests.conftest import write_csv
+from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+
+
+def _file(tmp_path: Path, name: str, handover_id: str) -> Path:
+    return write_csv(tmp_path / name, [HANDOVER_HEADER, [handover_id, *HANDOVER_ROW[1:]]])
+
+
+def _day(store: Store, tmp_path: Path) -> None:
+    accounts.add_user(store, "erin", PASSWORD, "operations", by="root")
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
+    ingest_file(store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), user="erin")
+    rollback(store, 1, user="dave")
+    with pytest.raises(SignInError):
+        accounts.authenticate(store, "erin", "not her password")
+    accounts.set_role(store, "erin", "management", by="root")
+
+
+def test_the_trail_of_a_scripted_day(store: Store, tmp_path: Path):
+    _day(store, tmp_path)
+    frame = audit.entries(store)
+    got = [(r.user_name, r.action, r.target) for r in frame.itertuples()]
+    assert got == [
+        ("root", "user_add", "erin"),
+        ("carol", "upload", "1"),
+        ("erin", "upload", "2"),
+        ("dave", "rollback", "1"),
+        ("erin", "signin_failed", "erin"),
+        ("root", "user_role", "erin"),
+    ]
+    assert list(frame["id"]) == sorted(frame["id"])
+    assert frame["at"].is_monotonic_increasing
+    details = list(frame["detail"])
+    assert details[1]["file"] == "a.csv" and details[1]["added"] == 1
+    assert details[3]["rollback_batch"] == 3
+    assert details[4]["reason"] == "wrong_password"
+    assert details[5]["previous_role"] == "operations" and details[5]["role"] == "management"
+    # the batches carry the same users
+    users = store.query("select batch_id, user_name from batches order by batch_id").rows
+    assert users == [(1, "carol"), (2, "erin"), (3, "dave")]
+    # filters
+    assert list(audit.entries(store, user="ERIN")["action"]) == ["upload", "signin_failed"]
+    assert len(audit.entries(store, since=date.today())) == 6
+    assert audit.entries(store, since=datetime(2999, 1, 1)).empty
+
+
+def test_an_action_that_fails_leaves_no_entry(store: Store, tmp_path: Path):
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
+    from pipelines.errors import BatchError
+
+    with pytest.raises(BatchError):
+        rollback(store, 99, user="dave")
+    assert list(audit.entries(store)["action"]) == ["upload"]
+
+    def fails(conn):
+        audit.record(conn, "mallory", "upload", 7)
+        raise RuntimeError("the action failed after its entry was written")
+
+    with pytest.raises(RuntimeError):
+        store.write(fails)
+    assert list(audit.entries(store)["action"]) == ["upload"]
+
+
+def test_check_runs_and_purges_are_recorded(store: Store, tmp_path: Path):
+    from data_checks.results import save_run
+    from data_checks.runner import run_checks
+    from pipelines.purge import purge
+
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
+    save_run(store, run_checks(store, date(2026, 11, 20)), user="quinn")
+    rollback(store, 1, user="dave")
+    report = purge(store, user="pat", compact="never")
+    got = [(r.user_name, r.action, r.target) for r in audit.entries(store).itertuples()]
+    assert got == [("carol", "upload", "1"), ("quinn", "check_run", "1"),
+                   ("dave", "rollback", "1"), ("pat", "purge", str(report.purge_id))]
+
+
+def test_no_code_changes_or_deletes_audit_rows():
+    """Append-only: the library has no function that updates or deletes an entry."""
+    public = {name for name in vars(audit) if not name.startswith("_")
+              and callable(getattr(audit, name)) and getattr(audit, name).__module__ ==
+              audit.__name__}
+    assert public == {"record", "entries"}
+    pattern = re.compile(r"\b(update|delete\s+from|truncate|drop\s+table|alter\s+table)\s+"
+                         r"(\w+\.)?audit_log\b", re.IGNORECASE)
+    for folder in ("pipelines", "data_checks", "metrics", "dashboard", "sample_data"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".sql"):
+                assert not pattern.search(path.read_text(encoding="utf-8")), path
+
+
+def test_purge_keeps_the_trail(store: Store, tmp_path: Path):
+    _day(store, tmp_path)
+    from pipelines.purge import purge
+
+    before = len(audit.entries(store))
+    purge(store, user="pat", compact="always")
+    frame = audit.entries(store)
+    assert len(frame) == before + 1 and frame["action"].iloc[-1] == "purge"
+    # ids keep counting after the file was rewritten
+    ingest_file(store, "handovers", _file(tmp_path, "c.csv", "JJ-3"), user="carol")
+    assert audit.entries(store)["id"].is_unique
+
+
+def test_the_audit_command(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    store = Store(db)
+    _day(store, tmp_path)
+    ingest_file(store, "handovers", _file(tmp_path, "[red]x.csv", "JJ-9"),
+                user="[bold]eve[/]")
+    shown = runner.invoke(app, ["audit", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert "[bold]eve[/]" in shown.stdout and "[red]x.csv" in shown.stdout
+    document = json.loads(runner.invoke(app, ["audit", "--json", "--db", str(db)]).stdout)
+    assert [e["action"] for e in document][-1] == "upload"
+    assert document[0]["detail"] == {"role": "operations", "staff": None, "team": None}
+    only = json.loads(runner.invoke(app, ["audit", "--user", "dave", "--json",
+                                          "--db", str(db)]).stdout)
+    assert [(e["user_name"], e["action"]) for e in only] == [("dave", "rollback")]
+    later = runner.invoke(app, ["audit", "--since", "2999-01-01", "--db", str(db)])
+    assert later.exit_code == 0 and "No audit entries." in later.stdout
+    bad = runner.invoke(app, ["audit", "--since", "yesterday-ish", "--db", str(db)])
+    assert bad.exit_code == 2 and "--since" in bad.output

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from pipelines.cli.audit import audit
 from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.figures import metrics, rollup, scores
 from pipelines.cli.serve import serve
 from pipelines.cli.ingest import ingest
+from pipelines.cli.users import users_app
 
 app = typer.Typer(
     name="handover",
@@ -30,3 +32,5 @@ app.command()(metrics)
 app.command()(scores)
 app.command()(rollup)
 app.command()(serve)
+app.add_typer(users_app, name="users")
+app.command()(audit)

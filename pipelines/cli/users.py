@@ -1,0 +1,147 @@
+"""`handover users add|list|passwd|disable|role`: accounts for sign-in.
+
+A password is typed twice at a hidden prompt, or read from standard input when that is not a
+terminal (the first line; a second line, if given, must repeat it). It is never a
+command-line argument: arguments are seen by every user of the machine (``ps``) and kept in
+shell histories. The acting user recorded in the audit trail is the operating-system user.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines import accounts
+from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
+    plain, print_json
+from pipelines.errors import AccountError
+from pipelines.loading import os_user
+
+users_app = typer.Typer(
+    name="users", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Accounts for sign-in: add, list, passwd, disable, role. Passwords are typed at a "
+         "prompt or read from standard input, never given as arguments.",
+)
+
+NameArg = Annotated[str, typer.Argument(help="The user name (unique, case ignored).")]
+TeamOption = Annotated[str | None, typer.Option("--team", help="The team a team_lead sees.")]
+StaffOption = Annotated[str | None, typer.Option(
+    "--staff", help="The staff name (as in the handover log) whose handovers a staff account "
+                    "sees.")]
+
+
+def read_password() -> str:
+    """The new password: twice at a hidden prompt, or from standard input."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        accounts.check_password(first)
+        second = getpass.getpass("Repeat the password: ")
+    else:
+        lines = (sys.stdin.read() if sys.stdin is not None else "").splitlines()
+        first = lines[0] if lines else ""
+        if not first:
+            raise AccountError(
+                "No password was given: type it at the prompt, or pass it on standard input "
+                "(one line), never as an argument.",
+                title="Password missing", code="password_missing")
+        accounts.check_password(first)
+        second = lines[1] if len(lines) > 1 and lines[1] else first
+    if first != second:
+        raise AccountError("The two passwords differ; nothing was changed.",
+                           title="Passwords differ", code="password_mismatch")
+    return first
+
+
+def _scope(team: str | None, staff: str | None) -> str:
+    parts = [f"team {team}" if team else "", f"staff {staff}" if staff else ""]
+    return "".join(f", {p}" for p in parts if p)
+
+
+@users_app.command("add")
+@handles_errors
+def add(
+    name: NameArg,
+    role: Annotated[str, typer.Option("--role", help="A role of pipelines/access.toml.")],
+    team: TeamOption = None,
+    staff: StaffOption = None,
+    display_name: Annotated[str | None, typer.Option("--display-name")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Create an account; its password is asked for (or read from standard input)."""
+    accounts.check_name(name)
+    accounts.check_role(role, team, staff)  # say so before asking for a password
+    password = read_password()
+    actor = accounts.add_user(open_store(db), name, password, role, team=team, staff=staff,
+                              display_name=display_name, email=email, by=os_user())
+    out.print(f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
+              markup=False)
+
+
+@users_app.command("list")
+@handles_errors
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Every account: name, role, scope, state. Password hashes are never shown."""
+    frame = accounts.list_users(open_store(db))
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+        return
+    if frame.empty:
+        out.print("No users yet: `handover users add NAME --role ROLE` creates one.",
+                  markup=False)
+        return
+    table = Table("name", "display name", "role", "team", "staff", "email", "state", "created")
+    for row in frame.itertuples(index=False):
+        state = "active"
+        if row.disabled_at is not None:
+            state = f"disabled {row.disabled_at:%Y-%m-%d %H:%M}"
+        elif row.locked_until is not None:
+            state = f"locked until {row.locked_until:%Y-%m-%d %H:%M}"
+        table.add_row(plain(row.name), plain(row.display_name), plain(row.role),
+                      plain(row.team), plain(row.staff), plain(row.email), plain(state),
+                      f"{row.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@users_app.command("passwd")
+@handles_errors
+def passwd(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
+    """Set a new password (asked for, or read from standard input); ends a lockout."""
+    store = open_store(db)
+    user = accounts.get_user(store, name)
+    accounts.set_password(store, user.name, read_password(), by=os_user())
+    out.print(f"Password of {user.name} changed.", markup=False)
+
+
+@users_app.command("disable")
+@handles_errors
+def disable(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
+    """Disable an account: it can no longer sign in; its history stays."""
+    store = open_store(db)
+    user = accounts.get_user(store, name)
+    changed = accounts.disable_user(store, user.name, by=os_user())
+    out.print(f"User {user.name} {'disabled' if changed else 'was already disabled'}.",
+              markup=False)
+
+
+@users_app.command("role")
+@handles_errors
+def role(
+    name: NameArg,
+    role: Annotated[str, typer.Argument(help="A role of pipelines/access.toml.")],
+    team: TeamOption = None,
+    staff: StaffOption = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Give an account another role (team_lead needs --team, staff needs --staff)."""
+    actor = accounts.set_role(open_store(db), name, role, team=team, staff=staff,
+                              by=os_user())
+    out.print(f"User {actor.name} now has the role {actor.role}"
+              f"{_scope(actor.team, actor.staff)}.", markup=False)

@@ -10,21 +10,7 @@ from rich.table import Table
 
 from pipelines import audit as audit_trail
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    plain, print_json
-
-
-def _since(value: str | None):
-    if value is None:
-        return None
-    from pipelines.normalise import BadValue, to_date
-
-    try:
-        parsed = to_date(value)
-    except BadValue as err:
-        raise typer.BadParameter(f"{value!r}: {err}", param_hint="--since") from None
-    if parsed is None:
-        raise typer.BadParameter("give a date, e.g. 2026-11-20", param_hint="--since")
-    return parsed
+    parse_date, plain, print_json
 
 
 @handles_errors
@@ -37,7 +23,7 @@ def audit(
 ) -> None:
     """The audit trail, oldest first: sign-ins, uploads, rollbacks, purges, check runs and
     account changes, with who and when."""
-    frame = audit_trail.entries(open_store(db), since=_since(since), user=user)
+    frame = audit_trail.entries(open_store(db), since=parse_date(since, "--since") if since else None, user=user)
     if as_json:
         print_json(frame.to_dict(orient="records"))
         return

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipelines.batches import list_batches, rollback as rollback_batch
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    plain, print_json
+    parse_date, plain, print_json
 
 
 @handles_errors
@@ -75,12 +75,11 @@ def purge(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Physically remove rolled-back and superseded row versions; current rows stay."""
-    from pipelines.cli.checks import parse_as_of
     from pipelines.purge import RAW_TABLES, purge as purge_store
 
     cutoff = None
     if before is not None:
-        cutoff = datetime.combine(parse_as_of(before), time.min)
+        cutoff = datetime.combine(parse_date(before, "--before"), time.min)
     report = purge_store(open_store(db), cutoff, dry_run=dry_run)
     if as_json:
         print_json(report.to_dict())

@@ -10,23 +10,13 @@ import typer
 from rich.table import Table
 
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    plain, print_json
+    parse_date, plain, print_json
 from pipelines.errors import HandoverError
 
 
 def parse_as_of(value: str | None) -> date:
     """--as-of in any of the date forms imports accept; today when absent."""
-    if value is None:
-        return date.today()
-    from pipelines.normalise import BadValue, to_date
-
-    try:
-        parsed = to_date(value)
-    except BadValue as err:
-        raise typer.BadParameter(f"{value!r}: {err}", param_hint="--as-of") from None
-    if parsed is None:
-        raise typer.BadParameter("give a date, e.g. 2026-11-20", param_hint="--as-of")
-    return parsed
+    return date.today() if value is None else parse_date(value, "--as-of")
 
 
 AsOfOption = Annotated[

@@ -133,3 +133,16 @@ def print_json(document: Any) -> None:
     """One JSON document on stdout and nothing else there."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, default=_json_default, indent=2))
     sys.stdout.write("\n")
+
+
+def parse_date(value: str, option: str) -> date:
+    """A date option in any form imports accept (2026-11-20, 2026/11/20, 2026年11月20日)."""
+    from pipelines.normalise import BadValue, to_date
+
+    try:
+        parsed = to_date(value)
+    except BadValue as err:
+        raise typer.BadParameter(f"{value!r}: {err}", param_hint=option) from None
+    if parsed is None:
+        raise typer.BadParameter("give a date, e.g. 2026-11-20", param_hint=option)
+    return parsed

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
 from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    plain, print_json
+    parse_date, plain, print_json
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
                                                                "after this date.")]
@@ -43,8 +43,8 @@ def build_filters(date_from, date_to, teams, staff, reasons, open_only):
         except BadValue as err:
             raise typer.BadParameter(f"{reason!r}: {err}", param_hint="--reason") from None
     return Filters(
-        period_from=parse_as_of(date_from) if date_from else None,
-        period_to=parse_as_of(date_to) if date_to else None,
+        period_from=parse_date(date_from, "--from") if date_from else None,
+        period_to=parse_date(date_to, "--to") if date_to else None,
         teams=tuple(teams or ()), staff=tuple(staff or ()), reasons=tuple(codes),
         open_only=open_only,
     )

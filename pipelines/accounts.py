@@ -115,9 +115,16 @@ def add_user(store: Store, name: str, password: str | None, role: str, *,
              display_name: str | None = None, email: str | None = None,
              oidc_subject: str | None = None, by: str | None = None) -> Actor:
     """Create an account. ``password`` None: an account that signs in through OpenID Connect
-    only (it has no password, so no password can sign it in)."""
+    only (it has no password, so no password can sign it in); it needs an e-mail address or
+    a subject. ``oidc_subject`` (the provider's ``sub``) belongs to one account at most."""
     name = check_name(name)
     role, team, staff = check_role(role, team, staff)
+    oidc_subject = (oidc_subject or "").strip() or None
+    if password is None and not (email or "").strip() and oidc_subject is None:
+        raise AccountError(
+            f"An account without a password signs in through OpenID Connect only: give "
+            f"{name} an e-mail address (--email) or a subject (--subject).",
+            title="Identity missing", code="user_oidc_needs_identity", params={"user": name})
     password_hash = hasher.hash(check_password(password)) if password is not None else None
     now = datetime.now()
 
@@ -125,6 +132,15 @@ def add_user(store: Store, name: str, password: str | None, role: str, *,
         if _find(conn, name) is not None:
             raise AccountError(f"There is already a user {name!r} (names ignore case).",
                                title="User exists", code="user_exists", params={"user": name})
+        if oidc_subject is not None:
+            holder = conn.execute("select name from users where oidc_subject = ?",
+                                  [oidc_subject]).fetchone()
+            if holder is not None:
+                raise AccountError(
+                    f"The OpenID Connect subject {oidc_subject!r} already belongs to the user "
+                    f"{holder[0]}: a subject names one person.", title="Subject in use",
+                    code="user_subject_exists",
+                    params={"subject": oidc_subject, "user": holder[0]})
         conn.execute(
             "insert into users (name, name_key, display_name, role, team, staff, email, "
             "oidc_subject, password_hash, created_at, updated_at) "

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = ROOT / "dashboard" / "locales" / "errors.toml"
+LOCALES = ROOT / "dashboard" / "locales"
 # code="x", and codes passed first after the file name to the limit helpers
 _CODE = re.compile(r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]+)"'
                    r'|^\s*"\w+": \("([a-z0-9_.]+)",', re.MULTILINE)
@@ -24,16 +24,28 @@ def _raised_codes() -> set[str]:
     return codes
 
 
+def _sentences() -> dict[str, dict[str, str]]:
+    """The [errors] tables of every locale file (errors.toml, and a feature's own file such as
+    oidc.toml); the dashboard's catalogue merges them and refuses a code given twice."""
+    texts: dict[str, dict[str, str]] = {}
+    for path in sorted(LOCALES.glob("*.toml")):
+        for code, entry in tomllib.loads(path.read_text(encoding="utf-8")).get("errors",
+                                                                               {}).items():
+            assert code not in texts, f"{path.name}: errors.{code} is given twice"
+            texts[code] = entry
+    return texts
+
+
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def test_every_raised_code_has_a_sentence_in_both_languages():
-    texts = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))["errors"]
+    texts = _sentences()
     codes = _raised_codes()
     assert {"file_mixed_encoding", "file_memory_limit", "import_rejected"} <= codes
     missing = sorted(c for c in codes if c not in texts)
-    assert not missing, f"codes without a sentence in {CATALOGUE.name}: {missing}"
+    assert not missing, f"codes without a sentence in {LOCALES.name}/*.toml: {missing}"
     for code, entry in texts.items():
         assert set(entry) == {"zh", "en"}, code
         assert _fields(entry["zh"]) == _fields(entry["en"]), code
@@ -46,7 +58,7 @@ def _example(spec: str) -> object:
 def test_every_sentence_formats_through_the_dashboard_catalogue():
     from dashboard.i18n import t
 
-    texts = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))["errors"]
+    texts = _sentences()
     for code, entry in texts.items():
         params = {name: _example(spec or "")
                   for _, name, spec, _ in string.Formatter().parse(entry["zh"]) if name}

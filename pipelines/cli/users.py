@@ -69,15 +69,25 @@ def add(
     team: TeamOption = None,
     staff: StaffOption = None,
     display_name: Annotated[str | None, typer.Option("--display-name")] = None,
-    email: Annotated[str | None, typer.Option("--email")] = None,
+    email: Annotated[str | None, typer.Option(
+        "--email", help="Signs in through OpenID Connect with this (verified) address.")] = None,
+    subject: Annotated[str | None, typer.Option(
+        "--subject", help="Signs in through OpenID Connect as this subject (the identity "
+                          "provider's `sub`); then the e-mail address is not used for it.")
+                       ] = None,
+    oidc_only: Annotated[bool, typer.Option(
+        "--oidc-only", help="No password: signs in through OpenID Connect only (needs "
+                            "--email or --subject).")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Create an account; its password is asked for (or read from standard input)."""
+    """Create an account; its password is asked for (or read from standard input), unless it
+    signs in through OpenID Connect only (--oidc-only)."""
     accounts.check_name(name)
     accounts.check_role(role, team, staff)  # say so before asking for a password
-    password = read_password()
+    password = None if oidc_only else read_password()
     actor = accounts.add_user(open_store(db), name, password, role, team=team, staff=staff,
-                              display_name=display_name, email=email, by=os_user())
+                              display_name=display_name, email=email,
+                              oidc_subject=subject, by=os_user())
     out.print(f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
               markup=False)
 

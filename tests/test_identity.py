@@ -155,6 +155,20 @@ def test_every_attempt_is_audited_in_order(store: Store):
                                ("wang", "signin", None, "oidc")]
 
 
+def test_the_account_state_follows_role_changes_and_disabling_without_audit(store: Store,
+                                                                            tmp_path: Path):
+    assert identity.account_state(Store(tmp_path / "none.duckdb"), "wang") is None
+    _add(store, "wang", oidc_subject="w-1")
+    entries = len(audit.entries(store))
+    assert identity.account_state(store, "WANG") == Actor("wang", "quality")
+    accounts.set_role(store, "wang", "team_lead", team="记账二部")
+    assert identity.account_state(store, "wang") == Actor("wang", "team_lead", "记账二部")
+    accounts.disable_user(store, "wang")
+    assert identity.account_state(store, "wang") is None
+    assert identity.account_state(store, "nobody") is None
+    assert len(audit.entries(store)) == entries + 2  # the role change and the disabling
+
+
 # -- accounts for OpenID Connect ------------------------------------------------------------
 
 def test_a_subject_belongs_to_one_account(store: Store):

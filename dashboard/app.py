@@ -1,8 +1,9 @@
 """The dashboard's entry point: `handover serve` runs it with Streamlit.
 
-It sets the page, the language, the role's pages and the sidebar filters, then runs the page
-the user chose; on an empty database the pages that show data show the welcome instead
-(dashboard/welcome.py). A HandoverError on any page shows its sentence; anything else one
+It sets the page and the language, asks who is there (dashboard/signin.py: the sign-in page
+until somebody is signed in), offers the pages of the account's role and the sidebar filters,
+then runs the page the user chose; on an empty database the pages that show data show the
+welcome instead (dashboard/welcome.py). A HandoverError on any page shows its sentence; anything else one
 localized sentence, with the traceback in the server's log only.
 
 Pages live in ``dashboard/views/`` and read through ``dashboard/data.py`` (not in
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, signin
 from dashboard.components import show_error, show_unexpected
 from dashboard.i18n import t
-from dashboard.roles import current_role
+from dashboard.roles import role_of
 from dashboard.state import init_language, sidebar_filters, sidebar_language
 from metrics.selection import Filters
 from pipelines.errors import HandoverError
@@ -36,6 +37,7 @@ PAGES = {
     "data_quality": ("data_quality.py", ":material/fact_check:", "app.sections_work"),
     "upload": ("upload.py", ":material/upload_file:", "app.sections_work"),
     "settings": ("settings.py", ":material/tune:", "app.sections_work"),
+    "audit": ("audit.py", ":material/history:", "app.sections_work"),
 }
 # the pages that work without data; the others show the welcome on an empty database
 WITHOUT_DATA = ("upload", "settings")
@@ -45,7 +47,15 @@ def run() -> None:
     st.set_page_config(page_title=t("app.title", "zh") + " · handover-insight",
                        page_icon=":material/handshake:", layout="wide")
     init_language()
-    role = current_role()
+    try:
+        actor = signin.gate()
+    except HandoverError as error:  # the database cannot be read: nobody can sign in
+        show_error(error)
+        return
+    if actor is None:
+        sign_in()
+        return
+    role = role_of(actor)
     sections: dict[str, list] = {}
     opened = []
     for key, (file, icon, section) in PAGES.items():
@@ -59,7 +69,7 @@ def run() -> None:
     home = st.Page(lambda: st.switch_page(opened[0], query_params=st.query_params.to_dict()),
                    title=t("app.title"), url_path="home", default=True, visibility="hidden")
     navigation = st.navigation({"": [home], **sections})
-    st.sidebar.caption(t("app.role", role=t(f"roles.{role.name}")))
+    signin.sidebar_account(actor)
     sidebar_language()
     try:
         run_page(navigation)
@@ -67,6 +77,24 @@ def run() -> None:
         show_error(error)
     except Exception as error:  # noqa: BLE001 (reruns and stops are BaseExceptions: they pass)
         show_unexpected(error)
+
+
+def sign_in() -> None:
+    """The sign-in page at every page's address, so that a deep link (/handovers?handover=…)
+    asks to sign in and then opens what it named, within what the account may see."""
+    def page() -> None:
+        try:
+            signin.sign_in_page()
+        except HandoverError as error:
+            show_error(error)
+
+    pages = [st.Page(page, title=t("signin.title"), url_path="signin", default=True,
+                     icon=":material/login:")]
+    pages += [st.Page(page, title=t("signin.title"), url_path=key, visibility="hidden")
+              for key in PAGES]
+    navigation = st.navigation(pages, position="hidden")
+    sidebar_language()
+    navigation.run()
 
 
 def run_page(navigation) -> None:

@@ -11,10 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.exports import file_stem, to_csv, to_xlsx
-from dashboard.i18n import current_language, t
+from dashboard import data
+from dashboard.exports import build_export, file_stem
+from dashboard.i18n import catalogue, current_language, t
 from dashboard.masking import mask_frame
-from dashboard.roles import current_role
+from dashboard.roles import current_actor, current_role
 from dashboard.text import hide_paths, plain
 from metrics.catalogue import figure as figure_entry
 from metrics.catalogue import format_value, label
@@ -38,7 +39,7 @@ def error_sentence(error: HandoverError) -> str:
     parameters (as plain text; paths as their file name), else its English message. Neither
     names the server's folders."""
     if error.code:
-        params = {name: _shown(value) for name, value in error.params.items()}
+        params = {name: _shown(value, name) for name, value in error.params.items()}
         try:
             return t(f"errors.{error.code}", **params)
         except (KeyError, IndexError, ValueError):  # no text for the code, or a parameter
@@ -46,7 +47,9 @@ def error_sentence(error: HandoverError) -> str:
     return plain(hide_paths(error.message))
 
 
-def _shown(value: object) -> object:
+def _shown(value: object, name: str = "") -> object:
+    if name == "permission" and f"permissions.{value}" in catalogue():
+        return t(f"permissions.{value}")  # "upload" → 上传数据
     if isinstance(value, Path):
         return value.name
     return hide_paths(value) if isinstance(value, str) else value
@@ -134,14 +137,22 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX of ``frame``; ``name`` (which may hold data, e.g. a handover id) becomes
-    a file name and a sheet title that are safe for both."""
+    """CSV and XLSX of ``frame`` for a role with ``export`` (none for the others); ``name``
+    (which may hold data, e.g. a handover id) becomes a file name and a sheet title that are
+    safe for both. The file is built when clicked, and the export is in the audit trail."""
+    actor = current_actor()
+    if not actor.may("export"):
+        return
     row = st.container(horizontal=True)
     stem = file_stem(name)
-    row.download_button(t("common.download_csv"), to_csv(frame), file_name=f"{stem}.csv",
-                         mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    row.download_button(t("common.download_xlsx"), to_xlsx({name: frame}),
-                          file_name=f"{stem}.xlsx", key=f"{key}_xlsx",
+    store = data.store()
+    row.download_button(t("common.download_csv"),
+                        lambda: build_export(store, actor, name, {name: frame}, "csv"),
+                        file_name=f"{stem}.csv", on_click="ignore",
+                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    row.download_button(t("common.download_xlsx"),
+                        lambda: build_export(store, actor, name, {name: frame}, "xlsx"),
+                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                           mime="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet", icon=":material/table:")
 

@@ -53,6 +53,18 @@ def _contents(version: tuple) -> tuple[bool, bool]:
     return count == 0, count > 0 and count == of_sample
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _has_accounts(version: tuple) -> bool:
+    from pipelines.accounts import has_accounts
+
+    return has_accounts(store())
+
+
+def has_accounts() -> bool:
+    """At least one account exists: then everybody signs in."""
+    return _has_accounts(version())
+
+
 def is_empty() -> bool:
     """Nothing was ever loaded (also: no database file yet). Reads only: a page never creates
     the database; an import or the welcome page's sample does."""
@@ -166,6 +178,13 @@ def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
     from data_checks.results import fix_history as history
 
     return history(store(), check_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def audit_entries(version: tuple, actor) -> pd.DataFrame:
+    from pipelines.audit import entries
+
+    return entries(store(), actor=actor)
 
 
 def filters_key(filters: Filters) -> tuple:

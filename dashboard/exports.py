@@ -2,6 +2,10 @@
 
 A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) would run
 as a formula in Excel; it is written with a leading apostrophe instead. Numbers stay numbers.
+
+``build_export`` is where a download is made: it needs the permission ``export`` and writes
+the audit entry (which table, how many rows, which format) before handing the bytes over. The
+frames it is given are already what the viewer may see (masked, within the account's scope).
 """
 
 from __future__ import annotations
@@ -73,3 +77,25 @@ def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
             frame[column] = frame[column].dt.tz_localize(None)
     return frame
+
+
+FORMATS = ("csv", "xlsx")
+
+
+def build_export(store, actor, name: str, sheets: dict[str, pd.DataFrame], fmt: str) -> bytes:
+    """The download of ``sheets`` (CSV: the first only) for ``actor``, recorded in the audit
+    trail; raises ``PermissionDeniedError`` for a role without ``export``."""
+    from pipelines import audit
+    from pipelines.access import require
+
+    if fmt not in FORMATS:
+        raise ValueError(f"{fmt!r} is not an export format; they are {FORMATS}")
+    require(actor, "export")
+    content = to_csv(next(iter(sheets.values()))) if fmt == "csv" else to_xlsx(sheets)
+    first = next(iter(sheets))
+    audit.append(store, actor.name, "export", name, format=fmt,
+                 rows=len(sheets[first]) if fmt == "csv" else
+                 sum(len(frame) for frame in sheets.values()),
+                 sheets={sheet: len(frame) for sheet, frame in sheets.items()}
+                 if fmt == "xlsx" else None)
+    return content

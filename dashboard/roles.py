@@ -1,23 +1,20 @@
-"""Roles: which pages each may open and which confidential fields it sees unmasked.
+"""The signed-in account's role as the pages use it: which pages it may open and which
+confidential fields it sees unmasked.
 
 The roles live in one file, ``pipelines/access.toml`` (read by ``pipelines.access``): the
-pages are a role's ``view_page:`` permissions, the unmasked fields its ``unmask:`` ones.
-Sign-in comes next (issue 10); until then the role is the environment variable
-``HANDOVER_ROLE`` (default: management), set by whoever starts the dashboard, and cannot be
-changed from the page. Only roles that see the whole firm (scope "firm") can be chosen that
-way: a role limited to a team or to its own handovers needs an account to know which.
+pages are a role's ``view_page:`` permissions, the unmasked fields its ``unmask:`` ones. Who
+is signed in is dashboard/signin.py's business; this module only reads the account it put in
+the session. Hiding a page or a button is a convenience here: every action checks its
+permission again where it is performed (pipelines.access.acting).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import cache
 
 from pipelines import access
+from pipelines.access import Actor
 
-ROLE_ENV = "HANDOVER_ROLE"
-DEFAULT_ROLE = "management"
 CONFIDENTIAL = access.CONFIDENTIAL
 
 
@@ -26,6 +23,7 @@ class Role:
     name: str
     pages: tuple[str, ...]
     unmasked: tuple[str, ...]
+    scope: str = "firm"
 
     def may_open(self, page: str) -> bool:
         return page in self.pages
@@ -33,26 +31,27 @@ class Role:
     def sees(self, field: str) -> bool:
         return field in self.unmasked
 
+    def may(self, permission: str) -> bool:
+        return access.role(self.name).may(permission)
 
-@cache
+
 def roles() -> dict[str, Role]:
-    """The roles the dashboard can run as today: scope "firm", with at least one page."""
-    return {name: Role(name, spec.pages, spec.unmasked)
-            for name, spec in access.roles().items() if spec.scope == "firm" and spec.pages}
+    """Every role of access.toml, as the pages use it."""
+    return {name: Role(spec.name, spec.pages, spec.unmasked, spec.scope)
+            for name, spec in access.roles().items()}
+
+
+def role_of(actor: Actor) -> Role:
+    spec = access.role(actor.role)
+    return Role(spec.name, spec.pages, spec.unmasked, spec.scope)
+
+
+def current_actor() -> Actor:
+    """The account of this browser session (signed in, or the local administrator)."""
+    from dashboard.signin import session_actor
+
+    return session_actor()
 
 
 def current_role() -> Role:
-    name = os.environ.get(ROLE_ENV) or DEFAULT_ROLE
-    try:
-        return roles()[name]
-    except KeyError:
-        pass
-    spec = access.roles().get(name)
-    if spec is not None and spec.scope != "firm":
-        limited = "a team" if spec.scope == "team" else "its own handovers"
-        raise ValueError(
-            f"{ROLE_ENV}={name!r} is a role limited to {limited} "
-            f"(scope {spec.scope!r}), which needs a signed-in account to know whose data to "
-            f"show; until sign-in exists choose one of {', '.join(roles())}")
-    raise ValueError(f"{ROLE_ENV}={name!r} is not a role; the roles are "
-                     f"{', '.join(roles())}")
+    return role_of(current_actor())

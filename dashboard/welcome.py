@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.i18n import t
-from dashboard.roles import current_role
+from dashboard.roles import current_actor, current_role
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "sample_data" / "templates"
 TEMPLATE_KINDS = ("clients", "handovers", "events")
@@ -54,6 +54,6 @@ def load_the_sample() -> None:
     from sample_data.loader import load_demo
 
     with st.spinner(t("welcome.loading")):
-        load_demo(data.store())
+        load_demo(data.store(), actor=current_actor())
     st.session_state.welcome_loaded = True
     st.rerun()

@@ -13,14 +13,16 @@ import pandas as pd
 from data_checks.registry import BY_ID
 from data_checks.runner import CheckRun
 from pipelines import audit
-from pipelines.loading import os_user
+from pipelines.access import Actor, acting
 from pipelines.store import Store
 
 FAILURE_COLUMNS = ["check_id", "record_key", "column_name", "offending_value", "detail"]
 
 
-def save_run(store: Store, run: CheckRun, user: str | None = None) -> int:
-    """Store the run; returns its id. ``user`` (else the OS user) is in the audit trail."""
+def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None) -> int:
+    """Store the run; returns its id. The ``actor`` (else the command line's operator) needs
+    the permission ``run_checks``, and is in the audit trail."""
+    actor = acting(actor, "run_checks")
     failures = pd.DataFrame(
         [(f.check_id, f.record_key, f.column_name, f.offending_value, f.detail)
          for o in run.outcomes for f in o.failures],
@@ -85,7 +87,7 @@ def save_run(store: Store, run: CheckRun, user: str | None = None) -> int:
         )
         conn.unregister("run_results")
         conn.unregister("now_failing")
-        audit.record(conn, user or os_user(), "check_run", run_id, as_of=run.as_of,
+        audit.record(conn, actor.name, "check_run", run_id, as_of=run.as_of,
                      checks=len(run.outcomes), failed=len(failures))
         return run_id
 

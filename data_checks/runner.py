@@ -32,6 +32,7 @@ from pathlib import Path
 
 from data_checks.assets import ASSETS, Asset
 from data_checks.registry import CHECKS, SUITES, Check, checks_of
+from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
 from pipelines.store import Store, memory_limit, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
@@ -123,9 +124,12 @@ def _quiet(verbose: bool):
 
 
 def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = None,
-               verbose: bool = False) -> CheckRun:
-    """Validate every suite as of a date; returns the outcomes (not yet saved)."""
+               verbose: bool = False, *, actor: Actor | None = None) -> CheckRun:
+    """Validate every suite as of a date; returns the outcomes (not yet saved). The
+    ``actor`` (else the command line's operator) needs the permission ``run_checks``."""
     from data_checks import gx_compat
+
+    acting(actor, "run_checks")
 
     as_of = as_of or date.today()
     if not store.exists():

@@ -149,3 +149,43 @@ def save_config(config: Config, path: Path | str | None = None) -> Path:
     file.write_text(text + tomli_w.dumps(config.to_toml()), encoding="utf-8")
     config.path = file
     return file
+
+def _flat(tree: dict, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def changes(old: Config, new: Config) -> dict[str, list[object]]:
+    """Every setting that differs: ``{"weights.efficiency": [old, new], ...}``."""
+    before, after = _flat(old.to_toml()), _flat(new.to_toml())
+    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)}
+
+
+def save_settings(store, config: Config, *, actor=None, path: Path | str | None = None
+                  ) -> Path:
+    """Save the scoring settings as ``actor`` (else the command line's operator), who needs
+    the permission ``edit_settings``; the audit trail records every changed value, old and
+    new, in the same transaction as the file is written (neither happens without the
+    other). Returns the file's path."""
+    from pipelines import audit
+    from pipelines.access import acting
+
+    actor = acting(actor, "edit_settings")
+    file = Path(path) if path else (config.path or config_path())
+    try:
+        old = load_config(file)
+    except ConfigError:  # the file being repaired: everything it should hold is a change
+        old = Config()
+
+    def write(conn) -> Path:
+        audit.record(conn, actor.name, "settings_change", file.name,
+                     changes=changes(old, config))
+        return save_config(config, file)
+
+    return store.write(write)

@@ -1,10 +1,14 @@
 """Roles and permissions, read from the one file ``pipelines/access.toml``.
 
 A role is a set of permissions (``view_page:<page>``, ``unmask:<field>``, ``upload``,
-``rollback``, ``run_checks``, ``edit_settings``, ``export``, ``manage_users``, ``audit``) and a
-data scope (``firm``, ``team`` or ``own``). Every function that acts checks the permission it
-needs where it acts, with ``require(actor, permission)``; the dashboard's pages and masking
-(dashboard/roles.py) read the same roles.
+``rollback``, ``run_checks``, ``edit_settings``, ``export``, ``purge``, ``manage_users``,
+``audit``) and a data scope (``firm``, ``team`` or ``own``). Every function that acts checks
+the permission it needs where it acts, with ``require(actor, permission)``; the dashboard's
+pages and masking (dashboard/roles.py) read the same roles.
+
+Who acts: the dashboard passes the signed-in account (dashboard/signin.py); the command line
+acts as ``local_operator()``, the operating-system user, who holds the database file itself
+and so every permission (an administrator).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from pipelines.errors import PermissionDeniedError
 
 ACCESS_FILE = Path(__file__).parent / "access.toml"
 
-PAGES = ("overview", "handovers", "data_quality", "satisfaction", "risk", "upload", "settings")
+PAGES = ("overview", "handovers", "data_quality", "satisfaction", "risk", "upload", "settings",
+         "audit")
 CONFIDENTIAL = ("contact_phone", "uscc", "email")
-ACTIONS = ("upload", "rollback", "run_checks", "edit_settings", "export", "manage_users",
-           "audit")
+ACTIONS = ("upload", "rollback", "run_checks", "edit_settings", "export", "purge",
+           "manage_users", "audit")
 PERMISSIONS = (tuple(f"view_page:{p}" for p in PAGES)
                + tuple(f"unmask:{f}" for f in CONFIDENTIAL) + ACTIONS)
 SCOPES = ("firm", "team", "own")
@@ -55,6 +60,20 @@ class Actor:
     @property
     def access(self) -> Role:
         return role(self.role)
+
+    def may(self, permission: str) -> bool:
+        return role(self.role).may(permission)
+
+
+OPERATOR_ROLE = "administrator"
+
+
+def local_operator() -> Actor:
+    """The command line's actor: the operating-system user, an administrator (whoever can run
+    the command holds the database file and could do anything to it anyway)."""
+    from pipelines.loading import os_user
+
+    return Actor(os_user(), OPERATOR_ROLE)
 
 
 def parse(text: str, source: str = "access.toml") -> dict[str, Role]:
@@ -108,3 +127,12 @@ def require(actor: Actor, permission: str) -> None:
             title="Not permitted", code="permission_denied_action",
             params={"user": actor.name, "permission": permission},
         )
+
+
+def acting(actor: Actor | None, permission: str) -> Actor:
+    """The actor of an action that needs ``permission``, checked: ``actor`` (the dashboard's
+    signed-in account), or the command line's ``local_operator()`` when none is given.
+    Raises ``PermissionDeniedError`` when the role lacks the permission."""
+    actor = actor or local_operator()
+    require(actor, permission)
+    return actor

@@ -108,15 +108,35 @@ def _actor(row: dict) -> Actor:
     return Actor(row["name"], row["role"], row["team"], row["staff"])
 
 
+def has_accounts(store: Store) -> bool:
+    """At least one account exists (enabled or not). Reads only: never creates the
+    database."""
+    return bool(store.exists() and _has_users_table(store)
+                and store.query("select count(*) from users").rows[0][0])
+
+
+def active_user(store: Store, name: str) -> Actor | None:
+    """The account ``name`` as it is now, or None when it no longer exists or is disabled:
+    what a signed-in session re-reads on every page, so that disabling an account or
+    changing its role takes effect at once."""
+    if not (store.exists() and _has_users_table(store)):
+        return None
+    row = store.read(lambda conn: _find(conn, name))
+    if row is None or row["disabled_at"] is not None:
+        return None
+    return _actor(row)
+
+
 # -- managing accounts ----------------------------------------------------------------------
 
 def add_user(store: Store, name: str, password: str | None, role: str, *,
              team: str | None = None, staff: str | None = None,
              display_name: str | None = None, email: str | None = None,
-             oidc_subject: str | None = None, by: str | None = None) -> Actor:
+             oidc_subject: str | None = None, actor: Actor | None = None) -> Actor:
     """Create an account. ``password`` None: an account that signs in through OpenID Connect
     only (it has no password, so no password can sign it in); it needs an e-mail address or
     a subject. ``oidc_subject`` (the provider's ``sub``) belongs to one account at most."""
+    by = access.acting(actor, "manage_users").name
     name = check_name(name)
     role, team, staff = check_role(role, team, staff)
     oidc_subject = (oidc_subject or "").strip() or None
@@ -177,8 +197,9 @@ def get_user(store: Store, name: str) -> Actor:
     return _actor(row)
 
 
-def set_password(store: Store, name: str, password: str, *, by: str | None = None) -> None:
+def set_password(store: Store, name: str, password: str, *, actor: Actor | None = None) -> None:
     """Replace the password; also ends a lockout and clears the failure count."""
+    by = access.acting(actor, "manage_users").name
     password_hash = hasher.hash(check_password(password))
     now = datetime.now()
 
@@ -192,9 +213,10 @@ def set_password(store: Store, name: str, password: str, *, by: str | None = Non
     store.write(write)
 
 
-def disable_user(store: Store, name: str, *, by: str | None = None) -> bool:
+def disable_user(store: Store, name: str, *, actor: Actor | None = None) -> bool:
     """Disable an account (it can no longer sign in; its history stays). False when it was
     already disabled."""
+    by = access.acting(actor, "manage_users").name
     now = datetime.now()
 
     def write(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -210,8 +232,9 @@ def disable_user(store: Store, name: str, *, by: str | None = None) -> bool:
 
 
 def set_role(store: Store, name: str, role: str, *, team: str | None = None,
-             staff: str | None = None, by: str | None = None) -> Actor:
+             staff: str | None = None, actor: Actor | None = None) -> Actor:
     """Give an account another role (and the team or staff name its scope needs)."""
+    by = access.acting(actor, "manage_users").name
     role, team, staff = check_role(role, team, staff)
     now = datetime.now()
 

@@ -3,8 +3,10 @@
 ``record`` inserts one entry on the connection of the write transaction that performs the
 action, so the entry commits with the action it describes, or neither does. Nothing here
 or elsewhere updates or deletes an entry (tests/test_audit.py checks the sources). Actions
-recorded: ``upload``, ``rollback``, ``purge``, ``check_run``, ``user_add``, ``user_passwd``,
-``user_disable``, ``user_role``, ``signin``, ``signin_failed``, ``lockout``.
+recorded: ``upload``, ``rollback``, ``purge``, ``check_run``, ``settings_change``, ``export``,
+``record_view`` (a record opened with unmasked fields), ``user_add``, ``user_passwd``,
+``user_disable``, ``user_role``, ``signin``, ``signin_failed``, ``lockout``, ``sign_out``,
+``session_expired``.
 """
 
 from __future__ import annotations
@@ -35,10 +37,21 @@ def record(conn: duckdb.DuckDBPyConnection, user: str | None, action: str,
     return entry_id
 
 
+def append(store: Store, user: str | None, action: str, target: object = None,
+           **detail: Any) -> int:
+    """Append one entry in a transaction of its own: for what is not itself a write (an
+    export, opening a record with unmasked fields, signing out)."""
+    return store.write(lambda conn: record(conn, user, action, target, **detail))
+
+
 def entries(store: Store, since: datetime | date | None = None,
-            user: str | None = None) -> pd.DataFrame:
+            user: str | None = None, *, actor=None) -> pd.DataFrame:
     """The entries, oldest first; ``since`` a moment (a date: from its midnight), ``user``
-    a user name (without regard to case). ``detail`` comes back as a dict."""
+    a user name (without regard to case). ``detail`` comes back as a dict. The ``actor``
+    (else the command line's operator) needs the permission ``audit``."""
+    from pipelines.access import acting
+
+    acting(actor, "audit")
     if not store.exists():
         return pd.DataFrame(columns=COLUMNS)
     if isinstance(since, date) and not isinstance(since, datetime):

@@ -11,13 +11,13 @@ replaced, that upload can no longer be rolled back exactly: rollback refuses it 
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
 from pipelines import audit
+from pipelines.access import Actor, acting
 from pipelines.errors import BatchError
 from pipelines.store import Store
 from pipelines.templates import template
@@ -49,11 +49,13 @@ def rejected_rows(store: Store, batch_id: int) -> pd.DataFrame:
     )
 
 
-def rollback(store: Store, batch_id: int, user: str | None = None) -> int:
-    """Undo an import batch; returns the id of the rollback batch that records it."""
+def rollback(store: Store, batch_id: int, *, actor: Actor | None = None) -> int:
+    """Undo an import batch; returns the id of the rollback batch that records it. The
+    ``actor`` (else the command line's operator) needs the permission ``rollback``."""
+    actor = acting(actor, "rollback")
     if not store.exists():
         raise BatchError(f"There is no batch {batch_id}: the database is empty.")
-    return store.write(lambda conn: _rollback(conn, batch_id, user or getpass.getuser()))
+    return store.write(lambda conn: _rollback(conn, batch_id, actor.name))
 
 
 def _refuse_if_purged(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:

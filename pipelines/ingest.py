@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.access import Actor, acting
 from pipelines.errors import ImportRejectedError, Problem, UnreadableFileError
 from pipelines.headers import HeaderMap, map_header, score
-from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user
+from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash
 from pipelines.normalise import convert_series
 from pipelines.readers import Grid, cell_text, read_grid
 from pipelines.store import Store
@@ -73,14 +74,17 @@ def ingest_file(
     *,
     skip_invalid: bool = False,
     sheet: str | None = None,
-    user: str | None = None,
+    actor: Actor | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
     """Validate and load one file of ``kind``; raises a ``HandoverError`` for a bad file.
 
-    With ``dry_run`` it validates only: the report lists the problems (and would-be rejected
-    rows) and nothing is written, even when rows are bad."""
+    The ``actor`` (else the command line's operator) needs the permission ``upload``, also
+    for a ``dry_run``; its name is stored with the batch. With ``dry_run`` it validates only:
+    the report lists the problems (and would-be rejected rows) and nothing is written, even
+    when rows are bad."""
+    actor = acting(actor, "upload")
     tpl = template(kind)
     path = Path(path)
     name = display_name or path.name
@@ -127,7 +131,7 @@ def ingest_file(
             file_name=name,
             content_hash=content_hash,
             source_format=grid.format,
-            user_name=user or os_user(),
+            user_name=actor.name,
             rows_read=report.rows_read,
             rows_rejected=report.rejected,
             extra_columns=report.extra_columns,

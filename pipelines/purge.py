@@ -44,7 +44,7 @@ import duckdb
 
 from pipelines import audit
 from pipelines.errors import BatchError
-from pipelines.loading import os_user
+from pipelines.access import Actor, acting
 from pipelines.store import Store
 from pipelines.templates import STORED
 
@@ -198,11 +198,14 @@ def _delete(conn: duckdb.DuckDBPyConnection, cutoff: datetime, user: str
 
 
 def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False,
-          user: str | None = None, compact: str = "auto") -> PurgeReport:
+          actor: Actor | None = None, compact: str = "auto") -> PurgeReport:
     """Remove the dead row versions (see the module docstring); returns what was removed.
+    The ``actor`` (else the command line's operator) needs the permission ``purge``, also
+    for a ``dry_run``.
 
     ``compact``: "auto" rewrites the file when the checkpoint leaves much of it unused,
     "always" rewrites it anyway, "never" leaves the unused space for later uploads."""
+    actor = acting(actor, "purge")
     if not store.exists():
         raise BatchError(f"There is no database at {store.path}: nothing to purge.",
                          code="purge_no_database", params={"file": str(store.path)})
@@ -220,8 +223,7 @@ def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False
     with store.connect(read_only=False) as conn:
         conn.execute("begin transaction")
         try:
-            report.removed, per_batch, report.purge_id = _delete(conn, cutoff,
-                                                                 user or os_user())
+            report.removed, per_batch, report.purge_id = _delete(conn, cutoff, actor.name)
         except BaseException:
             conn.execute("rollback")
             raise

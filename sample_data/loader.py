@@ -7,6 +7,7 @@ from pathlib import Path
 
 from datetime import datetime, time
 
+from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
 from pipelines.feedback.ingest import FeedbackReport, ingest_feedback
 from pipelines.ingest import ImportReport, ingest_file
@@ -25,12 +26,16 @@ def load_sample(
     keep_dir: Path | None = None,
     force: bool = False,
     progress=None,
+    actor: Actor | None = None,
 ) -> list[ImportReport | FeedbackReport]:
     """Write the sample files (into ``keep_dir`` or a temporary folder) and import them:
-    clients, handovers and events, then survey exports of several tools about them."""
+    clients, handovers and events, then survey exports of several tools about them. The
+    ``actor`` (else the command line's operator) needs the permission ``upload``; the batches
+    are recorded under ``SAMPLE_USER``."""
     from sample_data.feedback import write_feedback_files
     from sample_data.generator import SAMPLE_AS_OF, write_sample_files
 
+    sample = Actor(SAMPLE_USER, acting(actor, "upload").role)
     if size not in SIZES:
         raise HandoverError(f"Unknown sample size {size!r}; choose one of {', '.join(SIZES)}.")
     if not force and has_data(store):
@@ -47,26 +52,30 @@ def load_sample(
         for kind, path in files:
             if progress:
                 progress(f"loading {kind} from {path.name} …")
-            reports.append(ingest_file(store, kind, path, user=SAMPLE_USER))
+            reports.append(ingest_file(store, kind, path, actor=sample))
         as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
         for path in write_feedback_files(store, folder, as_of, seed=seed):
             if progress:
                 progress(f"loading feedback from {path.name} …")
-            reports.append(ingest_feedback(store, path, user=SAMPLE_USER))
+            reports.append(ingest_feedback(store, path, actor=sample))
         return reports
 
 
-def load_demo(store: Store, size: str = "small", progress=None) -> None:
+def load_demo(store: Store, size: str = "small", progress=None, *,
+              actor: Actor | None = None) -> None:
     """What `handover serve --demo` and the dashboard's welcome page do on an empty database:
-    load the sample, then run the data checks as of the sample's date and store the run."""
+    load the sample, then run the data checks as of the sample's date and store the run (the
+    ``actor`` needs the permissions ``upload`` and ``run_checks``)."""
+    acting(actor, "upload")
+    acting(actor, "run_checks")
     from data_checks.results import save_run
     from data_checks.runner import run_checks
     from sample_data.generator import SAMPLE_AS_OF
 
-    load_sample(store, size, progress=progress)
+    load_sample(store, size, progress=progress, actor=actor)
     if progress:
         progress("running the data checks …")
-    save_run(store, run_checks(store, SAMPLE_AS_OF))
+    save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor), actor=actor)
 
 
 def has_data(store: Store) -> bool:

@@ -20,7 +20,7 @@ T0 = datetime(2026, 11, 20, 9, 0)
 
 
 def _add(store: Store, name: str = "alice", role: str = "quality", **kw) -> Actor:
-    return accounts.add_user(store, name, PASSWORD, role, by="root", **kw)
+    return accounts.add_user(store, name, PASSWORD, role, actor=Actor("root", "administrator"), **kw)
 
 
 def _code(fn, *args, **kwargs) -> str:
@@ -33,7 +33,7 @@ def _code(fn, *args, **kwargs) -> str:
 
 def test_the_hash_is_argon2id_and_no_password_is_in_the_file(store: Store):
     _add(store)
-    accounts.set_password(store, "alice", "a second secret phrase", by="root")
+    accounts.set_password(store, "alice", "a second secret phrase", actor=Actor("root", "administrator"))
     (stored,), = store.query("select password_hash from users").rows
     assert stored.startswith("$argon2id$")
     raw = store.path.read_bytes()
@@ -56,7 +56,7 @@ def test_unknown_disabled_and_wrong_password_have_distinct_codes(store: Store):
         "signin_unknown_user"
     assert _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0) == \
         "signin_wrong_password"
-    accounts.disable_user(store, "alice", by="root")
+    accounts.disable_user(store, "alice", actor=Actor("root", "administrator"))
     assert _code(accounts.authenticate, store, "alice", PASSWORD, now=T0) == "signin_disabled"
 
 
@@ -108,7 +108,7 @@ def test_roles_are_checked_and_scoped_roles_need_their_scope(store: Store):
     assert _code(_add, store, "x", "staff") == "role_needs_staff"
     _add(store, "x", "staff", staff="李四")
     assert _code(accounts.set_role, store, "x", "team_lead") == "role_needs_team"
-    assert accounts.set_role(store, "x", "team_lead", team="记账一部", by="root").team == \
+    assert accounts.set_role(store, "x", "team_lead", team="记账一部", actor=Actor("root", "administrator")).team == \
         "记账一部"
     assert _code(accounts.set_role, store, "nobody", "quality") == "user_unknown"
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import accounts, audit
+from pipelines.access import Actor
 from pipelines.batches import rollback
 from pipelines.cli import app
 from pipelines.errors import SignInError
@@ -28,13 +29,13 @@ def _file(tmp_path: Path, name: str, handover_id: str) -> Path:
 
 
 def _day(store: Store, tmp_path: Path) -> None:
-    accounts.add_user(store, "erin", PASSWORD, "operations", by="root")
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
-    ingest_file(store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), user="erin")
-    rollback(store, 1, user="dave")
+    accounts.add_user(store, "erin", PASSWORD, "operations", actor=Actor("root", "administrator"))
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
+    ingest_file(store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), actor=Actor("erin", "operations"))
+    rollback(store, 1, actor=Actor("dave", "operations"))
     with pytest.raises(SignInError):
         accounts.authenticate(store, "erin", "not her password")
-    accounts.set_role(store, "erin", "management", by="root")
+    accounts.set_role(store, "erin", "management", actor=Actor("root", "administrator"))
 
 
 def test_the_trail_of_a_scripted_day(store: Store, tmp_path: Path):
@@ -66,11 +67,11 @@ def test_the_trail_of_a_scripted_day(store: Store, tmp_path: Path):
 
 
 def test_an_action_that_fails_leaves_no_entry(store: Store, tmp_path: Path):
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
     from pipelines.errors import BatchError
 
     with pytest.raises(BatchError):
-        rollback(store, 99, user="dave")
+        rollback(store, 99, actor=Actor("dave", "operations"))
     assert list(audit.entries(store)["action"]) == ["upload"]
 
     def fails(conn):
@@ -87,10 +88,10 @@ def test_check_runs_and_purges_are_recorded(store: Store, tmp_path: Path):
     from data_checks.runner import run_checks
     from pipelines.purge import purge
 
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), user="carol")
-    save_run(store, run_checks(store, date(2026, 11, 20)), user="quinn")
-    rollback(store, 1, user="dave")
-    report = purge(store, user="pat", compact="never")
+    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
+    save_run(store, run_checks(store, date(2026, 11, 20)), actor=Actor("quinn", "quality"))
+    rollback(store, 1, actor=Actor("dave", "operations"))
+    report = purge(store, actor=Actor("pat", "administrator"), compact="never")
     got = [(r.user_name, r.action, r.target) for r in audit.entries(store).itertuples()]
     assert got == [("carol", "upload", "1"), ("quinn", "check_run", "1"),
                    ("dave", "rollback", "1"), ("pat", "purge", str(report.purge_id))]
@@ -101,7 +102,7 @@ def test_no_code_changes_or_deletes_audit_rows():
     public = {name for name in vars(audit) if not name.startswith("_")
               and callable(getattr(audit, name)) and getattr(audit, name).__module__ ==
               audit.__name__}
-    assert public == {"record", "entries"}
+    assert public == {"record", "append", "entries"}
     pattern = re.compile(r"\b(update|delete\s+from|truncate|drop\s+table|alter\s+table)\s+"
                          r"(\w+\.)?audit_log\b", re.IGNORECASE)
     for folder in ("pipelines", "data_checks", "metrics", "dashboard", "sample_data"):
@@ -115,11 +116,11 @@ def test_purge_keeps_the_trail(store: Store, tmp_path: Path):
     from pipelines.purge import purge
 
     before = len(audit.entries(store))
-    purge(store, user="pat", compact="always")
+    purge(store, actor=Actor("pat", "administrator"), compact="always")
     frame = audit.entries(store)
     assert len(frame) == before + 1 and frame["action"].iloc[-1] == "purge"
     # ids keep counting after the file was rewritten
-    ingest_file(store, "handovers", _file(tmp_path, "c.csv", "JJ-3"), user="carol")
+    ingest_file(store, "handovers", _file(tmp_path, "c.csv", "JJ-3"), actor=Actor("carol", "operations"))
     assert audit.entries(store)["id"].is_unique
 
 
@@ -128,7 +129,7 @@ def test_the_audit_command(runner: CliRunner, tmp_path: Path):
     store = Store(db)
     _day(store, tmp_path)
     ingest_file(store, "handovers", _file(tmp_path, "[red]x.csv", "JJ-9"),
-                user="[bold]eve[/]")
+                actor=Actor("[bold]eve[/]", "operations"))
     shown = runner.invoke(app, ["audit", "--db", str(db)])
     assert shown.exit_code == 0, shown.output
     assert "[bold]eve[/]" in shown.stdout and "[red]x.csv" in shown.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.access import Actor
 from pipelines.batches import list_batches, rejected_rows, rollback
 from pipelines.errors import BatchError, ImportRejectedError, UnreadableFileError, WrongKindError
 from pipelines.ingest import ingest_file
@@ -272,7 +273,7 @@ def test_extra_columns_are_kept_with_each_row_and_named_in_the_batch(store, tmp_
 
 def test_batch_records_file_hash_user_and_counts(store: Store, tmp_path: Path):
     path = write_csv(tmp_path / "c.csv", [CLIENT_HEADER_ZH, *CLIENT_ROWS])
-    ingest_file(store, "clients", path, user="operator1")
+    ingest_file(store, "clients", path, actor=Actor("operator1", "operations"))
     batch = list_batches(store).iloc[0]
     assert batch["file_name"] == "c.csv" and batch["user_name"] == "operator1"
     assert len(batch["content_hash"]) == 64

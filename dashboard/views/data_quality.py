@@ -14,7 +14,7 @@ from dashboard import data
 from dashboard.components import page_header, style, table
 from dashboard.i18n import current_language, t
 from dashboard.masking import mask_failures
-from dashboard.roles import current_role
+from dashboard.roles import current_actor, current_role
 
 
 def run_now() -> None:
@@ -23,8 +23,8 @@ def run_now() -> None:
     from data_checks.runner import run_checks
 
     with st.spinner(t("data_quality.running")):
-        run = run_checks(data.store(), st.session_state.as_of)
-        save_run(data.store(), run)
+        run = run_checks(data.store(), st.session_state.as_of, actor=current_actor())
+        save_run(data.store(), run, actor=current_actor())
     st.session_state.dq_message = t("data_quality.ran", run=run.run_id,
                                     seconds=f"{run.duration_seconds:.1f}")
 
@@ -38,8 +38,9 @@ def build_docs() -> None:
     from data_checks.runner import run_checks
 
     with st.spinner(t("data_quality.building_docs")):
-        run = run_checks(data.store(), st.session_state.as_of, docs_dir=docs_folder())
-        save_run(data.store(), run)
+        run = run_checks(data.store(), st.session_state.as_of, docs_dir=docs_folder(),
+                         actor=current_actor())
+        save_run(data.store(), run, actor=current_actor())
     st.session_state.dq_message = t("data_quality.docs_built", path=run.docs_index)
 
 
@@ -47,10 +48,13 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
     """The per-check table; returns the check the user selected."""
     lang = current_language()
     buttons = st.container(horizontal=True)
-    if buttons.button(t("data_quality.run_now"), type="primary", icon=":material/play_arrow:"):
+    may_run = current_actor().may("run_checks")
+    if may_run and buttons.button(t("data_quality.run_now"), type="primary",
+                                  icon=":material/play_arrow:"):
         run_now()
         st.rerun()
-    if buttons.button(t("data_quality.build_docs"), icon=":material/description:"):
+    if may_run and buttons.button(t("data_quality.build_docs"),
+                                  icon=":material/description:"):
         build_docs()
         st.rerun()
     if st.session_state.get("dq_message"):

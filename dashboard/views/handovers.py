@@ -10,7 +10,7 @@ from dashboard import data
 from dashboard.components import page_header, style, table
 from dashboard.i18n import current_language, fmt_number, t
 from dashboard.masking import mask_failures, mask_frame
-from dashboard.roles import current_role
+from dashboard.roles import current_actor, current_role
 from dashboard.text import chart_text, plain
 from metrics.catalogue import label
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
@@ -73,6 +73,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
         return
     lang, role = current_language(), current_role()
     form, client = found["form"], found["client"] or {}
+    _audit_unmasked(handover_id, client, role)
     scores = data.scores(version, as_of, data.filters_key(type(filters)()))
     row = scores[scores["handover_id"] == handover_id]
     score = row.iloc[0] if not row.empty else None
@@ -140,6 +141,20 @@ def record(version, as_of, filters, handover_id: str) -> None:
     else:
         table(mask_failures(found["failing_checks"], role), f"checks_{handover_id}",
               key="record_checks")
+
+
+def _audit_unmasked(handover_id: str, client: dict, role) -> None:
+    """Opening a record whose client's phone, USCC or e-mail the role sees unmasked is in the
+    audit trail: once per session and record."""
+    shown = [field for field in role.unmasked if client.get(field)]
+    opened = st.session_state.setdefault("_audited_records", set())
+    if not shown or handover_id in opened:
+        return
+    from pipelines import audit
+
+    audit.append(data.store(), current_actor().name, "record_view", handover_id,
+                 client=client.get("client_id"), unmasked=shown)
+    opened.add(handover_id)
 
 
 def _pairs(values: dict, keys: list[str]) -> pd.DataFrame:

@@ -10,8 +10,9 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
-from dashboard.exports import to_xlsx
+from dashboard.exports import build_export
 from dashboard.i18n import current_language, t
+from dashboard.roles import current_actor
 from metrics.catalogue import catalogue, format_value, label
 from metrics.formulas import explain
 from metrics.rollups import periods
@@ -127,7 +128,13 @@ def report(values: dict, scores: pd.DataFrame, frames: dict[str, pd.DataFrame], 
     sheets = {t("overview.sheet_summary"): summary,
               t("overview.sheet_handovers"): ranked,
               **{t(f"overview.by_{k}"): v for k, v in frames.items()}}
-    st.download_button(t("overview.report"), to_xlsx(sheets),
+    actor = current_actor()
+    if not actor.may("export"):
+        return
+    store = data.store()
+    st.download_button(t("overview.report"),
+                       lambda: build_export(store, actor, "management_report", sheets, "xlsx"),
+                       on_click="ignore",
                        file_name=f"handover_report_{as_of}.xlsx", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/summarize:", key="management_report")

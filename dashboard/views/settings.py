@@ -14,6 +14,7 @@ import tomli_w
 from dashboard import data
 from dashboard.components import page_header
 from dashboard.i18n import current_language, t
+from dashboard.roles import current_actor
 from metrics.catalogue import label
 from metrics.config import (
     CRITICAL_FLAGS,
@@ -23,7 +24,7 @@ from metrics.config import (
     ConfigError,
     config_path,
     from_dict,
-    save_config,
+    save_settings,
 )
 from metrics.formulas import explain
 from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
@@ -146,7 +147,8 @@ def submit(values: dict, preview: bool, save: bool) -> None:
     try:
         proposed = from_dict(values, t("settings.source"))
         if save:
-            written = save_config(proposed, config_path())
+            written = save_settings(data.store(), proposed, actor=current_actor(),
+                                    path=config_path())
             st.session_state.settings_flash = ("settings.saved", str(written))
             st.rerun()
         elif preview:
@@ -166,7 +168,8 @@ def reset() -> None:
     if a.button(t("settings.confirm"), type="primary", key="settings_reset_yes"):
         st.session_state.settings_confirm_reset = False
         try:
-            written = save_config(Config(), config_path())
+            written = save_settings(data.store(), Config(), actor=current_actor(),
+                                    path=config_path())
         except ConfigError as error:
             st.error(t("settings.invalid", message=error.message), icon=":material/error:")
             return

@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.components import page_header, show_error, table
 from dashboard.i18n import t
+from dashboard.roles import current_actor
 from dashboard.text import plain
 from pipelines.errors import HandoverError
 from pipelines.feedback.ingest import SOURCES
@@ -60,7 +61,8 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
         first.columns = [grid.header[i] if i < len(grid.header) else str(i)
                          for i in first.columns]
         st.dataframe(first, width="stretch")
-    report = ingest_file(data.store(), kind, path, display_name=name, dry_run=True)
+    report = ingest_file(data.store(), kind, path, display_name=name, dry_run=True,
+                         actor=current_actor())
     return {"report": report, "options": {}}
 
 
@@ -102,7 +104,8 @@ def survey(path: Path, name: str) -> dict | None:
     if removed:  # a field set to "—" is not mapped
         override = {f: c for f, c in override.items() if f not in removed}
     report = ingest_feedback(data.store(), path, source=source, maps=override,
-                             display_name=name, dry_run=True) if _has_answer(override) else None
+                             display_name=name, dry_run=True, actor=current_actor()
+                             ) if _has_answer(override) else None
     return {"report": report, "options": {"source": source, "maps": override},
             "changed": chosen_map}
 
@@ -151,12 +154,12 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
             from pipelines.feedback.ingest import ingest_feedback
 
             report = ingest_feedback(data.store(), path, skip_invalid=skip, display_name=name,
-                                     user="dashboard", **prepared["options"])
+                                     actor=current_actor(), **prepared["options"])
         else:
             from pipelines.ingest import ingest_file
 
             report = ingest_file(data.store(), kind, path, skip_invalid=skip, display_name=name,
-                                 user="dashboard")
+                                 actor=current_actor())
     except HandoverError as error:
         show_error(error)
         return
@@ -200,6 +203,9 @@ def history() -> None:
         st.caption(t("upload.pick_batch"))
         return
     chosen = frame.iloc[event.selection.rows[0]]
+    if not current_actor().may("rollback"):
+        st.caption(t("upload.no_rollback_permission"))
+        return
     if chosen["action"] != "import" or chosen["rolled_back_at"] is not None:
         st.caption(t("upload.cannot_roll_back", batch=chosen["batch_id"]))
         return
@@ -208,7 +214,8 @@ def history() -> None:
     if st.button(t("upload.rollback"), disabled=not sure, icon=":material/undo:",
                  key="rollback_button"):
         try:
-            new_id = rollback(data.store(), int(chosen["batch_id"]), user="dashboard")
+            new_id = rollback(data.store(), int(chosen["batch_id"]),
+                              actor=current_actor())
         except HandoverError as error:
             show_error(error)
             return

@@ -9,8 +9,17 @@ import typer
 from rich.table import Table
 
 from pipelines import audit as audit_trail
-from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    parse_date, plain, print_json
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    open_store,
+    out,
+    parse_date,
+    plain,
+    print_json,
+)
 
 
 @handles_errors
@@ -21,9 +30,12 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """The audit trail, oldest first: sign-ins, uploads, rollbacks, purges, check runs and
-    account changes, with who and when."""
-    frame = audit_trail.entries(open_store(db), since=parse_date(since, "--since") if since else None, user=user)
+    """The audit trail, oldest first: sign-ins, uploads, rollbacks, purges, check runs,
+    settings changes, exports, records opened unmasked and account changes, with who and
+    when."""
+    store = open_store(db)
+    frame = audit_trail.entries(store, since=parse_date(since, "--since") if since else None,
+                                user=user, actor=cli_actor(store))
     if as_json:
         print_json(frame.to_dict(orient="records"))
         return

@@ -9,9 +9,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.batches import list_batches, rollback as rollback_batch
-from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    parse_date, plain, print_json
+from pipelines.batches import list_batches
+from pipelines.batches import rollback as rollback_batch
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    open_store,
+    out,
+    parse_date,
+    plain,
+    print_json,
+)
 
 
 @handles_errors
@@ -53,7 +63,8 @@ def rollback(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Undo one upload: rows it added disappear, rows it updated return to their previous version."""
-    new_id = rollback_batch(open_store(db), batch_id)
+    store = open_store(db)
+    new_id = rollback_batch(store, batch_id, actor=cli_actor(store))
     out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).", markup=False)
 
 
@@ -75,12 +86,14 @@ def purge(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Physically remove rolled-back and superseded row versions; current rows stay."""
-    from pipelines.purge import RAW_TABLES, purge as purge_store
+    from pipelines.purge import RAW_TABLES
+    from pipelines.purge import purge as purge_store
 
     cutoff = None
     if before is not None:
         cutoff = datetime.combine(parse_date(before, "--before"), time.min)
-    report = purge_store(open_store(db), cutoff, dry_run=dry_run)
+    store = open_store(db)
+    report = purge_store(store, cutoff, dry_run=dry_run, actor=cli_actor(store))
     if as_json:
         print_json(report.to_dict())
         return

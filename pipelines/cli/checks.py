@@ -9,8 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    parse_date, plain, print_json
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    open_store,
+    out,
+    parse_date,
+    plain,
+    print_json,
+)
 from pipelines.errors import HandoverError
 
 
@@ -44,8 +53,9 @@ def check(
     store = open_store(db)
     if docs is not None:  # a folder that cannot be written is said before the checks run
         docs = prepare_docs_dir(docs)
-    run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose)
-    save_run(store, run)
+    actor = cli_actor(store)
+    run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose, actor=actor)
+    save_run(store, run, actor=actor)
     if as_json:
         print_json({
             "run_id": run.run_id, "as_of": run.as_of,
@@ -79,7 +89,8 @@ def failures(
 ) -> None:
     """The failing records of the latest run: check, record key, column, offending value."""
     from data_checks.registry import check as find_check
-    from data_checks.results import failures as list_failures, latest_run
+    from data_checks.results import failures as list_failures
+    from data_checks.results import latest_run
 
     if check_id:
         find_check(check_id)

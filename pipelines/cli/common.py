@@ -45,6 +45,31 @@ def open_store(db: Path) -> Store:
     return Store(db)
 
 
+AS_ENV = "HANDOVER_AS"
+acting_as: str | None = None  # `handover --as NAME`, set by the app's callback
+
+
+def cli_actor(store: Store):
+    """Who a command acts as: the account named by ``--as`` (or $HANDOVER_AS), with its role
+    and data scope, so that a scheduled import or a colleague's script holds no more than
+    that account may; else the operating-system user, an administrator (whoever runs the
+    command holds the database file). ``--as`` is least privilege and attribution, not
+    authentication: it asks for no password."""
+    from pipelines.access import local_operator
+    from pipelines.accounts import active_user
+    from pipelines.errors import AccountError
+
+    if not acting_as:
+        return local_operator()
+    actor = active_user(store, acting_as)
+    if actor is None:
+        raise AccountError(
+            f"--as {acting_as}: there is no enabled account of that name; `handover users "
+            "list` lists them.", title="Unknown user", code="cli_as_unknown",
+            params={"user": acting_as})
+    return actor
+
+
 def handles_errors(fn: F) -> F:
     """Turn a HandoverError into its message on stderr and exit status 1: no traceback.
 

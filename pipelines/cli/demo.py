@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store, out
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    err_console,
+    handles_errors,
+    open_store,
+    out,
+)
 
 
 class Size(str, Enum):
@@ -33,9 +41,10 @@ def demo(
     """Fill the database with realistic generated sample data (never real client data)."""
     from sample_data.loader import load_sample
 
+    store = open_store(db)
     reports = load_sample(
-        open_store(db), size.value, seed=seed, keep_dir=keep, force=force,
-        progress=lambda text: err_console.print(text, markup=False),
+        store, size.value, seed=seed, keep_dir=keep, force=force,
+        progress=lambda text: err_console.print(text, markup=False), actor=cli_actor(store),
     )
     for report in reports:
         out.print(report.summary(), markup=False)

@@ -8,8 +8,16 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store, \
-    out, report_error
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    err_console,
+    handles_errors,
+    open_store,
+    out,
+    report_error,
+)
 from pipelines.errors import HandoverError, StoreError
 from pipelines.feedback.tools import TOOLS
 from pipelines.templates import STORED
@@ -61,6 +69,7 @@ def ingest(
         raise typer.BadParameter("--source and --map are for feedback files only.")
     mapping = _parse_maps(maps or [])
     store = open_store(db)
+    actor = cli_actor(store)
     failed = 0
     for path in files:
         try:
@@ -68,12 +77,12 @@ def ingest(
                 from pipelines.feedback.ingest import ingest_feedback
 
                 report = ingest_feedback(store, path, source=source.value, maps=mapping,
-                                         skip_invalid=skip_invalid, sheet=sheet)
+                                         actor=actor, skip_invalid=skip_invalid, sheet=sheet)
             else:
                 from pipelines.ingest import ingest_file
 
-                report = ingest_file(store, kind.value, path, skip_invalid=skip_invalid,
-                                     sheet=sheet)
+                report = ingest_file(store, kind.value, path, actor=actor,
+                                     skip_invalid=skip_invalid, sheet=sheet)
         except StoreError:
             raise  # the database itself failed: the other files would fail the same way
         except HandoverError as error:

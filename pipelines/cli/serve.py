@@ -1,6 +1,12 @@
 """`handover serve`: the dashboard. `--demo` loads the sample data into an empty database
 first; without it the database is left as it is (a missing file is not created: the dashboard
-starts empty, explains the imports and offers the sample)."""
+starts empty, explains the imports and offers the sample).
+
+Who may use it (``sign_in_mode``): once an account exists, everybody signs in. Before that,
+a dashboard on a loopback address (127.0.0.1, the default) with no data or only the sample
+starts signed in as the local administrator, and says so on every page, so that the README's
+first command just works; on any other address, or over real data, it refuses to start until
+`handover users add` has created an account."""
 
 from __future__ import annotations
 
@@ -12,10 +18,44 @@ from typing import Annotated
 
 import typer
 
+from dashboard import host_guard
 from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
 from pipelines.errors import HandoverError
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+APP = host_guard.ENTRY_POINT  # dashboard/guarded_app.py: dashboard/app.py behind the host guard
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    return host.strip("[]").lower() in LOOPBACK
+
+
+def sign_in_mode(path: Path, host: str) -> str:
+    """"accounts" (everybody signs in) or "local" (no account yet: the person at this machine
+    is the administrator); raises a HandoverError naming `handover users add` where a
+    dashboard without accounts would show the firm's data to whoever reaches it."""
+    from pipelines.accounts import has_accounts
+    from sample_data.loader import has_data, is_sample
+
+    store = open_store(Path(path))
+    if has_accounts(store):
+        return "accounts"
+    if not is_loopback(host):
+        raise HandoverError(
+            f"No account exists yet, and a dashboard on {host} can be reached from other "
+            "machines: create the first account with `handover users add NAME --role "
+            "administrator` (it asks for the password), then start it again.",
+            title="No accounts", code="serve_needs_account", params={"host": host})
+    if has_data(store) and not is_sample(store):
+        raise HandoverError(
+            f"{store.path} holds your own data and no account exists yet: create the first "
+            "account with `handover users add NAME --role administrator` (it asks for the "
+            "password), then start the dashboard again and sign in.",
+            title="No accounts", code="serve_needs_account_data",
+            params={"file": str(store.path)})
+    return "local"
 
 
 def prepare_database(path: Path, demo: bool, progress=None) -> str:
@@ -70,8 +110,19 @@ def serve(
     def say(text: str) -> None:
         err_console.print(text, markup=False)
 
+    if not is_loopback(host):  # before the sample is loaded, not after
+        sign_in_mode(db, host)
     say(prepare_database(db, demo, progress=say))
+    mode = sign_in_mode(db, host)
     env = {**os.environ, "HANDOVER_DB": str(Path(db).resolve())}
+    env.pop("HANDOVER_LOCAL_ADMIN", None)
+    if mode == "local":
+        env["HANDOVER_LOCAL_ADMIN"] = "1"
+        say("No account exists yet: whoever opens the dashboard on this machine is the local "
+            "administrator. `handover users add NAME --role ROLE` creates accounts; from then "
+            "on everybody signs in.")
+    else:
+        say("Sign-in required: every user signs in with their own account.")
     say(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
         "  (Ctrl+C stops it)")
     process = subprocess.Popen(streamlit_command(host, port), env=env)
@@ -96,6 +147,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
         "--server.fileWatcherType", "none", "--theme.base", "light",
         "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
+        *host_guard.streamlit_options(host, port),
     ]
 
 

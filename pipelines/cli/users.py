@@ -16,10 +16,17 @@ import typer
 from rich.table import Table
 
 from pipelines import accounts
-from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    plain, print_json
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    open_store,
+    out,
+    plain,
+    print_json,
+)
 from pipelines.errors import AccountError
-from pipelines.loading import os_user
 
 users_app = typer.Typer(
     name="users", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -84,10 +91,11 @@ def add(
     signs in through OpenID Connect only (--oidc-only)."""
     accounts.check_name(name)
     accounts.check_role(role, team, staff)  # say so before asking for a password
+    store = open_store(db)
+    by = cli_actor(store)
     password = None if oidc_only else read_password()
-    actor = accounts.add_user(open_store(db), name, password, role, team=team, staff=staff,
-                              display_name=display_name, email=email,
-                              oidc_subject=subject, by=os_user())
+    actor = accounts.add_user(store, name, password, role, team=team, staff=staff, actor=by,
+                              display_name=display_name, email=email, oidc_subject=subject)
     out.print(f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
               markup=False)
 
@@ -126,7 +134,7 @@ def passwd(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     """Set a new password (asked for, or read from standard input); ends a lockout."""
     store = open_store(db)
     user = accounts.get_user(store, name)
-    accounts.set_password(store, user.name, read_password(), by=os_user())
+    accounts.set_password(store, user.name, read_password(), actor=cli_actor(store))
     out.print(f"Password of {user.name} changed.", markup=False)
 
 
@@ -136,7 +144,7 @@ def disable(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     """Disable an account: it can no longer sign in; its history stays."""
     store = open_store(db)
     user = accounts.get_user(store, name)
-    changed = accounts.disable_user(store, user.name, by=os_user())
+    changed = accounts.disable_user(store, user.name, actor=cli_actor(store))
     out.print(f"User {user.name} {'disabled' if changed else 'was already disabled'}.",
               markup=False)
 
@@ -151,7 +159,8 @@ def role(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Give an account another role (team_lead needs --team, staff needs --staff)."""
-    actor = accounts.set_role(open_store(db), name, role, team=team, staff=staff,
-                              by=os_user())
+    store = open_store(db)
+    actor = accounts.set_role(store, name, role, team=team, staff=staff,
+                              actor=cli_actor(store))
     out.print(f"User {actor.name} now has the role {actor.role}"
               f"{_scope(actor.team, actor.staff)}.", markup=False)

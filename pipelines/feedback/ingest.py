@@ -10,8 +10,8 @@ from pipelines.feedback.fields import FieldMapping, MappingUnsureError, detect_f
 from pipelines.feedback.layout import Survey, read_survey
 from pipelines.feedback.tools import TOOLS
 from pipelines.feedback.responses import build_responses
-from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, os_user, \
-    update_report
+from pipelines.access import Actor, acting
+from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, update_report
 from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
@@ -68,12 +68,15 @@ def ingest_feedback(
     maps: dict[str, str] | None = None,
     skip_invalid: bool = False,
     sheet: str | None = None,
-    user: str | None = None,
+    actor: Actor | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
 ) -> FeedbackReport:
     """Validate and load one survey export. With ``dry_run``, validate only (nothing is
-    written); the report then counts rows read, excluded and rejected."""
+    written); the report then counts rows read, excluded and rejected. The ``actor`` (else
+    the command line's operator) needs the permission ``upload``; its name is stored with the
+    batch."""
+    actor = acting(actor, "upload")
     path = Path(path)
     name = display_name or path.name
     content_hash = file_hash(path)
@@ -109,7 +112,7 @@ def ingest_feedback(
         staging.drop_rows(bad_rows)
         batch = BatchRecord(
             kind="feedback", file_name=name, content_hash=content_hash,
-            source_format=f"{survey.tool.label} {survey.format}", user_name=user or os_user(),
+            source_format=f"{survey.tool.label} {survey.format}", user_name=actor.name,
             rows_read=report.rows_read, rows_rejected=report.rejected,
             problems=report.problems,
         )

@@ -11,6 +11,8 @@ failing records; the script checks that they agree record for record.
 
 from __future__ import annotations
 
+from pipelines.access import Actor
+
 import argparse
 import json
 import resource
@@ -41,11 +43,11 @@ def build_database() -> None:
     store = Store(DB)
     started = time.perf_counter()
     for kind in ("clients", "handovers", "events"):
-        ingest_file(store, kind, events.parent / f"{kind}.csv", user="bench")
+        ingest_file(store, kind, events.parent / f"{kind}.csv", actor=Actor("bench", "administrator"))
     folder = OUTPUT / "large_feedback"
     folder.mkdir(exist_ok=True)
     for path in write_feedback_files(store, folder, datetime.combine(AS_OF, clock(18))):
-        ingest_feedback(store, path, user="bench")
+        ingest_feedback(store, path, actor=Actor("bench", "administrator"))
     print(f"loaded the large sample in {time.perf_counter() - started:.0f} s")
 
 

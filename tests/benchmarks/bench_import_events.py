@@ -25,6 +25,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from pipelines.access import Actor
 from pipelines.ingest import ingest_file  # noqa: E402
 from pipelines.store import Store  # noqa: E402
 
@@ -71,7 +72,7 @@ def main() -> None:
         store = Store(tmp_dir / "bench.duckdb")
 
         started = time.perf_counter()
-        report = ingest_file(store, "events", events, user="bench")
+        report = ingest_file(store, "events", events, actor=Actor("bench", "administrator"))
         first = time.perf_counter() - started
         assert report.added == rows, report.summary()
 
@@ -80,7 +81,7 @@ def main() -> None:
         with open(newer, "a", encoding="utf-8") as fh:
             fh.write("JJBENCH-1,2026-11-20 10:00:00,training_done,,bench,\n")
         started = time.perf_counter()
-        again = ingest_file(store, "events", newer, user="bench")
+        again = ingest_file(store, "events", newer, actor=Actor("bench", "administrator"))
         second = time.perf_counter() - started
         assert (again.added, again.unchanged) == (1, rows), again.summary()
 

@@ -1,5 +1,6 @@
 """Dashboard pages under Streamlit's AppTest: one sample database per test module, the
-environment (database, configuration file, role) set per test, and a page opened by its file."""
+environment (database, configuration file) set per test, and a page opened by its file after
+signing in, through the sign-in form, as an account of the role asked for."""
 
 from __future__ import annotations
 
@@ -18,11 +19,33 @@ from sample_data.loader import load_sample
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
 
+PASSWORD = "correct horse battery staple"
+# an account per shipped role; the scoped ones limited to a team and a member of staff of the
+# sample (记账一部; 李娜 hands over and receives in it)
+ACCOUNTS = {
+    "administrator": {}, "management": {}, "quality": {}, "operations": {},
+    "team_lead": {"team": "记账一部"}, "staff": {"staff": "李娜"},
+}
+
+
+def account_name(role: str) -> str:
+    return f"{role}_tester"
+
+
+def add_accounts(path: Path) -> None:
+    from pipelines import accounts
+
+    store = Store(path)
+    for role, scope in ACCOUNTS.items():
+        accounts.add_user(store, account_name(role), PASSWORD, role, **scope)
+
+
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small sample, loaded once per test module."""
+    """The small sample, loaded once per test module, with an account per role."""
     path = tmp_path_factory.mktemp("dashboard") / "d.duckdb"
     load_sample(Store(path), "small")
+    add_accounts(path)
     return path
 
 
@@ -33,20 +56,67 @@ def dashboard_env(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     config = tmp_path / "handover.toml"
     monkeypatch.setenv("HANDOVER_DB", str(sample_db))
     monkeypatch.setenv("HANDOVER_CONFIG", str(config))
-    monkeypatch.delenv("HANDOVER_ROLE", raising=False)
+    monkeypatch.delenv("HANDOVER_LOCAL_ADMIN", raising=False)
     return config
 
 
-def open_page(page: str, lang: str = "zh", role: str | None = None,
+def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None) -> None:
+    """Before the app runs: the ``role``'s account in ``db`` (created if missing); or, for
+    None, the local administrator of a dashboard on 127.0.0.1 without accounts."""
+    monkeypatch.delenv("HANDOVER_LOCAL_ADMIN", raising=False)
+    if role is None:
+        from streamlit import config
+
+        monkeypatch.setenv("HANDOVER_LOCAL_ADMIN", "1")
+        config.set_option("server.address", "127.0.0.1")  # put back by _server_address
+        return
+    from pipelines import accounts
+    from pipelines.errors import AccountError
+
+    store = Store(db)
+    try:
+        accounts.get_user(store, account_name(role))
+    except AccountError:
+        accounts.add_user(store, account_name(role), PASSWORD, role, **ACCOUNTS[role])
+
+
+@pytest.fixture(autouse=True)
+def _server_address():
+    """Puts Streamlit's server.address back after a test that played a loopback server."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    yield
+    config.set_option("server.address", before)
+
+
+def login(at: AppTest, role: str | None) -> AppTest:
+    """After the first run: sign in as the ``role``'s account (nothing for None: the local
+    administrator is signed in already)."""
+    if role is not None:
+        sign_in(at, account_name(role))
+    return at
+
+
+def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    """Type the name and password into the sign-in form and submit it."""
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    return at.run()
+
+
+def open_page(page: str, lang: str = "zh", role: str = "management",
               monkeypatch: pytest.MonkeyPatch | None = None) -> AppTest:
-    """The app run once, as of the sample's date, switched to ``views/<page>.py`` and run
-    again, in ``lang``."""
-    if role and monkeypatch:
-        monkeypatch.setenv("HANDOVER_ROLE", role)
+    """The app run once (the sign-in page), signed in as the ``role``'s account (one of
+    ACCOUNTS, in the module's sample database), as of the sample's date, switched to
+    ``views/<page>.py`` and run again, in ``lang``."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = lang
     at.query_params["as_of"] = SAMPLE_AS_OF.isoformat()
     at.run()
+    login(at, role)
+    assert not at.exception, at.exception
     at.switch_page(f"views/{page}.py")
     return at.run()
 

@@ -11,6 +11,8 @@ Used by the AppTest walk (tests/dashboard/test_plain_text.py) and the browser te
 
 from __future__ import annotations
 
+from pipelines.access import Actor
+
 import html
 import json
 import re
@@ -90,7 +92,7 @@ def build(folder: Path) -> Path:
          P["actor"], P["note"]],
     ])
     for kind, path in (("clients", clients), ("handovers", handovers), ("events", events)):
-        ingest_file(store, kind, path, display_name=f"{P['file_name']}.csv", user="tester")
+        ingest_file(store, kind, path, display_name=f"{P['file_name']}.csv", actor=Actor("tester", "administrator"))
     feedback = write_csv(folder / "feedback.csv", [
         ["response_id", "client_id", "company_name", "submitted_at", "overall_satisfaction",
          "recommend_score", "comment"],
@@ -98,7 +100,7 @@ def build(folder: Path) -> Path:
         ["R2", "", P["given_company_name"], "2026-02-02 10:00", "5", "9", P["comment"]],
     ])
     ingest_feedback(store, feedback, source="template", display_name=f"{P['feedback_file']}.csv",
-                    user="tester")
+                    actor=Actor("tester", "administrator"))
     save_run(store, run_checks(store, AS_OF))
     return store.path
 

@@ -15,17 +15,19 @@ from dashboard import i18n
 from dashboard.components import error_sentence
 from dashboard.i18n import t
 from pipelines.errors import HandoverError
+from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
 
 def open_app(db: Path, monkeypatch, lang: str, page: str | None = None) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
-    monkeypatch.setenv("HANDOVER_ROLE", "management")
+    prepare_role(db, monkeypatch, None)
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = lang
     at.run()
+    login(at, None)
     if page:
         at.switch_page(f"views/{page}.py").run()
     return at

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
 from metrics.catalogue import label
@@ -16,7 +15,7 @@ from metrics.scores import compute_scores
 from metrics.selection import Filters
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
-from tests.dashboard.conftest import APP, array, by_key, chart_figures, open_page
+from tests.dashboard.conftest import array, by_key, chart_figures, open_page
 
 
 def tables(at) -> list:
@@ -109,7 +108,6 @@ def test_the_limit_keeps_the_riskiest(dashboard_env, monkeypatch):
 
 
 def test_operations_may_not_open_it(dashboard_env, monkeypatch):
-    monkeypatch.setenv("HANDOVER_ROLE", "operations")
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = open_page("handovers", role="operations")
     with pytest.raises(ValueError):
         at.switch_page("views/risk.py").run()

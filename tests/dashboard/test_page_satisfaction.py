@@ -142,11 +142,6 @@ def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, ro
 
 
 def test_quality_may_not_open_it(env, monkeypatch):
-    monkeypatch.setenv("HANDOVER_ROLE", "quality")
-    from streamlit.testing.v1 import AppTest
-
-    from tests.dashboard.conftest import APP
-
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = open_page("handovers", role="quality")
     with pytest.raises(ValueError):
         at.switch_page("views/satisfaction.py").run()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.i18n import t
 from dashboard.text import literal
 from metrics.config import Config, load_config, save_config
-from tests.dashboard.conftest import APP, by_key, open_page
+from tests.dashboard.conftest import by_key, open_page
 
 
 def click(at, prefix: str) -> AppTest:
@@ -125,7 +125,6 @@ def test_reset_restores_the_defaults_after_confirming(dashboard_env, monkeypatch
 
 @pytest.mark.parametrize("role", ["quality", "operations"])
 def test_other_roles_may_not_open_it(dashboard_env, monkeypatch, role):
-    monkeypatch.setenv("HANDOVER_ROLE", role)
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = open_page("handovers", role=role)
     with pytest.raises(ValueError):
         at.switch_page("views/settings.py").run()

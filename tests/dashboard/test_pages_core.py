@@ -17,6 +17,7 @@ from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
 from sample_data.loader import load_sample
 from sample_data.surveys import Answer, write_wjx
+from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 TITLES = {"overview": ("总览", "Overview"), "handovers": ("交接明细", "Handovers"),
@@ -38,7 +39,7 @@ def database(tmp_path_factory) -> Path:
 def _app(database: Path, monkeypatch, role: str = "management", lang: str = "zh",
          page: str | None = None, params: dict | None = None) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(database))
-    monkeypatch.setenv("HANDOVER_ROLE", role)
+    prepare_role(database, monkeypatch, role)
     monkeypatch.setenv("HANDOVER_CONFIG", str(database.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = lang
@@ -46,6 +47,7 @@ def _app(database: Path, monkeypatch, role: str = "management", lang: str = "zh"
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()
+    login(at, role)
     if page:
         at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -157,8 +159,10 @@ def test_an_invalid_configuration_warns_and_the_pages_still_work(database, monke
     bad.write_text("[weights]\nquality = 500\n", encoding="utf-8")
     monkeypatch.setenv("HANDOVER_DB", str(database))
     monkeypatch.setenv("HANDOVER_CONFIG", str(bad))
+    prepare_role(database, monkeypatch, "management")
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
+    login(at, "management")
     assert not at.exception
     assert any("weights.quality = 500" in w.value for w in at.warning)
     at.switch_page("views/settings.py").run()

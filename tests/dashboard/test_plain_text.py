@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.i18n import t
 from dashboard.roles import roles
 from dashboard.text import chart_text, literal, plain
+from tests.dashboard.conftest import login, prepare_role
 from tests.dashboard.payloads import (
     AS_OF,
     MARKERS,
@@ -74,11 +75,12 @@ def charts(at: AppTest) -> list[str]:
 def open_page(db: Path, monkeypatch, role: str, lang: str, page: str | None,
               params: dict | None = None) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
-    monkeypatch.setenv("HANDOVER_ROLE", role)
+    prepare_role(db, monkeypatch, role)
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"lang": lang, "as_of": AS_OF.isoformat(), **(params or {})})
     at.run()
+    login(at, role)
     if page:
         at.switch_page(f"views/{page}.py").run()
     return at

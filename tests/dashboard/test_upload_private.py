@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import private_files
 from pipelines.store import Store
 from sample_data.loader import load_sample
+from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
@@ -36,10 +37,11 @@ def test_an_upload_is_read_from_a_private_folder_that_is_removed(tmp_path, monke
     before = sorted(shared.rglob("*")) if shared.exists() else []
     monkeypatch.setenv("HANDOVER_DB", str(db))
     monkeypatch.setenv("HANDOVER_CONFIG", str(tmp_path / "none.toml"))
-    monkeypatch.delenv("HANDOVER_ROLE", raising=False)
+    prepare_role(db, monkeypatch, None)
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = "zh"
     at.run()
+    login(at, None)
     at.switch_page("views/upload.py").run()
     at.segmented_control(key="upload_kind").set_value("clients").run()
     content = "client_id,company_name,contact_name\nKH-NEW-1,新公司,李四\n".encode()

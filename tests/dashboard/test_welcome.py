@@ -11,9 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
 from dashboard.roles import roles
+from pipelines.access import Actor
 from pipelines.store import Store
 from sample_data.loader import is_sample
 from tests.conftest import write_csv
+from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 WITHOUT_DATA = ("upload", "settings")
@@ -22,11 +24,12 @@ WITHOUT_DATA = ("upload", "settings")
 def open_app(db: Path, monkeypatch, role: str = "management", lang: str = "zh",
              page: str | None = None) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
-    monkeypatch.setenv("HANDOVER_ROLE", role)
+    prepare_role(db, monkeypatch, role)
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["lang"] = lang
     at.run()
+    login(at, role)
     if page:
         at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -79,7 +82,7 @@ def test_the_button_loads_the_sample_which_the_sidebar_names_until_real_data_com
 
     real = write_csv(tmp_path / "clients.csv", [["client_id", "company_name", "contact_name"],
                                                 ["KH-REAL-1", "真实公司", "张三"]])
-    ingest_file(Store(db), "clients", real, user="staff1")
+    ingest_file(Store(db), "clients", real, actor=Actor("staff1", "operations"))
     again = open_app(db, monkeypatch)
     assert again.title[0].value == "总览"
     assert t("app.sample", "zh") not in [i.value for i in again.sidebar.info]

@@ -93,8 +93,7 @@ def secrets_file(environ: Mapping[str, str] | None = None) -> Path | None:
             title="OpenID Connect settings incomplete", code="oidc_secrets_incomplete",
             params={"file": str(path), "keys": ", ".join(lacking)})
     redirect = auth["redirect_uri"].strip()
-    if not redirect.startswith(("http://", "https://")) or \
-            not redirect.rstrip("/").endswith(CALLBACK_PATH):
+    if not redirect.startswith(("http://", "https://")) or not redirect.endswith(CALLBACK_PATH):
         raise HandoverError(
             f"redirect_uri in {path} is {redirect!r}: it must be the dashboard's address "
             f"followed by {CALLBACK_PATH} (for example http://localhost:8501{CALLBACK_PATH}), "

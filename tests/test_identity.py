@@ -255,6 +255,9 @@ def test_the_settings_file_is_checked(tmp_path: Path):
     wrong_uri = _settings_error(tmp_path, GOOD.replace("/oauth2callback", "/callback"))
     assert (wrong_uri.code, wrong_uri.params["uri"]) == (
         "oidc_redirect_uri_invalid", "http://localhost:8501/callback")
+    for uri in ("http://localhost:8501/oauth2callback/", "localhost:8501/oauth2callback"):
+        assert _settings_error(tmp_path, GOOD.replace(
+            "http://localhost:8501/oauth2callback", uri)).code == "oidc_redirect_uri_invalid"
     short = _settings_error(tmp_path, GOOD.replace("0123456789abcdef0123456789abcdef", "abc"))
     assert (short.code, short.params["minimum"]) == ("oidc_cookie_secret_short", 32)
 

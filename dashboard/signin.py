@@ -102,8 +102,13 @@ def gate() -> Actor | None:
     if name and state.get(METHOD) in ("password", "oidc"):
         last = state.get(LAST_ACTIVE)
         if last is not None and now - last > idle_timeout():
+            method = state.get(METHOD)
             _end(name, "session_expired", idle_minutes=int(idle_timeout().total_seconds() // 60))
             state[NOTICE] = "signin.expired"
+            if method == "oidc":  # else the provider's cookie signs the session straight in
+                oidc = _oidc()
+                if oidc is not None:
+                    oidc.sign_out()
             return None
         actor = accounts.active_user(data.store(), name)
         if actor is None:
@@ -192,10 +197,14 @@ def sign_in_page() -> None:
     if notice:
         st.info(t(notice), icon=":material/info:")
     error = state.pop("_signin_error", None)
-    if error is not None:
+    if error is not None:  # signed in at the identity provider, refused here
         from dashboard.components import show_error
 
         show_error(error)
+        st.caption(t("oidc.refused_hint"))
+        if st.button(t("oidc.sign_in_other"), icon=":material/switch_account:",
+                     key="signin_oidc_other"):
+            _oidc().sign_out()
     if not data.has_accounts():
         st.warning(t("signin.no_accounts"), icon=":material/person_off:")
         return
@@ -219,6 +228,6 @@ def sign_in_page() -> None:
             _start(actor, "password")
             st.rerun()
     oidc = _oidc()
-    if oidc is not None and oidc.configured():
+    if error is None and oidc is not None and oidc.configured():
         st.divider()
         oidc.offer_login()

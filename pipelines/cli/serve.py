@@ -110,6 +110,9 @@ def serve(
     def say(text: str) -> None:
         err_console.print(text, markup=False)
 
+    from dashboard import oidc
+
+    sign_in_options = oidc.streamlit_options()  # a bad OIDC settings file stops here
     if not is_loopback(host):  # before the sample is loaded, not after
         sign_in_mode(db, host)
     say(prepare_database(db, demo, progress=say))
@@ -125,7 +128,7 @@ def serve(
         say("Sign-in required: every user signs in with their own account.")
     say(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
         "  (Ctrl+C stops it)")
-    process = subprocess.Popen(streamlit_command(host, port), env=env)
+    process = subprocess.Popen(streamlit_command(host, port) + sign_in_options, env=env)
     try:
         if open_browser and _has_display():
             _open_when_ready(f"http://localhost:{port}", "127.0.0.1" if host == "0.0.0.0"
@@ -140,13 +143,15 @@ def streamlit_command(host: str, port: int) -> list[str]:
     """Always headless: otherwise Streamlit's first run asks for an e-mail address on the
     terminal and waits (the browser is opened here instead, once the server answers). Errors
     show no details in the browser (the traceback goes to this log), and the toolbar offers
-    viewers nothing but viewing."""
+    viewers nothing but viewing: no table's own CSV button either, so that every download goes
+    through the audited, permission-checked buttons (dashboard/exports.build_export)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
         "--server.fileWatcherType", "none", "--theme.base", "light",
         "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
+        "--client.disableDataExport", "true",  # exports: only the audited download buttons
         *host_guard.streamlit_options(host, port),
     ]
 

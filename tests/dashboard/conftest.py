@@ -21,10 +21,10 @@ APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
 PASSWORD = "correct horse battery staple"
 # an account per shipped role; the scoped ones limited to a team and a member of staff of the
-# sample (记账一部; 李娜 hands over and receives in it)
+# sample (林立宁 hands over in 记账二部 and receives in 税务部)
 ACCOUNTS = {
     "administrator": {}, "management": {}, "quality": {}, "operations": {},
-    "team_lead": {"team": "记账一部"}, "staff": {"staff": "李娜"},
+    "team_lead": {"team": "记账一部"}, "staff": {"staff": "林立宁"},
 }
 
 

@@ -31,6 +31,7 @@ PAGES = {
     "data_quality": ("数据质量", "Data quality"),
     "upload": ("数据上传", "Upload"),
     "settings": ("评分设置", "Settings"),
+    "audit": ("审计日志", "Audit trail"),
 }
 LANGS = ("zh", "en")
 
@@ -92,8 +93,7 @@ def start_server(workdir: Path, port: int | None = None,
     port = port or free_port()
     env = {**os.environ, "HANDOVER_CONFIG": str(workdir / "handover.toml"),
            "HANDOVER_BUSY_TIMEOUT": "60"}
-    env.pop("HANDOVER_ROLE", None)  # management: every page
-    env.pop("HANDOVER_DB", None)
+    env.pop("HANDOVER_DB", None)  # no account yet: the local administrator, every page
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipelines", "serve", *(["--demo"] if demo else []),

@@ -4,7 +4,8 @@ Great Expectations writes its Data Docs with the raw values of the failing recor
 USCCs and e-mail addresses among them. ``docs_zip_for(store, docs_dir, actor)`` hands out a
 copy in which every confidential value the actor's role may not see unmasked (its
 ``unmask:<field>`` permissions say which it may) is replaced by its masked form, as the
-dashboard's tables show it (dashboard/masking.py). The folder itself is not changed.
+dashboard's tables show it (dashboard/masking.py). The folder itself is not changed; each
+export handed out is in the audit trail.
 
 Who may have it:
 
@@ -444,7 +445,9 @@ def require_docs_export(actor: Actor) -> None:
 
 def docs_zip_for(store: Store, docs_dir: Path, actor: Actor) -> bytes:
     """The Data Docs of ``docs_dir`` as a zip for ``actor``: confidential values it may not
-    see unmasked are masked, and the result is verified before it is returned.
+    see unmasked are masked, and the result is verified before it is returned; the export
+    is recorded in the audit trail (action ``export``, target ``data_docs``, like the
+    dashboard's other downloads).
 
     Raises ``PermissionDeniedError`` without the ``export`` permission
     (``permission_denied_action``) or for a role that does not see the whole firm
@@ -473,4 +476,8 @@ def docs_zip_for(store: Store, docs_dir: Path, actor: Actor) -> bytes:
         pages = {name: masker.apply(text) for name, text in pages.items()}
     data = _zip(pages)
     _check(data, masker, actor)
+    from pipelines import audit
+
+    audit.append(store, actor.name, "export", "data_docs", format="zip", pages=len(pages),
+                 masked=hidden)
     return data

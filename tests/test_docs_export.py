@@ -89,6 +89,22 @@ def test_management_gets_no_confidential_value(built: Built):
                for e in _shown(_folder_text(built.docs), built.values["email"]))
 
 
+def test_an_export_is_in_the_audit_trail_and_a_refusal_is_not(built: Built):
+    from pipelines import audit
+
+    admin = Actor("ada", "administrator")
+    before = len(audit.entries(built.store, actor=admin))
+    with pytest.raises(PermissionDeniedError):
+        docs_zip_for(built.store, built.docs, Actor("tom", "team_lead", team="审计一部"))
+    docs_zip_for(built.store, built.docs, Actor("mia", "management"))
+    frame = audit.entries(built.store, actor=admin)
+    assert len(frame) == before + 1
+    entry = frame.iloc[-1]
+    assert (entry["user_name"], entry["action"], entry["target"]) == ("mia", "export",
+                                                                      "data_docs")
+    assert entry["detail"]["masked"] == list(access.CONFIDENTIAL)
+
+
 def test_the_zip_holds_every_page_and_the_static_files(built: Built):
     data = docs_zip_for(built.store, built.docs, Actor("mia", "management"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +9,11 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import page_header, style, table
+from dashboard.components import error_sentence, page_header, style, table
 from dashboard.i18n import current_language, t
 from dashboard.masking import mask_failures
 from dashboard.roles import current_actor, current_role
+from pipelines.errors import PermissionDeniedError
 
 
 def run_now() -> None:
@@ -129,18 +128,27 @@ def failing_records(check_id: str | None) -> None:
 
 
 def docs_download() -> None:
+    """The Data Docs as a zip built for the viewer when clicked (data_checks/docs_export.py:
+    confidential values the role may not see are masked, the export is audited); a role
+    limited to a team or its own handovers is told why it gets none."""
+    from data_checks.docs_export import docs_zip_for, require_docs_export
+
     folder = docs_folder()
     index = folder / "index.html"
     if not index.exists():
         return
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in folder.rglob("*"):
-            if file.is_file():
-                archive.write(file, file.relative_to(folder))
+    actor = current_actor()
+    try:
+        require_docs_export(actor)
+    except PermissionDeniedError as error:
+        if actor.may("export"):  # refused for its scope: say why; without export, nothing
+            st.caption(error_sentence(error))
+        return
+    store = data.store()
     st.caption(t("data_quality.docs_where", path=index))
-    st.download_button(t("data_quality.docs_download"), buffer.getvalue(),
-                       file_name="data_docs.zip", mime="application/zip",
+    st.download_button(t("data_quality.docs_download"),
+                       lambda: docs_zip_for(store, folder, actor),
+                       file_name="data_docs.zip", mime="application/zip", on_click="ignore",
                        icon=":material/folder_zip:", key="dq_docs_zip")
 
 

@@ -143,3 +143,47 @@ def test_the_audit_command(runner: CliRunner, tmp_path: Path):
     assert later.exit_code == 0 and "No audit entries." in later.stdout
     bad = runner.invoke(app, ["audit", "--since", "yesterday-ish", "--db", str(db)])
     assert bad.exit_code == 2 and "--since" in bad.output
+
+
+def test_a_scripted_day_holds_exactly_its_entries(store, tmp_path):
+    """Two uploads, a rollback, a settings change, three exports and a failed sign-in, by
+    three people: the trail of the day holds exactly those, with the right users."""
+    import pandas as pd
+
+    from dashboard.exports import build_export
+    from metrics.config import Config, save_settings
+
+    for name, role in (("olga", "operations"), ("mona", "management"), ("quinn", "quality")):
+        accounts.add_user(store, name, PASSWORD, role)
+    olga, mona, quinn = (accounts.authenticate(store, n, PASSWORD)
+                         for n in ("olga", "mona", "quinn"))
+    start = int(audit.entries(store)["id"].max())
+
+    first = ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=olga)
+    second = ingest_file(store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), actor=olga)
+    rollback(store, second.batch_id, actor=mona)
+    changed = Config(green=Config().green - 5)
+    save_settings(store, changed, actor=mona, path=tmp_path / "handover.toml")
+    frame = pd.DataFrame({"handover_id": ["JJ-1"]})
+    build_export(store, quinn, "handovers", {"handovers": frame}, "csv")
+    build_export(store, quinn, "failures_all", {"failures": frame}, "xlsx")
+    build_export(store, mona, "management_report", {"a": frame, "b": frame}, "xlsx")
+    with pytest.raises(SignInError):
+        accounts.authenticate(store, "quinn", "not the password")
+
+    day = audit.entries(store)
+    day = day[day["id"] > start]
+    assert [(e.user_name, e.action, e.target) for e in day.itertuples()] == [
+        ("olga", "upload", str(first.batch_id)),
+        ("olga", "upload", str(second.batch_id)),
+        ("mona", "rollback", str(second.batch_id)),
+        ("mona", "settings_change", "handover.toml"),
+        ("quinn", "export", "handovers"),
+        ("quinn", "export", "failures_all"),
+        ("mona", "export", "management_report"),
+        ("quinn", "signin_failed", "quinn"),
+    ]
+    settings = day.iloc[3]["detail"]["changes"]
+    assert list(settings) == ["bands.green"] and settings["bands.green"][1] == \
+        settings["bands.green"][0] - 5
+    assert [e["rows"] for e in day["detail"].iloc[4:7]] == [1, 1, 2]

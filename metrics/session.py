@@ -6,6 +6,12 @@ attributed once), ``handover_facts`` (one scan of the event log),
 ``handover_flags`` (one row per raised flag, with its reason) and ``handover_scores``. Each
 is built once per computation and only as far as asked (``upto``), so the CLI, the pages and
 the tests all call the same SQL and no formula is written twice.
+
+The data scope of ``filters`` (metrics/selection.py) holds for everything built here:
+``selected_handovers`` has only the scope's handovers, ``handover_facts`` reads their events
+and clients, and a scoped ``responses`` has only the responses attributed to a handover of
+the scope (unmatched and unattributed ones are firm-level), so responses_total counts those
+and responses_unmatched is 0. Without a scope every table is exactly as before.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from metrics.config import CRITICAL_FLAGS, FLAGS, Config
-from metrics.selection import Filters, select_handovers
+from metrics.selection import Filters, is_scoped, scope_handovers_sql, select_handovers
 from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -65,7 +71,14 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
     values = values_of(as_of, config)
     select_handovers(conn, filters)
     # matching and attribution of every response, computed once for all figures
-    conn.execute("create or replace temp table responses as select * from feedback_responses")
+    if is_scoped(filters):  # only the responses attributed to a handover of the scope
+        in_scope, params = scope_handovers_sql(filters)
+        conn.execute(
+            "create or replace temp table responses as select * from feedback_responses "
+            f"where is_attributed and handover_id in (select handover_id from ({in_scope}))",
+            params)
+    else:
+        conn.execute("create or replace temp table responses as select * from feedback_responses")
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
         parts = [f"select handover_id, '{flag}' as flag, reason, reason_zh "

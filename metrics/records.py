@@ -1,40 +1,50 @@
 """Reading records for people to look at: one handover's archive, filter choices, responses.
 
 The dashboard's pages call these (through dashboard/data.py's caches); they hold no SQL.
+Each takes ``scope`` (metrics/selection.py: the signed-in actor, filters carrying a scope, or
+None for the whole firm) and reads only what the scope allows.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from metrics.selection import ScopeArg, is_scoped, scope_conditions, scope_handovers_sql
 from pipelines.store import Store
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES, SENSITIVE_ITEMS
 
 
-def filter_options(store: Store) -> dict[str, list[str]]:
-    """The teams, receiving staff and reasons there are, for the filter widgets."""
+def filter_options(store: Store, scope: ScopeArg = None) -> dict[str, list[str]]:
+    """The teams, receiving staff and reasons there are, for the filter widgets: of the
+    handovers of the scope only (a team lead learns no other team's or staff's name)."""
     if not store.exists():
         return {"teams": [], "staff": [], "reasons": []}
+    in_scope, params = scope_conditions(scope)
+    where = "".join(f" and {c}" for c in in_scope)
 
     def run(conn):
         def values(column: str) -> list[str]:
             return [r[0] for r in conn.execute(
-                f"select distinct {column} from stg_handovers where {column} is not null "
-                f"order by 1").fetchall()]
+                f"select distinct {column} from stg_handovers where {column} is not null"
+                f"{where} order by 1", params).fetchall()]
         return {"teams": values("team"), "staff": values("to_staff"),
                 "reasons": values("reason")}
 
     return store.read(run)
 
 
-def handover_record(store: Store, handover_id: str) -> dict[str, object]:
+def handover_record(store: Store, handover_id: str, scope: ScopeArg = None
+                    ) -> dict[str, object] | None:
     """Everything about one handover (the seed's §6 archive): the form, its client, the
     timeline of events, the checklist item by item, discrepancies and fixes, feedback
-    received, and the failing data checks of its client and of itself."""
+    received, and the failing data checks of its client and of itself. None for an unknown
+    handover, and the same None for one outside the ``scope`` (its existence is not told)."""
+    in_scope, params = scope_conditions(scope)
+    where = "".join(f" and {c}" for c in in_scope)
 
     def run(conn):
-        form = conn.execute("select * from stg_handovers where handover_id = ?",
-                            [handover_id]).df()
+        form = conn.execute(f"select * from stg_handovers where handover_id = $handover_id"
+                            f"{where}", {"handover_id": handover_id, **params}).df()
         if form.empty:
             return None
         client_id = form.iloc[0]["client_id"]
@@ -47,16 +57,23 @@ def handover_record(store: Store, handover_id: str) -> dict[str, object]:
             "select submitted_at, source_tool, overall_satisfaction, recommend_score, comment, "
             "matched_by from feedback_responses where is_real and handover_id = ? "
             "order by submitted_at", [handover_id]).df()
+        # an event key begins with its handover id and '|'; for a scoped account, also one
+        # of this handover's events (so that no other handover's key, such as 'A|B|…' of
+        # handover 'A|B' under 'A', can show)
+        own_events = ("and f.record_key in (select record_key from stg_events "
+                      "where handover_id = ?)") if in_scope else ""
         failing = conn.execute(
-            """
+            f"""
             select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail
             from check_failures as f
             where f.run_id = (select max(run_id) from check_runs)
               and ((f.check_id like 'clients.%' and f.record_key = ?)
                    or (f.check_id like 'handovers.%' and f.record_key = ?)
-                   or (f.check_id like 'events.%' and f.record_key like ? || '|%'))
+                   or (f.check_id like 'events.%'
+                       and starts_with(f.record_key, ? || '|') {own_events}))
             order by f.check_id
-            """, [client_id, handover_id, handover_id]).df()
+            """, [client_id, handover_id, handover_id,
+                  *([handover_id] if own_events else [])]).df()
         return {"form": form.iloc[0].to_dict(),
                 "client": client.iloc[0].to_dict() if not client.empty else None,
                 "events": events, "feedback": feedback, "failing_checks": failing,
@@ -89,11 +106,18 @@ def discrepancies(events: pd.DataFrame) -> pd.DataFrame:
     return events[events["event_type"].isin(kinds)].reset_index(drop=True)
 
 
-def responses(store: Store, only: str | None = None) -> pd.DataFrame:
+def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> pd.DataFrame:
     """Real responses with their matching and attribution; ``only`` = 'unmatched' or
-    'unattributed' lists those, with the reason, for someone to fix."""
+    'unattributed' lists those, with the reason, for someone to fix. With a ``scope``, only
+    the responses attributed to a handover of the scope: unmatched and unattributed ones are
+    firm-level, so those lists are empty for a scoped account."""
     condition = {"unmatched": "and not is_matched",
                  "unattributed": "and is_matched and not is_attributed"}.get(only or "", "")
+    params: dict[str, object] = {}
+    if is_scoped(scope):
+        in_scope, params = scope_handovers_sql(scope)
+        condition += (" and is_attributed and handover_id in "
+                      f"(select handover_id from ({in_scope}))")
     return store.query_df(
         f"""
         select response_key, source_tool, submitted_at, given_client_id, given_uscc,
@@ -103,5 +127,5 @@ def responses(store: Store, only: str | None = None) -> pd.DataFrame:
         from feedback_responses
         where is_real {condition}
         order by submitted_at desc nulls last
-        """
+        """, params or None
     )

@@ -4,6 +4,10 @@
 record, and the fix history. A failure (check, record, column) seen for the first time opens
 a history entry; one that persists keeps its first-seen time; one absent from a later run is
 marked resolved by that run and by the newest upload since the run before it.
+
+The readers take ``scope`` (metrics/selection.py: the signed-in actor, filters carrying a
+scope, or None for the whole firm): a scoped account reads only the failures of records that
+belong to its handovers (``SCOPE_RECORDS_SQL``), and counts of those.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import pandas as pd
 
 from data_checks.registry import BY_ID
 from data_checks.runner import CheckRun
+from metrics.selection import ScopeArg, is_scoped, scope_handovers_sql
 from pipelines import audit
 from pipelines.access import Actor, acting
 from pipelines.store import Store
@@ -95,37 +100,127 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None) -> int:
     return run.run_id
 
 
-def latest_run(store: Store) -> dict | None:
+# The records of the data scope (metrics/selection.py) a failure may name, per suite, as they
+# are loaded now: the clients of the scope's handovers, the handovers, their events, and the
+# real responses attributed to them. A failure is shown to a scoped account when its record
+# is one of these (the suite is the check id's first segment); a failure whose record cannot
+# be tied to a handover of the scope (an unknown client's, an unmatched response's, a record
+# removed since the run) is not.
+SCOPE_RECORDS_SQL = """
+create or replace temp table scope_records as
+with scope_handovers as ({in_scope})
+select 'clients' as suite, client_id as record_key
+from stg_clients
+where client_id in (select client_id from scope_handovers)
+union all
+select 'handovers', handover_id from scope_handovers
+union all
+select 'events', record_key
+from stg_events
+where handover_id in (select handover_id from scope_handovers)
+union all
+select 'feedback', response_key
+from feedback_responses
+where is_real and is_attributed
+    and handover_id in (select handover_id from scope_handovers)
+"""
+IN_SCOPE = """exists (
+            select 1 from scope_records as s
+            where s.suite = split_part({alias}.check_id, '.', 1)
+                and s.record_key = {alias}.record_key)"""
+
+
+def _scoped_df(store: Store, scope: ScopeArg, sql: str, params: list) -> pd.DataFrame:
+    """``sql`` (whose ``{in_scope_f}``/``{in_scope_h}`` read ``scope_records``) on one
+    connection after building ``scope_records`` for the scope."""
+    in_scope, scope_params = scope_handovers_sql(scope)
+
+    def run(conn) -> pd.DataFrame:
+        conn.execute(SCOPE_RECORDS_SQL.format(in_scope=in_scope), scope_params)
+        return conn.execute(sql.format(in_scope_f=IN_SCOPE.format(alias="f"),
+                                       in_scope_h=IN_SCOPE.format(alias="h")), params).df()
+
+    return store.read(run)
+
+
+def latest_run(store: Store, scope: ScopeArg = None) -> dict | None:
+    """The latest run. With a ``scope``, ``count_failed_checks`` and ``count_failures`` count
+    only the failures of the scope's records (as ``failures`` lists them)."""
     if not store.exists():
         return None
     store.ensure_schema()
     row = store.query("select * from check_runs order by run_id desc limit 1").dicts()
-    return row[0] if row else None
+    if not row:
+        return None
+    run = row[0]
+    if is_scoped(scope):
+        counts = _scoped_df(store, scope, """
+            select count(distinct check_id) as checks, count(*) as failures
+            from check_failures as f
+            where f.run_id = ? and {in_scope_f}
+            """, [run["run_id"]]).iloc[0]
+        run["count_failed_checks"] = int(counts["checks"])
+        run["count_failures"] = int(counts["failures"])
+    return run
 
 
-def run_results(store: Store, run_id: int | None = None) -> pd.DataFrame:
-    """Per check of a run (default the latest): records checked and failed, with labels."""
+def run_results(store: Store, run_id: int | None = None, scope: ScopeArg = None
+                ) -> pd.DataFrame:
+    """Per check of a run (default the latest): records checked and failed, with labels.
+
+    With a ``scope``: records failed counts the scope's failing records (those ``failures``
+    lists), records checked the scope's records of the check's suite as loaded now (a run
+    stores no list of the records it checked), and is_passed means no failing record of the
+    scope."""
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     if run_id is None:
         return pd.DataFrame(columns=["check_id", "suite", "count_records_checked",
                                      "count_records_failed", "is_passed"])
-    frame = store.query_df(
-        "select check_id, suite, count_records_checked, count_records_failed, is_passed "
-        "from check_results where run_id = ?", [run_id])
+    if is_scoped(scope):
+        frame = _scoped_df(store, scope, SCOPED_RESULTS_SQL, [run_id, run_id])
+    else:
+        frame = store.query_df(
+            "select check_id, suite, count_records_checked, count_records_failed, is_passed "
+            "from check_results where run_id = ?", [run_id])
     order = {check_id: i for i, check_id in enumerate(BY_ID)}
     frame["description_en"] = frame["check_id"].map(lambda c: BY_ID[c].en if c in BY_ID else "")
     frame["description_zh"] = frame["check_id"].map(lambda c: BY_ID[c].zh if c in BY_ID else "")
     return frame.sort_values("check_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def failures(store: Store, check_id: str | None = None, run_id: int | None = None
-             ) -> pd.DataFrame:
-    """The failing records of a run (default the latest), with when each was first seen."""
+# Per check and run, the counts of the scope (see run_results); {runs} picks the runs.
+SCOPED_COUNTS_SQL = """
+with failed as (
+    select f.run_id, f.check_id, count(distinct f.record_key) as failed
+    from check_failures as f
+    where {runs} and {in_scope_f}
+    group by f.run_id, f.check_id
+),
+
+checked as (
+    select suite, count(distinct record_key) as checked
+    from scope_records
+    group by suite
+)
+"""
+SCOPED_RESULTS_SQL = SCOPED_COUNTS_SQL.replace("{runs}", "f.run_id = ?") + """
+select c.check_id, c.suite, coalesce(k.checked, 0) as count_records_checked,
+       coalesce(x.failed, 0) as count_records_failed, coalesce(x.failed, 0) = 0 as is_passed
+from check_results as c
+left join failed as x on x.run_id = c.run_id and x.check_id = c.check_id
+left join checked as k on k.suite = c.suite
+where c.run_id = ?
+"""
+
+
+def failures(store: Store, check_id: str | None = None, run_id: int | None = None,
+             scope: ScopeArg = None) -> pd.DataFrame:
+    """The failing records of a run (default the latest), with when each was first seen.
+    With a ``scope``, only those of the scope's records (see ``SCOPE_RECORDS_SQL``)."""
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     if run_id is None:
         return pd.DataFrame(columns=[*FAILURE_COLUMNS, "first_seen_at"])
-    return store.query_df(
-        """
+    sql = """
         select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail,
                h.first_seen_at
         from check_failures as f
@@ -133,30 +228,46 @@ def failures(store: Store, check_id: str | None = None, run_id: int | None = Non
             on h.check_id = f.check_id and h.record_key = f.record_key
             and h.column_name = f.column_name and h.first_seen_run <= f.run_id
             and (h.resolved_run is null or h.resolved_run > f.run_id)
-        where f.run_id = ? and (? is null or f.check_id = ?)
+        where f.run_id = ? and (? is null or f.check_id = ?){scoped}
         order by f.check_id, f.record_key, f.column_name
-        """,
-        [run_id, check_id, check_id],
-    )
-
-
-def fix_history(store: Store, check_id: str | None = None, record_key: str | None = None
-                ) -> pd.DataFrame:
-    """Every failure ever seen: when first and last seen, and what resolved it."""
-    return store.query_df(
         """
+    params = [run_id, check_id, check_id]
+    if is_scoped(scope):
+        return _scoped_df(store, scope, sql.format(scoped=" and {in_scope_f}"), params)
+    return store.query_df(sql.format(scoped=""), params)
+
+
+def fix_history(store: Store, check_id: str | None = None, record_key: str | None = None,
+                scope: ScopeArg = None) -> pd.DataFrame:
+    """Every failure ever seen: when first and last seen, and what resolved it. With a
+    ``scope``, only those of the scope's records as loaded now (see ``SCOPE_RECORDS_SQL``)."""
+    sql = """
         select h.*, r.started_at as last_seen_at
         from failure_history as h
         join check_runs as r on r.run_id = h.last_seen_run
-        where (? is null or h.check_id = ?) and (? is null or h.record_key = ?)
+        where (? is null or h.check_id = ?) and (? is null or h.record_key = ?){scoped}
         order by h.first_seen_at desc, h.check_id, h.record_key
-        """,
-        [check_id, check_id, record_key, record_key],
-    )
+        """
+    params = [check_id, check_id, record_key, record_key]
+    if is_scoped(scope):
+        return _scoped_df(store, scope, sql.format(scoped=" and {in_scope_h}"), params)
+    return store.query_df(sql.format(scoped=""), params)
 
 
-def run_history(store: Store) -> pd.DataFrame:
-    """Records failed per check and run, for trends."""
+def run_history(store: Store, scope: ScopeArg = None) -> pd.DataFrame:
+    """Records failed per check and run, for trends. With a ``scope``, the counts of the
+    scope as ``run_results`` gives them (records checked: as loaded now, for every run)."""
+    if is_scoped(scope):
+        return _scoped_df(store, scope, SCOPED_COUNTS_SQL.replace("{runs}", "true") + """
+            select r.run_id, r.started_at, r.as_of, c.check_id,
+                   coalesce(k.checked, 0) as count_records_checked,
+                   coalesce(x.failed, 0) as count_records_failed
+            from check_runs as r
+            join check_results as c using (run_id)
+            left join failed as x on x.run_id = c.run_id and x.check_id = c.check_id
+            left join checked as k on k.suite = c.suite
+            order by r.run_id, c.check_id
+            """, [])
     return store.query_df(
         """
         select r.run_id, r.started_at, r.as_of, c.check_id, c.count_records_checked,

@@ -68,7 +68,11 @@ def run() -> None:
     # lets every page keep its own address (/overview, /handovers?handover=…) for deep links.
     home = st.Page(lambda: st.switch_page(opened[0], query_params=st.query_params.to_dict()),
                    title=t("app.title"), url_path="home", default=True, visibility="hidden")
-    navigation = st.navigation({"": [home], **sections})
+    # a page outside the role answers at its address with a refusal (and an audit entry),
+    # not with the role's first page, so that a crafted link is seen for what it is
+    refused = [st.Page(_refusal(key), title=t(f"{key}.title"), url_path=key,
+                       visibility="hidden") for key in PAGES if not role.may_open(key)]
+    navigation = st.navigation({"": [home, *refused], **sections})
     signin.sidebar_account(actor)
     sidebar_language()
     try:
@@ -77,6 +81,16 @@ def run() -> None:
         show_error(error)
     except Exception as error:  # noqa: BLE001 (reruns and stops are BaseExceptions: they pass)
         show_unexpected(error)
+
+
+def _refusal(key: str):
+    def page() -> None:
+        from dashboard import refusals
+
+        st.error(t("common.not_allowed"), icon=":material/block:")
+        refusals.record("page", key)
+
+    return page
 
 
 def sign_in() -> None:
@@ -97,12 +111,18 @@ def sign_in() -> None:
     navigation.run()
 
 
+def role_pages() -> tuple[str, ...]:
+    from dashboard.roles import current_role
+
+    return current_role().pages
+
+
 def run_page(navigation) -> None:
     if st.session_state.pop("welcome_loaded", False):
         st.toast(t("welcome.loaded"), icon=":material/check_circle:")
     if data.is_empty():
         st.session_state.as_of, st.session_state.filters = date.today(), Filters()
-        if navigation.url_path in PAGES and navigation.url_path not in WITHOUT_DATA:
+        if navigation.url_path in role_pages() and navigation.url_path not in WITHOUT_DATA:
             from dashboard.welcome import welcome
 
             welcome()

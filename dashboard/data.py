@@ -4,6 +4,13 @@ Each cache is keyed by the database's last change (file time and size), so a pag
 from memory until an upload, a rollback or a check run changes the file, and then shows it
 at once. No connection stays open between renders: an import from the command line goes
 through while the dashboard runs.
+
+**Scope.** The caches are shared by every session, so the signed-in account's data scope
+(metrics.selection.scoped: the firm, a team, or its own handovers) is part of every cache key:
+each public function below applies the account's scope to the filters it is given (whatever
+they held), or passes the scope to the record readers, before the cached computation is
+looked up. A page cannot ask for more than its account may see, and one account's results
+are never served to another.
 """
 
 from __future__ import annotations
@@ -80,8 +87,98 @@ def _filters(key: tuple) -> Filters:
     return Filters(*key)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+def _actor():
+    from dashboard.roles import current_actor
+
+    return current_actor()
+
+
+def scoped_key(filters: tuple | Filters) -> tuple:
+    """The filters (or their key) with the signed-in account's scope applied, as a key."""
+    from metrics.selection import scoped
+
+    given = filters if isinstance(filters, Filters) else Filters(*filters)
+    return astuple(scoped(given, _actor()))
+
+
+def scope_key() -> tuple:
+    """The signed-in account's scope alone, as a key (for the record readers)."""
+    from metrics.selection import scope_of
+
+    return astuple(scope_of(_actor()))
+
+
+def is_scoped() -> bool:
+    from metrics.selection import is_scoped as limited
+
+    return limited(_actor())
+
+
 def figures(version: tuple, as_of: date, filters: tuple) -> dict:
+    return _figures(version, as_of, scoped_key(filters))
+
+
+def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _scores(version, as_of, scoped_key(filters))
+
+
+def flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _flags(version, as_of, scoped_key(filters))
+
+
+def rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _rollup(version, by, as_of, scoped_key(filters))
+
+
+def satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _satisfaction_by(version, by, as_of, scoped_key(filters))
+
+
+def attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _attributed_responses(version, as_of, scoped_key(filters))
+
+
+def risk_register(version: tuple, as_of: date, filters: tuple,
+                  since: date | None = None) -> pd.DataFrame:
+    return _risk_register(version, as_of, scoped_key(filters), since)
+
+
+def scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> pd.DataFrame:
+    return _scores_with(version, as_of, scoped_key(filters), settings)
+
+
+def filter_options(version: tuple) -> dict[str, list[str]]:
+    """Teams, staff and reasons of the account's scope only."""
+    return _filter_options(version, scope_key())
+
+
+def handover_record(version: tuple, handover_id: str) -> dict | None:
+    """None for a handover outside the account's scope, as for an unknown id."""
+    return _handover_record(version, handover_id, scope_key())
+
+
+def responses(version: tuple, only: str | None = None) -> pd.DataFrame:
+    return _responses(version, only, scope_key())
+
+
+def check_results(version: tuple) -> tuple[dict | None, pd.DataFrame]:
+    return _check_results(version, scope_key())
+
+
+def check_failures(version: tuple, check_id: str | None) -> pd.DataFrame:
+    return _check_failures(version, check_id, scope_key())
+
+
+def check_history(version: tuple) -> pd.DataFrame:
+    return _check_history(version, scope_key())
+
+
+def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
+    return _fix_history(version, check_id, scope_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _figures(version: tuple, as_of: date, filters: tuple) -> dict:
     from metrics.figures import compute_figures
 
     return compute_figures(store(), as_of, _filters(filters), config=config())
@@ -104,45 +201,45 @@ def figures_with_change(version: tuple, as_of: date, filters: Filters):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+def _scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores
 
     return compute_scores(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+def _flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_flags
 
     return compute_flags(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+def _rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.rollups import rollup as compute
 
     return compute(store(), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def filter_options(version: tuple) -> dict[str, list[str]]:
+def _filter_options(version: tuple, scope: tuple) -> dict[str, list[str]]:
     from metrics.records import filter_options as options
 
-    return options(store())
+    return options(store(), Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def handover_record(version: tuple, handover_id: str) -> dict | None:
+def _handover_record(version: tuple, handover_id: str, scope: tuple) -> dict | None:
     from metrics.records import handover_record as record
 
-    return record(store(), handover_id)
+    return record(store(), handover_id, Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def responses(version: tuple, only: str | None = None) -> pd.DataFrame:
+def _responses(version: tuple, only: str | None, scope: tuple) -> pd.DataFrame:
     from metrics.records import responses as read
 
-    return read(store(), only)
+    return read(store(), only, scope=Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -153,31 +250,32 @@ def batches(version: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def check_results(version: tuple) -> tuple[dict | None, pd.DataFrame]:
+def _check_results(version: tuple, scope: tuple) -> tuple[dict | None, pd.DataFrame]:
     from data_checks.results import latest_run, run_results
 
-    return latest_run(store()), run_results(store())
+    limit = Filters(*scope)
+    return latest_run(store(), scope=limit), run_results(store(), scope=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def check_failures(version: tuple, check_id: str | None) -> pd.DataFrame:
+def _check_failures(version: tuple, check_id: str | None, scope: tuple) -> pd.DataFrame:
     from data_checks.results import failures
 
-    return failures(store(), check_id)
+    return failures(store(), check_id, scope=Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def check_history(version: tuple) -> pd.DataFrame:
+def _check_history(version: tuple, scope: tuple) -> pd.DataFrame:
     from data_checks.results import run_history
 
-    return run_history(store())
+    return run_history(store(), scope=Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
+def _fix_history(version: tuple, check_id: str | None, scope: tuple) -> pd.DataFrame:
     from data_checks.results import fix_history as history
 
-    return history(store(), check_id)
+    return history(store(), check_id, scope=Filters(*scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -197,21 +295,21 @@ def filters_key(filters: Filters) -> tuple:
 # --- satisfaction, risk and settings pages (metrics/views.py) ---
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
+def _satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import satisfaction_by as compute
 
     return compute(store(), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import attributed_responses as read
 
     return read(store(), as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def risk_register(version: tuple, as_of: date, filters: tuple,
+def _risk_register(version: tuple, as_of: date, filters: tuple,
                   since: date | None = None) -> pd.DataFrame:
     from metrics.views import risk_register as read
 
@@ -219,7 +317,7 @@ def risk_register(version: tuple, as_of: date, filters: tuple,
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> pd.DataFrame:
+def _scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> pd.DataFrame:
     """Scores under proposed settings (a JSON of Config.to_toml()), before they are saved."""
     from metrics.config import from_dict
     from metrics.scores import compute_scores

@@ -73,8 +73,24 @@ def _period_default():
 
 
 def _listed(name: str, allowed: list[str]) -> list[str]:
+    """The URL's values of a filter that the account may choose; the others are dropped with
+    a sentence (a team outside a team lead's scope is not even named as existing), and, for
+    an account limited to a team or its own handovers, recorded as a refused attempt."""
     value = _param(name)
-    return [v for v in value.split(",") if v in allowed] if value else []
+    if not value:
+        return []
+    given = value.split(",")
+    kept = [v for v in given if v in allowed]
+    dropped = [v for v in given if v not in allowed]
+    if dropped:
+        st.sidebar.warning(t("common.filter_ignored", values="、".join(dropped)),
+                           icon=":material/filter_alt_off:")
+        if data.is_scoped():
+            from dashboard import refusals
+
+            for item in dropped:
+                refusals.record("filter", f"{name}={item}")
+    return kept
 
 
 def _to_url(as_of: date, filters: Filters) -> None:

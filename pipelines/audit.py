@@ -6,7 +6,8 @@ or elsewhere updates or deletes an entry (tests/test_audit.py checks the sources
 recorded: ``upload``, ``rollback``, ``purge``, ``check_run``, ``settings_change``, ``export``,
 ``record_view`` (a record opened with unmasked fields), ``user_add``, ``user_passwd``,
 ``user_disable``, ``user_role``, ``signin``, ``signin_failed``, ``lockout``, ``sign_out``,
-``session_expired``.
+``session_expired``, ``access_refused`` (a page, handover or filter outside the account's
+role or scope, asked for by address).
 """
 
 from __future__ import annotations

@@ -70,6 +70,10 @@ def record(version, as_of, filters, handover_id: str) -> None:
     found = data.handover_record(version, handover_id)
     if found is None:
         st.warning(t("handovers.not_found", id=handover_id))
+        if data.is_scoped():  # unknown, or another team's: the trail tells, the page does not
+            from dashboard import refusals
+
+            refusals.record("handover", handover_id)
         return
     lang, role = current_language(), current_role()
     form, client = found["form"], found["client"] or {}

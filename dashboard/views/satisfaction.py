@@ -298,7 +298,8 @@ def satisfaction() -> None:
     distributions(responses)
     rankings(version, as_of, filters)
     comments(responses)
-    to_resolve(version)
+    if not data.is_scoped():  # unmatched responses belong to the firm, to no team or person
+        to_resolve(version)
 
 
 satisfaction()

@@ -94,11 +94,17 @@ def failures(
 
     if check_id:
         find_check(check_id)
+    from dashboard.masking import mask_failures
+    from dashboard.roles import role_of
+    from metrics.selection import scope_of
+
     store = open_store(db)
+    actor = cli_actor(store)
     run = latest_run(store)
     if run is None:
         raise HandoverError("No check has run yet: `handover check` runs them.")
-    frame = list_failures(store, check_id)
+    frame = mask_failures(list_failures(store, check_id, scope=scope_of(actor)),
+                          role_of(actor))
     if as_json:
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         print_json({"run_id": run["run_id"], "as_of": run["as_of"], "failures": records})

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
-from pipelines.cli.common import DEFAULT_DB, DbOption, handles_errors, open_store, out, \
+from pipelines.cli.common import cli_actor, DEFAULT_DB, DbOption, handles_errors, open_store, out, \
     parse_date, plain, print_json
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
@@ -50,6 +50,13 @@ def build_filters(date_from, date_to, teams, staff, reasons, open_only):
     )
 
 
+def within_scope(store, filters):
+    """The filters limited to the data scope of the account `--as` names (none otherwise)."""
+    from metrics.selection import scoped
+
+    return scoped(filters, cli_actor(store))
+
+
 @handles_errors
 def metrics(
     as_of: AsOfOption = None, date_from: FromOption = None, date_to: ToOption = None,
@@ -63,8 +70,9 @@ def metrics(
     from metrics.figures import compute_figures
 
     day = parse_as_of(as_of)
-    values = compute_figures(open_store(db), day,
-                             build_filters(date_from, date_to, team, staff, reason, open_only),
+    store = open_store(db)
+    values = compute_figures(store, day, within_scope(store, build_filters(
+                                 date_from, date_to, team, staff, reason, open_only)),
                              config=load_config(config))
     if as_json:
         print_json(values)
@@ -93,8 +101,9 @@ def scores(
         for name, formula in explain_scores(settings, "en"):
             out.print(Text.assemble((name, "bold"), ": ", formula))
         return
-    frame = compute_scores(open_store(db), parse_as_of(as_of),
-                           build_filters(date_from, date_to, team, staff, reason, open_only),
+    store = open_store(db)
+    frame = compute_scores(store, parse_as_of(as_of), within_scope(store, build_filters(
+                               date_from, date_to, team, staff, reason, open_only)),
                            config=settings)
     columns = ["handover_id", "efficiency_score", "quality_score", "satisfaction_score",
                "risk_score", "score", "band", "flags", "risk_level"]
@@ -133,8 +142,9 @@ def rollup(
     from metrics.config import load_config
     from metrics.rollups import rollup as compute_rollup
 
-    frame = compute_rollup(open_store(db), by.value, parse_as_of(as_of),
-                           build_filters(date_from, date_to, team, staff, reason, False),
+    store = open_store(db)
+    frame = compute_rollup(store, by.value, parse_as_of(as_of), within_scope(store, build_filters(
+                               date_from, date_to, team, staff, reason, False)),
                            load_config(config))
     if as_json:
         print_json(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))

@@ -129,6 +129,8 @@ def gate() -> Actor | None:
             _start(actor, "oidc")
             state[ACTOR] = actor
             return actor
+        if _foreign_identity_cookie():
+            state[NOTICE] = "signin.foreign_cookie"
     local = local_admin()
     if local is not None:
         state[METHOD], state[ACTOR] = "local", local
@@ -137,6 +139,28 @@ def gate() -> Actor | None:
         state.pop(METHOD, None)
         state[NOTICE] = "signin.accounts_now"
     return None
+
+
+IDENTITY_COOKIE = "_streamlit_user"  # Streamlit's signed identity cookie (st.login)
+
+
+def _foreign_identity_cookie() -> bool:
+    """The browser sent an identity cookie that this server did not sign (another server's,
+    or altered): Streamlit ignores it; the attempt is recorded once per session."""
+    try:
+        sent = IDENTITY_COOKIE in st.context.cookies
+    except Exception:  # noqa: BLE001 (no request context, e.g. under AppTest)
+        return False
+    if not sent or st.user.is_logged_in:
+        return False
+    if not st.session_state.get("_signin_foreign_recorded"):
+        try:
+            audit.append(data.store(), None, "signin_failed", None, reason="foreign_cookie",
+                         method="oidc")
+        except HandoverError as error:
+            log.warning("could not record a foreign identity cookie: %s", error)
+        st.session_state["_signin_foreign_recorded"] = True
+    return True
 
 
 def _oidc():

@@ -333,6 +333,17 @@ def test_handover_serve_signs_in_through_the_provider(page: Page, provider: Runn
         expect(page.get_by_test_id("stSidebar").get_by_text(signed_in)).to_be_visible()
         assert [e for e in _signins(db) if e[0] == "wang"] == [
             ("wang", "signin", None, "subject")]
+
+        # an identity cookie this server did not sign (another server's secret): ignored,
+        # said in a sentence, and in the audit trail
+        context = page.context
+        context.clear_cookies()
+        context.add_cookies([{"name": "_streamlit_user", "url": url,
+                              "value": "eyJlbWFpbCI6IndhbmdAZmlybS5jbiJ9.forged.signature"}])
+        _open(page, url)
+        expect(_main(page)).to_contain_text(t("signin.foreign_cookie", "zh"))
+        expect(page.get_by_test_id("stSidebar").get_by_text(signed_in)).to_have_count(0)
+        assert (None, "signin_failed", "foreign_cookie", None) in _signins(db)
     finally:
         log = stop_server(server)
         print(f"\n----- handover serve log -----\n{log}----- end -----")

@@ -40,7 +40,7 @@ PAGES = {
     "audit": ("audit.py", ":material/history:", "app.sections_work"),
 }
 # the pages that work without data; the others show the welcome on an empty database
-WITHOUT_DATA = ("upload", "settings")
+WITHOUT_DATA = ("upload", "settings", "audit")
 
 
 def run() -> None:

@@ -48,8 +48,13 @@ def config() -> Config:
 def version() -> tuple:
     """Changes whenever the database (or the scoring configuration) does."""
     settings = config()
-    return (str(store().path), store().last_change(),
+    return (str(store().path), store().data_version(),
             json.dumps(settings.to_toml(), sort_keys=True))
+
+
+def trail_version() -> tuple:
+    """Changes with every write, the audit trail's included (for the audit page)."""
+    return (str(store().path), store().last_change())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

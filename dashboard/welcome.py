@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.i18n import t
-from dashboard.roles import current_actor, current_role
+from dashboard.roles import current_actor
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "sample_data" / "templates"
 TEMPLATE_KINDS = ("clients", "handovers", "events")
@@ -27,7 +27,7 @@ def welcome() -> None:
     for step in ("clients", "handovers", "feedback"):
         st.markdown(t(f"welcome.step_{step}"))
     st.caption(t("welcome.formats"))
-    if not current_role().may_open("upload"):
+    if not current_actor().may("upload"):
         st.info(t("welcome.ask_someone"), icon=":material/info:")
         return
     row = st.container(horizontal=True)

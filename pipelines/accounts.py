@@ -336,7 +336,7 @@ def authenticate(store: Store, name: str, password: str, now: datetime | None = 
         audit.record(conn, who, "signin", who, at=now)
         return _Outcome(actor=_actor(row))
 
-    outcome = store.write(write)
+    outcome = store.write(write, data_change=False)  # sign-in state and the trail only
     if outcome.error is not None:
         raise outcome.error
     return outcome.actor

@@ -42,7 +42,8 @@ def append(store: Store, user: str | None, action: str, target: object = None,
            **detail: Any) -> int:
     """Append one entry in a transaction of its own: for what is not itself a write (an
     export, opening a record with unmasked fields, signing out)."""
-    return store.write(lambda conn: record(conn, user, action, target, **detail))
+    return store.write(lambda conn: record(conn, user, action, target, **detail),
+                       data_change=False)
 
 
 def entries(store: Store, since: datetime | date | None = None,

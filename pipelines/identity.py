@@ -209,7 +209,7 @@ def actor_for_claims(store: Store, *, email: str | None, subject: str | None,
             return refuse(conn, free[0]["name"], "disabled", _disabled(free[0]["name"]))
         return signed_in(conn, enabled[0], "email")
 
-    outcome = store.write(write)
+    outcome = store.write(write, data_change=False)  # the audit trail only
     if outcome.error is not None:
         raise outcome.error
     return outcome.actor

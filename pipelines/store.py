@@ -541,12 +541,15 @@ class Store:
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
-    def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = True, data_change: bool = True
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for the length of a ``with`` block, retried while the file is locked.
 
         A read-only connection first makes sure the file is a handover-insight database this
         release understands. Faults of the file met inside the block become ``StoreError``;
-        a read-write block that fails leaves no new file behind."""
+        a read-write block that fails leaves no new file behind. A read-write block marks
+        the data as changed (``data_version``) unless ``data_change`` is False: a write of the
+        audit trail or of a sign-in alone, which no page's figures read."""
         with _process_lock, _private_files(not read_only):
             wal = wal_path(self.path)
             try:
@@ -592,6 +595,37 @@ class Store:
                     log.debug("closing %s: %s", self.path, err)
                 if failed and not read_only:
                     self._remove_new_files(existed, wal_existed)
+                if not read_only and data_change and self.path.exists():
+                    self._mark_data_change()
+
+    def _stamp_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".changed")
+
+    def _mark_data_change(self) -> None:
+        stamp = self._stamp_path()
+        try:
+            fd = os.open(stamp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(str(time.time_ns()))
+        except OSError as err:  # the pages then key on the file itself (last_change)
+            log.debug("cannot mark %s: %s", stamp, err)
+            try:
+                stamp.unlink()
+            except OSError:
+                pass
+
+    def data_version(self) -> tuple:
+        """A cheap key that changes whenever the data does, but not for a write of the audit
+        trail or a sign-in alone (``data_change=False``), so that recording who looked at
+        what does not make every page recompute. The database file's identity and size are
+        part of it (a file replaced or restored counts as a change); without the mark (a
+        database last written by an earlier release) it is ``last_change()``."""
+        try:
+            stamp = self._stamp_path().read_text(encoding="ascii").strip()
+            file = self.path.stat()
+        except OSError:
+            return ("file", *self.last_change())
+        return ("data", stamp, file.st_ino, file.st_size)
 
     def _check_path(self, read_only: bool) -> None:
         """Faults of the path itself, said before DuckDB tries (and says it less clearly)."""
@@ -707,11 +741,13 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run ``fn(conn)`` in one transaction: all of it is committed, or none of it."""
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *,
+              data_change: bool = True) -> T:
+        """Run ``fn(conn)`` in one transaction: all of it is committed, or none of it.
+        ``data_change`` False: the write touches only the audit trail or sign-in state."""
         from pipelines.migrations import migrate  # the schema is created on first write
 
-        with self.connect(read_only=False) as conn:
+        with self.connect(read_only=False, data_change=data_change) as conn:
             migrate(conn, self.path)
             conn.execute("begin transaction")
             try:

@@ -140,3 +140,33 @@ def test_only_the_store_opens_duckdb():
         and path != root / "pipelines" / "store.py"
     ]
     assert offenders == []
+
+
+def test_the_data_version_ignores_writes_of_the_audit_trail_alone(tmp_path):
+    """Pages key their caches on data_version: an upload changes it, recording a sign-in, an
+    export or a record view does not (else every look at a record would recompute every
+    page); replacing the file does."""
+    from pipelines import accounts, audit
+    from pipelines.ingest import ingest_file
+    from tests.conftest import write_csv
+    from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+
+    store = Store(tmp_path / "v.duckdb")
+    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
+                                                                   HANDOVER_ROW]))
+    loaded = store.data_version()
+    assert loaded[0] == "data"
+    accounts.add_user(store, "vera", "correct horse battery staple", "quality")
+    with_account = store.data_version()
+    assert with_account != loaded  # an account changes who may sign in
+    audit.append(store, "vera", "export", "handovers", rows=1)
+    accounts.authenticate(store, "vera", "correct horse battery staple")
+    assert store.data_version() == with_account
+    ingest_file(store, "handovers", write_csv(tmp_path / "b.csv", [
+        HANDOVER_HEADER, ["JJ-V-2", *HANDOVER_ROW[1:]]]))
+    assert store.data_version() != with_account
+    before = store.data_version()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(store.path.read_bytes())
+    copy.replace(store.path)  # another file at the same path
+    assert store.data_version() != before

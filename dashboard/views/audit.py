@@ -27,7 +27,7 @@ def audit_page() -> None:
     if not current_actor().may("audit"):  # the navigation offers the page only with it
         st.error(t("common.not_allowed"), icon=":material/block:")
         return
-    frame = data.audit_entries(data.version(), current_actor())
+    frame = data.audit_entries(data.trail_version(), current_actor())
     if frame.empty:
         st.info(t("audit.empty"))
         return

@@ -18,7 +18,7 @@ from tests.conftest import write_csv
 from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
-WITHOUT_DATA = ("upload", "settings")
+WITHOUT_DATA = ("upload", "settings", "audit")
 
 
 def open_app(db: Path, monkeypatch, role: str = "management", lang: str = "zh",
@@ -37,25 +37,36 @@ def open_app(db: Path, monkeypatch, role: str = "management", lang: str = "zh",
     return at
 
 
-CASES = [(role, lang, page) for role, spec in roles().items() for page in spec.pages
-         for lang in ("zh", "en")]
+def assert_welcome(at: AppTest, lang: str, role: str) -> None:
+    assert at.title[0].value == t("welcome.title", lang)
+    text = " ".join(m.value for m in at.markdown)
+    for step in ("clients", "handovers", "feedback"):
+        assert t(f"welcome.step_{step}", lang) in text
+    offers = [b for b in at.button if b.key == "welcome_load_sample"]
+    assert len(offers) == (1 if roles()[role].may("upload") else 0)
 
 
-@pytest.mark.parametrize(("role", "lang", "page"), CASES)
+@pytest.mark.parametrize(("lang", "page"), [(lang, page) for page in roles()[
+    "administrator"].pages for lang in ("zh", "en")])
 def test_every_page_on_a_missing_database_welcomes_and_creates_nothing(
-        tmp_path, monkeypatch, role, lang, page):
+        tmp_path, monkeypatch, lang, page):
+    """No database, so no account: the local administrator of `serve` on 127.0.0.1."""
     db = tmp_path / "typo.duckdb"
-    at = open_app(db, monkeypatch, role, lang, page)
+    at = open_app(db, monkeypatch, None, lang, page)
     if page in WITHOUT_DATA:
         assert at.title[0].value == t(f"{page}.title", lang)
     else:
-        assert at.title[0].value == t("welcome.title", lang)
-        text = " ".join(m.value for m in at.markdown)
-        for step in ("clients", "handovers", "feedback"):
-            assert t(f"welcome.step_{step}", lang) in text
-        offers = [b for b in at.button if b.key == "welcome_load_sample"]
-        assert len(offers) == (1 if roles()[role].may_open("upload") else 0)
+        assert_welcome(at, lang, "administrator")
     assert not db.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("role", list(roles()))
+def test_every_role_on_a_database_without_data_is_welcomed(tmp_path, monkeypatch, role):
+    """Accounts but no data yet: each role's first data page welcomes, offering the sample
+    only to a role that may upload."""
+    page = next(p for p in roles()[role].pages if p not in WITHOUT_DATA)
+    at = open_app(tmp_path / "accounts_only.duckdb", monkeypatch, role, "en", page)
+    assert_welcome(at, "en", role)
 
 
 def test_a_database_with_no_data_welcomes_too(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
@@ -150,19 +150,21 @@ def save_config(config: Config, path: Path | str | None = None) -> Path:
     config.path = file
     return file
 
-def _flat(tree: dict, prefix: str = "") -> dict[str, object]:
-    flat: dict[str, object] = {}
+
+def flat(tree: dict, prefix: str = "") -> dict[str, object]:
+    """A nested table as dotted keys: {"weights": {"quality": 30}} → {"weights.quality": 30}."""
+    flat_tree: dict[str, object] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
+            flat_tree.update(flat(value, f"{prefix}{key}."))
         else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+            flat_tree[f"{prefix}{key}"] = value
+    return flat_tree
 
 
 def changes(old: Config, new: Config) -> dict[str, list[object]]:
     """Every setting that differs: ``{"weights.efficiency": [old, new], ...}``."""
-    before, after = _flat(old.to_toml()), _flat(new.to_toml())
+    before, after = flat(old.to_toml()), flat(new.to_toml())
     return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
             if before.get(key) != after.get(key)}
 

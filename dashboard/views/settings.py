@@ -23,6 +23,7 @@ from metrics.config import (
     Config,
     ConfigError,
     config_path,
+    flat,
     from_dict,
     save_settings,
 )
@@ -188,20 +189,12 @@ def status(config: Config) -> None:
     st.caption(t("settings.file", path=path) if path.exists()
                else t("settings.file_missing", path=path))
     changed = [f"{key} = {value:g}" if isinstance(value, float) else f"{key}"
-               for key, value in _flat(config.to_toml()).items()
-               if _flat(Config().to_toml()).get(key) != value]
+               for key, value in flat(config.to_toml()).items()
+               if flat(Config().to_toml()).get(key) != value]
     st.caption(t("settings.changed", keys="; ".join(changed)) if changed
                else t("settings.unchanged"))
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def explanation(config: Config) -> None:

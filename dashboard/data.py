@@ -72,6 +72,19 @@ def _has_accounts(version: tuple) -> bool:
     return has_accounts(store())
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _active_user(version: tuple, name: str):
+    from pipelines.accounts import active_user as read
+
+    return read(store(), name)
+
+
+def active_user(name: str):
+    """The account as it is now (None: gone or disabled); re-read after every change of
+    accounts (they change the data version), not on every click."""
+    return _active_user(version(), name)
+
+
 def has_accounts() -> bool:
     """At least one account exists: then everybody signs in."""
     return _has_accounts(version())

@@ -110,7 +110,7 @@ def gate() -> Actor | None:
                 if oidc is not None:
                     oidc.sign_out()
             return None
-        actor = accounts.active_user(data.store(), name)
+        actor = data.active_user(name)
         if actor is None:
             _end(name, None)
             state[NOTICE] = "signin.account_gone"

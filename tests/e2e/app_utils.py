@@ -272,3 +272,31 @@ def batches(server: Server) -> list[dict]:
     done = server.handover("batches", "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def add_account(server: Server, name: str, role: str, *options: str,
+                password: str = PASSWORD) -> None:
+    """`handover users add NAME --role ROLE [options]` on the server's database, the password
+    on standard input (as an administrator's script would)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", "users", "add", name, "--role", role, *options],
+        input=f"{password}\n{password}\n", env=server.env(), cwd=server.workdir,
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def sign_in(page: Page, server: Server, name: str, password: str = PASSWORD, path: str = "",
+            lang: str | None = "zh", timeout: float = 60_000, **params: str) -> None:
+    """Open an address (a new browser session: the sign-in page), sign in, and wait for the
+    page it named."""
+    from dashboard.i18n import t
+
+    goto(page, server, path, lang=lang, timeout=timeout, **params)
+    form = page.get_by_test_id("stForm")
+    form.get_by_label(t("signin.name", lang or "zh"), exact=True).fill(name)
+    form.get_by_label(t("signin.password", lang or "zh"), exact=True).fill(password)
+    click(page, form.get_by_role("button", name=t("signin.submit", lang or "zh")),
+          timeout=timeout)

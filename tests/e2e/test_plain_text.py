@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from dashboard.text import WORD_JOINER
 from tests.dashboard.payloads import AS_OF, LINK, P, build, payload
-from tests.e2e.app_utils import expect_no_exception, goto, main, start_server, stop_server
+from tests.e2e.app_utils import (
+    PASSWORD,
+    expect_no_exception,
+    main,
+    sign_in,
+    start_server,
+    stop_server,
+)
 
 # Elements that formatting of a payload would make, and that should never hold data.
 FORMATTED = """() => [...document.querySelectorAll(
@@ -27,6 +34,12 @@ LINKS = """() => [...document.querySelectorAll('[href*="example.com"], [*|href*=
 def payload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     workdir = tmp_path_factory.mktemp("e2e_payload")
     db = build(workdir / "data")
+    from pipelines import accounts
+    from pipelines.store import Store
+
+    # the firm's own data: serve needs an account before it starts (an administrator sees
+    # every page that shows the payloads)
+    accounts.add_user(Store(db), "reader", PASSWORD, "administrator")
     running = start_server(workdir, demo=False, db=db)
     try:
         yield running
@@ -46,8 +59,9 @@ def shown(locator) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_record_of_a_hostile_handover_reads_as_typed(page, payload_server, lang):
-    goto(page, payload_server, "handovers", lang=lang, handover=P["handover_id"],
-         team=P["team"], staff=P["to_staff"], as_of=AS_OF.isoformat(), timeout=120_000)
+    sign_in(page, payload_server, "reader", path="handovers", lang=lang,
+            handover=P["handover_id"], team=P["team"], staff=P["to_staff"],
+            as_of=AS_OF.isoformat(), timeout=120_000)
     title = main(page).locator("h2").first
     expect(title).to_contain_text("P09")
     assert payload("P09") in shown(title) and payload("P02") in shown(title)
@@ -58,8 +72,8 @@ def test_the_record_of_a_hostile_handover_reads_as_typed(page, payload_server, l
 
 
 def test_a_link_with_a_hostile_handover_quotes_it_without_a_link(page, payload_server):
-    goto(page, payload_server, "handovers", handover=P["url_handover"],
-         as_of=AS_OF.isoformat())
+    sign_in(page, payload_server, "reader", path="handovers", handover=P["url_handover"],
+            as_of=AS_OF.isoformat())
     warning = main(page).get_by_test_id("stAlertContentWarning")
     expect(warning).to_have_count(1)
     assert payload("P21") in shown(warning)
@@ -68,5 +82,6 @@ def test_a_link_with_a_hostile_handover_quotes_it_without_a_link(page, payload_s
 
 @pytest.mark.parametrize("key", ["satisfaction", "risk", "data_quality", "upload", "overview"])
 def test_other_pages_show_hostile_names_as_text(page, payload_server, key):
-    goto(page, payload_server, key, as_of=AS_OF.isoformat(), timeout=120_000)
+    sign_in(page, payload_server, "reader", path=key, as_of=AS_OF.isoformat(),
+            timeout=120_000)
     assert_nothing_formatted(page)

@@ -5,8 +5,6 @@ the audit trail recorded."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import duckdb
@@ -16,9 +14,16 @@ from playwright.sync_api import Page, expect
 from dashboard.i18n import t
 from dashboard.masking import mask_email, mask_phone, mask_uscc
 from pipelines import access
-from tests.e2e.app_utils import PAGES, click, expect_no_exception, goto, start_server, stop_server
+from tests.e2e.app_utils import (
+    PAGES,
+    add_account,
+    click,
+    expect_no_exception,
+    sign_in,
+    start_server,
+    stop_server,
+)
 
-PASSWORD = "correct horse battery staple"
 TEAM, STAFF = "记账一部", "林立宁"
 ACCOUNTS = {  # account -> (role, --team/--staff options)
     "admine2e": ("administrator", []),
@@ -29,14 +34,6 @@ ACCOUNTS = {  # account -> (role, --team/--staff options)
     "staffe2e": ("staff", ["--staff", STAFF]),
     "lockede2e": ("quality", []),
 }
-
-
-def add_account(server, name: str, role: str, options: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "users", "add", name, "--role", role, *options],
-        input=f"{PASSWORD}\n{PASSWORD}\n", env=server.env(), cwd=server.workdir,
-        capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -64,19 +61,10 @@ def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
                              "coalesce(h.supervisor, ''))"),
             }
         for name, (role, options) in ACCOUNTS.items():
-            add_account(server, name, role, options)
+            add_account(server, name, role, *options)
         yield server
     finally:
         print(f"\n----- handover serve log -----\n{stop_server(server)}")
-
-
-def sign_in(page: Page, server, name: str, password: str = PASSWORD, path: str = "",
-            **params: str) -> None:
-    goto(page, server, path, lang="zh", **params)
-    form = page.get_by_test_id("stForm")
-    form.get_by_label(t("signin.name", "zh")).fill(name)
-    form.get_by_label(t("signin.password", "zh")).fill(password)
-    click(page, form.get_by_role("button", name=t("signin.submit", "zh")))
 
 
 def nav_titles(page: Page) -> list[str]:

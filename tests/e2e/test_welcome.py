@@ -27,7 +27,7 @@ def test_serve_on_a_missing_database_creates_it_only_for_the_sample(page, tmp_pa
             goto(page, server, key, timeout=120_000)
             expect_no_exception(page)
             expect(main(page).get_by_test_id("stAlertContentError")).to_have_count(0)
-            expect_title(page, zh if key in ("upload", "settings") else "欢迎使用交接评估看板")
+            expect_title(page, zh if key in ("upload", "settings", "audit") else "欢迎使用交接评估看板")
         goto(page, server, "", lang="en")
         expect_title(page, "Welcome to Handover insight")
         expect(main(page)).to_contain_text("Handovers and events")

@@ -3,8 +3,8 @@
 It sets the page and the language, asks who is there (dashboard/signin.py: the sign-in page
 until somebody is signed in), offers the pages of the account's role and the sidebar filters,
 then runs the page the user chose; on an empty database the pages that show data show the
-welcome instead (dashboard/welcome.py). A HandoverError on any page shows its sentence; anything else one
-localized sentence, with the traceback in the server's log only.
+welcome instead (dashboard/welcome.py). A HandoverError on any page shows its sentence;
+anything else one localized sentence, with the traceback in the server's log only.
 
 Pages live in ``dashboard/views/`` and read through ``dashboard/data.py`` (not in
 ``pages/``: Streamlit takes a folder of that name beside the entry point for its older
@@ -76,7 +76,7 @@ def run() -> None:
     signin.sidebar_account(actor)
     sidebar_language()
     try:
-        run_page(navigation)
+        run_page(navigation, role.pages)
     except HandoverError as error:
         show_error(error)
     except Exception as error:  # noqa: BLE001 (reruns and stops are BaseExceptions: they pass)
@@ -111,18 +111,12 @@ def sign_in() -> None:
     navigation.run()
 
 
-def role_pages() -> tuple[str, ...]:
-    from dashboard.roles import current_role
-
-    return current_role().pages
-
-
-def run_page(navigation) -> None:
+def run_page(navigation, pages: tuple[str, ...]) -> None:
     if st.session_state.pop("welcome_loaded", False):
         st.toast(t("welcome.loaded"), icon=":material/check_circle:")
     if data.is_empty():
         st.session_state.as_of, st.session_state.filters = date.today(), Filters()
-        if navigation.url_path in role_pages() and navigation.url_path not in WITHOUT_DATA:
+        if navigation.url_path in pages and navigation.url_path not in WITHOUT_DATA:
             from dashboard.welcome import welcome
 
             welcome()

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, oidc
 from dashboard.i18n import t
 from pipelines import accounts, audit
 from pipelines.access import Actor
@@ -106,9 +106,7 @@ def gate() -> Actor | None:
             _end(name, "session_expired", idle_minutes=int(idle_timeout().total_seconds() // 60))
             state[NOTICE] = "signin.expired"
             if method == "oidc":  # else the provider's cookie signs the session straight in
-                oidc = _oidc()
-                if oidc is not None:
-                    oidc.sign_out()
+                oidc.sign_out()
             return None
         actor = data.active_user(name)
         if actor is None:
@@ -118,8 +116,7 @@ def gate() -> Actor | None:
         state[LAST_ACTIVE] = now
         state[ACTOR] = actor
         return actor
-    oidc = _oidc()
-    if oidc is not None and oidc.configured():
+    if oidc.configured():
         try:
             actor = oidc.signed_in_actor(data.store())
         except SignInError as error:
@@ -163,14 +160,6 @@ def _foreign_identity_cookie() -> bool:
     return True
 
 
-def _oidc():
-    try:
-        from dashboard import oidc
-    except ImportError:
-        return None
-    return oidc
-
-
 def _start(actor: Actor, method: str) -> None:
     state = st.session_state
     state[ACCOUNT], state[METHOD], state[LAST_ACTIVE] = actor.name, method, datetime.now()
@@ -194,9 +183,7 @@ def sign_out() -> None:
     if name:
         _end(name, "sign_out", method=method)
     if method == "oidc":
-        oidc = _oidc()
-        if oidc is not None:
-            oidc.sign_out()
+        oidc.sign_out()
     st.session_state[NOTICE] = "signin.signed_out"
 
 
@@ -228,7 +215,7 @@ def sign_in_page() -> None:
         st.caption(t("oidc.refused_hint"))
         if st.button(t("oidc.sign_in_other"), icon=":material/switch_account:",
                      key="signin_oidc_other"):
-            _oidc().sign_out()
+            oidc.sign_out()
     if not data.has_accounts():
         st.warning(t("signin.no_accounts"), icon=":material/person_off:")
         return
@@ -251,7 +238,6 @@ def sign_in_page() -> None:
             state.pop("_signin_last_name", None)
             _start(actor, "password")
             st.rerun()
-    oidc = _oidc()
-    if error is None and oidc is not None and oidc.configured():
+    if error is None and oidc.configured():
         st.divider()
         oidc.offer_login()

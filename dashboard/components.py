@@ -70,6 +70,21 @@ def show_unexpected(error: BaseException) -> None:
     st.error(t("app.unexpected"), icon=":material/error:")
 
 
+def stale_checks_notice() -> None:
+    """On every page that shows check results: a warning when data changed after the latest
+    run, with when, and what to do (run them, or ask someone who may)."""
+    from dashboard import data
+
+    run, _ = data.check_results(data.version())
+    changed = data.check_staleness(data.version())
+    if run is None or changed is None:
+        return
+    st.warning(t("data_quality.stale", at=f"{run['started_at']:%Y-%m-%d %H:%M}",
+                 batches=changed["batches"], newest=f"{changed['newest_at']:%Y-%m-%d %H:%M}")
+               + " " + t("data_quality.stale_run" if current_actor().may("run_checks")
+                         else "data_quality.stale_ask"), icon=":material/update:")
+
+
 def page_header(key: str) -> None:
     st.title(t(f"{key}.title"))
     st.caption(t(f"{key}.intro"))

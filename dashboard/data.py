@@ -179,6 +179,14 @@ def responses(version: tuple, only: str | None = None) -> pd.DataFrame:
     return _responses(version, only, scope_key())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def check_staleness(version: tuple) -> dict | None:
+    """The batches the latest check run has not seen (None: its results are current)."""
+    from data_checks.results import changes_since, latest_run
+
+    return changes_since(store(), latest_run(store()))
+
+
 def check_results(version: tuple) -> tuple[dict | None, pd.DataFrame]:
     return _check_results(version, scope_key())
 

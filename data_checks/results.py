@@ -164,6 +164,18 @@ def latest_run(store: Store, scope: ScopeArg = None) -> dict | None:
     return run
 
 
+def changes_since(store: Store, run: dict | None) -> dict | None:
+    """What the latest run has not seen: the batches (uploads and rollbacks) recorded after
+    the newest batch the run read, as ``{"batches": n, "newest_at": datetime}``; None when
+    the run describes the data as it is (or there is no run)."""
+    if run is None:
+        return None
+    count, newest = store.query(
+        "select count(*), max(created_at) from batches where batch_id > coalesce(?, 0)",
+        [run.get("last_batch_id")]).rows[0]
+    return {"batches": int(count), "newest_at": newest} if count else None
+
+
 def run_results(store: Store, run_id: int | None = None, scope: ScopeArg = None
                 ) -> pd.DataFrame:
     """Per check of a run (default the latest): records checked and failed, with labels.

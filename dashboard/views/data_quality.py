@@ -9,7 +9,13 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import error_sentence, page_header, style, table
+from dashboard.components import (
+    error_sentence,
+    page_header,
+    stale_checks_notice,
+    style,
+    table,
+)
 from dashboard.i18n import current_language, t
 from dashboard.masking import mask_failures
 from dashboard.roles import current_actor, current_role
@@ -61,6 +67,7 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
     if run is None:
         st.info(t("data_quality.no_run"))
         return None
+    stale_checks_notice()
     st.caption(t("data_quality.run_caption", run=run["run_id"],
                  at=f"{run['started_at']:%Y-%m-%d %H:%M}",
                  as_of=run["as_of"], seconds=f"{run['duration_seconds']:.1f}",

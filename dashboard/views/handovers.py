@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import page_header, style, table
+from dashboard.components import page_header, stale_checks_notice, style, table
 from dashboard.i18n import current_language, fmt_number, t
 from dashboard.masking import mask_failures, mask_frame
 from dashboard.roles import current_actor, current_role
@@ -140,6 +140,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
             table(feedback, f"feedback_{handover_id}", key="record_feedback",
                   labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns})
     st.subheader(t("handovers.failing_checks"))
+    stale_checks_notice()
     if found["failing_checks"].empty:
         st.caption(t("handovers.no_failing_checks"))
     else:

@@ -95,3 +95,23 @@ def test_a_team_outside_the_scope_in_the_link_is_ignored_and_recorded(dashboard_
                                                               at.sidebar.warning]
     assert ("filter", f"team={other}") in refusals(sample_db, "team_lead")
 
+
+
+def test_check_results_older_than_the_data_say_so(dashboard_env, sample_db, tmp_path):
+    """After an upload the checks have not seen, the data quality page says from when its
+    results are and how many changes came after (a role that may run them is told to)."""
+    from data_checks.results import save_run
+    from data_checks.runner import run_checks
+    from pipelines.ingest import ingest_file
+    from tests.conftest import write_csv
+
+    save_run(Store(sample_db), run_checks(Store(sample_db), SAMPLE_AS_OF))
+    at = open_page("data_quality", role="quality")
+    assert not [w for w in at.warning if w.icon == ":material/update:"]
+    clients = write_csv(tmp_path / "new.csv", [["client_id", "company_name", "contact_name"],
+                                               ["KH-STALE-1", "新客户公司", "王五"]])
+    ingest_file(Store(sample_db), "clients", clients)
+    at = open_page("data_quality", role="quality")
+    stale = [w.value for w in at.warning if w.icon == ":material/update:"]
+    assert len(stale) == 1 and "1 次上传或撤销" in stale[0]
+    assert stale[0].endswith(t("data_quality.stale_run", "zh"))

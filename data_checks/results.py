@@ -24,10 +24,13 @@ from pipelines.store import Store
 FAILURE_COLUMNS = ["check_id", "record_key", "column_name", "offending_value", "detail"]
 
 
-def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None) -> int:
+def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
+             trigger: str | None = None) -> int:
     """Store the run; returns its id. The ``actor`` (else the command line's operator) needs
-    the permission ``run_checks``, and is in the audit trail."""
-    actor = acting(actor, "run_checks")
+    the permission ``run_checks``, and is in the audit trail; a run that follows an upload or
+    a rollback (``trigger`` "upload" or "rollback": data_checks/refresh.py) needs that
+    permission instead, since the user did not choose to run it."""
+    actor = acting(actor, trigger or "run_checks")
     failures = pd.DataFrame(
         [(f.check_id, f.record_key, f.column_name, f.offending_value, f.detail)
          for o in run.outcomes for f in o.failures],
@@ -93,7 +96,7 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None) -> int:
         conn.unregister("run_results")
         conn.unregister("now_failing")
         audit.record(conn, actor.name, "check_run", run_id, as_of=run.as_of,
-                     checks=len(run.outcomes), failed=len(failures))
+                     checks=len(run.outcomes), failed=len(failures), trigger=trigger)
         return run_id
 
     run.run_id = store.write(write)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from data_checks.results import failures
 from metrics.figures import compute_figures
 from metrics.selection import Filters, scoped
-from pipelines import accounts
+from pipelines import accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import list_batches
 from pipelines.cli import app
@@ -95,3 +95,25 @@ def test_failures_are_the_scopes_and_masked_for_the_role(firm):
     assert len(clear) == len(everything)
     assert any(f["column_name"] == "email" and f["offending_value"]
                and "***" not in f["offending_value"] for f in clear)
+
+
+def test_an_import_and_a_rollback_run_the_checks_again(tmp_path):
+    """After every change the checks run again as of today, attributed to whoever made the
+    change (an operations account that may not run the checks itself); --no-checks skips it."""
+    db = tmp_path / "h.duckdb"
+    accounts.add_user(Store(db), "ops", PASSWORD, "operations")
+    path = write_csv(tmp_path / "h.csv", [HANDOVER_HEADER, HANDOVER_ROW])
+    done = run(db, "--as", "ops", "ingest", "handovers", str(path))
+    assert done.exit_code == 0, done.output
+    assert "Data checks re-run as of" in done.stdout
+    runs = Store(db).query("select count(*) from check_runs").scalar()
+    assert runs == 1
+    trail = [e for e in audit.entries(Store(db)).to_dict("records")
+             if e["action"] == "check_run"]
+    assert (trail[-1]["user_name"], trail[-1]["detail"]["trigger"]) == ("ops", "upload")
+    undone = run(db, "--as", "ops", "rollback", "1")
+    assert undone.exit_code == 0 and "Data checks re-run" in undone.stdout
+    again = write_csv(tmp_path / "h2.csv", [HANDOVER_HEADER, ["JJ-2", *HANDOVER_ROW[1:]]])
+    quiet = run(db, "ingest", "handovers", str(again), "--no-checks")
+    assert quiet.exit_code == 0 and "Data checks" not in quiet.stdout
+    assert Store(db).query("select count(*) from check_runs").scalar() == 2

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import page_header, show_error, table
+from dashboard.components import error_sentence, page_header, show_error, table
 from dashboard.i18n import t
 from dashboard.roles import current_actor
 from dashboard.text import plain
@@ -164,8 +164,25 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
         show_error(error)
         return
     st.session_state.upload_done = done_message(kind, report)
+    if report.batch_id is not None:
+        st.session_state.upload_checks = checks_after("upload")
     st.session_state.upload_key = st.session_state.get("upload_key", 0) + 1
     st.rerun()
+
+
+def checks_after(trigger: str) -> str:
+    """The data checks again after an upload or rollback, so that every page's results
+    describe the data as it now is; what they found, worded for the user."""
+    from data_checks.refresh import refresh_after
+
+    with st.spinner(t("upload.checking")):
+        try:
+            done = refresh_after(data.store(), trigger, actor=current_actor())
+        except HandoverError as error:
+            return t("upload.checks_failed") + " " + error_sentence(error)
+    return t("upload.checked", run=done.run_id, as_of=done.as_of,
+             records=done.failing_records, failed=done.failed_checks, checks=done.checks,
+             new=done.new_failures, resolved=done.resolved)
 
 
 def done_message(kind: str, report) -> str:
@@ -221,6 +238,7 @@ def history() -> None:
             return
         st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"],
                                          new=new_id)
+        st.session_state.upload_checks = checks_after("rollback")
         st.rerun()
 
 
@@ -228,6 +246,8 @@ def upload() -> None:
     page_header("upload")
     if st.session_state.get("upload_done"):
         st.success(st.session_state.pop("upload_done"), icon=":material/check_circle:")
+    if st.session_state.get("upload_checks"):
+        st.info(st.session_state.pop("upload_checks"), icon=":material/fact_check:")
     kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
                                 format_func=lambda k: t(f"upload.kinds.{k}"))
     uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx", "xls"],

@@ -13,7 +13,9 @@ from pipelines.batches import list_batches
 from pipelines.batches import rollback as rollback_batch
 from pipelines.cli.common import (
     DEFAULT_DB,
+    ChecksOption,
     DbOption,
+    checks_after,
     cli_actor,
     handles_errors,
     open_store,
@@ -60,12 +62,17 @@ def batches(
 @handles_errors
 def rollback(
     batch_id: Annotated[int, typer.Argument(help="The batch to undo (see `handover batches`).")],
+    checks: ChecksOption = True,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Undo one upload: rows it added disappear, rows it updated return to their previous version."""
+    """Undo one upload: rows it added disappear, rows it updated return to their previous
+    version. Then the data checks run again (unless --no-checks)."""
     store = open_store(db)
-    new_id = rollback_batch(store, batch_id, actor=cli_actor(store))
+    actor = cli_actor(store)
+    new_id = rollback_batch(store, batch_id, actor=actor)
     out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).", markup=False)
+    if checks:
+        checks_after(store, "rollback", actor)
 
 
 def _mb(size: int) -> str:

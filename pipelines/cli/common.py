@@ -45,6 +45,29 @@ def open_store(db: Path) -> Store:
     return Store(db)
 
 
+ChecksOption = Annotated[
+    bool,
+    typer.Option("--checks/--no-checks",
+                 help="Run the data checks again afterwards, as of today, so that their "
+                      "results describe the data as it now is (default). --no-checks for a "
+                      "script that loads many files and runs `handover check` once."),
+]
+
+
+def checks_after(store: Store, trigger: str, actor) -> None:
+    """The checks after a change, their summary on stdout; a failure of the checks is a
+    warning (the change itself is done)."""
+    from data_checks.refresh import refresh_after
+
+    try:
+        done = refresh_after(store, trigger, actor=actor)
+    except HandoverError as error:
+        err_console.print(f"Warning: the change is saved, but the data checks could not run: "
+                          f"{error.message}", markup=False)
+        return
+    out.print(done.summary(), markup=False)
+
+
 AS_ENV = "HANDOVER_AS"
 acting_as: str | None = None  # `handover --as NAME`, set by the app's callback
 

@@ -10,7 +10,9 @@ import typer
 
 from pipelines.cli.common import (
     DEFAULT_DB,
+    ChecksOption,
     DbOption,
+    checks_after,
     cli_actor,
     err_console,
     handles_errors,
@@ -62,15 +64,17 @@ def ingest(
     sheet: Annotated[
         str | None, typer.Option(help="Workbook sheet to read (default: the first).")
     ] = None,
+    checks: ChecksOption = True,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Validate and load files. A file with bad rows is rejected whole and changes nothing."""
+    """Validate and load files. A file with bad rows is rejected whole and changes nothing.
+    Then the data checks run again (unless --no-checks)."""
     if kind is not Kind.feedback and (maps or source is not Source.auto):
         raise typer.BadParameter("--source and --map are for feedback files only.")
     mapping = _parse_maps(maps or [])
     store = open_store(db)
     actor = cli_actor(store)
-    failed = 0
+    failed = loaded = 0
     for path in files:
         try:
             if kind is Kind.feedback:
@@ -92,6 +96,9 @@ def ingest(
         out.print(report.summary(), markup=False)
         for problem in report.problems:
             err_console.print(f"  rejected: {problem}", markup=False)
+        loaded += report.batch_id is not None
+    if loaded and checks:
+        checks_after(store, "upload", actor)
     if failed:
         err_console.print(f"{failed} of {len(files)} file(s) were not loaded.", markup=False)
         raise typer.Exit(code=1)

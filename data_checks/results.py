@@ -3,7 +3,8 @@
 ``save_run`` writes a run in one transaction: the run, one row per check, every failing
 record, and the fix history. A failure (check, record, column) seen for the first time opens
 a history entry; one that persists keeps its first-seen time; one absent from a later run is
-marked resolved by that run and by the newest upload since the run before it.
+marked resolved by that run, and by the batch that fixed it if one did (see ``save_run``).
+``batch_findings`` lists what a run found in the rows of one file.
 
 The readers take ``scope`` (metrics/selection.py: the signed-in actor, filters carrying a
 scope, or None for the whole firm): a scoped account reads only the failures of records that
@@ -29,7 +30,27 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
     """Store the run; returns its id. The ``actor`` (else the command line's operator) needs
     the permission ``run_checks``, and is in the audit trail; a run that follows an upload or
     a rollback (``trigger`` "upload" or "rollback": data_checks/refresh.py) needs that
-    permission instead, since the user did not choose to run it."""
+    permission instead, since the user did not choose to run it.
+
+    A failure (check, record, column) that was open and that this run no longer sees is
+    resolved by this run. It is credited (``resolved_by_batch``) to the newest batch that
+    changed the failing record and that this run read but the run before it had not:
+
+    - changed the record: an import that loaded a row of the record's key into the raw table
+      of the check's suite (raw_clients for the clients checks, raw_handovers, raw_events,
+      raw_feedback), or a rollback of an import that had. A failure names its record the way
+      that table's record_key does: the client_id, the handover_id, the event's key
+      (handover_id|occurred_at|event_type|item_code), the response_key. An import since
+      rolled back has no credit of its own; its rollback has.
+    - read by this run: an import in force when it took its snapshot (``batch_ids``), a
+      rollback of an import that was not, recorded before the run ended.
+    - not read by the run before: after the newest batch it read (its ``last_batch_id``;
+      every batch if it had none) and recorded after it started.
+
+    When no batch qualifies, the failure went away for another reason (the as-of date moved,
+    or another record changed, e.g. a handover's unknown client loaded by a clients upload)
+    and ``resolved_by_batch`` stays empty. Rows removed by ``handover purge`` credit
+    nothing."""
     actor = acting(actor, trigger or "run_checks")
     failures = pd.DataFrame(
         [(f.check_id, f.record_key, f.column_name, f.offending_value, f.detail)
@@ -46,11 +67,9 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
     def write(conn) -> int:
         run_id = conn.execute("select nextval('check_run_seq')").fetchall()[0][0]
         previous = conn.execute(
-            "select max(started_at) from check_runs").fetchall()[0][0]
-        resolving_batch = conn.execute(
-            "select max(batch_id) from batches where ? is null or created_at > ?",
-            [previous, previous],
-        ).fetchall()[0][0]
+            "select last_batch_id, started_at from check_runs order by run_id desc limit 1"
+        ).fetchall()
+        seen_batch, seen_at = previous[0] if previous else (None, None)
         conn.execute(
             "insert into check_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, run.started_at, run.finished_at, run.as_of, run.duration_seconds,
@@ -65,13 +84,30 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
                 "and h.column_name = n.column_name")
         conn.execute(
             f"""
-            update failure_history as h
-            set resolved_run = ?, resolved_at = ?, resolved_by_batch = ?
+            create or replace temp table resolved_failures as
+            select h.check_id, h.record_key, h.column_name,
+                   split_part(h.check_id, '.', 1) as suite
+            from failure_history as h
             where h.resolved_run is null
                 and not exists (select 1 from now_failing as n where {same})
-            """,
-            [run_id, run.started_at, resolving_batch],
+            """
         )
+        conn.execute(FIXING_BATCHES_SQL, [
+            seen_batch, seen_at, seen_at, list(run.batch_ids or []),
+            list(run.batch_ids or []), run.finished_at,
+        ])
+        conn.execute(
+            """
+            update failure_history as h
+            set resolved_run = ?, resolved_at = ?, resolved_by_batch = r.batch_id
+            from fixing_batches as r
+            where h.resolved_run is null and h.check_id = r.check_id
+                and h.record_key = r.record_key and h.column_name = r.column_name
+            """,
+            [run_id, run.started_at],
+        )
+        conn.execute("drop table resolved_failures")
+        conn.execute("drop table fixing_batches")
         conn.execute(
             f"""
             update failure_history as h
@@ -101,6 +137,84 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
 
     run.run_id = store.write(write)
     return run.run_id
+
+
+# The raw table whose rows are the records of each suite: a failure's record_key is the
+# table's record_key (client_id, handover_id, the event key, response_key).
+RAW_TABLES = {"clients": "raw_clients", "handovers": "raw_handovers", "events": "raw_events",
+              "feedback": "raw_feedback"}
+
+
+def _each_suite(sql: str) -> str:
+    """``sql`` (naming ``{suite}`` and ``{raw}``) once per suite, joined by union all."""
+    return "\n    union all\n    ".join(sql.strip().format(suite=suite, raw=raw)
+                                         for suite, raw in RAW_TABLES.items())
+
+
+# For each failure in resolved_failures (open, and not seen by this run) the batch that fixed
+# it, or null: see save_run. Parameters: the previous run's last_batch_id and started_at
+# (twice), this run's batch_ids (twice) and finished_at.
+FIXING_BATCHES_SQL = """
+create or replace temp table fixing_batches as
+with candidates as (
+    select b.batch_id, coalesce(b.target_batch_id, b.batch_id) as rows_of
+    from batches as b
+    where b.batch_id > coalesce(?, 0)
+        and (cast(? as timestamp) is null or b.created_at > ?)
+        and (
+            (b.action = 'import' and list_contains(cast(? as integer[]), b.batch_id))
+            or (b.action = 'rollback'
+                and not list_contains(cast(? as integer[]), b.target_batch_id)
+                and b.created_at <= ?)
+        )
+),
+
+changed as (
+    """ + _each_suite("""
+    select '{suite}' as suite, c.batch_id, r.record_key
+    from candidates as c
+    join {raw} as r on r.batch_id = c.rows_of
+    where r.record_key in (select record_key from resolved_failures where suite = '{suite}')
+    """) + """
+)
+
+select s.check_id, s.record_key, s.column_name, max(c.batch_id) as batch_id
+from resolved_failures as s
+left join changed as c on c.suite = s.suite and c.record_key = s.record_key
+group by s.check_id, s.record_key, s.column_name
+"""
+
+
+def batch_findings(store: Store, batch_id: int, run_id: int | None = None) -> pd.DataFrame:
+    """What the checks of a run (default the latest) found in the rows of one file: its
+    failing records whose key has a row in the batch, in the raw table of the check's suite
+    (a clients file's rows for the clients checks, and so on), with the row number in the
+    file (``source_row``) and whether the failure is new in that run (``is_new``: first seen
+    by it). Sorted by row and check. A row the import found unchanged is not stored in the
+    batch, so it is not listed; a rollback has no rows."""
+    columns = ["source_row", "check_id", "record_key", "column_name", "offending_value",
+               "detail", "is_new"]
+    run_id = run_id or (latest_run(store) or {}).get("run_id")
+    kind = store.query("select kind from batches where batch_id = ?", [batch_id]).rows
+    if run_id is None or not kind or kind[0][0] not in RAW_TABLES:
+        return pd.DataFrame(columns=columns)
+    suite = kind[0][0]
+    return store.query_df(
+        f"""
+        select r.source_row, f.check_id, f.record_key, f.column_name, f.offending_value,
+               f.detail,
+               exists (
+                   select 1 from failure_history as h
+                   where h.check_id = f.check_id and h.record_key = f.record_key
+                       and h.column_name = f.column_name and h.first_seen_run = f.run_id
+               ) as is_new
+        from check_failures as f
+        join {RAW_TABLES[suite]} as r on r.batch_id = ? and r.record_key = f.record_key
+        where f.run_id = ? and split_part(f.check_id, '.', 1) = ?
+        order by r.source_row, f.check_id, f.column_name
+        """,
+        [batch_id, run_id, suite],
+    )[columns]
 
 
 # The records of the data scope (metrics/selection.py) a failure may name, per suite, as they

@@ -283,13 +283,15 @@ def latest_run(store: Store, scope: ScopeArg = None) -> dict | None:
 
 def changes_since(store: Store, run: dict | None) -> dict | None:
     """What the latest run has not seen: the batches (uploads and rollbacks) recorded after
-    the newest batch the run read, as ``{"batches": n, "newest_at": datetime}``; None when
-    the run describes the data as it is (or there is no run)."""
+    it took its snapshot of the data (its start), as ``{"batches": n, "newest_at":
+    datetime}``; None when the run describes the data as it is (or there is no run). (Not
+    by batch id: a run's ``last_batch_id`` is the newest import still in force, which a
+    rollback lowers.)"""
     if run is None:
         return None
     count, newest = store.query(
-        "select count(*), max(created_at) from batches where batch_id > coalesce(?, 0)",
-        [run.get("last_batch_id")]).rows[0]
+        "select count(*), max(created_at) from batches where created_at > ?",
+        [run["started_at"]]).rows[0]
     return {"batches": int(count), "newest_at": newest} if count else None
 
 

@@ -595,8 +595,8 @@ class Store:
                     log.debug("closing %s: %s", self.path, err)
                 if failed and not read_only:
                     self._remove_new_files(existed, wal_existed)
-                if not read_only and data_change and self.path.exists():
-                    self._mark_data_change()
+                if not (read_only or failed or not data_change):
+                    self._mark_data_change()  # a failed block committed nothing
 
     def _stamp_path(self) -> Path:
         return self.path.with_name(self.path.name + ".changed")

@@ -15,8 +15,9 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.components import error_sentence, page_header, show_error, table
-from dashboard.i18n import t
-from dashboard.roles import current_actor
+from dashboard.i18n import current_language, t
+from dashboard.masking import mask_failures
+from dashboard.roles import current_actor, current_role
 from dashboard.text import plain
 from pipelines.errors import HandoverError
 from pipelines.feedback.ingest import SOURCES
@@ -166,8 +167,36 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
     st.session_state.upload_done = done_message(kind, report)
     if report.batch_id is not None:
         st.session_state.upload_checks = checks_after("upload")
+        st.session_state.upload_findings = findings_of(report.batch_id)
     st.session_state.upload_key = st.session_state.get("upload_key", 0) + 1
     st.rerun()
+
+
+def findings_of(batch_id: int) -> pd.DataFrame | None:
+    """What the checks found in this file's rows (None when they could not run)."""
+    from data_checks.results import batch_findings
+
+    try:
+        return batch_findings(data.store(), batch_id)
+    except HandoverError:
+        return None
+
+
+def show_findings(found: pd.DataFrame) -> None:
+    """The failing records of the uploaded file, by its row numbers, values masked by role."""
+    from data_checks.registry import BY_ID
+
+    lang = current_language()
+    if found.empty:
+        st.success(t("upload.findings_none"), icon=":material/check_circle:")
+        return
+    st.markdown(f"**{t('upload.findings_title', n=len(found), new=int(found['is_new'].sum()))}**")
+    shown = mask_failures(found, current_role()).assign(
+        check_id=found["check_id"].map(lambda c: getattr(BY_ID.get(c), lang, c)),
+        is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")))
+    columns = ["source_row", "check_id", "column_name", "offending_value", "detail", "is_new"]
+    table(shown[columns], "upload_findings", key="upload_findings",
+          labels={c: t(f"upload.findings_columns.{c}") for c in columns})
 
 
 def checks_after(trigger: str) -> str:
@@ -248,6 +277,9 @@ def upload() -> None:
         st.success(st.session_state.pop("upload_done"), icon=":material/check_circle:")
     if st.session_state.get("upload_checks"):
         st.info(st.session_state.pop("upload_checks"), icon=":material/fact_check:")
+    found = st.session_state.pop("upload_findings", None)
+    if found is not None:
+        show_findings(found)
     kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
                                 format_func=lambda k: t(f"upload.kinds.{k}"))
     uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx", "xls"],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from pipelines.loading import os_user
 from pipelines.store import Store
 from sample_data.surveys import Answer, write_template, write_wjx
 from tests.e2e.app_utils import (
@@ -82,7 +83,7 @@ def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, ser
 
     loaded = [b for b in batches(server) if b["file_name"] == export.name]
     assert [(b["kind"], b["action"], b["count_rows_added"], b["user_name"])
-            for b in loaded] == [("feedback", "import", 3, "dashboard")]
+            for b in loaded] == [("feedback", "import", 3, f"{os_user()} (local)")]  # who
     responses = _responses_of(server, loaded[0]["batch_id"])
     assert [(r["source_tool"], r["client_id"], r["is_attributed"], r["overall_satisfaction"])
             for r in responses] == sorted(

@@ -6,6 +6,7 @@ requests: a foreign Host or Origin is refused on pages and on the WebSocket alik
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import hashlib
 import logging
@@ -170,7 +171,10 @@ def _call(guard: HostGuard, scope: dict) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard(scope, receive, send))
+    # in a thread of its own: a browser test of the same session (Playwright's sync API)
+    # may hold this thread's event loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, guard(scope, receive, send)).result()
     return sent
 
 

@@ -60,9 +60,11 @@ def dashboard_env(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return config
 
 
-def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None) -> None:
-    """Before the app runs: the ``role``'s account in ``db`` (created if missing); or, for
-    None, the local administrator of a dashboard on 127.0.0.1 without accounts."""
+def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None,
+                 scope: dict[str, str] | None = None) -> None:
+    """Before the app runs: the ``role``'s account in ``db`` (created if missing, limited to
+    ``scope``, else ACCOUNTS' team or staff); or, for None, the local administrator of a
+    dashboard on 127.0.0.1 without accounts."""
     monkeypatch.delenv("HANDOVER_LOCAL_ADMIN", raising=False)
     if role is None:
         from streamlit import config
@@ -77,7 +79,8 @@ def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None) ->
     try:
         accounts.get_user(store, account_name(role))
     except AccountError:
-        accounts.add_user(store, account_name(role), PASSWORD, role, **ACCOUNTS[role])
+        accounts.add_user(store, account_name(role), PASSWORD, role,
+                          **(ACCOUNTS[role] if scope is None else scope))
 
 
 @pytest.fixture(autouse=True)

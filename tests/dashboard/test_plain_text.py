@@ -75,7 +75,9 @@ def charts(at: AppTest) -> list[str]:
 def open_page(db: Path, monkeypatch, role: str, lang: str, page: str | None,
               params: dict | None = None) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
-    prepare_role(db, monkeypatch, role)
+    # the scoped roles see the hostile handover: their team and staff name are the payloads'
+    prepare_role(db, monkeypatch, role, {"team_lead": {"team": P["team"]},
+                                         "staff": {"staff": P["to_staff"]}}.get(role))
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"lang": lang, "as_of": AS_OF.isoformat(), **(params or {})})

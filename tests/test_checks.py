@@ -275,3 +275,29 @@ def test_checks_agree_with_the_sample_generators_defect_manifest(tmp_path: Path)
     # the sample plants no implausible dates, and its real ones are not taken for any
     for check_id in [c.id for c in CHECKS if c.id.endswith(".plausible")]:
         assert check_id not in manifest["failures"] and found[check_id] == [], check_id
+
+
+def test_owner_consistency_compares_the_current_owner_with_the_latest_handover(tmp_path):
+    """The client master is a snapshot of today: its owner is compared with the latest
+    completed handover loaded, whatever the as-of date. As of a day before that handover
+    ended, a client correctly owned by its receiver is not flagged (DOMAIN.md §4)."""
+    store = Store(tmp_path / "owner.duckdb")
+    ingest_file(store, "clients", write_csv(tmp_path / "c.csv", [CLIENT_HEADER, [
+        "KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
+        "2027-12-31", "", "王五", "2020-01-01"]]))
+    ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", [HANDOVER_HEADER,
+        ["JJA", "KH1", "赵六", "李四", "2026-01-01", "2026-01-10", "2026-01-01 09:00",
+         "2026-01-10 17:00", ""],
+        ["JJB", "KH1", "李四", "王五", "2026-03-01", "2026-03-10", "2026-03-01 09:00",
+         "2026-03-10 17:00", ""]]))
+
+    def flagged(as_of: date) -> set[str]:
+        run = run_checks(store, as_of)
+        outcome = next(o for o in run.outcomes if o.check.id == "handovers.owner.consistent")
+        return {f.record_key for f in outcome.failures}
+
+    assert flagged(date(2026, 2, 1)) == set() == flagged(date(2026, 11, 20))
+    ingest_file(store, "clients", write_csv(tmp_path / "c2.csv", [CLIENT_HEADER, [
+        "KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
+        "2027-12-31", "", "赵六", "2020-01-01"]]))  # the master now names someone else
+    assert flagged(date(2026, 2, 1)) == {"JJB"} == flagged(date(2026, 11, 20))

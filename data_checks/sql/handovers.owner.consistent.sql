@@ -1,6 +1,9 @@
 -- handovers.owner.consistent: it is the latest completed handover of an active client and
 -- its to_staff differs from the client's assigned_staff (two sources cross-validated).
--- "Completed" as of the run's as-of date; ties on actual_end go to the larger handover_id.
+-- Like with like (DOMAIN.md §4): the client master is a current snapshot, so "latest" is
+-- among all completed handovers loaded, whatever the as-of date; filtering by the as-of date
+-- would compare an older handover with today's owner and flag a correct client. Ties on
+-- actual_end go to the larger handover_id.
 with completed as (
     select
         *,
@@ -9,7 +12,6 @@ with completed as (
         ) as recency
     from {batch}
     where actual_end is not null
-        and cast(actual_end as date) <= cast($as_of as date)
 ),
 
 latest as (

@@ -193,10 +193,24 @@ def show_findings(found: pd.DataFrame) -> None:
     st.markdown(f"**{t('upload.findings_title', n=len(found), new=int(found['is_new'].sum()))}**")
     shown = mask_failures(found, current_role()).assign(
         check_id=found["check_id"].map(lambda c: getattr(BY_ID.get(c), lang, c)),
+        column_name=[_column_label(c, col, lang)
+                     for c, col in zip(found["check_id"], found["column_name"])],
+        detail=found["detail"].map(lambda d: d if isinstance(d, str) and d else "—"),
         is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")))
     columns = ["source_row", "check_id", "column_name", "offending_value", "detail", "is_new"]
     table(shown[columns], "upload_findings", key="upload_findings",
           labels={c: t(f"upload.findings_columns.{c}") for c in columns})
+
+
+def _column_label(check_id: str, column: str, lang: str) -> str:
+    """A failing column as the import template names it (联系电话 for contact_phone)."""
+    from pipelines.templates import template
+
+    try:
+        field = template(check_id.split(".")[0]).column(column)
+    except KeyError:
+        return column
+    return field.zh if lang == "zh" else column.replace("_", " ")
 
 
 def checks_after(trigger: str) -> str:

@@ -139,7 +139,7 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
     if labels:
         shown = shown.rename(columns=labels)
     kwargs = {"hide_index": True, "width": "stretch", "key": key,
-              "column_config": column_config}
+              "column_config": column_config, "placeholder": "—"}
     if height:
         kwargs["height"] = height
     if selectable:

@@ -7,9 +7,10 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import page_header, stale_checks_notice, style, table
+from dashboard.check_views import record_failing_checks
+from dashboard.components import page_header, style, table
 from dashboard.i18n import current_language, fmt_number, t
-from dashboard.masking import mask_failures, mask_frame
+from dashboard.masking import mask_frame
 from dashboard.roles import current_actor, current_role
 from dashboard.text import chart_text, plain
 from metrics.catalogue import label
@@ -139,13 +140,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
             feedback = found["feedback"]
             table(feedback, f"feedback_{handover_id}", key="record_feedback",
                   labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns})
-    st.subheader(t("handovers.failing_checks"))
-    stale_checks_notice()
-    if found["failing_checks"].empty:
-        st.caption(t("handovers.no_failing_checks"))
-    else:
-        table(mask_failures(found["failing_checks"], role), f"checks_{handover_id}",
-              key="record_checks")
+    record_failing_checks(found["failing_checks"], handover_id)
 
 
 def _audit_unmasked(handover_id: str, client: dict, role) -> None:

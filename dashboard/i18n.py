@@ -79,3 +79,71 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
     if value is None or value != value:
         return "—"
     return f"{value:,.{digits}f}"
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec")
+
+
+def _as_date(value: object):
+    """A date (or datetime) from a date, datetime, pandas Timestamp or ISO text; None for no
+    value or text that is not a date."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp (NaT has no value)
+        try:
+            if value != value:
+                return None
+            return value.to_pydatetime()
+        except (ValueError, TypeError):
+            return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                    "%Y-%m-%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text[:19] if "T" in text or " " in text else text,
+                                        pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def fmt_month(value: object, lang: str | None = None) -> str:
+    """A month in the language: ``fmt_month("2025-07", "zh")`` → "2025年7月", in English
+    "Jul 2025". Takes "YYYY-MM" text, a date, a datetime or a pandas Timestamp; "—" for no
+    value, and text that is no month comes back as it was."""
+    day = _as_date(value)
+    if day is None:
+        return "—" if value is None or (isinstance(value, float) and value != value) \
+            or str(value).strip() in ("", "NaT") else str(value)
+    if (lang or current_language()) == "zh":
+        return f"{day.year}年{day.month}月"
+    return f"{_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def fmt_date(value: object, lang: str | None = None, time: bool = False) -> str:
+    """A day in the language: "2025年7月3日" / "2025-07-03" (ISO reads well in English
+    tables); with ``time`` the hour and minute follow ("2025年7月3日 14:05" /
+    "2025-07-03 14:05"). "—" for no value; text that is no date comes back as it was."""
+    import datetime as dt
+
+    day = _as_date(value)
+    if day is None:
+        return "—" if value is None or (isinstance(value, float) and value != value) \
+            or str(value).strip() in ("", "NaT") else str(value)
+    clock = f" {day:%H:%M}" if time and isinstance(day, dt.datetime) else ""
+    if (lang or current_language()) == "zh":
+        return f"{day.year}年{day.month}月{day.day}日{clock}"
+    return f"{day:%Y-%m-%d}{clock}"
+
+
+def month_tickformat(lang: str | None = None) -> str:
+    """Plotly's tick format for a month date axis in the language ("2025年7月" / "Jul 2025")."""
+    return "%Y年%-m月" if (lang or current_language()) == "zh" else "%b %Y"

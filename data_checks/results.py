@@ -408,3 +408,173 @@ def run_history(store: Store, scope: ScopeArg = None) -> pd.DataFrame:
         order by r.run_id, c.check_id
         """
     )
+
+
+# --- where a failing record belongs: its client and handovers (for the data quality page) ---
+
+# Per failing record (wanted_records: suite, record_key) the handover it belongs to (its own
+# handover_id for a handover, the event's handover, the response's attributed handover; none
+# for a client), its client (the client itself, the handover's client, the response's
+# matched client), the client's company and owner (assigned_staff), the team (the handover's;
+# for a client, its latest handover's), and the handovers to open: for a client, all its
+# handovers of the scope, latest first; else the record's own handover when it is loaded and
+# in the scope. {in_scope} is scope_handovers_sql's query.
+CONTEXT_SQL = """
+with scope_handovers as ({in_scope}),
+
+wanted as (
+    select distinct suite, record_key from wanted_records
+),
+
+own as (
+    select
+        w.suite, w.record_key,
+        case w.suite
+            when 'handovers' then w.record_key
+            when 'events' then e.handover_id
+            when 'feedback' then f.handover_id
+        end as handover_id,
+        case w.suite when 'clients' then w.record_key when 'feedback' then f.client_id end
+            as own_client
+    from wanted as w
+    left join stg_events as e on w.suite = 'events' and e.record_key = w.record_key
+    left join feedback_responses as f
+        on w.suite = 'feedback' and f.response_key = w.record_key
+),
+
+placed as (
+    select o.*, coalesce(o.own_client, h.client_id) as client_id, h.team as handover_team,
+           h.handover_id in (select handover_id from scope_handovers) as is_open_able
+    from own as o
+    left join stg_handovers as h on h.handover_id = o.handover_id
+),
+
+client_handovers as (
+    select
+        h.client_id,
+        list(h.handover_id order by coalesce(h.actual_end, h.actual_start,
+                                             cast(h.planned_end as timestamp)) desc nulls last,
+             h.handover_id desc) as handover_ids,
+        arg_max(h.team, coalesce(h.actual_end, h.actual_start,
+                                 cast(h.planned_end as timestamp))) as latest_team
+    from stg_handovers as h
+    where h.handover_id in (select handover_id from scope_handovers)
+    group by h.client_id
+),
+
+clients as (
+    select client_id, any_value(company_name) as company_name,
+           any_value(assigned_staff) as owner
+    from stg_clients
+    group by client_id
+)
+
+select
+    p.suite, p.record_key, p.client_id, c.company_name, c.owner,
+    case when p.suite = 'clients' then ch.latest_team else p.handover_team end as team,
+    p.handover_id,
+    case
+        when p.suite = 'clients' then coalesce(ch.handover_ids, [])
+        when p.is_open_able then [p.handover_id]
+        else []
+    end as handover_ids
+from placed as p
+left join clients as c on c.client_id = p.client_id
+left join client_handovers as ch on ch.client_id = p.client_id
+"""
+CONTEXT_COLUMNS = ["client_id", "company_name", "owner", "team", "handover_id", "handover_ids"]
+
+
+def record_context(store: Store, records: pd.DataFrame, scope: ScopeArg = None
+                   ) -> pd.DataFrame:
+    """Where each record (``records``: suite, record_key) belongs, as loaded now: its
+    ``client_id``, ``company_name``, ``owner`` (the client's assigned_staff), ``team``,
+    ``handover_id`` (its own handover: the handover itself, the event's, the response's
+    attributed one; empty for a client) and ``handover_ids`` (the handovers to open: a
+    client's handovers of the ``scope``, latest first; else its own handover when loaded and
+    in the scope). One row per (suite, record_key); empty values where nothing is known (an
+    event of an unknown handover, an unmatched response)."""
+    columns = ["suite", "record_key", *CONTEXT_COLUMNS]
+    if records.empty or not store.exists():
+        return pd.DataFrame(columns=columns)
+    in_scope, params = scope_handovers_sql(scope)
+    wanted = records[["suite", "record_key"]].astype(str).drop_duplicates()
+
+    def run(conn) -> pd.DataFrame:
+        conn.register("wanted_records", wanted)
+        try:
+            return conn.execute(CONTEXT_SQL.format(in_scope=in_scope), params).df()
+        finally:
+            conn.unregister("wanted_records")
+
+    found = store.read(run)
+    found["handover_ids"] = found["handover_ids"].map(
+        lambda ids: [str(i) for i in ids] if ids is not None else [])
+    return found[columns]
+
+
+def failures_in_context(store: Store, check_id: str | None = None, run_id: int | None = None,
+                        scope: ScopeArg = None) -> pd.DataFrame:
+    """``failures`` (of the latest run, or ``run_id``), each with where its record belongs
+    (``record_context``): the columns of ``failures``, then ``suite`` and the context."""
+    found = failures(store, check_id, run_id, scope)
+    found = found.assign(suite=found["check_id"].astype(str).str.split(".").str[0])
+    context = record_context(store, found, scope)
+    if context.empty:
+        return found.assign(**{c: None for c in CONTEXT_COLUMNS}).assign(
+            handover_ids=[[] for _ in range(len(found))])
+    merged = found.merge(context, on=["suite", "record_key"], how="left")
+    merged["handover_ids"] = merged["handover_ids"].map(
+        lambda ids: ids if isinstance(ids, list) else [])
+    return merged
+
+
+def record_history(store: Store, records: list[tuple[str, str]], scope: ScopeArg = None
+                   ) -> pd.DataFrame:
+    """The fix history of some records (``records``: (suite, record_key) pairs): one row per
+    time a check found a record failing on a column, with when it was first and last seen,
+    the runs that saw it failing (``runs``, ascending, and ``count_runs``), and what resolved
+    it (run, time, and the upload batch with its file name; empty while it still fails or
+    when no upload fixed it). Newest first. With a ``scope``, only records of the scope."""
+    columns = ["check_id", "record_key", "column_name", "offending_value", "detail",
+               "first_seen_run", "first_seen_at", "last_seen_run", "last_seen_at", "runs",
+               "count_runs", "resolved_run", "resolved_at", "resolved_by_batch",
+               "resolved_by_file"]
+    if not records or not store.exists():
+        return pd.DataFrame(columns=columns)
+    wanted = pd.DataFrame(records, columns=["suite", "record_key"]).astype(str)
+    sql = """
+        select h.check_id, h.record_key, h.column_name, h.offending_value, h.detail,
+               h.first_seen_run, h.first_seen_at, h.last_seen_run, r.started_at as last_seen_at,
+               (select list(distinct f.run_id order by f.run_id) from check_failures as f
+                where f.check_id = h.check_id and f.record_key = h.record_key
+                    and f.column_name = h.column_name and f.run_id >= h.first_seen_run
+                    and f.run_id <= h.last_seen_run) as runs,
+               h.resolved_run, h.resolved_at, h.resolved_by_batch,
+               b.file_name as resolved_by_file
+        from failure_history as h
+        join check_runs as r on r.run_id = h.last_seen_run
+        left join batches as b on b.batch_id = h.resolved_by_batch
+        where exists (select 1 from wanted_history as w
+                      where w.suite = split_part(h.check_id, '.', 1)
+                          and w.record_key = h.record_key){scoped}
+        order by h.first_seen_at desc, h.check_id, h.record_key, h.column_name
+        """
+
+    def run(conn) -> pd.DataFrame:
+        conn.register("wanted_history", wanted)
+        try:
+            if is_scoped(scope):
+                in_scope, params = scope_handovers_sql(scope)
+                conn.execute(SCOPE_RECORDS_SQL.format(in_scope=in_scope), params)
+                return conn.execute(sql.format(
+                    scoped=" and " + IN_SCOPE.format(alias="h"))).df()
+            return conn.execute(sql.format(scoped="")).df()
+        finally:
+            conn.unregister("wanted_history")
+
+    found = store.read(run)
+    found["runs"] = found["runs"].map(lambda ids: [int(i) for i in ids]
+                                      if ids is not None else [])
+    found["count_runs"] = found["runs"].map(len)
+    return found[columns]

@@ -122,7 +122,8 @@ def _delta(key: str, now: float | None, before: float | None) -> str | None:
     unit = figure_entry(key)["unit"]
     change = now - before
     if unit == "rate":
-        return f"{change * 100:+.1f} pp"
+        # a number only (no data): formatted as is, the sign first (the tile's arrow reads it)
+        return t("common.delta_pp").format(change=f"{change * 100:+.1f}")
     if unit in ("percent", "nps"):
         return f"{change:+.1f}"
     if unit in ("days", "score"):

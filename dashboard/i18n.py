@@ -147,3 +147,17 @@ def fmt_date(value: object, lang: str | None = None, time: bool = False) -> str:
 def month_tickformat(lang: str | None = None) -> str:
     """Plotly's tick format for a month date axis in the language ("2025年7月" / "Jul 2025")."""
     return "%Y年%-m月" if (lang or current_language()) == "zh" else "%b %Y"
+
+
+def date_column_format(lang: str | None = None, time: bool = False) -> str:
+    """The display format of a date (or, with ``time``, datetime) column of a table
+    (st.column_config.DateColumn / DatetimeColumn, moment.js tokens), in the language: the
+    values stay dates, so the column still sorts by date."""
+    if (lang or current_language()) == "zh":
+        return "YYYY年M月D日 HH:mm" if time else "YYYY年M月D日"
+    return "YYYY-MM-DD HH:mm" if time else "YYYY-MM-DD"
+
+
+def date_tickformat(lang: str | None = None) -> str:
+    """Plotly's tick format for a day date axis in the language."""
+    return "%Y年%-m月%-d日" if (lang or current_language()) == "zh" else "%Y-%m-%d"

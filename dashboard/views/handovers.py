@@ -9,17 +9,63 @@ import streamlit as st
 from dashboard import data
 from dashboard.check_views import record_failing_checks
 from dashboard.components import page_header, style, table
-from dashboard.i18n import current_language, fmt_number, t
+from dashboard.i18n import (
+    current_language,
+    date_column_format,
+    date_tickformat,
+    fmt_date,
+    fmt_number,
+    t,
+)
 from dashboard.masking import mask_frame
 from dashboard.roles import current_actor, current_role
 from dashboard.text import chart_text, plain
 from metrics.catalogue import label
-from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
 
 DATE_FIELDS = ("planned_start", "planned_end", "contract_end", "terminated_at", "service_start")
-TABLE_COLUMNS = ["handover_id", "client_id", "company_name", "team", "from_staff", "to_staff",
-                 "reason", "actual_end", "efficiency_score", "quality_score",
-                 "satisfaction_score", "risk_score", "score", "band", "risk_level", "flags"]
+# what matters first (pinned: id and company), then the rest
+TABLE_COLUMNS = ["handover_id", "company_name", "band", "score", "flags", "risk_level",
+                 "efficiency_score", "quality_score", "satisfaction_score", "risk_score",
+                 "team", "to_staff", "from_staff", "reason", "actual_end", "planned_end",
+                 "client_id"]
+PINNED = ("handover_id", "company_name")
+SEARCHED = ["handover_id", "client_id", "company_name", "from_staff", "to_staff"]
+TABLE_ROWS = 20  # rows the table shows without scrolling (35 px each, and its header)
+ROW_HEIGHT = 35
+BAND_DOTS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
+BANDS = ("red", "yellow", "green")
+
+
+def _listed_param(name: str, allowed) -> list[str]:
+    """The URL's comma-separated values of ``name`` that are among ``allowed``."""
+    value = st.query_params.get(name) or ""
+    return [v for v in (part.strip() for part in value.split(",")) if v in allowed]
+
+
+def _seed_from_url(name: str, key: str, allowed) -> None:
+    """A filter's initial value from the URL (``?band=red,yellow``, ``?flag=overdue``): taken
+    when the page opens with it, and again when a link brings another value; the user's
+    choice then writes it back (``_to_url``)."""
+    value = st.query_params.get(name) or ""
+    if st.session_state.get(f"_{key}_from_url") != value or key not in st.session_state:
+        st.session_state[key] = _listed_param(name, allowed)
+        st.session_state[f"_{key}_from_url"] = value
+
+
+def _to_url(name: str, key: str, chosen: list[str]) -> None:
+    value = ",".join(chosen)
+    if value:
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+    st.session_state[f"_{key}_from_url"] = value
+
+
+def worst_first(scores: pd.DataFrame) -> pd.DataFrame:
+    """Lowest score first, unscored handovers last, ties by handover id."""
+    return scores.sort_values(["score", "handover_id"], ascending=[True, True],
+                              na_position="last", kind="stable")
 
 
 def scored_table(version, as_of, filters) -> str | None:
@@ -28,16 +74,20 @@ def scored_table(version, as_of, filters) -> str | None:
         st.info(t("common.no_rows"))
         return None
     lang = current_language()
-    left, middle, right = st.columns([2, 2, 3])
-    bands = left.multiselect(t("columns.band"), ["red", "yellow", "green"],
-                             format_func=lambda b: t(f"bands.{b}"), key="h_bands",
-                             placeholder=t("common.choose"))
     all_flags = sorted({f for fs in scores["flags"] for f in fs})
+    _seed_from_url("band", "h_bands", BANDS)
+    _seed_from_url("flag", "h_flags", all_flags)
+    left, middle, right = st.columns([2, 2, 3])
+    bands = left.multiselect(t("columns.band"), list(BANDS),
+                             format_func=lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}",
+                             key="h_bands", placeholder=t("common.choose"))
     flags = middle.multiselect(t("columns.flags"), all_flags, key="h_flags",
                                format_func=lambda f: label("flags", f, lang),
                                placeholder=t("common.choose"))
     search = right.text_input(t("handovers.search"), key="h_search",
                               placeholder=t("handovers.search_hint"))
+    _to_url("band", "h_bands", bands)
+    _to_url("flag", "h_flags", flags)
     shown = scores
     if bands:
         shown = shown[shown["band"].isin(bands)]
@@ -45,26 +95,55 @@ def scored_table(version, as_of, filters) -> str | None:
         shown = shown[shown["flags"].map(lambda fs: any(f in fs for f in flags))]
     if search:
         text = search.strip().lower()
-        haystack = shown[["handover_id", "client_id", "company_name", "from_staff",
-                          "to_staff"]].astype(str).apply(lambda c: c.str.lower())
+        haystack = shown[SEARCHED].astype(str).apply(lambda c: c.str.lower())
         shown = shown[haystack.apply(lambda c: c.str.contains(text, regex=False)).any(axis=1)]
-    st.caption(t("handovers.count", shown=len(shown), total=len(scores)))
-    frame = shown[TABLE_COLUMNS].copy()
-    frame["reason"] = frame["reason"].map(lambda r: t(f"reasons.{r}") if r else "")
-    frame["band"] = frame["band"].map(lambda b: t(f"bands.{b}") if b else "—")
-    frame["risk_level"] = frame["risk_level"].map(lambda r: t(f"risk_levels.{r}"))
-    frame["flags"] = frame["flags"].map(lambda fs: "、".join(label("flags", f, lang) for f in fs))
-    number = st.column_config.NumberColumn
-    config = {t(f"columns.{c}"): number(format="%.0f") for c in
-              ("efficiency_score", "quality_score", "satisfaction_score", "risk_score")}
-    config[t("columns.score")] = st.column_config.ProgressColumn(
-        format="%.1f", min_value=0, max_value=100)
-    config[t("columns.actual_end")] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-    event = table(frame, "handovers", labels={c: t(f"columns.{c}") for c in TABLE_COLUMNS},
-                  key="handover_table", selectable=True, column_config=config, height=420)
+    shown = worst_first(shown)
+    st.caption(t("handovers.count", shown=len(shown), total=len(scores)) + " "
+               + t("handovers.order"))
+    frame = table_frame(shown, lang)
+    labels = {c: t(f"columns.{c}") for c in TABLE_COLUMNS}
+    event = table(frame, "handovers", labels=labels, key="handover_table", selectable=True,
+                  column_config=table_config(labels, lang),
+                  height=ROW_HEIGHT * (min(max(len(frame), 1), TABLE_ROWS) + 1) + 3)
     if event is not None and event.selection.rows:
         return frame.iloc[event.selection.rows[0]]["handover_id"]
     return None
+
+
+def table_frame(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table's rows: codes as words of the language, None for no value (shown as "—")."""
+    frame = scores[TABLE_COLUMNS].reset_index(drop=True).copy()
+    frame["reason"] = frame["reason"].map(
+        lambda r: t(f"reasons.{r}") if isinstance(r, str) and r else None)
+    frame["band"] = frame["band"].map(
+        lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}" if b in BAND_DOTS else None)
+    frame["risk_level"] = frame["risk_level"].map(
+        lambda r: t(f"risk_levels.{r}") if isinstance(r, str) and r else None)
+    frame["flags"] = frame["flags"].map(
+        lambda fs: ("、" if lang == "zh" else ", ").join(label("flags", f, lang) for f in fs)
+        or None)
+    frame["planned_end"] = pd.to_datetime(frame["planned_end"], errors="coerce")
+    for column in ("company_name", "team", "to_staff", "from_staff", "client_id"):
+        frame[column] = frame[column].map(lambda v: v if isinstance(v, str) and v else None)
+    return frame
+
+
+def table_config(labels: dict[str, str], lang: str) -> dict:
+    """Id and company pinned at the left, the score as a bar, dates in the language."""
+    column = st.column_config
+    config = {labels[c]: column.NumberColumn(format="%.0f", width=70) for c in
+              ("efficiency_score", "quality_score", "satisfaction_score", "risk_score")}
+    config[labels["handover_id"]] = column.TextColumn(pinned=True, width=125)
+    config[labels["company_name"]] = column.TextColumn(pinned=True, width=210)
+    config[labels["band"]] = column.TextColumn(width=70)
+    config[labels["score"]] = column.ProgressColumn(format="%.1f", min_value=0, max_value=100,
+                                                    width=110)
+    config[labels["flags"]] = column.TextColumn(width=260)
+    config[labels["risk_level"]] = column.TextColumn(width=75)
+    config[labels["actual_end"]] = column.DatetimeColumn(
+        format=date_column_format(lang, time=True))
+    config[labels["planned_end"]] = column.DateColumn(format=date_column_format(lang))
+    return config
 
 
 def record(version, as_of, filters, handover_id: str) -> None:
@@ -103,7 +182,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
         st.dataframe(_pairs(form, ["client_id", "from_staff", "to_staff", "supervisor", "team",
                                    "reason", "planned_start", "planned_end", "actual_start",
                                    "actual_end", "nda_signed", "signed_off_at"]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
     with right:
         st.subheader(t("handovers.client"))
         masked = mask_frame(pd.DataFrame([client]), role) if client else pd.DataFrame()
@@ -111,7 +190,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
                             ["company_name", "uscc", "legal_rep", "contact_name",
                              "contact_phone", "email", "taxpayer_type", "assigned_staff",
                              "status", "contract_end", "terminated_at"]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="—")
 
     st.subheader(t("handovers.flags"))
     raised = data.flags(version, as_of, data.filters_key(type(filters)()))
@@ -119,7 +198,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
     if raised.empty:
         st.success(t("handovers.no_flags"), icon=":material/check_circle:")
     for item in raised.itertuples(index=False):
-        why = item.reason_zh if lang == "zh" else item.reason
+        why = item.reason_zh if lang == "zh" and not _missing(item.reason_zh) else item.reason
         st.markdown(f"- **{label('flags', item.flag, lang)}** — {plain(why)}")
 
     _timeline(found["events"])
@@ -131,15 +210,18 @@ def record(version, as_of, filters, handover_id: str) -> None:
             st.caption(t("common.none"))
         else:
             table(_events_frame(found["discrepancies"]), f"discrepancies_{handover_id}",
-                  key="discrepancies")
+                  key="discrepancies", column_config=_events_config())
     with right:
         st.subheader(t("handovers.feedback"))
         if found["feedback"].empty:
             st.caption(t("handovers.no_feedback"))
         else:
-            feedback = found["feedback"]
+            feedback = _feedback_frame(found["feedback"])
             table(feedback, f"feedback_{handover_id}", key="record_feedback",
-                  labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns})
+                  labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns},
+                  column_config={t("handovers.feedback_columns.submitted_at"):
+                                 st.column_config.DatetimeColumn(
+                                     format=date_column_format(lang, time=True))})
     record_failing_checks(found["failing_checks"], handover_id)
 
 
@@ -158,23 +240,41 @@ def _audit_unmasked(handover_id: str, client: dict, role) -> None:
 
 
 def _pairs(values: dict, keys: list[str]) -> pd.DataFrame:
+    """Field and value, both words of the language; "—" for no value."""
     rows = []
     for key in keys:
         value = values.get(key)
-        if key == "reason" and value:
-            value = t(f"reasons.{value}")
-        elif key in ("taxpayer_type", "status") and value:
-            value = t(f"handovers.codes.{value}")
-        elif key in DATE_FIELDS and hasattr(value, "strftime") and value == value:
-            value = value.strftime("%Y-%m-%d")
-        elif hasattr(value, "strftime") and value == value:
-            value = value.strftime("%Y-%m-%d %H:%M")
+        if _missing(value):
+            value = "—"
+        elif key == "reason":
+            value = _code("reasons", value)
+        elif key in ("taxpayer_type", "status"):
+            value = _code("handovers.codes", value)
         elif isinstance(value, bool):
             value = t("common.yes") if value else t("common.no")
-        elif value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-            value = "—"
+        elif key in DATE_FIELDS:
+            value = fmt_date(value)
+        elif hasattr(value, "strftime"):
+            value = fmt_date(value, time=True)
         rows.append({t("handovers.field"): _column_label(key), t("handovers.value"): str(value)})
     return pd.DataFrame(rows)
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _code(prefix: str, value) -> str:
+    """A code's words (``reasons.resignation`` → 离职); the value itself when the catalogue
+    has no such code (data as written)."""
+    try:
+        return t(f"{prefix}.{value}")
+    except KeyError:
+        return str(value)
 
 
 def _column_label(key: str) -> str:
@@ -184,14 +284,47 @@ def _column_label(key: str) -> str:
         return t(f"handovers.fields.{key}")
 
 
+def event_label(code) -> str | None:
+    """An event type in the language (item_verified → 核对通过 / Verified)."""
+    return _code("handovers.event_types", code) if not _missing(code) else None
+
+
+def item_label(code) -> str | None:
+    """A checklist item in the language (bank_accounts → 银行账户及对账单)."""
+    return _code("settings.items", code) if not _missing(code) else None
+
+
 def _events_frame(events: pd.DataFrame) -> pd.DataFrame:
-    lang = current_language()
     frame = events.copy()
-    frame["event_type"] = frame["event_type"].map(
-        lambda e: EVENT_TYPES.get(e, e) if lang == "zh" else e)
-    frame["item_code"] = frame["item_code"].map(
-        lambda i: (CHECKLIST_ITEMS.get(i, i) if lang == "zh" else i) if i else "")
+    frame["event_type"] = frame["event_type"].map(event_label)
+    frame["item_code"] = frame["item_code"].map(item_label)
+    for column in ("actor", "note"):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: None if _missing(v) else v)
     return frame.rename(columns={c: t(f"handovers.events.{c}") for c in frame.columns})
+
+
+def _events_config() -> dict:
+    return {t("handovers.events.occurred_at"): st.column_config.DatetimeColumn(
+        format=date_column_format(time=True))}
+
+
+def _feedback_frame(feedback: pd.DataFrame) -> pd.DataFrame:
+    """The survey tool and how the response was matched, in words; ratings as numbers."""
+    frame = feedback.copy()
+    if "source_tool" in frame:
+        frame["source_tool"] = frame["source_tool"].map(
+            lambda v: None if _missing(v) else _code("satisfaction.tools", v))
+    if "matched_by" in frame:
+        frame["matched_by"] = frame["matched_by"].map(
+            lambda v: None if _missing(v) else _column_label(v))
+    for column in ("overall_satisfaction", "recommend_score"):
+        if column in frame:
+            frame[column] = frame[column].map(
+                lambda v: None if _missing(v) else f"{v:.0f}")
+    if "comment" in frame:
+        frame["comment"] = frame["comment"].map(lambda v: None if _missing(v) else v)
+    return frame
 
 
 def _timeline(events: pd.DataFrame) -> None:
@@ -199,29 +332,31 @@ def _timeline(events: pd.DataFrame) -> None:
     if events.empty:
         st.caption(t("handovers.no_events"))
         return
-    lang = current_language()
-    shown = events.assign(  # data in a chart: as plain text (Plotly reads some HTML)
-        kind=events["event_type"].map(
-            lambda e: chart_text(EVENT_TYPES.get(e, e) if lang == "zh" else e)),
-        item=events["item_code"].map(lambda i: chart_text(
-            (CHECKLIST_ITEMS.get(i, i) if lang == "zh" else i) if i else "")),
-        actor=events["actor"].map(chart_text), note=events["note"].map(chart_text))
-    fig = px.scatter(shown, x="occurred_at", y="kind", hover_data=["item", "actor", "note"],
-                     labels={"occurred_at": t("handovers.events.occurred_at"),
-                             "kind": t("handovers.events.event_type")})
+    words = {name: t(f"handovers.events.{name}")
+             for name in ("occurred_at", "event_type", "item_code", "actor", "note")}
+    shown = pd.DataFrame({  # data in a chart: as plain text (Plotly reads some HTML)
+        words["occurred_at"]: events["occurred_at"],
+        words["event_type"]: events["event_type"].map(lambda e: chart_text(event_label(e) or "—")),
+        words["item_code"]: events["item_code"].map(lambda i: chart_text(item_label(i) or "—")),
+        words["actor"]: events["actor"].map(lambda v: chart_text("—" if _missing(v) else v)),
+        words["note"]: events["note"].map(lambda v: chart_text("—" if _missing(v) else v))})
+    fig = px.scatter(shown, x=words["occurred_at"], y=words["event_type"],
+                     hover_data=[words["item_code"], words["actor"], words["note"]])
     fig.update_traces(marker={"size": 11, "color": "#2f6db5"})
-    fig.update_xaxes(tickformat="%Y-%m-%d")
+    fig.update_xaxes(tickformat=date_tickformat(),
+                     hoverformat="%Y年%-m月%-d日 %H:%M" if current_language() == "zh"
+                     else "%Y-%m-%d %H:%M")
     st.plotly_chart(style(fig, height=360), width="stretch")
     with st.expander(t("handovers.all_events", n=len(events))):
-        table(_events_frame(events), "events", key="record_events")
+        table(_events_frame(events), "events", key="record_events",
+              column_config=_events_config())
 
 
 def _checklist(items: pd.DataFrame) -> None:
     st.subheader(t("handovers.checklist"))
     lang = current_language()
     frame = pd.DataFrame({
-        t("handovers.item"): items["item_code"].map(
-            lambda i: f"{CHECKLIST_ITEMS[i]} ({i})" if lang == "zh" else i),
+        t("handovers.item"): items["item_code"].map(item_label),
         t("handovers.sensitive"): items["sensitive"].map(lambda s: "🔒" if s else ""),
         t("handovers.transferred"): items["transferred_at"],
         t("handovers.verified"): items["verified_at"],
@@ -232,7 +367,10 @@ def _checklist(items: pd.DataFrame) -> None:
         t("handovers.discrepancy_count"): items["discrepancies"],
         t("handovers.fix_count"): items["fixes"],
     })
-    st.dataframe(frame, hide_index=True, width="stretch")
+    when = st.column_config.DatetimeColumn(format=date_column_format(lang, time=True))
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—",
+                 column_config={t("handovers.transferred"): when,
+                                t("handovers.verified"): when})
 
 
 def handovers() -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.components import RISK_COLOURS, figure_help, kpi_tiles, page_header, style, table
-from dashboard.i18n import current_language, t
+from dashboard.i18n import current_language, date_column_format, fmt_date, t
 from dashboard.roles import current_role
 from dashboard.text import chart_text
 from metrics.catalogue import format_value, label
@@ -44,14 +44,16 @@ def controls(filters) -> tuple[object, int]:
         t("risk.limit"), LIMITS, default=200, key="risk_limit", required=True,
         format_func=lambda n: f"{n:,}" if n else t("risk.window_all"))
     if filters.period_from or filters.period_to:
-        left.caption(t("risk.period_note", start=filters.period_from or "…",
-                       end=filters.period_to or as_of))
+        left.caption(t("risk.period_note",
+                       start=fmt_date(filters.period_from) if filters.period_from else "…",
+                       end=fmt_date(filters.period_to or as_of)))
         return None, limit
     days = left.segmented_control(
         t("risk.window"), WINDOWS, default=90, key="risk_window", required=True,
         format_func=lambda n: t("risk.window_days", n=n) if n else t("risk.window_all"))
     start = as_of - timedelta(days=days - 1) if days else None
-    left.caption(t("risk.window_note", start=start) if start else t("risk.window_all_note"))
+    left.caption(t("risk.window_note", start=fmt_date(start)) if start
+                 else t("risk.window_all_note"))
     return start, limit
 
 
@@ -139,15 +141,20 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
     config = {labels.get("days_overdue"): number(format="%d"),
               labels.get("risk_points"): number(format="%.0f"),
               labels.get("score"): number(format="%.1f"),
-              labels.get("reasons"): st.column_config.TextColumn(width="large")}
+              labels.get("reasons"): st.column_config.TextColumn(width="large"),
+              labels.get("planned_end"): st.column_config.DateColumn(
+                  format=date_column_format()),
+              labels.get("actual_end"): st.column_config.DatetimeColumn(
+                  format=date_column_format(time=True))}
     config.pop(None, None)
     shown = frame[columns].reset_index(drop=True)
     for column in ("supervisor", "company_name", "team", "from_staff", "to_staff"):
-        if column in shown:  # blank, not "None"
-            shown[column] = shown[column].map(lambda v: v if isinstance(v, str) else "")
-    if "actual_end" in shown:
-        shown["actual_end"] = pd.to_datetime(shown["actual_end"]).dt.strftime(
-            "%Y-%m-%d %H:%M").fillna("")
+        if column in shown:  # no value: None, which the table shows as "—"
+            shown[column] = shown[column].map(
+                lambda v: v if isinstance(v, str) and v.strip() else None)
+    for column in ("actual_end", "planned_end"):  # dates, worded by the column's format
+        if column in shown:
+            shown[column] = pd.to_datetime(shown[column], errors="coerce")
     if limit and len(shown) > limit:
         st.caption(t("risk.limited", n=limit, total=len(shown)))
         shown = shown.head(limit)
@@ -219,7 +226,7 @@ def definitions() -> None:
                  t("risk.columns.points"): f"{config.risk_points[f]:g}",
                  t("risk.columns.is_critical"): t("common.yes") if f in CRITICAL_FLAGS
                  else t("common.no")} for f in FLAGS]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
 
 
 def risk() -> None:

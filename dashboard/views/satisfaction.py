@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
-from dashboard.i18n import current_language, t
+from dashboard.i18n import current_language, date_column_format, fmt_date, fmt_month, t
 from dashboard.text import chart_text
 from metrics.catalogue import label
 
@@ -44,8 +44,8 @@ def kpis(version, as_of, filters) -> dict:
     # the change of the follow-up rate; the response counts cover every response loaded
     kpi_tiles(values, FEEDBACK, {FEEDBACK[0]: now[FEEDBACK[0]]},
               {FEEDBACK[0]: before[FEEDBACK[0]]}, columns=4)
-    st.caption(t("satisfaction.delta_note", start=current[0], end=current[1],
-                 pstart=previous[0], pend=previous[1]))
+    st.caption(t("satisfaction.delta_note", start=fmt_date(current[0]), end=fmt_date(current[1]),
+                 pstart=fmt_date(previous[0]), pend=fmt_date(previous[1])))
     return values
 
 
@@ -56,8 +56,10 @@ def trends(version, as_of, filters) -> None:
         st.info(t("satisfaction.no_responses"))
         return
     st.caption(t("satisfaction.trend_note"))
-    months = months.assign(month=pd.to_datetime(months["month"] + "-01"))
-    axis = {"title": "", "type": "date", "tickformat": "%Y-%m", "hoverformat": "%Y-%m"}
+    # months as categories worded in the language ("2025年7月" / "Jul 2025"), in order
+    months = months.sort_values("month").assign(month=months["month"].map(fmt_month))
+    axis = {"title": "", "type": "category", "categoryorder": "array",
+            "categoryarray": list(months["month"])}
     left, right = st.columns(2)
     fig = go.Figure()
     fig.add_bar(x=months["month"], y=months["responses_attributed"],
@@ -224,7 +226,8 @@ def comments(responses: pd.DataFrame) -> None:
         rows = rows[text.str.contains(query.strip(), case=False, regex=False)]
     st.caption(t("satisfaction.comments_count", n=len(rows)))
     rows = rows.assign(overall_satisfaction=rows["overall_satisfaction"].map(
-        lambda v: _score(v, " ★")), recommend_score=rows["recommend_score"].map(_score))
+        lambda v: _score(v, " ★")), recommend_score=rows["recommend_score"].map(_score),
+        **{c: rows[c].map(_text) for c in ("company_name", "to_staff", "team", "handover_id")})
     columns = ["submitted_at", "company_name", "to_staff", "team", "overall_satisfaction",
                "recommend_score", "comment", "handover_id"]
     labels = {c: t(f"satisfaction.columns.{c}") if c in (
@@ -232,7 +235,8 @@ def comments(responses: pd.DataFrame) -> None:
         else t(f"columns.{c}") for c in columns} | {"to_staff": t("columns.staff")}
     table(rows[columns], "satisfaction_comments", labels=labels, key="sat_comments",
           height=min(360, 38 + 35 * max(len(rows), 1)), column_config={
-              labels["submitted_at"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+              labels["submitted_at"]: st.column_config.DatetimeColumn(
+                  format=date_column_format(time=True)),
               labels["comment"]: st.column_config.TextColumn(width="large")})
 
 
@@ -268,13 +272,18 @@ def to_resolve(version) -> None:
             table(shown[columns], f"feedback_{kind}", labels=labels, key=f"sat_{kind}",
                   mask_columns={"given_contact_phone": "contact_phone", "given_uscc": "uscc"},
                   column_config={labels["submitted_at"]: st.column_config.DatetimeColumn(
-                      format="YYYY-MM-DD HH:mm"),
+                      format=date_column_format(time=True)),
                       labels["why"]: st.column_config.TextColumn(width="large")})
 
 
 def _score(value, suffix: str = "") -> str:
     """A rating as people read it; blank when the response did not answer."""
     return "" if value is None or pd.isna(value) else f"{value:.0f}{suffix}"
+
+
+def _text(value) -> str | None:
+    """A name as written; None (shown as "—") for no value."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _reason(text) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class HandoverError(Exception):
@@ -69,15 +69,59 @@ class BatchError(HandoverError):
     """A batch that does not exist or cannot be rolled back."""
 
 
+# The reasons a row of a file can be refused, by code: the English sentence the command line
+# and the logs show. The dashboard words the same code and parameters in the user's language
+# (dashboard/locales/upload.toml, ``upload.reasons.<code>``; dashboard/import_text.py), so
+# the two cannot drift: every Problem is made from a code, and its ``why`` from this table.
+REASONS: dict[str, str] = {
+    "not_a_date": "not a date (expected 2026-10-03, 2026/10/3 or 2026年10月3日)",
+    "impossible_date": "impossible date ({date} does not exist)",
+    "not_a_time": "not a time of day: {time!r} (expected e.g. 14:20 or 14:20:05)",
+    "impossible_time": "impossible time {time!r}",
+    "impossible_moment": "impossible date or time {moment!r}",
+    "not_yes_no": "not a yes/no value (expected true/false, 是/否, Y/N or 1/0)",
+    "unknown_code": "unknown value (expected one of {choices})",
+    "not_satisfaction": "not a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label such "
+                        "as 非常满意 / Very satisfied)",
+    "not_recommend": "not a 0-10 recommendation score (expected 0-10 or e.g. "
+                     "'10 - Extremely likely')",
+    "key_missing": "the key is missing",
+    "duplicate_key": "the same key is also on row(s) {others}",
+    "duplicate_response": "the same response is also on row(s) {others}",
+    "row_length": "this row has {fields} fields but the header has {expected}; a value with a "
+                  "comma needs quotes",
+}
+
+
+def reason_text(code: str, params: dict[str, object] | None = None) -> str:
+    """The English sentence of a reason code (KeyError for a code not in ``REASONS``)."""
+    return REASONS[code].format(**(params or {}))
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One bad value of one row: what the message to the user is made of."""
+    """One bad value of one row: what the message to the user is made of.
+
+    ``code`` and ``params`` say why as data (``REASONS``); ``why`` is their English sentence.
+    ``field`` names the template column or feedback field the file's ``column`` holds (or
+    "response_id" for a survey's response id), so that a page can name it in its language;
+    None for a whole row."""
 
     file: str
     row: int  # as the user sees it in Excel: the header is row 1 unless title rows precede it
     column: str  # the header as written in the file
     value: str
     why: str
+    code: str | None = None
+    params: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    field: str | None = None
+
+    @classmethod
+    def of(cls, file: str, row: int, column: str, value: str, code: str,
+           params: dict[str, object] | None = None, *, field: str | None = None) -> Problem:
+        """A problem from its reason code; its English ``why`` is made from the code."""
+        params = dict(params or {})
+        return cls(file, row, column, value, reason_text(code, params), code, params, field)
 
     def __str__(self) -> str:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."

@@ -38,7 +38,7 @@ def map_header(template: Template, header: list[str], file: str, header_row: int
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
     extras: dict[int, str] = {}
-    doubles: list[str] = []
+    doubles: list[tuple[str, str, str]] = []  # (first header, second header, column)
     for index, cell in enumerate(header):
         name = known.get(header_key(cell))
         if name is None:
@@ -46,40 +46,52 @@ def map_header(template: Template, header: list[str], file: str, header_row: int
                 extras[index] = cell.strip()
             continue
         if name in positions:
-            doubles.append(f"{headers[name]!r} and {cell!r} both mean {name}")
+            doubles.append((headers[name], cell, name))
             continue
         positions[name] = index
         headers[name] = cell
     missing = [c for c in template.required_columns if c not in positions]
     if missing:
-        raise WrongKindError(_wrong_kind_message(template, header, file, header_row, missing))
+        raise _wrong_kind(template, header, file, header_row, missing)
     if doubles:
+        said = "; ".join(f"{a!r} and {b!r} both mean {name}" for a, b, name in doubles)
         raise WrongKindError(
-            f"{file}: the header (row {header_row}) names a column twice: {'; '.join(doubles)}. "
+            f"{file}: the header (row {header_row}) names a column twice: {said}. "
             "Remove or rename one of them.",
-            title="Duplicate columns",
+            title="Duplicate columns", code="file_duplicate_columns",
+            params={"file": file, "row": header_row, "kind": template.kind,
+                    "doubles": [list(d) for d in doubles]},
         )
     return HeaderMap(positions, headers, extras)
 
 
-def _wrong_kind_message(
+def _wrong_kind(
     template: Template, header: list[str], file: str, header_row: int, missing: list[str]
-) -> str:
+) -> WrongKindError:
+    """The error of a file that lacks required columns: its English message names the
+    command for the kind the file looks like; its code (``file_wrong_kind``, or with
+    ``_other`` / ``_survey`` when it looks like another kind) lets a page name that kind."""
     names = ", ".join(f"{template.column(c).zh} ({c})" for c in missing)
     shown = ", ".join(c for c in header if c.strip())[:300] or "(nothing)"
     message = (
         f"{file} is not a {template.kind} file ({template.zh}): the required column(s) {names} "
         f"are missing. Its header (row {header_row}) has: {shown}."
     )
+    params: dict[str, object] = {"file": file, "kind": template.kind, "missing": list(missing),
+                                 "row": header_row,
+                                 "header": ", ".join(c for c in header if c.strip())[:300]}
+    code = "file_wrong_kind"
     best = max(
         (t for t in TEMPLATES.values() if t.kind != template.kind),
         key=lambda t: score(t, header),
     )
     if all(c in {aliases(best).get(header_key(h)) for h in header} for c in best.required_columns):
         message += f" It looks like a {best.kind} file ({best.zh}): `handover ingest {best.kind}`."
+        code, params["other"] = "file_wrong_kind_other", best.kind
     elif _looks_like_survey(header):
         message += " It looks like a survey export: `handover ingest feedback`."
-    return message
+        code = "file_wrong_kind_survey"
+    return WrongKindError(message, code=code, params=params)
 
 
 _SURVEY_MARKERS = {"提交答卷时间", "来自ip", "答题时长", "timestamp", "respondent id", "responseid",

@@ -27,7 +27,7 @@ from pipelines.access import Actor, acting
 from pipelines.errors import ImportRejectedError, Problem, UnreadableFileError
 from pipelines.headers import HeaderMap, map_header, score
 from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash
-from pipelines.normalise import convert_series
+from pipelines.normalise import BadValue, convert_series
 from pipelines.readers import Grid, cell_text, read_grid
 from pipelines.store import Store
 from pipelines.templates import Template, template
@@ -166,15 +166,19 @@ def _convert_chunk(
         values, reasons = convert_series(col, chunk[position])
         if col.required and col.name in tpl.key:  # a row needs its key; other gaps are
             # loaded and reported by the data checks (e.g. clients.company_name.present)
-            reasons = reasons.where(values.notna() | reasons.notna(), "the key is missing")
+            missing = values.isna() & reasons.isna()
+            if missing.any():
+                reasons = reasons.copy()
+                reasons[missing] = [BadValue("key_missing") for _ in range(int(missing.sum()))]
         failed = reasons.notna()
         if failed.any():
             bad |= failed
             header = header_map.headers[col.name]
-            for row, value, why in zip(
+            for row, value, reason in zip(
                 chunk.index[failed], chunk.loc[failed, position], reasons[failed]
             ):
-                problems.append(Problem(grid.file, int(row), header, cell_text(value), why))
+                problems.append(Problem.of(grid.file, int(row), header, cell_text(value),
+                                           reason.code, reason.params, field=col.name))
         typed[col.name] = values
     typed["extra"] = _extra_json(chunk, header_map)
     return typed, problems, len(chunk)
@@ -200,11 +204,11 @@ def _extra_json(chunk: pd.DataFrame, header_map: HeaderMap) -> pd.Series | None:
 
 def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> list[Problem]:
     column = " + ".join(header_map.headers.get(k, k) for k in staging.tpl.key)
+    field = "+".join(staging.tpl.key)  # one column, or the columns of a composite key
     problems = []
     for key, source_rows in staging.duplicate_keys():
         for row in source_rows:
             others = ", ".join(str(r) for r in source_rows if r != row)
-            problems.append(
-                Problem(file, row, column, key, f"the same key is also on row(s) {others}")
-            )
+            problems.append(Problem.of(file, row, column, key, "duplicate_key",
+                                       {"others": others}, field=field))
     return problems

@@ -17,12 +17,19 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from pipelines.errors import reason_text
 from pipelines.readers import cell_text
 from pipelines.templates import CODE_ALIASES, Column
 
 
 class BadValue(ValueError):
-    """A cell that cannot be read as its column's type; the message says why."""
+    """A cell that cannot be read as its column's type: a reason code of
+    ``pipelines.errors.REASONS`` and its parameters; the message is its English sentence."""
+
+    def __init__(self, code: str, **params: object):
+        super().__init__(reason_text(code, params))
+        self.code = code
+        self.params = params
 
 
 _WHITESPACE = re.compile(r"\s+")
@@ -60,7 +67,7 @@ _CN_TIME_PATTERN = re.compile(r"^(\d{1,2})[时点](\d{1,2})分(?:(\d{1,2})秒)?$
 
 def _excel_serial(value: float) -> datetime:
     if not 1 <= value < 2958466:
-        raise BadValue(f"not a date (expected {DATE_FORMS})")
+        raise BadValue("not_a_date")
     return _EXCEL_EPOCH + timedelta(days=value)
 
 
@@ -89,9 +96,9 @@ def timestamp(value: object) -> datetime | None:
             try:
                 day_value = date(year, month, day)
             except ValueError:
-                raise BadValue(f"impossible date ({year}-{month:02d}-{day:02d} does not exist)")
+                raise BadValue("impossible_date", date=f"{year}-{month:02d}-{day:02d}")
             return _with_time(day_value, (rest or "").strip())
-    raise BadValue(f"not a date (expected {DATE_FORMS})")
+    raise BadValue("not_a_date")
 
 
 def _with_time(day: date, rest: str) -> datetime:
@@ -99,11 +106,11 @@ def _with_time(day: date, rest: str) -> datetime:
         return datetime(day.year, day.month, day.day)
     match = _TIME_PATTERN.match(rest) or _CN_TIME_PATTERN.match(rest)
     if not match:
-        raise BadValue(f"not a time of day: {rest!r} (expected e.g. 14:20 or 14:20:05)")
+        raise BadValue("not_a_time", time=rest)
     hour, minute = int(match.group(1)), int(match.group(2))
     second = int(match.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise BadValue(f"impossible time {rest!r}")
+        raise BadValue("impossible_time", time=rest)
     moment = datetime(day.year, day.month, day.day, hour, minute, second)
     offset = match.group(4) if match.re is _TIME_PATTERN else None
     if offset:  # an explicit zone: convert to Shanghai local time (UTC+8, no DST)
@@ -137,7 +144,7 @@ def boolean(value: object) -> bool | None:
         return True
     if key in _FALSE:
         return False
-    raise BadValue("not a yes/no value (expected true/false, 是/否, Y/N or 1/0)")
+    raise BadValue("not_yes_no")
 
 
 def code_parser(column: Column, *, keep_unknown: bool = False) -> Callable[[object], str | None]:
@@ -150,6 +157,7 @@ def code_parser(column: Column, *, keep_unknown: bool = False) -> Callable[[obje
     for alias, code in CODE_ALIASES.get(column.name, {}).items():
         lookup[(text(alias) or "").casefold()] = code
     choices = ", ".join(f"{code}/{label}" for code, label in codes.items())
+    labels = "、".join(codes.values())
 
     def parse(value: object) -> str | None:
         raw = text(value)
@@ -160,7 +168,8 @@ def code_parser(column: Column, *, keep_unknown: bool = False) -> Callable[[obje
             return found
         if keep_unknown:
             return raw
-        raise BadValue(f"unknown value (expected one of {choices})")
+        raise BadValue("unknown_code", field=column.name, choices=choices,
+                       labels=labels)
 
     return parse
 
@@ -184,7 +193,8 @@ _FAST_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
 def convert_series(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(typed values, reasons) for one column; reasons is None where the value is fine."""
+    """(typed values, reasons) for one column; a reason is the ``BadValue`` of a bad value
+    (its code, parameters and English sentence), None where the value is fine."""
     parse = parser_for(column)
     if column.type == "timestamp":
         typed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -199,14 +209,14 @@ def convert_series(column: Column, values: pd.Series) -> tuple[pd.Series, pd.Ser
     # Parse each distinct value once; factorize and take keep the per-row work in C.
     codes, uniques = pd.factorize(remaining, use_na_sentinel=True)
     results: list[object] = []
-    whys: list[str | None] = []
+    whys: list[BadValue | None] = []
     for sample in uniques:
         try:
             results.append(parse(sample))
             whys.append(None)
         except BadValue as err:
             results.append(None)
-            whys.append(str(err))
+            whys.append(err)
     results.append(None)  # code -1: a missing cell
     whys.append(None)
     result_array = np.empty(len(results), dtype=object)

@@ -418,10 +418,9 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
             unclosed.append(row.number)  # one record over several lines: a quote never closed
         elif row.number > header_row and (row.text or "").strip(f"{delimiter}\"' \t\r\n"):
             text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
-            problems.append(Problem(
-                name, row.number, "", text,
-                f"this row has {row.actual_columns} fields but the header has "
-                f"{row.expected_columns}; a value with a comma needs quotes"))
+            problems.append(Problem.of(
+                name, row.number, "", text, "row_length",
+                {"fields": row.actual_columns, "expected": row.expected_columns}))
         return "skip"
 
     columns = [f"c{i}" for i in range(width)]

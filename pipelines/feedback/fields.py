@@ -96,7 +96,9 @@ class MappingUnsureError(HandoverError):
             f"{survey.file}: recognised as a {survey.tool.label} export, but "
             + "; ".join(problems) + ". Nothing was loaded.",
             title="Which columns?",
-            details=details,
+            details=details, code="survey_mapping_unsure",
+            params={"file": survey.file, "tool": survey.tool.name,
+                    "fields": [*mapping.missing, *mapping.candidates]},
         )
 
 
@@ -144,13 +146,16 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
     for name, reference in (overrides or {}).items():
         if name not in MAPPABLE and name not in DIMENSIONS:
             raise HandoverError(
-                f"--map {name}=…: unknown field; the fields are {', '.join(MAPPABLE)}."
+                f"--map {name}=…: unknown field; the fields are {', '.join(MAPPABLE)}.",
+                code="survey_map_unknown_field", params={"field": name},
             )
         found = [c for c in survey.columns if c.answers_to(reference)]
         if not found:
             raise HandoverError(
                 f"--map {name}={reference!r}: {survey.file} has no such column. Its columns: "
-                + "; ".join(repr(c.shown) for c in survey.columns)
+                + "; ".join(repr(c.shown) for c in survey.columns),
+                code="survey_map_no_column",
+                params={"file": survey.file, "field": name, "column": reference},
             )
         mapping.columns[name] = found[0]
         taken.add(found[0].position)

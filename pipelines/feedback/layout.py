@@ -84,7 +84,9 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
             f"overall_satisfaction, recommend_score, comment). Its header (row {grid.header_row})"
             f" has: {', '.join(c for c in grid.header if c)[:300]}. If it is one of these tools' "
             "exports, say which with --source.",
-            title="Unknown survey format",
+            title="Unknown survey format", code="survey_unknown_format",
+            params={"file": name, "row": grid.header_row,
+                    "header": ", ".join(c for c in grid.header if c)[:300]},
         )
     header = list(grid.header) + [""] * max(0, data.shape[1] - len(grid.header))
     names, titles, skip = _header_rows(tool, header, grid.preamble, data)

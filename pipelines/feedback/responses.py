@@ -56,8 +56,9 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
             try:
                 return parser(value)
             except BadValue as err:
-                problems.append(Problem(survey.file, int(row_number), col.shown,
-                                        cell_text(value), str(err)))
+                problems.append(Problem.of(survey.file, int(row_number), col.shown,
+                                           cell_text(value), err.code, err.params,
+                                           field=name))
                 return None
 
         record: dict[str, object] = {"source_row": int(row_number)}
@@ -133,7 +134,7 @@ def _moment(value: object, us_dates: bool, day_first: bool) -> datetime | None:
         try:
             return datetime(int(year), month, day, hour_value, int(minute or 0), int(sec or 0))
         except ValueError:
-            raise BadValue(f"impossible date or time {raw!r}")
+            raise BadValue("impossible_moment", moment=raw)
     return timestamp(value)
 
 

@@ -93,7 +93,7 @@ def _number(raw: str) -> float | None:
     return None
 
 
-def _rating(value: object, labels: dict[str, int], expected: str) -> float | None:
+def _rating(value: object, labels: dict[str, int], code: str) -> float | None:
     """A rating as its number: a number as written, or the number of its label."""
     if is_skipped(value):
         return None
@@ -106,19 +106,17 @@ def _rating(value: object, labels: dict[str, int], expected: str) -> float | Non
     found = labels.get(_key(raw))
     if found is not None:
         return float(found)
-    raise BadValue(f"not {expected}")
+    raise BadValue(code)
 
 
 def satisfaction(value: object, scale: dict[str, int] = DEFAULT_SCALE) -> float | None:
     """A satisfaction answer as its number (1-5 expected; others kept for the range check)."""
-    return _rating(value, scale, "a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label "
-                                 "such as 非常满意 / Very satisfied)")
+    return _rating(value, scale, "not_satisfaction")
 
 
 def recommend(value: object) -> float | None:
     """A likelihood-to-recommend answer as its number (0-10 expected)."""
-    return _rating(value, RECOMMEND_LABELS,
-                   "a 0-10 recommendation score (expected 0-10 or e.g. '10 - Extremely likely')")
+    return _rating(value, RECOMMEND_LABELS, "not_recommend")
 
 
 def looks_like_satisfaction(values: list[object]) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from pipelines.errors import ImportRejectedError, Problem
 from pipelines.feedback.fields import FieldMapping, MappingUnsureError, detect_fields
 from pipelines.feedback.layout import Survey, read_survey
@@ -16,6 +18,8 @@ from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
 SOURCES = ("auto", *TOOLS)  # the values of --source
+ANSWER_COLUMNS = ("source_row", "response_key", "client_id", "uscc", "company_name",
+                  "contact_phone", "exclusion")
 
 
 @dataclass
@@ -36,6 +40,9 @@ class FeedbackReport:
     unattributed: int = 0
     columns: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # every answer of the file as read: its row, key, how it names its client, and why it is
+    # not a real response (preview, unfinished, empty; None for a real one)
+    answers: pd.DataFrame | None = None
 
     def summary(self) -> str:
         if self.already_loaded_batch is not None:
@@ -95,14 +102,17 @@ def ingest_feedback(
     report.rows_read = len(responses.rows)
     report.excluded = responses.excluded
     report.problems = responses.problems
+    if len(responses.rows):
+        report.answers = responses.rows[list(ANSWER_COLUMNS)].copy()
 
     with Staging(FEEDBACK) as staging:
         staging.add(responses.rows)
         for key, rows in staging.duplicate_keys():
             for row in rows:
                 others = ", ".join(str(r) for r in rows if r != row)
-                report.problems.append(Problem(name, row, "response id", key.split(":")[-1],
-                                               f"the same response is also on row(s) {others}"))
+                report.problems.append(Problem.of(
+                    name, row, "response id", key.split(":")[-1], "duplicate_response",
+                    {"others": others}, field="response_id"))
         bad_rows = sorted({p.row for p in report.problems})
         report.rejected = len(bad_rows)
         if dry_run:

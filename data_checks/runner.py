@@ -125,10 +125,11 @@ def _quiet(verbose: bool):
 
 def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = None,
                verbose: bool = False, *, actor: Actor | None = None,
-               trigger: str | None = None) -> CheckRun:
-    """Validate every suite as of a date; returns the outcomes (not yet saved). The
-    ``actor`` (else the command line's operator) needs the permission ``run_checks``, or, for
-    the run that follows an upload or rollback, that one (``trigger``)."""
+               trigger: str | None = None, suites: tuple[str, ...] | None = None) -> CheckRun:
+    """Validate every suite (or only ``suites``) as of a date; returns the outcomes (not yet
+    saved). The ``actor`` (else the command line's operator) needs the permission
+    ``run_checks``, or, for the run that follows an upload or rollback, that one
+    (``trigger``)."""
     from data_checks import gx_compat
 
     acting(actor, trigger or "run_checks")
@@ -154,7 +155,7 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
         )
         outcomes: list[CheckOutcome] = []
         try:
-            for suite in SUITES:
+            for suite in suites or SUITES:
                 outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite],
                                            for_docs=docs_dir is not None))
             docs_index = _build_docs(context, docs_dir) if docs_dir else None

@@ -210,20 +210,66 @@ def _figures(version: tuple, as_of: date, filters: tuple) -> dict:
     return compute_figures(store(), as_of, _filters(filters), config=config())
 
 
+def periods(version: tuple, as_of: date, filters: tuple):
+    """The stated period of the overview (metrics.rollups.stated_periods) within the
+    account's scope: the current and previous period and how the current one was chosen."""
+    return _periods(version, as_of, scoped_key(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _periods(version: tuple, as_of: date, filters: tuple):
+    from metrics.rollups import stated_periods
+
+    return stated_periods(store(), as_of, _filters(filters))
+
+
 def figures_with_change(version: tuple, as_of: date, filters: Filters):
-    """(figures of the selection, of the current period, of the previous period, periods):
-    what KPI tiles show with their change."""
+    """(figures of the whole selection, of the current period, of the previous period, the
+    periods): what KPI tiles show. A period figure's tile shows the current period's value
+    and its change against the previous period; the figures of open handovers and of the
+    survey files describe the selection as of the date (see views/overview.py)."""
     from dataclasses import replace
 
-    from metrics.rollups import periods
-
-    current, previous = periods(as_of, filters)
+    stated = periods(version, as_of, filters_key(filters))
+    (start, end), (pstart, pend) = stated.current, stated.previous
     values = figures(version, as_of, filters_key(filters))
-    now = figures(version, as_of, filters_key(
-        replace(filters, period_from=current[0], period_to=current[1])))
-    before = figures(version, as_of, filters_key(
-        replace(filters, period_from=previous[0], period_to=previous[1])))
-    return values, now, before, (current, previous)
+    now = figures(version, as_of, filters_key(replace(filters, period_from=start,
+                                                      period_to=end)))
+    before = figures(version, as_of, filters_key(replace(filters, period_from=pstart,
+                                                         period_to=pend)))
+    return values, now, before, stated
+
+
+def management_report(as_of: date, filters: tuple, lang: str):
+    """A function without arguments that builds the sheets of the management workbook
+    (dashboard/report.py) within the signed-in account's scope. The scope, the settings and
+    the language are taken now; the function reads the library only (no session), since a
+    download's data is made in a thread of its own when the button is clicked."""
+    from dataclasses import replace
+
+    key, settings, where = scoped_key(filters), config(), store()
+
+    def build() -> dict[str, pd.DataFrame]:
+        from dashboard.report import sheets
+        from metrics.figures import compute_figures
+        from metrics.rollups import rollup as compute_rollup
+        from metrics.rollups import stated_periods
+        from metrics.scores import compute_scores
+
+        chosen = _filters(key)
+        stated = stated_periods(where, as_of, chosen)
+        (start, end), (pstart, pend) = stated.current, stated.previous
+        figures_of = lambda f: compute_figures(where, as_of, f, config=settings)  # noqa: E731
+        return sheets(
+            values=figures_of(chosen),
+            now=figures_of(replace(chosen, period_from=start, period_to=end)),
+            before=figures_of(replace(chosen, period_from=pstart, period_to=pend)),
+            stated=stated, scores=compute_scores(where, as_of, chosen, config=settings),
+            staff=compute_rollup(where, "staff", as_of, chosen, config=settings),
+            team=compute_rollup(where, "team", as_of, chosen, config=settings),
+            as_of=as_of, lang=lang, minimum=settings.min_handovers)
+
+    return build
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -109,3 +109,25 @@ def _to_url(as_of: date, filters: Filters) -> None:
                 del st.query_params[name]
         elif st.query_params.get(name) != value:
             st.query_params[name] = value
+
+
+# The URL parameters that belong to one page's selection, not to the sidebar: dropped when
+# another page is opened with a filter.
+_PAGE_PARAMS = ("team", "staff", "band", "handover")
+
+
+def open_filtered(page: str, *, team: str | None = None, staff: str | None = None,
+                  **params: str | None) -> None:
+    """Open ``page`` with the sidebar's team and staff filters set to ``team`` and ``staff``
+    (a filter not given is cleared) and the other parameters (e.g. ``band="red"``) in the URL;
+    the language, as-of date, period and reasons stay. The filter widgets are re-created from
+    the URL on the next run (their old values are dropped here, since a widget's value cannot
+    be set once it was drawn in this run)."""
+    wanted = {name: value for name, value in st.query_params.to_dict().items()
+              if name not in _PAGE_PARAMS}
+    for name, value in (("team", team), ("staff", staff), *params.items()):
+        if value:
+            wanted[name] = value
+    for key in ("f_team", "f_staff"):
+        st.session_state.pop(key, None)
+    st.switch_page(page, query_params=wanted)

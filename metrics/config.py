@@ -47,6 +47,7 @@ class Config:
         "overdue": 15.0, "low_satisfaction": 15.0, "complaint": 20.0, "churned_90d": 25.0})
     risk_high: float = 40.0  # risk points at or above: high risk (a critical flag always is)
     risk_medium: float = 15.0  # at or above: medium; below: low
+    min_handovers: int = 3  # a staff member or team is ranked from this many handovers on
     path: Path | None = None  # where it was read from, if a file
 
     def to_toml(self) -> dict:
@@ -58,6 +59,7 @@ class Config:
             "quality": {"points_per_unfixed_discrepancy": self.points_per_unfixed_discrepancy},
             "risk": {"high": self.risk_high, "medium": self.risk_medium,
                      "points": dict(self.risk_points)},
+            "ranking": {"min_handovers": self.min_handovers},
         }
 
 
@@ -83,7 +85,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 def from_dict(data: dict, source: str = "configuration") -> Config:
     config = Config()
-    known = {"weights", "bands", "checklist", "efficiency", "quality", "risk"}
+    known = {"weights", "bands", "checklist", "efficiency", "quality", "risk", "ranking"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{source}: unknown section [{key}]; the sections are "
@@ -130,6 +132,20 @@ def from_dict(data: dict, source: str = "configuration") -> Config:
     if config.risk_medium > config.risk_high:
         raise ConfigError(f"{source}: risk.medium ({config.risk_medium:g}) is above risk.high "
                           f"({config.risk_high:g}).")
+    ranking = data.get("ranking", {})
+    for key in ranking:
+        if key != "min_handovers":
+            raise ConfigError(f"{source}: ranking.{key} is not a setting; the setting is "
+                              "min_handovers.")
+    minimum = ranking.get("min_handovers", config.min_handovers)
+    if isinstance(minimum, float) and minimum.is_integer():
+        minimum = int(minimum)
+    if isinstance(minimum, bool) or not isinstance(minimum, int):
+        raise ConfigError(f"{source}: ranking.min_handovers = {minimum!r} is not a whole "
+                          "number.")
+    if not 1 <= minimum <= 1000:
+        raise ConfigError(f"{source}: ranking.min_handovers = {minimum!r} is outside 1-1000.")
+    config.min_handovers = minimum
     return config
 
 

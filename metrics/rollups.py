@@ -1,26 +1,39 @@
 """Scores and figures rolled up by receiving staff, by team and by month, with the previous
 period and the change, so management can rank and compare.
 
-Roll-ups cover completed handovers, placed in time by ``actual_end``. By staff and by team,
-the current period is the filters' period (default: the 90 days up to the as-of date) and
-the previous period is as long and ends the day before it starts. By month, each month is
+Roll-ups cover completed handovers, placed in time by ``actual_end``.
+
+**The stated period** (by staff and by team, and the overview's tiles): the filters' period
+when one is chosen; else the last 12 months up to the as-of date, or, when the selected data
+holds less than that, from the first completed handover on (the whole data). The previous
+period is as long and ends the day before the current one starts. By month, each month is
 compared with the month before.
+
+**Ranking.** A staff member or team is ranked when it completed at least
+``ranking.min_handovers`` handovers (scoring configuration, default 3) in the period; the
+others are kept with ``ranked`` false and no rank, so that a page can list them apart (one
+handover at 100 does not top the ranking). Each row also says why its score is what it is:
+the weakest of the four sub-scores (``weakest``, ``weakest_score``: the lowest mean, ties in
+the order efficiency, quality, satisfaction, risk) and the most frequent risk flags of its
+handovers (``top_flags``: ``[[flag, handovers], ...]``, most frequent first, ties in the
+order of DOMAIN.md's flags, at most three).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
 
-from metrics.config import Config, load_config
-from metrics.selection import Filters
+from metrics.config import FLAGS, SUB_SCORES, Config, load_config
+from metrics.selection import Filters, select_handovers
 from metrics.session import prepare
 from pipelines.store import Store
 
 GROUPINGS = {"staff": "to_staff", "team": "team", "month": "strftime(actual_end, '%Y-%m')"}
-DEFAULT_PERIOD_DAYS = 90
+DEFAULT_PERIOD_MONTHS = 12
+TOP_FLAGS = 3
 
 AGGREGATES = """
     count(*) as handovers,
@@ -31,26 +44,81 @@ AGGREGATES = """
     avg(risk_score) as risk,
     count(*) filter (where cast(actual_end as date) <= planned_end) / count(*) as on_time_rate,
     count(*) filter (where band = 'red') / count(*) as share_red,
+    count(*) filter (where band = 'red') as red,
     count(*) filter (where risk_level = 'high') as high_risk
 """
 
 
-def periods(as_of: date, filters: Filters) -> tuple[tuple[date, date], tuple[date, date]]:
-    """(current, previous) periods as (first day, last day)."""
+@dataclass(frozen=True)
+class Periods:
+    """The current and previous period, each (first day, last day), and how the current one
+    was chosen: ``chosen`` (the filters' period), ``last_12_months``, or ``all_data`` (the
+    selected data covers less than 12 months: from its first completed handover on)."""
+
+    current: tuple[date, date]
+    previous: tuple[date, date]
+    kind: str
+
+    def __iter__(self):  # current, previous = stated
+        return iter((self.current, self.previous))
+
+
+def periods(as_of: date, filters: Filters, first: date | None = None
+            ) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(current, previous) periods as (first day, last day); ``first`` is the first day a
+    selected handover was completed (see ``stated_periods``)."""
+    stated = _periods(as_of, filters, first)
+    return stated.current, stated.previous
+
+
+def _periods(as_of: date, filters: Filters, first: date | None) -> Periods:
     end = filters.period_to or as_of
-    start = filters.period_from or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if filters.period_from:
+        start, kind = filters.period_from, "chosen"
+    else:
+        start = (pd.Timestamp(end) - pd.DateOffset(months=DEFAULT_PERIOD_MONTHS)).date() \
+            + timedelta(days=1)
+        kind = "chosen" if filters.period_to else "last_12_months"
+        if first is not None and start < first <= end:
+            start, kind = first, "all_data"
     length = (end - start).days + 1
-    return (start, end), (start - timedelta(days=length), start - timedelta(days=1))
+    return Periods((start, end), (start - timedelta(days=length), start - timedelta(days=1)),
+                   kind)
 
 
-def _grouped(store: Store, by: str, as_of: date, filters: Filters, config: Config
-             ) -> pd.DataFrame:
+def first_completed(store: Store, as_of: date, filters: Filters) -> date | None:
+    """The first day a handover of the selection (its period aside) was completed, up to the
+    period's end (the as-of date by default); None when none was."""
+    end = filters.period_to or as_of
+
+    def run(conn):
+        select_handovers(conn, replace(filters, period_from=None, period_to=None))
+        return conn.execute("select min(cast(actual_end as date)) from selected_handovers "
+                            "where cast(actual_end as date) <= $end", {"end": end}).fetchone()[0]
+
+    return store.read(run)
+
+
+def stated_periods(store: Store, as_of: date, filters: Filters) -> Periods:
+    """The period the ranking and the overview's tiles cover, with the previous one."""
+    return _periods(as_of, filters, None if filters.period_from
+                    else first_completed(store, as_of, filters))
+
+
+def _grouped(store: Store, by: str, as_of: date, filters: Filters, config: Config,
+             details: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     def run(conn):
         prepare(conn, as_of, filters, config)
-        return conn.execute(
+        frame = conn.execute(
             f"select {GROUPINGS[by]} as grp, {AGGREGATES} from handover_scores "
             "where is_completed group by grp order by grp"
         ).df()
+        flags = conn.execute(
+            f"select grp, flag, count(*) as n from (select {GROUPINGS[by]} as grp, "
+            "unnest(flags) as flag from handover_scores where is_completed) "
+            "group by all"
+        ).df() if details else None
+        return frame, flags
 
     return store.read(run)
 
@@ -61,31 +129,74 @@ def trend(change: float | None) -> str:
     return "▲" if change > 0.5 else "▼" if change < -0.5 else "▶"
 
 
+def weakest(row: pd.Series) -> tuple[str | None, float | None]:
+    """The lowest of the four sub-score means of a row (None when none has data)."""
+    known = [(name, row[name]) for name in SUB_SCORES if pd.notna(row.get(name))]
+    if not known:
+        return None, None
+    name, value = min(known, key=lambda pair: pair[1])  # min keeps the first of equals
+    return name, float(value)
+
+
+def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> list[list]:
+    """``[[flag, handovers], ...]`` of a group, most frequent first."""
+    mine = flags[flags["grp"].isna()] if group is None or pd.isna(group) \
+        else flags[flags["grp"] == group]
+    order = {flag: i for i, flag in enumerate(FLAGS)}
+    ranked = sorted(((str(r.flag), int(r.n)) for r in mine.itertuples(index=False)),
+                    key=lambda pair: (-pair[1], order.get(pair[0], len(order))))
+    return [[flag, n] for flag, n in ranked[:limit]]
+
+
 def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | None = None,
            config: Config | None = None) -> pd.DataFrame:
     """One row per staff member, team or month: scores, on-time rate, share red, and the
-    score of the previous period with the change and a trend arrow."""
+    score of the previous period with the change and a trend arrow. By staff and team also
+    the weakest sub-score, the top flags, ``ranked`` (at least the minimum of handovers) and
+    the rank among the ranked (1 = highest score); ranked rows first, best first."""
     if by not in GROUPINGS:
         raise ValueError(f"roll up by one of {', '.join(GROUPINGS)}")
     as_of = as_of or date.today()
     filters = filters or Filters()
     config = config or load_config()
     if by == "month":
-        frame = _grouped(store, by, as_of, filters, config)
+        frame, _ = _grouped(store, by, as_of, filters, config)
         by_month = dict(zip(frame["grp"], frame["score"]))
         before = (pd.PeriodIndex(frame["grp"], freq="M") - 1).strftime("%Y-%m")
         frame["previous_score"] = [by_month.get(month) for month in before]
-    else:
-        current, previous = periods(as_of, filters)
-        frame = _grouped(store, by, as_of, replace(filters, period_from=current[0],
-                                                    period_to=current[1]), config)
-        before = _grouped(store, by, as_of, replace(filters, period_from=previous[0],
-                                                     period_to=previous[1]), config)
-        frame = frame.merge(before[["grp", "score"]].rename(columns={"score": "previous_score"}),
-                            on="grp", how="left")
-        frame = frame.sort_values("score", ascending=False, na_position="last")
+        frame["previous_score"] = frame["previous_score"].astype(float)
+        frame["change"] = frame["score"] - frame["previous_score"]
+        frame["trend"] = frame["change"].map(trend)
+        frame = frame.rename(columns={"grp": by})
+        frame["rank"] = frame["score"].rank(ascending=False, method="min")
+        return frame.reset_index(drop=True)
+    stated = stated_periods(store, as_of, filters)
+    (start, end), (pstart, pend) = stated.current, stated.previous
+    frame, flags = _grouped(store, by, as_of, replace(filters, period_from=start,
+                                                       period_to=end), config, details=True)
+    before, _ = _grouped(store, by, as_of, replace(filters, period_from=pstart,
+                                                    period_to=pend), config)
+    frame = frame.merge(before[["grp", "score"]].rename(columns={"score": "previous_score"}),
+                        on="grp", how="left")
+    frame["previous_score"] = frame["previous_score"].astype(float)
     frame["change"] = frame["score"] - frame["previous_score"]
     frame["trend"] = frame["change"].map(trend)
+    picked = [weakest(row) for _, row in frame.iterrows()]
+    frame["weakest"] = [name for name, _ in picked]
+    frame["weakest_score"] = pd.Series([value for _, value in picked], index=frame.index,
+                                       dtype=float)
+    frame["top_flags"] = [top_flags(flags, group) for group in frame["grp"]]
+    frame["ranked"] = frame["handovers"] >= config.min_handovers
+    frame["rank"] = frame["score"].where(frame["ranked"]).rank(ascending=False, method="min")
+    frame = frame.sort_values(["ranked", "score", "handovers"], ascending=[False, False, False],
+                              na_position="last", kind="stable")
     frame = frame.rename(columns={"grp": by})
-    frame["rank"] = frame["score"].rank(ascending=False, method="min")
     return frame.reset_index(drop=True)
+
+
+def lowest(frame: pd.DataFrame) -> pd.Series | None:
+    """The ranked row with the lowest score (the first by name among equals), or None."""
+    ranked = frame[frame["ranked"] & frame["score"].notna()] if not frame.empty else frame
+    if ranked.empty:
+        return None
+    return ranked.sort_values(["score", ranked.columns[0]], kind="stable").iloc[0]

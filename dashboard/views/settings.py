@@ -97,6 +97,12 @@ def form(config: Config) -> tuple[dict, bool, bool]:
                                   key=f"set_required_{tag}", help=t("settings.checklist_help"),
                                   label_visibility="collapsed")
         st.caption(t("settings.checklist_help"))
+        st.markdown(f"**{t('settings.ranking')}**")
+        a, _ = st.columns([1, 3])
+        minimum = a.number_input(t("settings.min_handovers"), min_value=1, max_value=1000,
+                                 value=int(config.min_handovers), step=1, format="%d",
+                                 key=f"set_min_handovers_{tag}",
+                                 help=t("settings.min_handovers_help"))
         a, b, _ = st.columns([1, 1, 4])
         preview = a.form_submit_button(t("settings.preview"), icon=":material/visibility:",
                                        key=f"set_preview_{tag}")
@@ -109,6 +115,7 @@ def form(config: Config) -> tuple[dict, bool, bool]:
         "efficiency": {"points_per_day_late": per_day},
         "quality": {"points_per_unfixed_discrepancy": per_discrepancy},
         "risk": {"high": high, "medium": medium, "points": points},
+        "ranking": {"min_handovers": int(minimum)},
     }
     return values, preview, save
 
@@ -188,7 +195,8 @@ def status(config: Config) -> None:
     path = config_path()
     st.caption(t("settings.file", path=path) if path.exists()
                else t("settings.file_missing", path=path))
-    changed = [f"{key} = {value:g}" if isinstance(value, float) else f"{key}"
+    changed = [f"{key} = {value:g}" if isinstance(value, (int, float))
+               and not isinstance(value, bool) else f"{key}"
                for key, value in flat(config.to_toml()).items()
                if flat(Config().to_toml()).get(key) != value]
     st.caption(t("settings.changed", keys="; ".join(changed)) if changed

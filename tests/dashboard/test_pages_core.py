@@ -74,11 +74,19 @@ def test_a_role_does_not_see_pages_it_may_not_open(database, monkeypatch):
 
 def test_overview_tiles_show_the_figures_of_metrics(database, monkeypatch):
     at = _app(database, monkeypatch, page="overview")
+    from metrics.rollups import stated_periods
+    from metrics.selection import Filters
+
     expected = compute_figures(Store(database), SAMPLE_AS_OF)
+    # a period figure's tile shows the stated period (issue 11: value and change of the same
+    # kind of window); the handovers in total are the whole selection
+    start, end = stated_periods(Store(database), SAMPLE_AS_OF, Filters()).current
+    period = compute_figures(Store(database), SAMPLE_AS_OF,
+                             Filters(period_from=start, period_to=end))
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["交接总数"] == format_value("handovers_total", expected["handovers_total"])
-    assert tiles["按时完成率"] == format_value("on_time_rate", expected["on_time_rate"])
-    assert tiles["净推荐值 NPS"] == format_value("nps", expected["nps"])
+    assert tiles["按时完成率"] == format_value("on_time_rate", period["on_time_rate"])
+    assert tiles["净推荐值 NPS"] == format_value("nps", period["nps"])
     assert len(tiles) == 17
     english = _app(database, monkeypatch, lang="en", page="overview")
     assert "On-time rate" in {m.label for m in english.metric}

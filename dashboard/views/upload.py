@@ -14,12 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import error_sentence, page_header, show_error, table
+from dashboard.components import error_sentence, page_header, table
 from dashboard.i18n import current_language, t
+from dashboard.import_text import (error_text, exclusions, field_label, format_label,
+                                   problems_frame, tool_label)
 from dashboard.masking import mask_failures
 from dashboard.roles import current_actor, current_role
 from dashboard.text import plain
-from pipelines.errors import HandoverError
+from pipelines.errors import HandoverError, ImportRejectedError
 from pipelines.feedback.ingest import SOURCES
 from pipelines.private_files import private_tempdir, write_private
 from pipelines.templates import STORED
@@ -28,11 +30,20 @@ KINDS = tuple(STORED)  # clients, handovers, events, feedback
 UNMAPPED = "—"
 
 
-def problems_table(problems) -> None:
-    frame = pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value, "why": p.why}
-                          for p in problems])
+def problems_table(problems, kind: str) -> None:
+    """Every refused value: row, column (as the file writes it, with the template's name for
+    it), value and why, in the user's language."""
+    frame = problems_frame(problems, kind, current_language())
     table(frame, "rejected_rows", key="upload_problems",
           labels={c: t(f"upload.problem.{c}") for c in frame.columns})
+
+
+def show_error(error: HandoverError, kind: str) -> None:
+    """An upload's error in the user's language; a refused file's rows as the table of
+    problems (the English details, which name command-line options, are not shown)."""
+    st.error(error_text(error), icon=":material/error:")
+    if isinstance(error, ImportRejectedError):
+        problems_table(error.problems, kind)
 
 
 def tabular(kind: str, path: Path, name: str) -> dict | None:
@@ -44,8 +55,10 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
     tpl = template(kind)
     grid = read_grid(path, functools.partial(score, tpl), display_name=name)
     header = map_header(tpl, grid.header, name, grid.header_row)
-    st.markdown(t("upload.detected", format=grid.format, row=grid.header_row))
-    mapping = pd.DataFrame([{"field": f"{c.zh} ({c.name})",
+    lang = current_language()
+    st.markdown(t("upload.detected", format=format_label(grid.format, lang),
+                  row=grid.header_row))
+    mapping = pd.DataFrame([{"field": field_label(kind, c.name, lang),
                              "column": header.headers.get(c.name, UNMAPPED)}
                             for c in tpl.columns])
     left, right = st.columns([2, 3])
@@ -64,18 +77,21 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
         st.dataframe(first, width="stretch")
     report = ingest_file(data.store(), kind, path, display_name=name, dry_run=True,
                          actor=current_actor())
-    return {"report": report, "options": {}}
+    return {"report": report, "options": {}, "load": functools.partial(
+        ingest_file, kind=kind, path=path, skip_invalid=True, display_name=name,
+        actor=current_actor())}
 
 
 def survey(path: Path, name: str) -> dict | None:
-    from pipelines.feedback.fields import DIMENSIONS, FIELD_LABELS, MAPPABLE
+    from pipelines.feedback.fields import DIMENSIONS, MAPPABLE
     from pipelines.feedback.ingest import ingest_feedback, prepare
 
+    lang = current_language()
     source = st.selectbox(t("upload.source"), SOURCES, key="upload_source",
                           format_func=lambda s: t(f"upload.sources.{s}"))
     detected, mapping = prepare(path, source, display_name=name)
-    st.markdown(t("upload.detected_survey", tool=detected.tool.label, format=detected.format,
-                  n=len(detected.rows)))
+    st.markdown(t("upload.detected_survey", tool=tool_label(detected.tool.name, lang),
+                  format=format_label(detected.format, lang), n=len(detected.rows)))
     columns = [UNMAPPED] + [c.shown for c in detected.columns]
     st.markdown(f"**{t('upload.mapping')}**")
     st.caption(t("upload.mapping_help"))
@@ -86,7 +102,8 @@ def survey(path: Path, name: str) -> dict | None:
         candidates = mapping.candidates.get(field, [])
         default = current.shown if current else (candidates[0].shown if candidates else UNMAPPED)
         chosen = cells[index % 3].selectbox(
-            FIELD_LABELS[field], columns, index=columns.index(default), key=f"map_{field}",
+            field_label("feedback", field, lang), columns, index=columns.index(default),
+            key=f"map_{field}",
             help=t("upload.candidates", columns="；".join(c.shown for c in candidates))
             if candidates else None)
         if chosen != UNMAPPED:
@@ -107,8 +124,11 @@ def survey(path: Path, name: str) -> dict | None:
     report = ingest_feedback(data.store(), path, source=source, maps=override,
                              display_name=name, dry_run=True, actor=current_actor()
                              ) if _has_answer(override) else None
-    return {"report": report, "options": {"source": source, "maps": override},
-            "changed": chosen_map}
+    options = {"source": source, "maps": override}
+    return {"report": report, "options": options, "changed": chosen_map,
+            "load": lambda copy: ingest_feedback(copy, path, skip_invalid=True,
+                                                 display_name=name, actor=current_actor(),
+                                                 **options)}
 
 
 def _has_answer(maps: dict[str, str]) -> bool:
@@ -135,14 +155,91 @@ def validation(kind: str, prepared: dict) -> bool:
     if kind == "feedback":
         excluded = sum(report.excluded.values())
         cells[2].metric(t("upload.excluded"), f"{excluded:,}",
-                        help=plain("、".join(f"{k} {v}" for k, v in report.excluded.items()))
-                        or None)
+                        help=plain(exclusions(report.excluded)) or None)
     if report.problems:
         st.warning(t("upload.has_problems", rows=bad_rows), icon=":material/warning:")
-        problems_table(report.problems)
+        problems_table(report.problems, kind)
         return st.checkbox(t("upload.skip_invalid"), key="upload_skip")
     st.success(t("upload.all_good"), icon=":material/check_circle:")
     return True
+
+
+def before_confirm(kind: str, path: Path, prepared: dict) -> None:
+    """What the upload would bring, before it is confirmed: the file is loaded into a private
+    copy of the database and the checks of its table run there (data_checks.refresh.
+    trial_import); for a survey export, its answers matched to clients, unmatched or
+    duplicate. The trial is kept for the session while the file, its options and the data
+    stay the same."""
+    from data_checks.refresh import trial_import
+    from pipelines.loading import file_hash
+
+    report = prepared["report"]
+    if report is None or report.already_loaded_batch is not None:
+        return
+    key = (kind, file_hash(path), repr(sorted(prepared["options"].items())), data.version())
+    kept = st.session_state.get("upload_trial")
+    if kept is None or kept[0] != key:
+        with st.spinner(t("upload.trial.running")):
+            try:
+                trial = trial_import(data.store(), kind, prepared["load"],
+                                     actor=current_actor())
+            except HandoverError as error:
+                st.warning(t("upload.trial.failed") + " " + error_text(error),
+                           icon=":material/warning:")
+                return
+        st.session_state.upload_trial = kept = (key, trial)
+    trial = kept[1]
+    if kind == "feedback" and trial.responses is not None:
+        show_answers(trial.responses)
+    show_trial_findings(kind, trial)
+
+
+def show_answers(answers: pd.DataFrame) -> None:
+    """Matched, unmatched and duplicate answers, and the list of those not matched or
+    duplicate (phone and USCC masked by role)."""
+    st.subheader(t("upload.answers.title"))
+    status = answers["status"]
+    duplicates = int(status.isin(["already_loaded", "duplicate_in_file"]).sum())
+    with st.container(key="upload_answer_counts", horizontal=True):
+        st.metric(t("upload.answers.matched"), f"{int((status == 'matched').sum()):,}")
+        st.metric(t("upload.answers.unmatched"), f"{int((status == 'unmatched').sum()):,}")
+        st.metric(t("upload.answers.duplicates"), f"{duplicates:,}",
+                  help=t("upload.answers.duplicates_help"))
+    listed = answers[status.isin(["unmatched", "already_loaded", "duplicate_in_file"])]
+    if listed.empty:
+        st.success(t("upload.answers.all_matched"), icon=":material/check_circle:")
+        return
+    st.markdown(f"**{t('upload.answers.list_title')}**")
+    columns = ["source_row", "status", "client_id", "company_name", "uscc", "contact_phone"]
+    shown = listed[columns].assign(
+        status=listed["status"].map(lambda s: t(f"upload.answer_status.{s}")))
+    table(shown, "upload_answers", key="upload_answers",
+          labels={c: t(f"upload.answer_columns.{c}") for c in columns})
+
+
+def show_trial_findings(kind: str, trial) -> None:
+    """The checks of the file's table on its rows, before confirming: how many failing
+    records each check found, and the records."""
+    from data_checks.registry import BY_ID
+
+    lang = current_language()
+    st.subheader(t("upload.trial.title"))
+    st.caption(t("upload.trial.intro", kind=t(f"upload.kinds.{kind}"), n=len(trial.checks)))
+    found = trial.findings
+    counts = found["check_id"].value_counts() if not found.empty else pd.Series(dtype=int)
+    per_check = pd.DataFrame({
+        "check": [getattr(BY_ID[c], lang, c) for c in trial.checks],
+        "failing": [int(counts.get(c, 0)) for c in trial.checks]})
+    with st.container(key="upload_trial_summary"):
+        if found.empty:
+            st.success(t("upload.trial.none"), icon=":material/check_circle:")
+        else:
+            st.warning(t("upload.trial.found", n=len(found), new=int(found["is_new"].sum())),
+                       icon=":material/fact_check:")
+    table(per_check, "upload_trial_checks", key="upload_trial_checks",
+          labels={"check": t("upload.trial.check"), "failing": t("upload.trial.failing")})
+    if not found.empty:
+        findings_table(found, "upload_trial_findings")
 
 
 def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> None:
@@ -162,8 +259,9 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
             report = ingest_file(data.store(), kind, path, skip_invalid=skip, display_name=name,
                                  actor=current_actor())
     except HandoverError as error:
-        show_error(error)
+        show_error(error, kind)
         return
+    st.session_state.pop("upload_trial", None)
     st.session_state.upload_done = done_message(kind, report)
     if report.batch_id is not None:
         st.session_state.upload_checks = checks_after("upload")
@@ -191,6 +289,15 @@ def show_findings(found: pd.DataFrame) -> None:
         st.success(t("upload.findings_none"), icon=":material/check_circle:")
         return
     st.markdown(f"**{t('upload.findings_title', n=len(found), new=int(found['is_new'].sum()))}**")
+    findings_table(found, "upload_findings")
+
+
+def findings_table(found: pd.DataFrame, key: str) -> None:
+    """Failing records of a file by its row numbers: check and column named in the user's
+    language, values masked by role."""
+    from data_checks.registry import BY_ID
+
+    lang = current_language()
     shown = mask_failures(found, current_role()).assign(
         check_id=found["check_id"].map(lambda c: getattr(BY_ID.get(c), lang, c)),
         column_name=[_column_label(c, col, lang)
@@ -198,7 +305,7 @@ def show_findings(found: pd.DataFrame) -> None:
         detail=found["detail"].map(lambda d: d if isinstance(d, str) and d else "—"),
         is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")))
     columns = ["source_row", "check_id", "column_name", "offending_value", "detail", "is_new"]
-    table(shown[columns], "upload_findings", key="upload_findings",
+    table(shown[columns], key, key=key,
           labels={c: t(f"upload.findings_columns.{c}") for c in columns})
 
 
@@ -233,12 +340,12 @@ def done_message(kind: str, report) -> str:
     if report.already_loaded_batch is not None:
         return t("upload.already", batch=report.already_loaded_batch)
     if kind == "feedback":
-        return t("upload.done_feedback", file=report.file, tool=report.tool,
+        return t("upload.done_feedback", file=report.file, tool=tool_label(report.tool),
                  batch=report.batch_id, read=report.rows_read, loaded=report.loaded,
                  duplicates=report.duplicates, excluded=sum(report.excluded.values()),
                  rejected=report.rejected, unmatched=report.unmatched,
                  unattributed=report.unattributed)
-    return t("upload.done_table", file=report.file, format=report.format,
+    return t("upload.done_table", file=report.file, format=format_label(report.format),
              batch=report.batch_id, read=report.rows_read, added=report.added,
              updated=report.updated, unchanged=report.unchanged, rejected=report.rejected)
 
@@ -251,12 +358,20 @@ def history() -> None:
     if frame.empty:
         st.caption(t("upload.no_batches"))
         return
-    columns = ["batch_id", "kind", "action", "file_name", "source_format", "user_name",
-               "created_at", "count_rows_read", "count_rows_added", "count_rows_updated",
-               "count_rows_unchanged", "count_rows_rejected", "rolled_back_at"]
-    shown = frame[columns].copy()
+    columns = ["batch_id", "kind", "action", "status", "file_name", "source_format",
+               "user_name", "created_at", "count_rows_read", "count_rows_added",
+               "count_rows_updated", "count_rows_unchanged", "count_rows_rejected",
+               "rolled_back_at"]
+    lang = current_language()
+    shown = frame.assign(status=None)[columns].copy()
     shown["kind"] = shown["kind"].map(lambda k: t(f"upload.kinds.{k}"))
     shown["action"] = shown["action"].map(lambda a: t(f"upload.actions.{a}"))
+    shown["status"] = [t("upload.statuses.rolled_back") if _has(r) else
+                       t("upload.statuses.in_force") for r in frame["rolled_back_at"]]
+    shown["source_format"] = frame["source_format"].map(
+        lambda f: format_label(f, lang) if isinstance(f, str) and f else None)
+    shown["user_name"] = frame["user_name"].map(lambda u: u if isinstance(u, str) and u
+                                                else None)
     event = table(shown, "upload_history", key="upload_history", selectable=True,
                   labels={c: t(f"upload.batch.{c}") for c in columns})
     if event is None or not event.selection.rows:
@@ -266,7 +381,7 @@ def history() -> None:
     if not current_actor().may("rollback"):
         st.caption(t("upload.no_rollback_permission"))
         return
-    if chosen["action"] != "import" or chosen["rolled_back_at"] is not None:
+    if chosen["action"] != "import" or _has(chosen["rolled_back_at"]):
         st.caption(t("upload.cannot_roll_back", batch=chosen["batch_id"]))
         return
     sure = st.checkbox(t("upload.rollback_sure", batch=chosen["batch_id"],
@@ -277,12 +392,17 @@ def history() -> None:
             new_id = rollback(data.store(), int(chosen["batch_id"]),
                               actor=current_actor())
         except HandoverError as error:
-            show_error(error)
+            st.error(error_sentence(error), icon=":material/error:")
             return
         st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"],
                                          new=new_id)
         st.session_state.upload_checks = checks_after("rollback")
         st.rerun()
+
+
+def _has(value: object) -> bool:
+    """A value that is there (not None, NaN or NaT)."""
+    return value is not None and not pd.isna(value)
 
 
 def upload() -> None:
@@ -307,9 +427,10 @@ def upload() -> None:
                 prepared = survey(path, name) if kind == "feedback" else tabular(kind, path,
                                                                                   name)
                 allowed = validation(kind, prepared)
+                before_confirm(kind, path, prepared)
                 confirm(kind, path, name, prepared, allowed)
             except HandoverError as error:
-                show_error(error)
+                show_error(error, kind)
     st.divider()
     history()
 

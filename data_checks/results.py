@@ -578,3 +578,28 @@ def record_history(store: Store, records: list[tuple[str, str]], scope: ScopeArg
                                       if ids is not None else [])
     found["count_runs"] = found["runs"].map(len)
     return found[columns]
+
+
+def handover_history(store: Store, handover_id: str, scope: ScopeArg = None) -> pd.DataFrame:
+    """``record_history`` of one handover's records: its client, itself, and its events (as
+    loaded now, and, for the firm, those since removed whose key begins with the handover
+    id and '|')."""
+    if not store.exists():
+        return record_history(store, [], scope)
+
+    def run(conn) -> list[tuple[str, str]]:
+        found = [("handovers", handover_id)]
+        found += [("clients", r[0]) for r in conn.execute(
+            "select distinct client_id from stg_handovers where handover_id = ? "
+            "and client_id is not null", [handover_id]).fetchall()]
+        found += [("events", r[0]) for r in conn.execute(
+            "select record_key from stg_events where handover_id = ?", [handover_id]
+        ).fetchall()]
+        if not is_scoped(scope):
+            found += [("events", r[0]) for r in conn.execute(
+                "select distinct record_key from failure_history "
+                "where check_id like 'events.%' and starts_with(record_key, ? || '|')",
+                [handover_id]).fetchall()]
+        return list(dict.fromkeys(found))
+
+    return record_history(store, store.read(run), scope)

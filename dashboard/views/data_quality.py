@@ -8,7 +8,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import data
+from dashboard import check_data, data
+from dashboard.check_text import check_name
+from dashboard.check_views import failures_table, history_table, open_handover_action
 from dashboard.components import (
     error_sentence,
     page_header,
@@ -17,8 +19,8 @@ from dashboard.components import (
     table,
 )
 from dashboard.i18n import current_language, t
-from dashboard.masking import mask_failures
-from dashboard.roles import current_actor, current_role
+from dashboard.roles import current_actor
+from dashboard.text import chart_text
 from pipelines.errors import PermissionDeniedError
 
 
@@ -49,17 +51,25 @@ def build_docs() -> None:
     st.session_state.dq_message = t("data_quality.docs_built", path=run.docs_index)
 
 
+CHART_LABEL = 28  # characters of a check's name on the chart's axis (the hover has all)
+
+
+def _axis_label(name: str) -> str:
+    return name if len(name) <= CHART_LABEL else name[:CHART_LABEL - 1] + "…"
+
+
 def summary(run: dict | None, results: pd.DataFrame) -> str | None:
-    """The per-check table; returns the check the user selected."""
+    """The per-check table and chart, with check names in the language; returns the check
+    the user selected (in the table or on the chart)."""
     lang = current_language()
     buttons = st.container(horizontal=True)
     may_run = current_actor().may("run_checks")
     if may_run and buttons.button(t("data_quality.run_now"), type="primary",
-                                  icon=":material/play_arrow:"):
+                                  icon=":material/play_arrow:", key="dq_run_now"):
         run_now()
         st.rerun()
     if may_run and buttons.button(t("data_quality.build_docs"),
-                                  icon=":material/description:"):
+                                  icon=":material/description:", key="dq_build_docs"):
         build_docs()
         st.rerun()
     if st.session_state.get("dq_message"):
@@ -73,15 +83,23 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
                  as_of=run["as_of"], seconds=f"{run['duration_seconds']:.1f}",
                  failed=run["count_failed_checks"], checks=run["count_checks"]))
     frame = pd.DataFrame({
-        "check_id": results["check_id"],
-        "description": results[f"description_{lang}"],
+        "check": results["check_id"].map(lambda c: check_name(c, lang)),
         "checked": results["count_records_checked"],
         "failed": results["count_records_failed"],
         "status": results["is_passed"].map(lambda ok: "✅" if ok else "❌"),
+        "check_id": results["check_id"],
     })
     labels = {c: t(f"data_quality.columns.{c}") for c in frame.columns}
-    chart = px.bar(frame[frame["failed"] > 0], x="failed", y="check_id", orientation="h",
-                   labels={"failed": labels["failed"], "check_id": labels["check_id"]},
+    failing = frame[frame["failed"] > 0]
+    axis = {_axis_label(name): check_id for name, check_id
+            in zip(failing["check"], failing["check_id"])}
+    shown = pd.DataFrame({"label": [chart_text(a) for a in axis],
+                          "name": failing["check"].map(chart_text).tolist(),
+                          "failed": failing["failed"].tolist()})
+    chart = px.bar(shown, x="failed", y="label", orientation="h",
+                   hover_data={"name": True, "label": False},
+                   labels={"failed": labels["failed"], "label": t("data_quality.chart_check"),
+                           "name": t("data_quality.chart_check")},
                    color_discrete_sequence=["#d64545"])
     chart.update_layout(yaxis={"categoryorder": "total ascending"})
     picked = st.plotly_chart(style(chart, t("data_quality.chart_title"), height=380),
@@ -91,7 +109,9 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
         return frame.iloc[event.selection.rows[0]]["check_id"]
     points = (picked or {}).get("selection", {}).get("points", []) if picked else []
     if points:
-        return points[0].get("y")
+        index = points[0].get("point_index")
+        if index is not None and 0 <= index < len(axis):
+            return list(axis.values())[index]
     return None
 
 
@@ -108,30 +128,87 @@ def trend() -> None:
 
 
 def failing_records(check_id: str | None) -> None:
+    """The failing records of a check (or all) with where each belongs; a selected record's
+    handovers to open and its fix history."""
     from data_checks.registry import BY_ID
 
+    lang = current_language()
     choices = list(BY_ID)
     index = choices.index(check_id) if check_id in choices else None
     chosen = st.selectbox(t("data_quality.pick_check"), choices, index=index,
+                          format_func=lambda c: check_name(c, lang),
                           placeholder=t("data_quality.all_checks"), key="dq_check")
-    frame = data.check_failures(data.version(), chosen)
-    st.subheader(t("data_quality.failing_title", n=len(frame)))
-    if frame.empty:
+    found = check_data.failures_in_context(data.version(), chosen)
+    st.subheader(t("data_quality.failing_title", n=len(found)))
+    if found.empty:
         st.success(t("data_quality.no_failures"), icon=":material/check_circle:")
-    else:
-        shown = mask_failures(frame, current_role())
-        table(shown, f"failures_{chosen or 'all'}", key="dq_failures",
-              labels={c: t(f"data_quality.columns.{c}") for c in shown.columns})
+        return
+    st.caption(t("data_quality.failing_hint"))
+    event = failures_table(found, f"failures_{chosen or 'all'}", key="dq_failures",
+                           selectable=True)
+    rows = event.selection.rows if event is not None else []
+    if rows and rows[0] < len(found):
+        record_panel(found.iloc[rows[0]])
+
+
+def record_panel(row: pd.Series) -> None:
+    """One failing record: where it belongs, the action that opens its handover, and the
+    fix history of the record."""
+    lang = current_language()
+    with st.container(border=True, key="dq_record"):
+        st.markdown("**" + t("data_quality.record_title", record=row["record_key"],
+                             check=check_name(row["check_id"], lang)) + "**")
+        st.caption(t("data_quality.record_where",
+                     **{k: _or_dash(row.get(c)) for k, c in (
+                         ("client", "client_id"), ("company", "company_name"),
+                         ("owner", "owner"), ("team", "team"))}))
+        open_handover_action(list(row.get("handover_ids") or []), key="dq_open_handover")
+        history = check_data.record_history(data.version(),
+                                            ((row["suite"], row["record_key"]),))
+        st.markdown("**" + t("data_quality.record_history_title", n=len(history)) + "**")
+        if history.empty:
+            st.caption(t("data_quality.no_record_history"))
+        else:
+            history_table(history, f"history_{row['record_key']}", key="dq_record_history")
+
+
+def _or_dash(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return str(value) if str(value).strip() else "—"
+
+
+def record_lookup() -> None:
+    """The fix history of any record, by its key (a record of the account's scope)."""
+    from data_checks.results import RAW_TABLES
+
+    with st.expander(t("data_quality.lookup_title")):
+        key = st.text_input(t("data_quality.lookup_label"), key="dq_record_lookup").strip()
+        if not key:
+            return
+        history = check_data.record_history(
+            data.version(), tuple((suite, key) for suite in RAW_TABLES))
+        if history.empty:
+            st.caption(t("data_quality.lookup_none"))
+        else:
+            history_table(history, f"history_{key}", key="dq_lookup_history")
+
+
+def fixes() -> None:
+    """Every failure resolved so far, newest first."""
     st.subheader(t("data_quality.fixes_title"))
-    fixes = data.fix_history(data.version(), chosen)
-    resolved = fixes[fixes["resolved_run"].notna()] if not fixes.empty else fixes
+    history = data.fix_history(data.version(), None)
+    resolved = history[history["resolved_run"].notna()] if not history.empty else history
     if resolved.empty:
         st.caption(t("data_quality.no_fixes"))
         return
-    columns = ["check_id", "record_key", "column_name", "offending_value", "first_seen_at",
-               "resolved_at", "resolved_run", "resolved_by_batch"]
-    table(mask_failures(resolved[columns], current_role()), "fix_history", key="dq_fixes",
-          labels={c: t(f"data_quality.columns.{c}") for c in columns})
+    files = data.batches(data.version())
+    names = dict(zip(files["batch_id"], files["file_name"])) if not files.empty else {}
+    resolved = resolved.assign(
+        runs=[[] for _ in range(len(resolved))],
+        resolved_by_file=resolved["resolved_by_batch"].map(
+            lambda b: names.get(b) if pd.notna(b) else None))
+    history_table(resolved, "fix_history", key="dq_fixes")
 
 
 def docs_download() -> None:
@@ -166,6 +243,8 @@ def data_quality() -> None:
     trend()
     if run is not None:
         failing_records(chosen)
+        record_lookup()
+        fixes()
     docs_download()
 
 

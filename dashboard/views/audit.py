@@ -3,15 +3,15 @@ downloads. Only for a role with the permission ``audit`` (administrators)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.audit_text import describe, user_label
 from dashboard.components import page_header, table
-from dashboard.i18n import catalogue, t
+from dashboard.i18n import catalogue, current_language, t
 from dashboard.roles import current_actor
 
 COLUMNS = ["at", "user_name", "action", "target", "detail"]
@@ -36,6 +36,7 @@ def audit_page() -> None:
     period = left.date_input(t("audit.period"), value=(today - timedelta(days=30), today),
                              key="audit_period")
     users = middle.multiselect(t("audit.user"), sorted({u for u in frame["user_name"] if u}),
+                               format_func=lambda u: user_label(u, current_language()),
                                key="audit_users", placeholder=t("common.choose"))
     actions = right.multiselect(t("audit.action"), sorted(set(frame["action"])),
                                 format_func=action_label, key="audit_actions",
@@ -53,8 +54,9 @@ def audit_page() -> None:
         shown = shown[shown["action"].isin(actions)]
     shown = shown.sort_values("id", ascending=False)[COLUMNS].copy()
     shown["action"] = shown["action"].map(action_label)
-    shown["detail"] = [json.dumps(d, ensure_ascii=False, sort_keys=True) if d else ""
-                       for d in shown["detail"]]
+    lang = current_language()
+    shown["user_name"] = [user_label(u, lang) for u in shown["user_name"]]
+    shown["detail"] = [describe(d, lang) for d in shown["detail"]]
     st.caption(t("audit.count", shown=len(shown), total=len(frame)))
     table(shown, "audit_trail", key="audit_table",
           labels={c: t(f"audit.columns.{c}") for c in COLUMNS},

@@ -1,4 +1,5 @@
-"""Labels and definitions of the figures and flags, read from ``catalogue.toml``."""
+"""Labels and definitions (in Chinese and English) of the figures and flags, read from
+``catalogue.toml``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def flag(key: str) -> dict:
 def label(kind: str, key: str, lang: str = "zh") -> str:
     entry = catalogue()[kind].get(key)
     return entry[lang] if entry else key
+
+
+def definition(kind: str, key: str, lang: str = "zh") -> str:
+    """A figure's or flag's definition in words, in Chinese or English."""
+    entry = catalogue()[kind][key]
+    return entry["definition_zh"] if lang == "zh" else entry["definition"]
 
 
 def format_value(key: str, value: float | int | None, lang: str = "zh") -> str:

@@ -234,3 +234,17 @@ def test_rollups_compare_with_the_previous_period(store: Store):
     assert list(months.index) == ["2026-03", "2026-06"]
     assert pd_isnull(months.loc["2026-06", "previous_score"])  # May had no handover
     assert months.loc["2026-03", "handovers"] == 4
+
+
+def test_every_figure_and_flag_is_defined_in_both_languages():
+    """The definitions the dashboard shows: English for `en`, Chinese for `zh`, and the
+    Chinese one has no English sentence in it."""
+    import re
+
+    from metrics.catalogue import catalogue, definition
+
+    for kind in ("figures", "flags"):
+        for key in catalogue()[kind]:
+            en, zh = definition(kind, key, "en"), definition(kind, key, "zh")
+            assert en and zh and en != zh, (kind, key)
+            assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", zh), (kind, key, zh)

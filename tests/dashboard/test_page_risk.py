@@ -111,3 +111,19 @@ def test_operations_may_not_open_it(dashboard_env, monkeypatch):
     at = open_page("handovers", role="operations")
     with pytest.raises(ValueError):
         at.switch_page("views/risk.py").run()
+
+
+def test_dates_are_chinese_and_nothing_reads_none(dashboard_env, monkeypatch):
+    import json
+
+    from tests.dashboard.test_page_handovers import assert_no_none
+
+    at = open_page("risk", "zh", "management", monkeypatch)
+    start = SAMPLE_AS_OF - timedelta(days=89)
+    assert any(c.value.startswith(f"近期交接：{start.year}年{start.month}月{start.day}日")
+               for c in at.caption)
+    assert_no_none(at)
+    formats = [spec["type_config"]["format"] for d in at.dataframe if d.proto.columns
+               for spec in json.loads(d.proto.columns).values()
+               if spec.get("type_config", {}).get("type") in ("date", "datetime")]
+    assert formats and all("年" in f for f in formats)

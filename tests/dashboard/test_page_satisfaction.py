@@ -145,3 +145,24 @@ def test_quality_may_not_open_it(env, monkeypatch):
     at = open_page("handovers", role="quality")
     with pytest.raises(ValueError):
         at.switch_page("views/satisfaction.py").run()
+
+
+def test_months_are_chinese_and_nothing_reads_none(env, monkeypatch):
+    import re
+
+    from tests.dashboard.test_page_handovers import assert_no_none
+
+    at = open_page("satisfaction", "zh", "management", monkeypatch)
+    drawn = chart_figures(at)
+    for title in ("csat_title", "mean_title"):
+        figure = drawn[t(f"satisfaction.{title}", "zh")]
+        assert figure["layout"]["xaxis"]["type"] == "category"
+        months = [x for trace in figure["data"] for x in trace["x"]]
+        assert months and all(re.fullmatch(r"\d{4}年\d{1,2}月", m) for m in months), months
+        assert figure["layout"]["xaxis"]["categoryarray"] == list(dict.fromkeys(months))
+    note = next(c.value for c in at.caption if c.value.startswith("指标为所选范围内"))
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", note) and not re.search(r"\d{4}-\d{2}", note)
+    assert_no_none(at)
+    english = open_page("satisfaction", "en", "management", monkeypatch)
+    figure = chart_figures(english)[t("satisfaction.csat_title", "en")]
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", m) for m in figure["data"][0]["x"])

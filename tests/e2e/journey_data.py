@@ -471,10 +471,97 @@ def write_firm(firm: Firm, folder: Path) -> Files:
 
 def load_firm(server, firm: Firm, folder: Path) -> Files:
     """Write the firm's files and load them with `handover ingest` into the server's
-    database (the checks run after each import)."""
+    database; the checks run after the last import."""
     files = write_firm(firm, folder)
-    for kind, path in (("clients", files.clients), ("handovers", files.handovers),
-                       ("events", files.events)):
-        done = server.handover("ingest", kind, str(path), timeout=300)
+    for kind, path, checks in (("clients", files.clients, "--no-checks"),
+                               ("handovers", files.handovers, "--no-checks"),
+                               ("events", files.events, "--checks")):  # once, at the end
+        done = server.handover("ingest", kind, str(path), checks, timeout=300)
         assert done.returncode == 0, f"ingest {kind}: {done.stdout}\n{done.stderr}"
     return files
+
+
+# --- the browser side: a server on the firm's data, the grid, counted clicks ---------------
+
+
+def zh(key: str, **values: object) -> str:
+    """The catalogue's Chinese text of ``key`` with ``values`` put in as they show on the page
+    (``t`` escapes them for Markdown, which the rendered page does not show)."""
+    from dashboard.i18n import catalogue
+
+    return catalogue()[key]["zh"].format(**values)
+
+
+def start_firm_server(workdir: Path, firm: Firm, accounts: dict[str, str]):
+    """`handover serve` on a fresh, empty database (no sample), the firm's files loaded with
+    `handover ingest`, then the accounts (name -> role) created: from then on everybody
+    signs in."""
+    from tests.e2e.app_utils import add_account, start_server, stop_server
+
+    server = start_server(workdir, demo=False)
+    try:
+        load_firm(server, firm, workdir / "files")
+        for name, role in accounts.items():
+            add_account(server, name, role)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+_GRID_JS = """grid => {
+    const table = grid.querySelector("table");
+    if (!table) return {header: [], rows: []};
+    const text = cells => [...cells].map(c => (c.textContent || "").trim());
+    return {header: text(table.querySelectorAll("thead th")),
+            rows: [...table.querySelectorAll("tbody tr")].map(r => text(r.querySelectorAll("td")))};
+}"""
+
+
+def grid(locator, timeout: float = 30.0) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a st.dataframe (Glide's grid keeps a table of the rows it
+    shows for screen readers beside its canvas), once it has drawn some rows (an empty
+    header and rows when none come within ``timeout`` s)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = locator.evaluate(_GRID_JS)
+        if found["rows"] or time.monotonic() > deadline:
+            return found["header"], found["rows"]
+        time.sleep(0.3)
+
+
+def grid_column(locator, title: str) -> list[str]:
+    header, rows = grid(locator)
+    at = header.index(title)
+    return [row[at] if at < len(row) else "" for row in rows]
+
+
+ROW_HEIGHT = 35  # px, Streamlit's dataframe rows and header
+
+
+class Clicks:
+    """The user's clicks of a journey, counted (each waits for the rerun it starts)."""
+
+    def __init__(self, page) -> None:
+        self.page, self.count = page, 0
+
+    def on(self, locator, timeout: float = 60_000) -> None:
+        from tests.e2e.app_utils import click
+
+        self.count += 1
+        click(self.page, locator, timeout=timeout)
+
+    def grid_row(self, locator, index: int, timeout: float = 60_000) -> None:
+        """Select row ``index`` (0 = first data row) of a selectable st.dataframe: a click
+        in its selection column."""
+        from tests.e2e.app_utils import act
+
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        assert box is not None, "the table is not on screen"
+        self.count += 1
+        act(self.page, lambda: self.page.mouse.click(
+            box["x"] + 16, box["y"] + ROW_HEIGHT * (index + 1) + ROW_HEIGHT / 2),
+            timeout=timeout)

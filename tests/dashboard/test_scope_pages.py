@@ -5,6 +5,8 @@ in the audit trail."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dashboard.i18n import t
@@ -55,9 +57,16 @@ def test_the_overview_shows_the_figures_of_the_scope(dashboard_env, sample_db):
     expected = compute_figures(Store(sample_db), SAMPLE_AS_OF, scoped(Filters(), lead))
     firm = compute_figures(Store(sample_db), SAMPLE_AS_OF)
     assert expected["handovers_total"] != firm["handovers_total"]  # the test can tell them
+    # the on-time tile covers the stated period (issue 11), of the scope's data
+    from metrics.rollups import stated_periods
+
+    mine = scoped(Filters(), lead)
+    start, end = stated_periods(Store(sample_db), SAMPLE_AS_OF, mine).current
+    period = compute_figures(Store(sample_db), SAMPLE_AS_OF,
+                             replace(mine, period_from=start, period_to=end))
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["交接总数"] == format_value("handovers_total", expected["handovers_total"])
-    assert tiles["按时完成率"] == format_value("on_time_rate", expected["on_time_rate"])
+    assert tiles["按时完成率"] == format_value("on_time_rate", period["on_time_rate"])
 
 
 def test_staff_see_only_the_handovers_they_are_part_of(dashboard_env):

@@ -28,6 +28,8 @@ from pipelines.templates import STORED
 
 KINDS = tuple(STORED)  # clients, handovers, events, feedback
 UNMAPPED = "—"
+UPLOADER_STYLE = ("<style>.st-key-upload_box [data-testid='stFileUploaderDropzoneInstructions']"
+                  "{display:none}</style>")
 
 
 def problems_table(problems, kind: str) -> None:
@@ -282,9 +284,6 @@ def findings_of(batch_id: int) -> pd.DataFrame | None:
 
 def show_findings(found: pd.DataFrame) -> None:
     """The failing records of the uploaded file, by its row numbers, values masked by role."""
-    from data_checks.registry import BY_ID
-
-    lang = current_language()
     if found.empty:
         st.success(t("upload.findings_none"), icon=":material/check_circle:")
         return
@@ -416,9 +415,15 @@ def upload() -> None:
         show_findings(found)
     kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
                                 format_func=lambda k: t(f"upload.kinds.{k}"))
-    uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx", "xls"],
-                                key=f"upload_file_{st.session_state.get('upload_key', 0)}",
-                                help=t("upload.file_help"))
+    with st.container(key="upload_box"):
+        # Streamlit 1.67 words its drop zone in English only ("200MB per file • CSV, ...");
+        # its label and help are ours, and the size and formats are said below instead.
+        st.html(UPLOADER_STYLE)
+        uploaded = st.file_uploader(
+            t("upload.file"), type=["csv", "xlsx", "xls"],
+            key=f"upload_file_{st.session_state.get('upload_key', 0)}",
+            help=t("upload.file_help"))
+        st.caption(t("upload.file_limit", mb=int(st.get_option("server.maxUploadSize"))))
     if uploaded is not None and kind:
         name = uploaded.name
         with private_tempdir(data.store().path) as folder:

@@ -15,7 +15,7 @@ def test_an_upload_shows_what_the_checks_found_in_its_rows(dashboard_env, sample
                "KH-UP-2,上传二公司,王五,12345,91310000MA1K00000X,not-an-email\n").encode()
     at = open_page("upload", role="operations")
     at.segmented_control(key="upload_kind").set_value("clients").run()
-    at.file_uploader[0].upload("客户资料_新.csv", content, "text/csv").run()
+    at.file_uploader[0].upload("客户资料_新.csv", content, "text/csv").run(timeout=300)  # trial
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.button(key="upload_confirm").click().run(timeout=180)
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -161,3 +161,25 @@ def date_column_format(lang: str | None = None, time: bool = False) -> str:
 def date_tickformat(lang: str | None = None) -> str:
     """Plotly's tick format for a day date axis in the language."""
     return "%Y年%-m月%-d日" if (lang or current_language()) == "zh" else "%Y-%m-%d"
+
+
+def month_ticks(months: list, lang: str | None = None, most: int = 9) -> tuple[list, list[str]]:
+    """Tick values and short tick texts for a category axis of months (the values as
+    ``fmt_month`` words them): at most ``most`` ticks, evenly spaced, the year written on the
+    first and wherever it changes ("2025年6月", "8月", …, "2026年1月"; "Jun 2025", "Aug", …).
+    Returns (tickvals, ticktext)."""
+    lang = lang or current_language()
+    days = [_as_date(m) for m in months]
+    step = max(1, -(-len(months) // most))
+    values, texts, year = [], [], None
+    for index in range(0, len(months), step):
+        day = days[index]
+        if day is None:
+            continue
+        values.append(fmt_month(months[index], lang))
+        if day.year != year:
+            texts.append(fmt_month(months[index], lang))
+            year = day.year
+        else:
+            texts.append(f"{day.month}月" if lang == "zh" else _MONTHS_EN[day.month - 1])
+    return values, texts

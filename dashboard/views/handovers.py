@@ -98,8 +98,8 @@ def scored_table(version, as_of, filters) -> str | None:
         haystack = shown[SEARCHED].astype(str).apply(lambda c: c.str.lower())
         shown = shown[haystack.apply(lambda c: c.str.contains(text, regex=False)).any(axis=1)]
     shown = worst_first(shown)
-    st.caption(t("handovers.count", shown=len(shown), total=len(scores)) + " "
-               + t("handovers.order"))
+    st.caption(t("handovers.count", shown=len(shown), total=len(scores))
+               + ("。" if lang == "zh" else ". ") + t("handovers.order"))
     frame = table_frame(shown, lang)
     labels = {c: t(f"columns.{c}") for c in TABLE_COLUMNS}
     event = table(frame, "handovers", labels=labels, key="handover_table", selectable=True,
@@ -179,18 +179,20 @@ def record(version, as_of, filters, handover_id: str) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(t("handovers.form"))
-        st.dataframe(_pairs(form, ["client_id", "from_staff", "to_staff", "supervisor", "team",
-                                   "reason", "planned_start", "planned_end", "actual_start",
-                                   "actual_end", "nda_signed", "signed_off_at"]),
-                     hide_index=True, width="stretch", placeholder="—")
+        pairs = _pairs(form, ["client_id", "from_staff", "to_staff", "supervisor", "team",
+                              "reason", "planned_start", "planned_end", "actual_start",
+                              "actual_end", "nda_signed", "signed_off_at"])
+        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—",
+                     height=_fit(pairs))
     with right:
         st.subheader(t("handovers.client"))
         masked = mask_frame(pd.DataFrame([client]), role) if client else pd.DataFrame()
-        st.dataframe(_pairs(masked.iloc[0].to_dict() if not masked.empty else {},
-                            ["company_name", "uscc", "legal_rep", "contact_name",
-                             "contact_phone", "email", "taxpayer_type", "assigned_staff",
-                             "status", "contract_end", "terminated_at"]),
-                     hide_index=True, width="stretch", placeholder="—")
+        pairs = _pairs(masked.iloc[0].to_dict() if not masked.empty else {},
+                       ["company_name", "uscc", "legal_rep", "contact_name", "contact_phone",
+                        "email", "taxpayer_type", "assigned_staff", "status", "contract_end",
+                        "terminated_at"])
+        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—",
+                     height=_fit(pairs))
 
     st.subheader(t("handovers.flags"))
     raised = data.flags(version, as_of, data.filters_key(type(filters)()))
@@ -258,6 +260,11 @@ def _pairs(values: dict, keys: list[str]) -> pd.DataFrame:
             value = fmt_date(value, time=True)
         rows.append({t("handovers.field"): _column_label(key), t("handovers.value"): str(value)})
     return pd.DataFrame(rows)
+
+
+def _fit(frame: pd.DataFrame) -> int:
+    """A table's height that shows every row (and the header) without scrolling."""
+    return ROW_HEIGHT * (len(frame) + 1) + 3
 
 
 def _missing(value) -> bool:
@@ -368,7 +375,7 @@ def _checklist(items: pd.DataFrame) -> None:
         t("handovers.fix_count"): items["fixes"],
     })
     when = st.column_config.DatetimeColumn(format=date_column_format(lang, time=True))
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—",
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", height=_fit(frame),
                  column_config={t("handovers.transferred"): when,
                                 t("handovers.verified"): when})
 

@@ -138,7 +138,9 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
                      limit: int) -> None:
     labels = {c: _column_label(c) for c in columns}
     number = st.column_config.NumberColumn
-    config = {labels.get("days_overdue"): number(format="%d"),
+    config = {labels.get("handover_id"): st.column_config.TextColumn(pinned=True),
+              labels.get("company_name"): st.column_config.TextColumn(pinned=True),
+              labels.get("days_overdue"): number(format="%d"),
               labels.get("risk_points"): number(format="%.0f"),
               labels.get("score"): number(format="%.1f"),
               labels.get("reasons"): st.column_config.TextColumn(width="large"),

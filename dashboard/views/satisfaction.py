@@ -10,7 +10,14 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
-from dashboard.i18n import current_language, date_column_format, fmt_date, fmt_month, t
+from dashboard.i18n import (
+    current_language,
+    date_column_format,
+    fmt_date,
+    fmt_month,
+    month_ticks,
+    t,
+)
 from dashboard.text import chart_text
 from metrics.catalogue import label
 
@@ -57,9 +64,12 @@ def trends(version, as_of, filters) -> None:
         return
     st.caption(t("satisfaction.trend_note"))
     # months as categories worded in the language ("2025年7月" / "Jul 2025"), in order
-    months = months.sort_values("month").assign(month=months["month"].map(fmt_month))
+    months = months.sort_values("month")
+    ticks, tick_texts = month_ticks(list(months["month"]))
+    months = months.assign(month=months["month"].map(fmt_month))
     axis = {"title": "", "type": "category", "categoryorder": "array",
-            "categoryarray": list(months["month"])}
+            "categoryarray": list(months["month"]), "tickmode": "array", "tickvals": ticks,
+            "ticktext": tick_texts, "tickangle": 0}
     left, right = st.columns(2)
     fig = go.Figure()
     fig.add_bar(x=months["month"], y=months["responses_attributed"],
@@ -262,8 +272,7 @@ def to_resolve(version) -> None:
                 why=frame[reason].map(_reason), source_tool=frame["source_tool"].map(_tool),
                 overall_satisfaction=frame["overall_satisfaction"].map(_score),
                 recommend_score=frame["recommend_score"].map(_score),
-                **{c: frame[c].map(lambda v: v if isinstance(v, str) else "")
-                   for c in [*given, "client_id"]})
+                **{c: frame[c].map(_text) for c in [*given, "client_id"]})
             columns = ["submitted_at", "why", "source_tool", *given,
                        *(["client_id"] if kind == "unattributed" else []),
                        "overall_satisfaction", "recommend_score"]
@@ -276,9 +285,9 @@ def to_resolve(version) -> None:
                       labels["why"]: st.column_config.TextColumn(width="large")})
 
 
-def _score(value, suffix: str = "") -> str:
-    """A rating as people read it; blank when the response did not answer."""
-    return "" if value is None or pd.isna(value) else f"{value:.0f}{suffix}"
+def _score(value, suffix: str = "") -> str | None:
+    """A rating as people read it; None (shown as "—") when the response did not answer."""
+    return None if value is None or pd.isna(value) else f"{value:.0f}{suffix}"
 
 
 def _text(value) -> str | None:

@@ -128,7 +128,7 @@ def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, ro
     unmatched = frame_with(at, t("satisfaction.columns.given_contact_phone", "zh"),
                            t("satisfaction.columns.why", "zh"),
                            without=t("satisfaction.columns.matched_client", "zh"))
-    ours = unmatched[unmatched[t("satisfaction.columns.given_contact_phone", "zh")] != ""]
+    ours = unmatched[unmatched[t("satisfaction.columns.given_contact_phone", "zh")].notna()]
     assert len(ours) == 1
     row = ours.iloc[0]
     assert row[t("satisfaction.columns.given_contact_phone", "zh")] == phone
@@ -160,9 +160,14 @@ def test_months_are_chinese_and_nothing_reads_none(env, monkeypatch):
         months = [x for trace in figure["data"] for x in trace["x"]]
         assert months and all(re.fullmatch(r"\d{4}年\d{1,2}月", m) for m in months), months
         assert figure["layout"]["xaxis"]["categoryarray"] == list(dict.fromkeys(months))
+        ticks = figure["layout"]["xaxis"]["ticktext"]  # short: the year where it changes
+        assert re.fullmatch(r"\d{4}年\d{1,2}月", ticks[0]) and len(ticks) <= 9
+        assert all(re.fullmatch(r"(\d{4}年)?\d{1,2}月", tick) for tick in ticks)
     note = next(c.value for c in at.caption if c.value.startswith("指标为所选范围内"))
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", note) and not re.search(r"\d{4}-\d{2}", note)
     assert_no_none(at)
     english = open_page("satisfaction", "en", "management", monkeypatch)
     figure = chart_figures(english)[t("satisfaction.csat_title", "en")]
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", m) for m in figure["data"][0]["x"])
+    assert all(re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?", m)
+               for m in figure["layout"]["xaxis"]["ticktext"])

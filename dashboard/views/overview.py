@@ -20,7 +20,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.components import BAND_COLOURS, figure_help, page_header, style, table
 from dashboard.exports import build_export
-from dashboard.i18n import current_language, fmt_date, fmt_month, t
+from dashboard.i18n import current_language, fmt_date, month_tickformat, t
 from dashboard.report import STATE_FIGURES, top_flags_text, weakest_text
 from dashboard.roles import current_actor
 from dashboard.state import open_filtered
@@ -99,31 +99,29 @@ def trends(version, as_of, filters) -> None:
     months = data.rollup(version, "month", as_of, data.filters_key(filters))
     if months.empty:
         return
-    lang = current_language()
-    months = months.assign(month_label=months["month"].map(lambda m: fmt_month(m, lang)))
-    order = list(months["month_label"])
+    axis = {"title": t("columns.month"), "type": "date", "tickformat": month_tickformat(),
+            "hoverformat": month_tickformat(), "automargin": True}
+    months = months.assign(first_day=pd.to_datetime(months["month"] + "-01"))
     left, right = st.columns(2)
     fig = go.Figure()
-    fig.add_bar(x=months["month_label"], y=months["handovers"], name=t("columns.handovers"),
+    fig.add_bar(x=months["first_day"], y=months["handovers"], name=t("columns.handovers"),
                 marker_color="#b9cde8", yaxis="y2")
-    fig.add_scatter(x=months["month_label"], y=months["score"], name=t("columns.score"),
+    fig.add_scatter(x=months["first_day"], y=months["score"], name=t("columns.score"),
                     mode="lines+markers", line={"color": "#2f6db5", "width": 3})
     fig.update_layout(yaxis={"title": t("columns.score"), "range": [0, 100]},
                       yaxis2={"title": t("columns.handovers"), "overlaying": "y",
-                              "side": "right", "showgrid": False},
-                      xaxis={"title": t("columns.month"), "type": "category",
-                             "categoryorder": "array", "categoryarray": order})
-    left.plotly_chart(style(fig, t("overview.trend_title")), width="stretch")
-    rates = months.melt(id_vars="month_label", value_vars=["on_time_rate", "share_red"],
+                              "side": "right", "showgrid": False})
+    left.plotly_chart(style(fig, t("overview.trend_title")).update_xaxes(**axis),
+                      width="stretch")
+    rates = months.melt(id_vars="first_day", value_vars=["on_time_rate", "share_red"],
                         var_name="measure", value_name="share")
     rates["measure"] = rates["measure"].map(lambda m: t(f"columns.{m}"))
-    fig = px.line(rates, x="month_label", y="share", color="measure", markers=True,
-                  category_orders={"month_label": order},
-                  labels={"month_label": t("columns.month"), "share": t("overview.share"),
+    fig = px.line(rates, x="first_day", y="share", color="measure", markers=True,
+                  labels={"first_day": t("columns.month"), "share": t("overview.share"),
                           "measure": ""})
-    fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    right.plotly_chart(style(fig, t("overview.rates_title")), width="stretch")
+    right.plotly_chart(style(fig, t("overview.rates_title")).update_xaxes(**axis),
+                       width="stretch")
 
 
 def distribution(version, as_of, filters) -> None:
@@ -151,7 +149,7 @@ def attention(version, as_of, filters) -> None:
         name = row[by]
         reason = weakest_text(row["weakest"], row["weakest_score"], lang)
         flags = top_flags_text(row["top_flags"], lang)
-        text, button = st.columns([4, 1], vertical_alignment="center")
+        text, button = st.columns([3, 1], vertical_alignment="center")
         text.warning(t(f"overview.attention_{by}", name=name, score=f"{row['score']:.1f}",
                        weakest=reason or "—", flags=flags or t("overview.no_flags")),
                      icon=":material/priority_high:")
@@ -177,10 +175,10 @@ def rankings(version, as_of, filters) -> None:
                     weakest=[weakest_text(n, v, lang) for n, v in
                              zip(ranked["weakest"], ranked["weakest_score"])],
                     top_flags=[top_flags_text(p, lang) or "—" for p in ranked["top_flags"]],
-                    trend=ranked["trend"].replace("", None))
+                    on_time_rate=ranked["on_time_rate"] * 100,
+                    share_red=ranked["share_red"] * 100)
                 columns = ["rank", by, "handovers", "score", "previous_score", "change",
-                           "trend", "weakest", "top_flags", "on_time_rate", "share_red",
-                           "high_risk"]
+                           "weakest", "top_flags", "on_time_rate", "share_red", "high_risk"]
                 event = table(shown[columns], f"ranking_{by}", key=f"rank_{by}",
                               labels=_ranking_labels(columns), selectable=True,
                               column_config=_ranking_format())
@@ -218,13 +216,17 @@ def _ranking_labels(columns: list[str]) -> dict[str, str]:
 
 
 def _ranking_format() -> dict:
+    """Scores with one decimal, rates in percent with one, the short columns narrow."""
     number = st.column_config.NumberColumn
-    return {t("columns.score"): number(format="%.1f"),
-            t("columns.previous_score"): number(format="%.1f"),
-            t("columns.change"): number(format="%+.1f"),
-            t("columns.on_time_rate"): number(format="percent"),
-            t("columns.share_red"): number(format="percent"),
-            t("columns.rank"): number(format="%d")}
+    return {t("columns.score"): number(format="%.1f", width="small"),
+            t("columns.previous_score"): number(format="%.1f", width="small"),
+            t("columns.change"): number(format="%+.1f", width="small"),
+            t("columns.on_time_rate"): number(format="%.1f%%", width="small"),
+            t("columns.share_red"): number(format="%.1f%%", width="small"),
+            t("columns.rank"): number(format="%d", width="small"),
+            t("columns.handovers"): number(format="%d", width="small"),
+            t("columns.high_risk"): number(format="%d", width="small"),
+            t("overview.col_top_flags"): st.column_config.TextColumn(width="medium")}
 
 
 def definitions() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.check_text import check_name, column_label, render_detail
+from dashboard.check_text import NO_VALUE, check_name, column_label, render_detail
 from dashboard.components import stale_checks_notice, table
 from dashboard.i18n import current_language, date_column_format, t
 from dashboard.masking import mask_failures
@@ -20,6 +20,10 @@ from dashboard.roles import current_role
 # The failing-records table, in this order.
 FAILURE_COLUMNS = ["check", "company_name", "client_id", "owner", "team", "handovers",
                    "column", "offending_value", "detail", "first_seen_at", "record_key"]
+# Widths (pixels) that keep the record's place and its problem on one screen at 1440 px.
+FAILURE_WIDTHS = {"check": 150, "company_name": 160, "client_id": 75, "owner": 60,
+                  "team": 65, "handovers": 110, "column": 80, "offending_value": 110,
+                  "detail": 200}
 # A fix history, in this order.
 HISTORY_COLUMNS = ["check", "record_key", "column", "offending_value", "detail", "state",
                    "first_seen_at", "last_seen_at", "runs", "resolved_at", "resolved_by"]
@@ -51,8 +55,9 @@ def _shared(found: pd.DataFrame, lang: str) -> pd.DataFrame:
         "column": [column_label(c, col, lang)
                    for c, col in zip(found["check_id"], found["column_name"])],
         "offending_value": masked["offending_value"].map(_text),
-        "detail": [render_detail(c, d, lang)
-                   for c, d in zip(found["check_id"], found["detail"])],
+        "detail": [None if shown == NO_VALUE else shown  # the table's own "—"
+                   for shown in (render_detail(c, d, lang)
+                                 for c, d in zip(found["check_id"], found["detail"]))],
     }, index=found.index)
 
 
@@ -109,7 +114,8 @@ def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = 
     frame = failures_frame(found, lang)
     labels = _labels(FAILURE_COLUMNS, lang)
     config = _date_config(labels, ["first_seen_at"], lang)
-    config[labels["detail"]] = st.column_config.TextColumn(width="large")
+    for column, width in FAILURE_WIDTHS.items():
+        config[labels[column]] = st.column_config.TextColumn(width=width)
     return table(frame, name, labels=labels, key=key, selectable=selectable,
                  column_config=config)
 
@@ -165,8 +171,8 @@ def record_failing_checks(failing: pd.DataFrame, handover_id: str) -> None:
               f"checks_{handover_id}", labels=labels, key="record_checks",
               column_config={labels["detail"]: st.column_config.TextColumn(width="large")})
     history = check_data.handover_history(data.version(), handover_id)
-    with st.expander(t("data_quality.record_history_title", n=len(history))):
+    with st.expander(t("data_quality.handover_history_title", n=len(history))):
         if history.empty:
-            st.caption(t("data_quality.no_record_history"))
+            st.caption(t("data_quality.handover_no_history"))
         else:
             history_table(history, f"fixes_{handover_id}", key="record_fixes")

@@ -51,7 +51,7 @@ def build_docs() -> None:
     st.session_state.dq_message = t("data_quality.docs_built", path=run.docs_index)
 
 
-CHART_LABEL = 28  # characters of a check's name on the chart's axis (the hover has all)
+CHART_LABEL = 36  # characters of a check's name on the chart's axis (the hover has all)
 
 
 def _axis_label(name: str) -> str:
@@ -101,7 +101,7 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
                    labels={"failed": labels["failed"], "label": t("data_quality.chart_check"),
                            "name": t("data_quality.chart_check")},
                    color_discrete_sequence=["#d64545"])
-    chart.update_layout(yaxis={"categoryorder": "total ascending"})
+    chart.update_layout(yaxis={"categoryorder": "total ascending", "title": None})
     picked = st.plotly_chart(style(chart, t("data_quality.chart_title"), height=380),
                              width="stretch", on_select="rerun", key="dq_chart")
     event = table(frame, "data_checks", labels=labels, key="dq_checks", selectable=True)

@@ -87,7 +87,7 @@ def test_failing_records_say_where_they_belong_in_the_language(dashboard_env, ch
     assert "None" not in _cells(frame)
     assert not [c for c in frame[label["column"]] if RAW_NAMES.match(str(c))]
     assert not [c for c in frame[label["check"]] if re.match(r"^\w+\.\w+\.\w+$", str(c))]
-    details = [d for d in frame[label["detail"]] if d != "—"]
+    details = [d for d in frame[label["detail"]] if isinstance(d, str)]
     assert details
     if lang == "zh":
         assert not [d for d in details if re.search(r"[A-Za-z]{2,}", d)]
@@ -151,7 +151,7 @@ def test_a_selected_record_shows_its_history_and_opens_its_handover(dashboard_en
     assert check_name("handovers.owner.consistent", "zh") in set(
         checks[t("data_quality.columns.check", "zh")])
     assert not [d for d in checks[t("data_quality.columns.detail", "zh")]
-                if re.search(r"[A-Za-z]{2,}", str(d))]
+                if isinstance(d, str) and re.search(r"[A-Za-z]{2,}", d)]
     assert "None" not in _cells(checks)
 
 
@@ -176,7 +176,7 @@ def test_the_record_page_shows_failing_checks_and_history_in_english(dashboard_e
     assert not at.exception, at.exception
     checks = _tables(at, "check", "detail", lang="en")[0]
     assert "check_id" not in checks.columns and "record_key" not in checks.columns
-    details = list(checks[t("data_quality.columns.detail", "en")])
+    details = [d for d in checks[t("data_quality.columns.detail", "en")] if isinstance(d, str)]
     assert any(d.startswith("The client master names") for d in details)
     assert len(_tables(at, *HISTORY, lang="en")) == 1
 

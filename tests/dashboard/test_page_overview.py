@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import astuple
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -223,3 +224,37 @@ def test_the_download_button_is_offered_to_management(dashboard_env, monkeypatch
                or "management_report" in b.proto.id]
     assert len(buttons) == 1
     assert buttons[0].proto.label == t("overview.report", "zh")
+
+
+def test_the_workbook_takes_hostile_team_names():
+    """A sheet per team whatever its name: Excel's forbidden characters replaced, long names
+    cut and told apart, a formula never run, a blank team on a sheet of its own."""
+    from dashboard.exports import to_xlsx
+    from dashboard.report import sheets
+    from metrics.rollups import Periods
+
+    teams = ['=HYPERLINK("http://x")', "a[b]:c/d", "x" * 40, "x" * 40 + "y", None]
+    scores = pd.DataFrame([{
+        "handover_id": f"-H{n}", "company_name": "@公司", "team": team, "from_staff": "+甲",
+        "to_staff": "乙", "reason": "other", "is_completed": n % 2 == 0,
+        "planned_end": date(2026, 3, 1), "actual_end": None, "score": 70.123 - n,
+        "band": "yellow", "efficiency_score": 80.0, "quality_score": None,
+        "satisfaction_score": None, "risk_score": 65.56, "risk_level": "medium",
+        "flags": ["no_nda"]} for n, team in enumerate(teams)])
+    stated = Periods((date(2026, 1, 1), date(2026, 3, 1)),
+                     (date(2025, 11, 2), date(2025, 12, 31)), "chosen")
+    built = sheets(values={}, now={}, before={}, stated=stated, scores=scores,
+                   staff=pd.DataFrame(), team=pd.DataFrame(), as_of=date(2026, 3, 1),
+                   lang="zh")
+    assert len(built) == 4 + len(teams)
+    book = load_workbook(io.BytesIO(to_xlsx(built)))
+    assert len(set(book.sheetnames)) == len(book.sheetnames) == 4 + len(teams)
+    assert t("overview.sheet_no_team", "zh") in book.sheetnames
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            for cell in row:
+                assert not (isinstance(cell, str) and cell[:1] in "=+-@"), cell
+    handovers = _rows(book[t("overview.sheet_handovers", "zh")])
+    assert [row["评估得分"] for row in handovers] == sorted(row["评估得分"] for row in handovers)
+    assert {row["风险"] for row in handovers} == {65.6}
+    assert {row["等级"] for row in handovers} == {"黄"}

@@ -70,7 +70,9 @@ def column_label(problem: Problem, kind: str, lang: str | None = None) -> str:
         return problem.column
     label = field_label(kind, problem.field, lang)
     written = problem.column.strip()
-    if not written or written.casefold() == label.casefold():
+    own_names = {label.casefold(), problem.field.casefold(),
+                 problem.field.replace("_", " ").casefold()}
+    if not written or written.casefold() in own_names:  # the template's own header
         return label
     if lang == "zh":
         return f"{written}（{label}）"

@@ -125,3 +125,17 @@ def test_a_survey_given_as_clients_says_to_choose_feedback_without_a_command(das
     assert "请在本页把数据类型选为“客户反馈”" in said, said
     assert "handover" not in said and "`" not in said
     assert not _english([said])
+
+
+def test_the_problems_in_english(dashboard_env, sample_db):
+    content = ("client_id,submitted_at,overall_satisfaction,recommend_score\n"
+               "KH-EN-1,2026-02-30 10:00,5,9\n"
+               "KH-EN-2,2026-03-01 10:00,4,8\n").encode()
+    at = open_page("upload", lang="en", role="operations")
+    at.file_uploader[0].upload("feedback.csv", content, "text/csv").run(timeout=300)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    problems = _frame(at, "Why")
+    assert list(problems["Why"]) == ["impossible date (2026-02-30 does not exist)"]
+    assert list(problems["Column"]) == ["Submission time"]
+    assert {m.label: m.value for m in at.metric}["Match no client"] == "1"

@@ -124,6 +124,8 @@ def trend() -> None:
     fig = px.line(totals, x="started_at", y="count_records_failed", markers=True,
                   labels={"started_at": t("data_quality.run_time"),
                           "count_records_failed": t("data_quality.columns.failed")})
+    fig.update_xaxes(tickformat="%-m月%-d日 %H:%M" if current_language() == "zh"
+                     else "%Y-%m-%d %H:%M")
     st.plotly_chart(style(fig, t("data_quality.trend_title")), width="stretch")
 
 

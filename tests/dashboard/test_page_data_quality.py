@@ -209,3 +209,25 @@ def test_a_corrected_upload_shows_the_fix_in_the_records_history(dashboard_env, 
     at.text_input(key="dq_record_lookup").input(client).run()
     history, _fixes = _tables(at, *HISTORY)
     assert t("data_quality.state.fixed", "zh") in set(history[state])
+
+
+def test_a_scoped_account_gets_only_its_handovers_to_open(checked_db):
+    """Where a failing record belongs, for a team lead: only failures of the team's records,
+    and only the team's handovers to open (a client's other handovers are not listed)."""
+    from data_checks.results import failures_in_context, record_history
+    from metrics.selection import Filters
+
+    store = Store(checked_db)
+    team = "记账一部"
+    everything = failures_in_context(store)
+    scoped = failures_in_context(store, scope=Filters(scope_team=team))
+    assert 0 < len(scoped) < len(everything)
+    teams = dict(store.query("select handover_id, team from stg_handovers").rows)
+    opened = {h for ids in scoped["handover_ids"] for h in ids}
+    assert opened and {teams[h] for h in opened} == {team}
+    assert {h for ids in everything["handover_ids"] for h in ids} - opened
+    # the fix history of a record outside the scope is not told
+    outside = everything[~everything["record_key"].isin(scoped["record_key"])].iloc[0]
+    pair = [(outside["suite"], outside["record_key"])]
+    assert len(record_history(store, pair)) >= 1
+    assert record_history(store, pair, scope=Filters(scope_team=team)).empty

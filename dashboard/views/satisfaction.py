@@ -65,7 +65,7 @@ def trends(version, as_of, filters) -> None:
     st.caption(t("satisfaction.trend_note"))
     # months as categories worded in the language ("2025年7月" / "Jul 2025"), in order
     months = months.sort_values("month")
-    ticks, tick_texts = month_ticks(list(months["month"]))
+    ticks, tick_texts = month_ticks(list(months["month"]), most=6)  # half-width charts
     months = months.assign(month=months["month"].map(fmt_month))
     axis = {"title": "", "type": "category", "categoryorder": "array",
             "categoryarray": list(months["month"]), "tickmode": "array", "tickvals": ticks,

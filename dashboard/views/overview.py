@@ -88,7 +88,10 @@ def tiles(keys: list[str], values: dict, now: dict, before: dict, stated, as_of)
 
 def kpis(version, as_of, filters) -> tuple[dict, object]:
     values, now, before, stated = data.figures_with_change(version, as_of, filters)
-    st.caption(t("overview.delta_note", **period_texts(stated, as_of)))
+    lang = current_language()
+    state = ("、" if lang == "zh" else ", ").join(label("figures", key, lang)
+                                                 for key in STATE_FIGURES)
+    st.caption(t("overview.delta_note", state=state, **period_texts(stated, as_of)))
     for group, keys in GROUPS.items():
         st.subheader(t(group))
         tiles(keys, values, now, before, stated, as_of)

@@ -168,7 +168,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
     if band:
         st.markdown(f":{ {'green': 'green', 'yellow': 'orange', 'red': 'red'}[band] }-badge["
                     f"{t(f'bands.{band}')} · {fmt_number(score['score'], 1)}]  "
-                    f":gray-badge[{t('columns.risk_level')}: "
+                    f":gray-badge[{t('columns.risk_level')}{'：' if lang == 'zh' else ': '}"
                     f"{t('risk_levels.' + score['risk_level'])}]")
     cols = st.columns(4)
     for cell, name in zip(cols, ("efficiency_score", "quality_score", "satisfaction_score",
@@ -209,7 +209,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
     with left:
         st.subheader(t("handovers.discrepancies"))
         if found["discrepancies"].empty:
-            st.caption(t("common.none"))
+            st.caption(t("handovers.no_discrepancies"))
         else:
             table(_events_frame(found["discrepancies"]), f"discrepancies_{handover_id}",
                   key="discrepancies", column_config=_events_config())

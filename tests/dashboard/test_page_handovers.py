@@ -241,3 +241,18 @@ def test_the_table_is_the_scored_frame_with_words(db, scores, monkeypatch):
         mine = frame[t(f"columns.{column}", "zh")].astype(float)
         pd.testing.assert_series_equal(mine.sort_index(), expected[column].sort_index(),
                                        check_names=False, check_index_type=False)
+
+
+def test_a_record_without_discrepancy_or_feedback_says_so(db, monkeypatch):
+    handover = Store(db).query(
+        "select h.handover_id from stg_handovers h where h.actual_end is not null "
+        "and not exists (select 1 from stg_events e where e.handover_id = h.handover_id "
+        "and e.event_type = 'discrepancy_found') and not exists (select 1 from "
+        "feedback_responses f where f.handover_id = h.handover_id and f.is_real) "
+        "order by h.handover_id limit 1").scalar()
+    at = open_handovers(db, monkeypatch, {"handover": handover})
+    captions = [c.value for c in at.caption]
+    assert t("handovers.no_discrepancies", "zh") in captions
+    assert t("handovers.no_feedback", "zh") in captions
+    assert any(m.value.startswith(":") and "风险等级：" in m.value for m in at.markdown)
+    assert_no_none(at)

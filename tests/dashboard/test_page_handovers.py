@@ -256,3 +256,22 @@ def test_a_record_without_discrepancy_or_feedback_says_so(db, monkeypatch):
     assert t("handovers.no_feedback", "zh") in captions
     assert any(m.value.startswith(":") and "风险等级：" in m.value for m in at.markdown)
     assert_no_none(at)
+
+
+def test_month_and_date_helpers_word_dates_per_language():
+    from datetime import date, datetime
+
+    from dashboard.i18n import fmt_date, fmt_month, month_ticks
+
+    assert fmt_month("2025-07", "zh") == "2025年7月" and fmt_month("2025-07", "en") == "Jul 2025"
+    assert fmt_month(pd.Timestamp("2025-12-01"), "zh") == "2025年12月"
+    assert fmt_month(None, "zh") == fmt_month(pd.NaT, "zh") == "—"
+    assert fmt_date(date(2025, 7, 3), "zh") == "2025年7月3日"
+    assert fmt_date(date(2025, 7, 3), "en") == "2025-07-03"
+    assert fmt_date(datetime(2025, 7, 3, 14, 5), "zh", time=True) == "2025年7月3日 14:05"
+    assert fmt_date(float("nan"), "zh") == "—" and fmt_date("soon", "zh") == "soon"
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][5:23]
+    values, texts = month_ticks(months, "zh", most=6)
+    assert texts == ["2025年6月", "9月", "12月", "2026年3月", "6月", "9月"]
+    assert values[1] == "2025年9月"
+    assert month_ticks(months, "en", most=6)[1][:2] == ["Jun 2025", "Sep"]

@@ -1,4 +1,11 @@
-"""数据质量 Data quality: check results, failing records, trend, fix history, Data Docs."""
+"""数据质量 Data quality: check results, failing records, trend, fix history, Data Docs.
+
+Quality's path from a failed check to the record: the checks (table ``dq_checks``, chart
+``dq_chart``; either selects a check for ``dq_check``), the failing records with their client,
+company, owner, team and handovers (selectable table ``dq_failures``), and for the selected
+record (container ``dq_record``) the action that opens its handover's record
+(``dq_open_handover``, with ``dq_open_handover_pick`` when a client has several) and its fix
+history; any record's fix history by key (``dq_record_lookup``); every fix so far."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.audit_text import user_label
 from dashboard.components import error_sentence, page_header, table
 from dashboard.i18n import current_language, t
 from dashboard.import_text import (error_text, exclusions, field_label, format_label,
@@ -222,7 +223,7 @@ def show_answers(answers: pd.DataFrame) -> None:
 def show_trial_findings(kind: str, trial) -> None:
     """The checks of the file's table on its rows, before confirming: how many failing
     records each check found, and the records."""
-    from data_checks.registry import BY_ID
+    from dashboard.check_text import check_name
 
     lang = current_language()
     st.subheader(t("upload.trial.title"))
@@ -230,7 +231,7 @@ def show_trial_findings(kind: str, trial) -> None:
     found = trial.findings
     counts = found["check_id"].value_counts() if not found.empty else pd.Series(dtype=int)
     per_check = pd.DataFrame({
-        "check": [getattr(BY_ID[c], lang, c) for c in trial.checks],
+        "check": [check_name(c, lang) for c in trial.checks],
         "failing": [int(counts.get(c, 0)) for c in trial.checks]})
     with st.container(key="upload_trial_summary"):
         if found.empty:
@@ -292,31 +293,20 @@ def show_findings(found: pd.DataFrame) -> None:
 
 
 def findings_table(found: pd.DataFrame, key: str) -> None:
-    """Failing records of a file by its row numbers: check and column named in the user's
-    language, values masked by role."""
-    from data_checks.registry import BY_ID
+    """Failing records of a file by its row numbers: check, column and detail in the user's
+    language (dashboard/check_text.py), values masked by role."""
+    from dashboard.check_text import check_name, column_label, render_detail
 
     lang = current_language()
     shown = mask_failures(found, current_role()).assign(
-        check_id=found["check_id"].map(lambda c: getattr(BY_ID.get(c), lang, c)),
-        column_name=[_column_label(c, col, lang)
+        check_id=found["check_id"].map(lambda c: check_name(c, lang)),
+        column_name=[column_label(c, col, lang)
                      for c, col in zip(found["check_id"], found["column_name"])],
-        detail=found["detail"].map(lambda d: d if isinstance(d, str) and d else "—"),
+        detail=[render_detail(c, d, lang) for c, d in zip(found["check_id"], found["detail"])],
         is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")))
     columns = ["source_row", "check_id", "column_name", "offending_value", "detail", "is_new"]
     table(shown[columns], key, key=key,
           labels={c: t(f"upload.findings_columns.{c}") for c in columns})
-
-
-def _column_label(check_id: str, column: str, lang: str) -> str:
-    """A failing column as the import template names it (联系电话 for contact_phone)."""
-    from pipelines.templates import template
-
-    try:
-        field = template(check_id.split(".")[0]).column(column)
-    except KeyError:
-        return column
-    return field.zh if lang == "zh" else column.replace("_", " ")
 
 
 def checks_after(trigger: str) -> str:
@@ -369,8 +359,8 @@ def history() -> None:
                        t("upload.statuses.in_force") for r in frame["rolled_back_at"]]
     shown["source_format"] = frame["source_format"].map(
         lambda f: format_label(f, lang) if isinstance(f, str) and f else None)
-    shown["user_name"] = frame["user_name"].map(lambda u: u if isinstance(u, str) and u
-                                                else None)
+    shown["user_name"] = frame["user_name"].map(
+        lambda u: user_label(u, lang) if isinstance(u, str) and u else None)
     event = table(shown, "upload_history", key="upload_history", selectable=True,
                   labels={c: t(f"upload.batch.{c}") for c in columns})
     if event is None or not event.selection.rows:

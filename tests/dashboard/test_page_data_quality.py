@@ -231,3 +231,26 @@ def test_a_scoped_account_gets_only_its_handovers_to_open(checked_db):
     pair = [(outside["suite"], outside["record_key"])]
     assert len(record_history(store, pair)) >= 1
     assert record_history(store, pair, scope=Filters(scope_team=team)).empty
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_hostile_record_shows_as_plain_text_when_selected(tmp_path_factory, monkeypatch,
+                                                            lang):
+    """The selected record's title, place, open action and history quote hostile values
+    (tests/dashboard/payloads.py) as text; the chart of checks too."""
+    from tests.dashboard.payloads import P, build
+    from tests.dashboard.test_plain_text import assert_plain
+    from tests.dashboard.test_plain_text import open_page as open_payload_page
+
+    db = build(tmp_path_factory.mktemp("dq_payload"))
+    at = open_payload_page(db, monkeypatch, "quality", lang, "data_quality")
+    assert_plain(at)
+    frame = _frame(at, FAILURES_KEY)
+    handovers = t("data_quality.columns.handovers", lang)
+    hostile = [i for i, v in enumerate(frame[handovers])
+               if isinstance(v, str) and P["handover_id"] in v]
+    assert hostile
+    for row in hostile[:2]:
+        at = _select(at, row)
+        shown = assert_plain(at)
+        assert {"P09", "P20"} & set(shown)  # a handover id, in the open action's label

@@ -29,8 +29,17 @@ from pipelines.templates import STORED
 
 KINDS = tuple(STORED)  # clients, handovers, events, feedback
 UNMAPPED = "—"
-UPLOADER_STYLE = ("<style>.st-key-upload_box [data-testid='stFileUploaderDropzoneInstructions']"
-                  "{display:none}</style>")
+# Streamlit words its drop zone in English only: the note ("200MB per file • CSV, ...") is
+# hidden (the size and formats are said below it) and the button's "Upload" is replaced by
+# ours; the text is the catalogue's, put into CSS as a quoted string.
+UPLOADER_STYLE = (
+    "<style>.st-key-upload_box [data-testid='stFileUploaderDropzoneInstructions']"
+    "{{display:none}}"
+    ".st-key-upload_box [data-testid='stFileUploaderDropzone'] button "
+    "[data-testid='stMarkdownContainer'] p{{font-size:0}}"
+    ".st-key-upload_box [data-testid='stFileUploaderDropzone'] button "
+    "[data-testid='stMarkdownContainer'] p::after{{content:\"{browse}\";font-size:0.875rem}}"
+    "</style>")
 
 
 def problems_table(problems, kind: str) -> None:
@@ -406,9 +415,8 @@ def upload() -> None:
     kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
                                 format_func=lambda k: t(f"upload.kinds.{k}"))
     with st.container(key="upload_box"):
-        # Streamlit 1.67 words its drop zone in English only ("200MB per file • CSV, ...");
-        # its label and help are ours, and the size and formats are said below instead.
-        st.html(UPLOADER_STYLE)
+        # Streamlit 1.67 words its drop zone in English only: see UPLOADER_STYLE
+        st.html(UPLOADER_STYLE.format(browse=t("upload.browse").replace('"', "")))
         uploaded = st.file_uploader(
             t("upload.file"), type=["csv", "xlsx", "xls"],
             key=f"upload_file_{st.session_state.get('upload_key', 0)}",

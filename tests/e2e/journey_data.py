@@ -511,25 +511,64 @@ def start_firm_server(workdir: Path, firm: Firm, accounts: dict[str, str]):
 
 _GRID_JS = """grid => {
     const table = grid.querySelector("table");
-    if (!table) return {header: [], rows: []};
-    const text = cells => [...cells].map(c => (c.textContent || "").trim());
-    return {header: text(table.querySelectorAll("thead th")),
-            rows: [...table.querySelectorAll("tbody tr")].map(r => text(r.querySelectorAll("td")))};
+    if (!table) return {header: {}, rows: {}};
+    const at = (cell, i) => cell.getAttribute("aria-colindex") || String(i + 1);
+    const header = {};
+    table.querySelectorAll("thead th").forEach((c, i) => {
+        header[at(c, i)] = (c.textContent || "").trim(); });
+    const rows = {};
+    table.querySelectorAll("tbody tr").forEach((r, n) => {
+        const cells = {};
+        r.querySelectorAll("td").forEach((c, i) => { cells[at(c, i)] = (c.textContent || "").trim(); });
+        rows[r.getAttribute("aria-rowindex") || String(n + 2)] = cells;
+    });
+    return {header, rows};
+}"""
+
+_SCROLL_JS = """(grid, left) => {
+    const scroller = grid.querySelector(".dvn-scroller");
+    if (!scroller) return -1;
+    scroller.scrollLeft = left;
+    return scroller.scrollWidth - scroller.clientWidth;
 }"""
 
 
+def _read(locator) -> tuple[dict, dict]:
+    found = locator.evaluate(_GRID_JS)
+    return found["header"], found["rows"]
+
+
 def grid(locator, timeout: float = 30.0) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of a st.dataframe (Glide's grid keeps a table of the rows it
-    shows for screen readers beside its canvas), once it has drawn some rows (an empty
-    header and rows when none come within ``timeout`` s)."""
+    """The header and the rows of a st.dataframe, once it has drawn some rows (an empty
+    header and rows when none come within ``timeout`` s). Glide's grid keeps a table of the
+    cells it draws for screen readers beside its canvas; it draws the columns in view only,
+    so the grid is scrolled across and the pieces put together."""
     import time
 
     deadline = time.monotonic() + timeout
-    while True:
-        found = locator.evaluate(_GRID_JS)
-        if found["rows"] or time.monotonic() > deadline:
-            return found["header"], found["rows"]
+    # the element itself: a locator filtered by its text would lose it once scrolled
+    locator = locator.element_handle(timeout=timeout * 1000)
+    header, rows = _read(locator)
+    while not rows and time.monotonic() < deadline:
         time.sleep(0.3)
+        header, rows = _read(locator)
+    if not rows:
+        return [], []
+    widest = locator.evaluate(_SCROLL_JS, 0)
+    left = 0
+    while 0 < widest and left < widest:
+        left = min(widest, left + 300)
+        locator.evaluate(_SCROLL_JS, left)
+        time.sleep(0.3)  # the grid redraws on the next frame
+        more_header, more_rows = _read(locator)
+        header.update(more_header)
+        for key, cells in more_rows.items():
+            rows.setdefault(key, {}).update(cells)
+    if widest > 0:
+        locator.evaluate(_SCROLL_JS, 0)
+    columns = sorted(header, key=int)
+    return ([header[c] for c in columns],
+            [[rows[r].get(c, "") for c in columns] for r in sorted(rows, key=int)])
 
 
 def grid_column(locator, title: str) -> list[str]:

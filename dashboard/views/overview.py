@@ -24,7 +24,7 @@ from dashboard.i18n import current_language, fmt_date, month_tickformat, t
 from dashboard.report import STATE_FIGURES, top_flags_text, weakest_text
 from dashboard.roles import current_actor
 from dashboard.state import open_filtered
-from metrics.catalogue import catalogue, format_value, label
+from metrics.catalogue import catalogue, definition, format_value, label
 from metrics.catalogue import figure as figure_entry
 from metrics.formulas import explain
 from metrics.rollups import lowest
@@ -235,8 +235,8 @@ def _ranking_format() -> dict:
 def definitions() -> None:
     lang = current_language()
     with st.expander(t("overview.definitions"), icon=":material/menu_book:"):
-        rows = [{t("overview.figure"): f"{entry[lang]} ({key})",
-                 t("overview.definition"): entry["definition"]}
+        rows = [{t("overview.figure"): entry[lang],
+                 t("overview.definition"): definition("figures", key, lang)}
                 for key, entry in catalogue()["figures"].items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.markdown(f"**{t('overview.score_formulas')}**")

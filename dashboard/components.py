@@ -18,7 +18,7 @@ from dashboard.masking import mask_frame
 from dashboard.roles import current_actor, current_role
 from dashboard.text import hide_paths, plain
 from metrics.catalogue import figure as figure_entry
-from metrics.catalogue import format_value, label
+from metrics.catalogue import definition, format_value, label
 from pipelines.errors import HandoverError
 
 log = logging.getLogger("handover.dashboard")
@@ -91,8 +91,8 @@ def page_header(key: str) -> None:
 
 
 def figure_help(key: str) -> str:
-    entry = figure_entry(key)
-    return f"{entry[current_language()]}: {entry['definition']}"
+    lang = current_language()
+    return f"{figure_entry(key)[lang]}: {definition('figures', key, lang)}"
 
 
 def kpi_tiles(values: dict, keys: list[str], current: dict | None = None,

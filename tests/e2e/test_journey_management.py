@@ -72,7 +72,8 @@ def _open_record_from_table(page, clicks: Clicks, firm, team: str) -> str:
     expect(body.get_by_role("heading", name=re.compile(
         "^" + re.escape(zh("handovers.record_title", id=ids[0], company="")))).first
     ).to_be_visible(timeout=WAIT)
-    expect(body).to_contain_text(t("bands.red", "zh"))
+    # the record's badge: band and score ("红 · 25.7")
+    expect(body).to_contain_text(re.compile(re.escape(t("bands.red", "zh")) + r"\s*·\s*\d"))
     return ids[0]
 
 

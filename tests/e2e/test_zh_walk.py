@@ -18,15 +18,30 @@ from pathlib import Path
 
 import pytest
 
+from playwright.sync_api import expect
+
 from tests.e2e.app_utils import (
     PAGES,
     VIEWPORT,
+    act,
     add_account,
     click,
     expect_no_exception,
     goto,
+    main,
     start_server,
     stop_server,
+)
+
+# A handover file with something wrong in every way an import can refuse a row, in GBK with
+# the template's Chinese headers, as a firm's own export would be.
+BAD_HANDOVERS = (
+    "交接单号,客户编号,移交人,接收人,监交人,部门,交接原因,计划开始日期,计划完成日期,"
+    "实际开始时间,实际完成时间,已签保密协议,签字确认时间\n"
+    "JJ-W-1,KH000001,张三,李四,王五,记账一部,离职,2026/02/30,2026-03-10,,,是,\n"
+    "JJ-W-2,KH000002,张三,李四,王五,记账一部,外派,2026-03-01,2026-03-10,,,也许,\n"
+    "JJ-W-2,KH000003,张三,李四,王五,记账一部,调岗,2026-03-01,2026-03-10,25:61,,否,\n"
+    ",KH000004,张三,李四,王五,记账一部,调岗,2026-03-01,2026-03-10,,,否\n"
 )
 
 # An ASCII-only stretch of text (no Chinese, no full-width punctuation in it) ...
@@ -137,10 +152,53 @@ def _read_with_tabs(page) -> list[dict[str, list[str]]]:
     return reads
 
 
+READ: dict[str, int] = {"texts": 0, "chart": 0, "headers": 0, "cells": 0}
+
+
 def _walk(page, server, path: str, **params: str) -> list[str]:
     goto(page, server, path, lang="zh", **params)
     page.wait_for_timeout(500)  # charts and grids draw after the script ends
     expect_no_exception(page)
+    found = []
+    for read in _read_with_tabs(page):
+        for part, texts in read.items():
+            READ[part] += len(texts)
+        found += [f for f in findings(read) if f not in found]
+    return found
+
+
+def _walk_bad_upload(page, server, folder: Path) -> list[str]:
+    """The upload page with a refused handover file: every reason in Chinese."""
+    bad = folder / "交接单_有错.csv"
+    bad.write_bytes(BAD_HANDOVERS.encode("gbk"))
+    goto(page, server, "upload", lang="zh")
+    click(page, main(page).get_by_role("radio", name="交接单"))
+    uploader = main(page).get_by_test_id("stFileUploader")
+    act(page, lambda: uploader.locator("input[type=file]").set_input_files(bad),
+        timeout=240_000)
+    expect(uploader).to_contain_text(bad.name)
+    refused = main(page).get_by_test_id("stDataFrame").filter(has_text="外派").last  # refused
+    expect(refused).to_be_visible(timeout=60_000)
+    expect_no_exception(page)
+    page.wait_for_timeout(500)
+    found = []
+    for read in _read_with_tabs(page):
+        assert len(read["cells"]) >= 4, "the refused rows' table is read"
+        found += [f for f in findings(read) if f not in found]
+    return found
+
+
+def _walk_selected_failure(page, server) -> list[str]:
+    """The data quality page with its first failing record selected."""
+    goto(page, server, "data_quality", lang="zh")
+    failures = main(page).locator(".st-key-dq_failures [data-testid='stDataFrame']")
+    expect(failures).to_be_visible()
+    failures.scroll_into_view_if_needed()
+    box = failures.bounding_box()
+    assert box is not None
+    # the first data row's selection box: left edge, below the header row (35 px each)
+    act(page, lambda: page.mouse.click(box["x"] + 15, box["y"] + 35 + 17))
+    expect(main(page).locator(".st-key-dq_record")).to_be_visible(timeout=60_000)
     found = []
     for read in _read_with_tabs(page):
         found += [f for f in findings(read) if f not in found]
@@ -169,6 +227,12 @@ def test_every_page_in_chinese_reads_as_chinese(browser, walk_server, tmp_path: 
         record = _record_with_failures(walk_server)
         report[f"handovers?handover={record}"] = _walk(page, walk_server, "handovers",
                                                        handover=record)
+        # the walk read what a user reads, not an empty page (the selectors still match)
+        assert READ["texts"] > 500 and READ["chart"] > 100, READ
+        assert READ["headers"] > 50 and READ["cells"] > 500, READ
+        report["data_quality (a failing record selected)"] = _walk_selected_failure(
+            page, walk_server)
+        report["upload (a refused file)"] = _walk_bad_upload(page, walk_server, tmp_path)
         # the sign-in page, once an account exists
         add_account(walk_server, "质检员甲", "quality")
         fresh = browser.new_context(locale="zh-CN", viewport=VIEWPORT).new_page()

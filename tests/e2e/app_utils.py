@@ -300,3 +300,18 @@ def sign_in(page: Page, server: Server, name: str, password: str = PASSWORD, pat
     form.get_by_label(t("signin.password", lang or "zh"), exact=True).fill(password)
     click(page, form.get_by_role("button", name=t("signin.submit", lang or "zh")),
           timeout=timeout)
+
+
+def upload_file(page: Page, kind_label: str, path: Path, timeout: float = 240_000) -> None:
+    """On the Upload page: choose the kind (its label, e.g. 客户反馈), give the uploader the
+    file, and wait for the page to read it (a trial import runs the checks before the
+    confirm button, hence the long wait)."""
+    body = main(page)
+    kind = body.get_by_role("radio", name=kind_label)
+    if kind.get_attribute("aria-checked") != "true":
+        click(page, kind)
+    expect(kind).to_have_attribute("aria-checked", "true")
+    uploader = body.get_by_test_id("stFileUploader")
+    act(page, lambda: uploader.locator("input[type=file]").set_input_files(path),
+        timeout=timeout)
+    expect(uploader).to_contain_text(path.name if len(path.name) <= 20 else path.suffix)

@@ -16,16 +16,15 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.check_text import check_name
-from dashboard.i18n import t
 from pipelines import access
 from tests.e2e.app_utils import (
-    act,
     batches,
     click,
     expect_no_exception,
     main,
     sign_in,
     stop_server,
+    upload_file,
 )
 from tests.e2e.journey_data import (
     AS_OF,
@@ -127,13 +126,7 @@ def test_quality_goes_from_a_failing_check_to_the_record_and_sees_it_fixed_by_th
     corrected = write_corrected_clients(firm, tmp_path / "澄湖财税_客户资料_更正.csv")
     sign_in(page, served, OPERATIONS, path="upload")
     body = main(page)
-    kind = body.get_by_role("radio", name=zh("upload.kinds.clients"))
-    if kind.get_attribute("aria-checked") != "true":
-        click(page, kind)
-    expect(kind).to_have_attribute("aria-checked", "true")
-    uploader = body.get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(corrected),
-        timeout=240_000)  # the trial import runs the checks before the confirm button
+    upload_file(page, zh("upload.kinds.clients"), corrected)
     confirm = body.get_by_role("button", name=re.compile(re.escape(zh("upload.confirm"))))
     expect(confirm).to_be_enabled(timeout=240_000)
     click(page, confirm, timeout=240_000)

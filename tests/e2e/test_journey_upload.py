@@ -20,7 +20,6 @@ from playwright.sync_api import expect
 from dashboard.check_text import check_name
 from pipelines.store import Store
 from tests.e2e.app_utils import (
-    act,
     batches,
     click,
     expect_no_exception,
@@ -28,6 +27,7 @@ from tests.e2e.app_utils import (
     metric_value,
     sign_in,
     stop_server,
+    upload_file,
 )
 from tests.e2e.journey_data import (
     build_firm,
@@ -90,14 +90,8 @@ def test_uploader_sees_matches_and_findings_before_confirming_a_survey_export(
 
     sign_in(page, served, UPLOADER, path="upload")
     body = main(page)
-    feedback = body.get_by_role("radio", name=zh("upload.kinds.feedback"))
-    if feedback.get_attribute("aria-checked") != "true":
-        click(page, feedback)
-    expect(feedback).to_have_attribute("aria-checked", "true")
-    uploader = body.get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(export),
-        timeout=WAIT)
-    expect(uploader).to_contain_text(export.name)
+    upload_file(page, zh("upload.kinds.feedback"), export)
+    expect(body.get_by_test_id("stFileUploader")).to_contain_text(export.name)
 
     # before the confirm button: the tool, the answers' matching, the checks' findings
     expect(body).to_contain_text("Qualtrics", timeout=WAIT)

@@ -31,6 +31,7 @@ from tests.e2e.app_utils import (
     main,
     start_server,
     stop_server,
+    upload_file,
 )
 
 # A handover file with something wrong in every way an import can refuse a row, in GBK with
@@ -172,11 +173,7 @@ def _walk_bad_upload(page, server, folder: Path) -> list[str]:
     bad = folder / "交接单_有错.csv"
     bad.write_bytes(BAD_HANDOVERS.encode("gbk"))
     goto(page, server, "upload", lang="zh")
-    click(page, main(page).get_by_role("radio", name="交接单"))
-    uploader = main(page).get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(bad),
-        timeout=240_000)
-    expect(uploader).to_contain_text(bad.name)
+    upload_file(page, "交接单", bad)
     refused = main(page).get_by_test_id("stDataFrame").filter(has_text="外派").last  # refused
     expect(refused).to_be_visible(timeout=60_000)
     expect_no_exception(page)

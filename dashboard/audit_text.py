@@ -25,6 +25,8 @@ def key_label(key: str, lang: str) -> str:
 
 
 def value_text(key: str, value: object, lang: str) -> str:
+    if value is None and key == "trigger":  # a run somebody started (CLI, "run now")
+        return t("audit.triggers.manual", lang)
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):

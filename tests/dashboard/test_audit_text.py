@@ -74,7 +74,9 @@ def test_codes_values_and_unknowns() -> None:
         "原因：密码错误；连续失败次数：2"
     assert describe({"changes": {"weights.efficiency": [0.3, 0.4]}}, "zh") == \
         "修改：weights.efficiency 0.3 → 0.4"
-    assert describe({"trigger": None, "masked": True}, "zh") == "触发：—；已脱敏：是"
+    assert describe({"trigger": None, "masked": True}, "zh") == "触发：手动运行；已脱敏：是"
+    assert describe({"trigger": "upload", "as_of": None}, "en") == \
+        "Trigger: After an upload; As of: —"
     # a key or code without words is shown as recorded, not dropped
     assert describe({"new_key": "new_code", "reason": "new_reason"}, "en") == \
         "new_key: new_code; Reason: new_reason"

@@ -110,13 +110,17 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
 
 
 def open_page(page: str, lang: str = "zh", role: str = "management",
-              monkeypatch: pytest.MonkeyPatch | None = None) -> AppTest:
+              monkeypatch: pytest.MonkeyPatch | None = None, params: dict | None = None,
+              timeout: float = 60) -> AppTest:
     """The app run once (the sign-in page), signed in as the ``role``'s account (one of
     ACCOUNTS, in the module's sample database), as of the sample's date, switched to
-    ``views/<page>.py`` and run again, in ``lang``."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    ``views/<page>.py`` and run again, in ``lang``; ``params`` are in the URL from the start
+    (as a link opens the page)."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.query_params["lang"] = lang
     at.query_params["as_of"] = SAMPLE_AS_OF.isoformat()
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
     at.run()
     login(at, role)
     assert not at.exception, at.exception

@@ -21,7 +21,7 @@ from metrics.selection import Filters
 from pipelines.store import Store
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
 from sample_data.generator import SAMPLE_AS_OF
-from tests.dashboard.conftest import APP, login, prepare_role
+from tests.dashboard.conftest import open_page, prepare_role
 
 FIRST = ["handover_id", "company_name", "band", "score", "flags"]
 NO_VALUE = {"None", "none", "nan", "NaN", "NaT", "<NA>", "null"}
@@ -35,14 +35,7 @@ def open_handovers(db: Path, monkeypatch, params: dict | None = None, lang: str 
     (as a link opens it)."""
     monkeypatch.setenv("HANDOVER_DB", str(db))
     prepare_role(db, monkeypatch, role)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["lang"] = lang
-    at.query_params["as_of"] = SAMPLE_AS_OF.isoformat()
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    login(at, role)
-    at.switch_page("views/handovers.py").run()
+    at = open_page("handovers", lang, role, params=params, timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

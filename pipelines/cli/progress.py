@@ -1,0 +1,74 @@
+"""The command line's progress bar: a rich bar on standard error, only on a terminal.
+
+``bar(enabled)`` is a context manager giving a ``pipelines.progress.Reporter``. With
+``enabled`` false (``--json``), or when standard error is not a terminal (a pipe, a log, CI),
+it reports to nothing and prints nothing: output that a script reads stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pipelines.progress import CHECK_STAGE_PREFIX, Reporter
+
+# what each stage is called on the terminal, and its unit
+STAGE_WORDS = {
+    "read": ("Reading", "rows"),
+    "validate": ("Validating", "rows"),
+    "load": ("Loading", "rows"),
+    "checks": ("Running checks", "checks"),
+    "sample": ("Writing the sample", "rows"),
+}
+
+
+def stage_words(stage: str) -> tuple[str, str]:
+    if stage.startswith(CHECK_STAGE_PREFIX):
+        return f"Checking {stage[len(CHECK_STAGE_PREFIX):]}", "checks"
+    return STAGE_WORDS.get(stage, (stage, "items"))
+
+
+def _silent(stage: str, done: int, total: int | None = None) -> None:
+    return None
+
+
+@contextmanager
+def bar(enabled: bool = True) -> Iterator[Reporter]:
+    """A reporter that draws one bar per stage (rows per second and the time left when the
+    total is known), removed when the work ends."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield _silent
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    tasks: dict[str, int] = {}
+    with Progress(*columns, console=console, transient=True) as shown:
+        def reporter(stage: str, done: int, total: int | None = None) -> None:
+            words, unit = stage_words(stage)
+            if stage not in tasks:
+                for earlier in tasks.values():  # the stage before has ended
+                    task = shown.tasks[earlier]
+                    if task.total is None:
+                        shown.update(earlier, total=task.completed)
+                tasks[stage] = shown.add_task(words, total=total, rate="")
+            task_id = tasks[stage]
+            task = shown.tasks[task_id]
+            speed = task.speed
+            rate = f"{speed:,.0f} {unit}/s" if speed else ""
+            shown.update(task_id, completed=done, total=total, rate=rate)
+
+        yield reporter

@@ -21,16 +21,56 @@ a fix and PR #12084 (a native DuckDB engine) is unreleased. Two defects matter h
 
 Besides: importing GX turns on ``logging.captureWarnings(True)`` (undone here) and GX shows
 tqdm progress bars (switched off per context by ``quiet_context``).
+
+Importing GX is most of what ``handover check`` costs as a process, and a third of that went
+to two libraries GX imports at the top of modules of expectations this project never uses:
+``scipy.stats`` (KL-divergence and Kolmogorov-Smirnov expectations) and ``altair`` (the
+KL-divergence expectation's charts). ``_deferred`` lets GX's modules bind those names to
+stand-ins that import the real library on first use, so they still work if ever used.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import sys
 import types
 import warnings
+from collections.abc import Iterator
 
-with warnings.catch_warnings():
+# imported by GX only for expectations this project does not use (see the docstring)
+DEFERRED_MODULES = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """Stands for a module GX imports but may never use: the real one is imported on the
+    first attribute asked for, and answers it (and every later one)."""
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("__") and attribute.endswith("__"):
+            raise AttributeError(attribute)  # import machinery probing: not a use
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+@contextlib.contextmanager
+def _deferred(names: tuple[str, ...]) -> Iterator[None]:
+    """While the block imports, ``import name`` of these modules gives a ``_Deferred``
+    stand-in (unless the real module is loaded already); afterwards they import as usual,
+    for everyone else."""
+    stand_ins = {name: _Deferred(name) for name in names if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+with warnings.catch_warnings(), _deferred(DEFERRED_MODULES):
     warnings.simplefilter("ignore")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 
 from pipelines.access import Actor
+from pipelines.progress import Reporter
 from pipelines.store import Store
 
 TRIGGERS = ("upload", "rollback")
@@ -41,14 +42,16 @@ class Refresh:
 
 
 def refresh_after(store: Store, trigger: str, *, actor: Actor | None = None,
-                  as_of: date | None = None) -> Refresh:
-    """Run and store every check after ``trigger`` ("upload" or "rollback") by ``actor``."""
+                  as_of: date | None = None, progress: Reporter | None = None) -> Refresh:
+    """Run and store every check after ``trigger`` ("upload" or "rollback") by ``actor``;
+    ``progress`` is told which suite runs (``run_checks``)."""
     from data_checks.results import save_run
     from data_checks.runner import run_checks
 
     if trigger not in TRIGGERS:
         raise ValueError(f"{trigger!r} is not a change that triggers the checks: {TRIGGERS}")
-    run = run_checks(store, as_of or date.today(), actor=actor, trigger=trigger)
+    run = run_checks(store, as_of or date.today(), actor=actor, trigger=trigger,
+                     progress=progress)
     run_id = save_run(store, run, actor=actor, trigger=trigger)
     new, resolved = store.query(
         "select count(*) filter (where first_seen_run = ?), "
@@ -84,12 +87,17 @@ class Trial:
 
 
 def trial_import(store: Store, kind: str, load: Callable[[Store], object], *,
-                 actor: Actor | None = None, as_of: date | None = None) -> Trial:
+                 actor: Actor | None = None, as_of: date | None = None,
+                 progress: Reporter | None = None) -> Trial:
     """Load a file into a private copy of the database with ``load(copy)`` (the real import,
     e.g. ``ingest_file(copy, ...)``), run the checks there with the same runner and
     registry as after a real upload, and keep what they find in the file's rows; the copy
     is deleted afterwards, so nothing of the real database changes. The ``actor`` needs the
-    permission ``upload``."""
+    permission ``upload``; ``progress`` is told when the checks of the file's table run
+    (stage ``check:<kind>``).
+
+    The copy is private to this call, so the checks validate it in place (``run_checks``
+    with ``snapshot=False``) instead of copying it once more."""
     from data_checks.registry import checks_of
     from data_checks.results import batch_findings, save_run
     from data_checks.runner import run_checks, take_snapshot
@@ -108,7 +116,7 @@ def trial_import(store: Store, kind: str, load: Callable[[Store], object], *,
             return Trial(report, pd.DataFrame(columns=FINDING_COLUMNS), checks,
                          _responses(copy, -1, report) if kind == "feedback" else None)
         run = run_checks(copy, as_of or date.today(), actor=actor, trigger="upload",
-                         suites=(kind,))
+                         suites=(kind,), progress=progress, snapshot=False)
         run_id = save_run(copy, run, actor=actor, trigger="upload")
         findings = batch_findings(copy, batch_id, run_id)
         responses = _responses(copy, batch_id, report) if kind == "feedback" else None

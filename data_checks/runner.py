@@ -14,6 +14,13 @@ failing records come from GX itself (``unexpected_index_list`` of column expecta
 rows of ``UnexpectedRowsExpectation``). Nothing is written to the database here;
 ``results.save_run`` stores a run in one short transaction, so a run that fails half-way
 records nothing.
+
+Where a run's seconds go (large sample: 9 million events, a 500 MB file): importing GX is
+the largest part of ``handover check`` as a process, so a run starts that import in a
+background thread (``start_gx_import``) and takes the snapshot meanwhile (a file copy and
+DuckDB queries, which leave the interpreter free); the records per suite are counted on the
+snapshot, after the database is free again. A run reports its progress (``progress``: one
+stage ``check:<suite>`` per suite, its checks done of its checks, see pipelines/progress.py).
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ import io
 import logging
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +43,7 @@ from data_checks.assets import ASSETS, Asset
 from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
+from pipelines.progress import CHECK_STAGE_PREFIX, Reporter, report
 from pipelines.store import Store, memory_limit, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
 
@@ -125,39 +135,56 @@ def _quiet(verbose: bool):
 
 def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = None,
                verbose: bool = False, *, actor: Actor | None = None,
-               trigger: str | None = None, suites: tuple[str, ...] | None = None) -> CheckRun:
+               trigger: str | None = None, suites: tuple[str, ...] | None = None,
+               progress: Reporter | None = None, snapshot: bool = True) -> CheckRun:
     """Validate every suite (or only ``suites``) as of a date; returns the outcomes (not yet
     saved). The ``actor`` (else the command line's operator) needs the permission
     ``run_checks``, or, for the run that follows an upload or rollback, that one
-    (``trigger``)."""
-    from data_checks import gx_compat
-
+    (``trigger``). ``progress`` is told which suite runs: stage ``check:<suite>``, checks
+    done of the suite's checks (pipelines/progress.py). ``snapshot`` False validates the
+    file itself instead of a copy: only for a file nobody else opens (the private copy of an
+    upload's trial, data_checks/refresh.py), since the run then holds it for its length."""
     acting(actor, trigger or "run_checks")
 
     as_of = as_of or date.today()
     if not store.exists():
         raise HandoverError(f"No database at {store.path}: load data first.")
+    suites = tuple(suites or SUITES)
+    planned = {suite: len(checks_of(suite)) for suite in suites}
+    report(progress, CHECK_STAGE_PREFIX + suites[0], 0, planned[suites[0]])
+    gx_imported = start_gx_import()
     store.ensure_schema()
-    gx_compat.install()
-    import great_expectations as gx
 
     started = datetime.now()
     with _private_dir() as folder, _quiet(verbose):
-        snapshot = folder / "snapshot.duckdb"
-        batch_ids, counts = take_snapshot(store, snapshot)
+        if snapshot:
+            target = folder / "snapshot.duckdb"
+            batch_ids = take_snapshot(store, target)[0]
+        else:
+            target, batch_ids = store.path, store.read(_batches_in_force)
+        counts = _count_records(target, suites)
+        gx_imported()
+        from data_checks import gx_compat
+
+        gx_compat.install()
+        import great_expectations as gx
+
         context = gx.get_context(mode="ephemeral")
         gx_compat.quiet_context(context)
         source = context.data_sources.add_sql(
             name="handover",
-            connection_string=f"duckdb:///{snapshot}",
+            connection_string=f"duckdb:///{target}",
             kwargs={"connect_args": {"read_only": True,
                                      "config": {"memory_limit": memory_limit()}}},
         )
         outcomes: list[CheckOutcome] = []
         try:
-            for suite in suites or SUITES:
+            for suite in suites:
+                stage = CHECK_STAGE_PREFIX + suite
+                report(progress, stage, 0, planned[suite])
                 outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite],
                                            for_docs=docs_dir is not None))
+                report(progress, stage, planned[suite], planned[suite])
             docs_index = _build_docs(context, docs_dir) if docs_dir else None
         finally:
             _close(source)
@@ -166,6 +193,44 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
         last_batch_id=max(batch_ids) if batch_ids else None, batch_ids=batch_ids,
         docs_index=docs_index,
     )
+
+
+_gx_import: threading.Thread | None = None
+_gx_import_error: list[BaseException] = []
+
+
+def start_gx_import():
+    """Start importing Great Expectations (with this project's compatibility layer) in a
+    background thread, unless it is imported or under way; returns a function that waits for
+    it and raises what the import raised. Callers that know a run is coming (the command line)
+    may start it early; ``run_checks`` starts it before it takes its snapshot."""
+    global _gx_import
+    if "great_expectations" in sys.modules and _gx_import is None:
+        return lambda: None
+
+    def load() -> None:
+        try:
+            import data_checks.gx_compat  # noqa: F401
+        except BaseException as err:  # re-raised by the waiting run
+            _gx_import_error.append(err)
+
+    if _gx_import is None:
+        _gx_import = threading.Thread(target=load, name="import-great-expectations",
+                                      daemon=True)
+        _gx_import.start()
+    thread = _gx_import
+
+    def wait() -> None:
+        global _gx_import
+        thread.join()
+        if _gx_import_error:
+            error = _gx_import_error.pop()
+            _gx_import_error.clear()
+            _gx_import = None  # a later run tries again, and says why it fails
+            sys.modules.pop("data_checks.gx_compat", None)
+            raise error
+
+    return wait
 
 
 def _close(source) -> None:
@@ -194,37 +259,47 @@ def _private_dir():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _batches_in_force(conn) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "select batch_id from batches where action = 'import' and rolled_back_at is null "
+        "order by batch_id").fetchall()]
+
+
 def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]]:
     """Copy the database file (and its write-ahead log, if any) to ``target`` while holding
-    one read-only connection; returns the import batches in force and the records per suite,
-    read on that same connection.
+    one read-only connection; returns the import batches in force, read on that same
+    connection, and (for callers of an earlier release) an empty dict: the records per suite
+    are counted on the copy (``_count_records``), once the database is free again.
 
     While any connection holds the file, no process can write it, so the bytes copied are
-    one consistent state, the one the batches and counts describe. A byte copy is what the
-    checks read before, only elsewhere: the results cannot differ, and it costs a file copy
-    (0.1 s for 80 MB), not a re-encoding of the rows (4 s for 2 million events). The copy
-    is readable by its owner only (0600) inside a private folder."""
+    one consistent state, the one the batches describe. A byte copy is what the checks read
+    before, only elsewhere: the results cannot differ, and it costs a file copy (0.2-0.8 s
+    for the large sample's 500 MB), not a re-encoding of the rows (4 s for its 9 million
+    events). The copy is readable by its owner only (0600) inside a private folder."""
     started = time.perf_counter()
 
     def copy(conn) -> tuple[list[int], dict[str, int]]:
-        batch_ids = [r[0] for r in conn.execute(
-            "select batch_id from batches where action = 'import' and rolled_back_at is null "
-            "order by batch_id").fetchall()]
-        counts = {suite: conn.execute(f"select count(*) from ({asset.query})").fetchall()[0][0]
-                  for suite, asset in ASSETS.items()}
+        batch_ids = _batches_in_force(conn)
         for source, copied in ((store.path, target),
                                (store.path.with_name(store.path.name + ".wal"),
                                 target.with_name(target.name + ".wal"))):
             if source.exists():
                 shutil.copyfile(source, copied)
                 os.chmod(copied, 0o600)
-        return batch_ids, counts
+        return batch_ids, {}
 
     result = store.read(copy)
     logging.getLogger(__name__).info(
         "snapshot of %s taken in %.2f s; the database is free again", store.path,
         time.perf_counter() - started)
     return result
+
+
+def _count_records(path: Path, suites: tuple[str, ...]) -> dict[str, int]:
+    """The records each suite validates, in the file the run validates (the snapshot)."""
+    return Store(path).read(lambda conn: {
+        suite: conn.execute(f"select count(*) from ({ASSETS[suite].query})").fetchall()[0][0]
+        for suite in suites})
 
 
 def _run_suite(context, source, asset: Asset, as_of: date, records: int,

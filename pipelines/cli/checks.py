@@ -47,14 +47,19 @@ def check(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Run the data checks, store the run, print per check: records checked and failed."""
+    from data_checks.runner import prepare_docs_dir, run_checks, start_gx_import
+
+    start_gx_import()  # the largest part of the command's time; it goes on meanwhile
     from data_checks.results import save_run
-    from data_checks.runner import prepare_docs_dir, run_checks
+    from pipelines.cli.progress import bar
 
     store = open_store(db)
     if docs is not None:  # a folder that cannot be written is said before the checks run
         docs = prepare_docs_dir(docs)
     actor = cli_actor(store)
-    run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose, actor=actor)
+    with bar(enabled=not as_json) as progress:
+        run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose,
+                         actor=actor, progress=progress)
     save_run(store, run, actor=actor)
     if as_json:
         print_json({

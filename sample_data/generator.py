@@ -11,6 +11,10 @@ choice, in a fixed order, and the reference date is the constant SAMPLE_AS_OF, n
   English headers and codes, streamed row by row (only a few numbers per client stay in
   memory).
 
+The build reports its progress (stage ``sample``: handovers, then clients, written of those
+planned; each handover's events are written with it) to a ``pipelines.progress`` reporter;
+`python -m sample_data.generator` shows it as a bar on a terminal.
+
 Beside the import files, `defects.json` lists every deliberate defect by data-check id and
 record key: run as of SAMPLE_AS_OF, the checks should report exactly those records.
 """
@@ -21,9 +25,11 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.progress import Reporter, report
 from pipelines.templates import CLIENTS, EVENTS, HANDOVERS
 from sample_data.clients import ClientBook, generate_clients, plan_clients
 from sample_data.defects import DefectLog, Ticker
@@ -70,11 +76,32 @@ SIZES: dict[str, SampleSize] = {
 }
 
 
+class _Counter:
+    """Reports rows as they pass: stage ``sample``, every ``step`` rows and at the end."""
+
+    def __init__(self, progress: Reporter | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        self.step = max(1, total // 500)
+
+    def count(self, rows: Iterable[dict]) -> Iterator[dict]:
+        for row in rows:
+            yield row
+            self.done += 1
+            if self.done % self.step == 0:
+                report(self.progress, "sample", self.done, max(self.total, self.done))
+
+    def replan(self, remaining: int) -> None:
+        """What is done so far is done; ``remaining`` rows are still to come."""
+        self.total = self.done + remaining
+        report(self.progress, "sample", self.done, self.total)
+
+
 def write_sample_files(
-    out_dir: Path, size: str = "small", seed: int = 42
+    out_dir: Path, size: str = "small", seed: int = 42, progress: Reporter | None = None
 ) -> list[tuple[str, Path]]:
     """Writes the sample's import files into out_dir; returns (kind, path) in load order:
-    clients, handovers, events."""
+    clients, handovers, events. ``progress`` hears of the rows written (see above); it
+    changes nothing in the files."""
     if size not in SIZES:
         raise ValueError(f"unknown sample size {size!r}; expected one of {', '.join(SIZES)}")
     spec = SIZES[size]
@@ -95,10 +122,13 @@ def write_sample_files(
         CsvSink(events_path, EVENTS, CSV_MIXED, rng, encoding="utf-8-sig", newline="\r\n")
         if small else CsvSink(events_path, EVENTS, CSV_PLAIN, rng)
     )
+    counter = _Counter(progress, spec.handovers + spec.clients)
+    report(progress, "sample", 0, counter.total)
     with handover_file, event_file:
-        _write_log(rng, book, roster, spec, log, handover_file, event_file)
+        _write_log(rng, book, roster, spec, log, handover_file, event_file, counter)
 
-    clients = generate_clients(rng, book, roster, SAMPLE_AS_OF, log)
+    counter.replan(spec.clients)
+    clients = counter.count(generate_clients(rng, book, roster, SAMPLE_AS_OF, log))
     if small:
         clients_path = out_dir / "clients.xlsx"
         write_xlsx(clients_path, CLIENTS, clients, XLSX_CHINESE, rng)
@@ -109,16 +139,19 @@ def write_sample_files(
     log.write(out_dir / DEFECTS_FILE, size=size, seed=seed, as_of=SAMPLE_AS_OF.isoformat(),
               files={"clients": clients_path.name, "handovers": handovers_path.name,
                      "events": events_path.name})
+    counter.replan(0)
     return [("clients", clients_path), ("handovers", handovers_path), ("events", events_path)]
 
 
 def _write_log(rng: random.Random, book: ClientBook, roster: Roster, spec: SampleSize,
-               log: DefectLog, handover_file: CsvSink, event_file: CsvSink) -> None:
+               log: DefectLog, handover_file: CsvSink, event_file: CsvSink,
+               counter: _Counter) -> None:
     """Simulates the handovers, writing each one and its events as it comes."""
     unknown_item = Ticker(rng, (20, 100), (60, 140))
     orphan = Ticker(rng, (30, 120), (200, 400))
     write_handover, write_event = handover_file.write, event_file.write
-    for handover in generate_handovers(rng, book, roster, spec.handovers, SAMPLE_AS_OF, log):
+    handovers = generate_handovers(rng, book, roster, spec.handovers, SAMPLE_AS_OF, log)
+    for handover in counter.count(handovers):
         write_handover(handover)
         has_events = handover["actual_start"] is not None
         for event in generate_events(rng, handover, CUTOFF, has_events and unknown_item(), log):
@@ -135,8 +168,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
+    from pipelines.cli.progress import bar
+
     started = time.perf_counter()
-    for kind, path in write_sample_files(args.out_dir, args.size, args.seed):
+    with bar() as progress:  # on a terminal only
+        files = write_sample_files(args.out_dir, args.size, args.seed, progress=progress)
+    for kind, path in files:
         print(f"{kind}\t{path}\t{path.stat().st_size:,} bytes")
     print(f"written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 

@@ -11,6 +11,7 @@ from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
 from pipelines.feedback.ingest import FeedbackReport, ingest_feedback
 from pipelines.ingest import ImportReport, ingest_file
+from pipelines.progress import Reporter
 from pipelines.store import Store
 
 SIZES = ("small", "large")
@@ -25,13 +26,14 @@ def load_sample(
     seed: int = 42,
     keep_dir: Path | None = None,
     force: bool = False,
-    progress=None,
+    progress: Reporter | None = None,
     actor: Actor | None = None,
 ) -> list[ImportReport | FeedbackReport]:
     """Write the sample files (into ``keep_dir`` or a temporary folder) and import them:
     clients, handovers and events, then survey exports of several tools about them. The
     ``actor`` (else the command line's operator) needs the permission ``upload``; the batches
-    are recorded under ``SAMPLE_USER``."""
+    are recorded under ``SAMPLE_USER``. ``progress`` (pipelines/progress.py) hears of the
+    rows of the sample written (stage ``sample``)."""
     from sample_data.feedback import write_feedback_files
     from sample_data.generator import SAMPLE_AS_OF, write_sample_files
 
@@ -47,21 +49,17 @@ def load_sample(
     with tempfile.TemporaryDirectory(prefix="handover-sample-") as tmp:
         folder = Path(keep_dir) if keep_dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        files = write_sample_files(folder, size=size, seed=seed)
+        files = write_sample_files(folder, size=size, seed=seed, progress=progress)
         reports: list[ImportReport | FeedbackReport] = []
         for kind, path in files:
-            if progress:
-                progress(f"loading {kind} from {path.name} …")
             reports.append(ingest_file(store, kind, path, actor=sample))
         as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
         for path in write_feedback_files(store, folder, as_of, seed=seed):
-            if progress:
-                progress(f"loading feedback from {path.name} …")
             reports.append(ingest_feedback(store, path, actor=sample))
         return reports
 
 
-def load_demo(store: Store, size: str = "small", progress=None, *,
+def load_demo(store: Store, size: str = "small", progress: Reporter | None = None, *,
               actor: Actor | None = None) -> None:
     """What `handover serve --demo` and the dashboard's welcome page do on an empty database:
     load the sample, then run the data checks as of the sample's date and store the run (the
@@ -73,8 +71,6 @@ def load_demo(store: Store, size: str = "small", progress=None, *,
     from sample_data.generator import SAMPLE_AS_OF
 
     load_sample(store, size, progress=progress, actor=actor)
-    if progress:
-        progress("running the data checks …")
     save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor), actor=actor)
 
 

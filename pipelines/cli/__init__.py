@@ -1,10 +1,22 @@
-"""The `handover` command: one DuckDB file, one command per task (DOMAIN.md §5)."""
+"""The `handover` command: one DuckDB file, one command per task (DOMAIN.md §5).
+
+Importing this module (which `handover --help` and every command do) imports typer, rich and
+the command modules, which import nothing heavy at their top: pandas, DuckDB, the metrics, the
+data checks and the dashboard are imported by the command that needs them. A command module
+that does import heavy things at its top (``LAZY_COMMANDS``: `ingest`, through the feedback
+readers) is registered lazily: the group's help lists it with the docstring read from its
+source, and the module is imported only when the command runs or shows its own help.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from pipelines.cli import common
 from pipelines.cli.audit import audit
@@ -12,12 +24,72 @@ from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.figures import metrics, rollup, scores
-from pipelines.cli.ingest import ingest
 from pipelines.cli.serve import serve
 from pipelines.cli.users import users_app
 
+# command name -> module of pipelines/cli defining a function of that name
+LAZY_COMMANDS = {"ingest": "ingest"}
+
+
+class LazyCommand(TyperCommand):
+    """Stands in for a command of ``LAZY_COMMANDS`` in the group's own help."""
+
+    module = ""
+
+    def load(self, group: TyperGroup) -> TyperCommand:
+        """The real command, built by typer from the function as `app.command()` would."""
+        from typer.main import get_command_from_info
+        from typer.models import CommandInfo
+
+        function = getattr(importlib.import_module(f"pipelines.cli.{self.module}"), self.name)
+        return get_command_from_info(CommandInfo(callback=function),
+                                     pretty_exceptions_short=app.pretty_exceptions_short,
+                                     rich_markup_mode=group.rich_markup_mode)
+
+
+class Commands(TyperGroup):
+    """The group: a lazy command is loaded whenever it is asked for, except to list it in
+    the group's help."""
+
+    _listing = False
+
+    def format_help(self, ctx, formatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def get_command(self, ctx, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, LazyCommand) and not self._listing:
+            command = self.commands[cmd_name] = command.load(self)
+        return command
+
+
+def _docstring(module: str, function: str) -> str:
+    """The docstring of ``function`` in pipelines/cli/<module>.py, read without importing it
+    (the help typer would take from the function itself)."""
+    tree = ast.parse(Path(__file__).with_name(f"{module}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return ast.get_docstring(node) or ""
+    raise LookupError(f"pipelines/cli/{module}.py has no function {function}")
+
+
+def _lazy(name: str) -> None:
+    stand_in = type(f"Lazy_{name}", (LazyCommand,), {"module": LAZY_COMMANDS[name]})
+
+    def not_loaded() -> None:  # never runs: the group loads the real command first
+        raise RuntimeError(f"the command {name} was not loaded")
+
+    app.command(name=name, cls=stand_in, help=_docstring(LAZY_COMMANDS[name], name))(
+        not_loaded)
+
+
 app = typer.Typer(
     name="handover",
+    cls=Commands,
     help="交接评估看板 handover-insight: load handover logs, client data and feedback; "
     "check, measure and show how well client-record handovers go.",
     no_args_is_help=True,
@@ -37,7 +109,7 @@ def main(
     common.acting_as = as_user
 
 
-app.command()(ingest)
+_lazy("ingest")
 app.command()(batches)
 app.command()(rollback)
 app.command()(purge)

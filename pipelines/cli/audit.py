@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines import audit as audit_trail
 from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -33,6 +32,8 @@ def audit(
     """The audit trail, oldest first: sign-ins, uploads, rollbacks, purges, check runs,
     settings changes, exports, records opened unmasked and account changes, with who and
     when."""
+    from pipelines import audit as audit_trail
+
     store = open_store(db)
     frame = audit_trail.entries(store, since=parse_date(since, "--since") if since else None,
                                 user=user, actor=cli_actor(store))

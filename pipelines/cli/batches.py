@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.batches import list_batches
-from pipelines.batches import rollback as rollback_batch
 from pipelines.cli.common import (
     DEFAULT_DB,
     ChecksOption,
@@ -24,6 +22,20 @@ from pipelines.cli.common import (
     plain,
     print_json,
 )
+
+
+def list_batches(store):
+    """pipelines.batches.list_batches, imported when a command needs it (it pulls pandas)."""
+    from pipelines.batches import list_batches as listing
+
+    return listing(store)
+
+
+def rollback_batch(store, batch_id: int, *, actor):
+    """pipelines.batches.rollback, imported when a command needs it."""
+    from pipelines.batches import rollback as undo
+
+    return undo(store, batch_id, actor=actor)
 
 
 @handles_errors

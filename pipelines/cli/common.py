@@ -1,4 +1,9 @@
-"""What every command shares: the --db option, error reporting at the edge, output helpers."""
+"""What every command shares: the --db option, error reporting at the edge, output helpers.
+
+Every command module is imported for `handover --help` and for any one command, so this
+module and the command modules import at their top only typer, rich and light project
+modules; pandas, DuckDB, the metrics, the data checks and the dashboard are imported inside
+the command that needs them (tests/test_cli_output.py guards it)."""
 
 from __future__ import annotations
 
@@ -11,14 +16,21 @@ import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from pipelines.errors import HandoverError
-from pipelines.store import DB_ENV, DEFAULT_DB_NAME, Store, os_fault
+
+if TYPE_CHECKING:
+    from pipelines.store import Store
+
+# pipelines.store's DB_ENV and DEFAULT_DB_NAME, written out so that the options need not
+# import the store (and with it DuckDB and pandas); tests/test_cli_output.py keeps them equal
+DB_ENV = "HANDOVER_DB"
+DEFAULT_DB_NAME = "handover.duckdb"
 
 DEBUG_ENV = "HANDOVER_DEBUG"
 
@@ -42,6 +54,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def open_store(db: Path) -> Store:
+    from pipelines.store import Store
+
     return Store(db)
 
 
@@ -111,6 +125,8 @@ def handles_errors(fn: F) -> F:
         except (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt):
             raise
         except OSError as error:
+            from pipelines.store import os_fault
+
             fault = os_fault(error)
             if fault is None:
                 if _debugging():
@@ -169,7 +185,8 @@ def plain(value: Any) -> Text:
     return Text("" if value is None else str(value))
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """What print_json writes for a value JSON has no type for."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if hasattr(value, "tolist"):  # numpy arrays and scalars
@@ -179,7 +196,7 @@ def _json_default(value: Any) -> Any:
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout and nothing else there."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, default=_json_default, indent=2))
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, default=json_default, indent=2))
     sys.stdout.write("\n")
 
 

@@ -12,7 +12,6 @@ from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
     cli_actor,
-    err_console,
     handles_errors,
     open_store,
     out,
@@ -39,12 +38,13 @@ def demo(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Fill the database with realistic generated sample data (never real client data)."""
+    from pipelines.cli.progress import bar
     from sample_data.loader import load_sample
 
     store = open_store(db)
-    reports = load_sample(
-        store, size.value, seed=seed, keep_dir=keep, force=force,
-        progress=lambda text: err_console.print(text, markup=False), actor=cli_actor(store),
-    )
+    actor = cli_actor(store)
+    with bar() as progress:  # on a terminal only: a script reads the summaries as before
+        reports = load_sample(store, size.value, seed=seed, keep_dir=keep, force=force,
+                              progress=progress, actor=actor)
     for report in reports:
         out.print(report.summary(), markup=False)

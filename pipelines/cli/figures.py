@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from enum import Enum
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
-from pipelines.cli.common import cli_actor, DEFAULT_DB, DbOption, handles_errors, open_store, out, \
-    parse_date, plain, print_json
+from pipelines.cli.common import DEFAULT_DB, DbOption, cli_actor, handles_errors, json_default, \
+    open_store, out, parse_date, plain, print_json
+from pipelines.errors import HandoverError
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
                                                                "after this date.")]
@@ -83,12 +88,34 @@ def metrics(
     out.print(table)
 
 
+SCORE_FIELDS = ("handover_id", "efficiency_score", "quality_score", "satisfaction_score",
+                "risk_score", "score", "band", "flags", "risk_level")
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
 @handles_errors
 def scores(
     as_of: AsOfOption = None, date_from: FromOption = None, date_to: ToOption = None,
     team: TeamOption = None, staff: StaffOption = None, reason: ReasonOption = None,
     open_only: OpenOption = False, config: ConfigOption = None, as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option(help="Print how the scores are computed.")] = False,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=0, metavar="N", help="Only the first N rows (in the same order: by "
+                                            "handover).")] = None,
+    output_format: Annotated[Format | None, typer.Option(
+        "--format", metavar="FORMAT", help="json (as --json), csv (UTF-8, the same columns; flags joined by "
+                         "\", \") or parquet (needs --output, or standard output redirected "
+                         "to a file or a pipe). Default: the table, or JSON with --json.")
+                             ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", metavar="FILE", dir_okay=False,
+        help="Write the --json or --format output to this file instead of standard "
+             "output.")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """One row per handover: the four sub-scores, score, band, flags and risk level."""
@@ -96,6 +123,18 @@ def scores(
     from metrics.formulas import explain as explain_scores
     from metrics.scores import compute_scores
 
+    if as_json and output_format not in (None, Format.json):
+        raise typer.BadParameter(f"--json and --format {output_format.value} ask for two "
+                                 "formats; give one.", param_hint="--format")
+    chosen = Format.json if as_json else output_format
+    if output is not None and chosen is None:
+        raise typer.BadParameter("--output writes the --json or --format output; add one of "
+                                 "them.", param_hint="--output")
+    if chosen is Format.parquet and output is None and sys.stdout.isatty():
+        raise HandoverError(
+            "Parquet is a binary format and standard output is a terminal: give --output FILE, "
+            "or redirect standard output to a file or a pipe.",
+            title="Parquet needs a file")  # the command line's own: no dashboard sentence
     settings = load_config(config)
     if explain:
         for name, formula in explain_scores(settings, "en"):
@@ -105,14 +144,10 @@ def scores(
     frame = compute_scores(store, parse_as_of(as_of), within_scope(store, build_filters(
                                date_from, date_to, team, staff, reason, open_only)),
                            config=settings)
-    columns = ["handover_id", "efficiency_score", "quality_score", "satisfaction_score",
-               "risk_score", "score", "band", "flags", "risk_level"]
-    if as_json:
-        rows = []
-        for row in frame[columns].to_dict(orient="records"):
-            rows.append({k: (None if isinstance(v, float) and v != v else
-                             list(v) if k == "flags" else v) for k, v in row.items()})
-        print_json(rows)
+    if limit is not None:
+        frame = frame.head(limit)
+    if chosen is not None:
+        write_scores(frame, chosen, output)
         return
     table = Table("handover", "efficiency", "quality", "satisfaction", "risk", "score", "band",
                   "risk", "flags")
@@ -123,6 +158,174 @@ def scores(
                       number(row.risk_score), number(row.score), plain(row.band or "—"),
                       plain(row.risk_level), plain(", ".join(row.flags)))
     out.print(table)
+
+
+# -- the scores as a stream: JSON, CSV, Parquet ---------------------------------------------
+#
+# 315,623 handovers of the large sample are 84 MB of JSON. json.dumps(indent=2) encodes them
+# in pure Python (the C encoder serves indent=None only) and builds one string; here each
+# column of a chunk of rows is encoded at once and the chunk written before the next is made.
+# The bytes are those json.dumps(rows, ensure_ascii=False, indent=2) gave (tests compare).
+
+CHUNK_ROWS = 20_000
+
+
+def write_scores(frame, fmt: Format, output: Path | None) -> None:
+    """The rows of ``frame`` (compute_scores) in ``fmt`` to ``output`` or standard output."""
+    writer = {Format.json: _json_chunks, Format.csv: _csv_chunks}.get(fmt)
+    if output is None:
+        try:
+            if writer is None:
+                sys.stdout.flush()
+                _write_parquet(frame, sys.stdout.buffer)
+            else:
+                for text in writer(frame):
+                    sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `handover scores --json | head`: the reader has enough
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
+            raise typer.Exit(code=1) from None
+        return
+    try:
+        if writer is None:
+            with open(output, "wb") as file:
+                _write_parquet(frame, file)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as file:
+                for text in writer(frame):
+                    file.write(text)
+    except BaseException:
+        output.unlink(missing_ok=True)  # no half-written file that looks complete
+        raise
+
+
+def _chunks(frame):
+    for start in range(0, len(frame), CHUNK_ROWS):
+        yield frame.iloc[start:start + CHUNK_ROWS]
+
+
+_INFINITY = float("inf")
+
+
+def _json(value, nan: str = "null") -> str:
+    """``value`` as json.dumps(value, ensure_ascii=False) writes it; a NaN as ``nan`` (the
+    rows' top-level NaN were None, hence null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, float):
+        if value != value:
+            return nan
+        if value == _INFINITY:
+            return "Infinity"
+        if value == -_INFINITY:
+            return "-Infinity"
+        return float.__repr__(value)
+    return json.dumps(value, ensure_ascii=False, default=json_default)
+
+
+def _json_column(series) -> list[str]:
+    import numpy as np
+
+    values = series.tolist()
+    if series.dtype.kind == "f" and not np.isinf(series.to_numpy()).any():  # the quick way
+        text = float.__repr__
+        return [text(v) if v == v else "null" for v in values]
+    return [_json(v) for v in values]
+
+
+def _json_flags(values: list) -> list[str]:
+    """The flags of each row as an indented JSON list (the same few lists over and over)."""
+    known: dict[tuple, str] = {}
+    texts = []
+    for flags in values:
+        if flags is None or (isinstance(flags, float) and flags != flags):
+            texts.append("null")
+            continue
+        items = tuple(flags)
+        text = known.get(items)
+        if text is None:
+            text = known[items] = ("[\n      " + ",\n      ".join(
+                _json(item, nan="NaN") for item in items) + "\n    ]") if items else "[]"
+        texts.append(text)
+    return texts
+
+
+_JSON_ROW = "  {\n" + ",\n".join(f"    {encode_basestring(key)}: %s"
+                                   for key in SCORE_FIELDS) + "\n  }"
+
+
+def _json_chunks(frame):
+    """The JSON document, chunk by chunk: a list of one object per row, indented by 2."""
+    if frame.empty:
+        yield "[]\n"
+        return
+    opening = "[\n"
+    for part in _chunks(frame):
+        columns = [_json_flags(part[field].tolist()) if field == "flags"
+                   else _json_column(part[field]) for field in SCORE_FIELDS]
+        yield opening + ",\n".join(_JSON_ROW % row for row in zip(*columns))
+        opening = ",\n"
+    yield "\n]\n"
+
+
+def _csv_text(value) -> str:
+    """A CSV cell: text as it is, a number as in the JSON, a missing value empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return _json(value)
+    return str(value)
+
+
+def _csv_chunks(frame):
+    """CSV with a header row, the columns of the JSON; flags joined by ", "."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SCORE_FIELDS)
+    for part in _chunks(frame):
+        columns = []
+        for field in SCORE_FIELDS:
+            values = part[field].tolist()
+            if field == "flags":
+                columns.append(["" if f is None or (isinstance(f, float) and f != f)
+                                else ", ".join(f) for f in values])
+            else:
+                columns.append([_csv_text(v) for v in values])
+        writer.writerows(zip(*columns))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _write_parquet(frame, sink) -> None:
+    """Parquet: one row group per chunk; flags as a list of strings."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("handover_id", pa.string()), *((name, pa.float64()) for name in (
+        "efficiency_score", "quality_score", "satisfaction_score", "risk_score", "score")),
+        ("band", pa.string()), ("flags", pa.list_(pa.string())), ("risk_level", pa.string())])
+    with pq.ParquetWriter(sink, schema) as writer:
+        if frame.empty:
+            writer.write_table(schema.empty_table())
+        for part in _chunks(frame):
+            columns = {field: part[field].tolist() for field in SCORE_FIELDS}
+            columns["flags"] = [None if f is None or (isinstance(f, float) and f != f)
+                                else list(f) for f in columns["flags"]]
+            for field in ("handover_id", "band", "risk_level"):
+                columns[field] = [None if isinstance(v, float) and v != v else v
+                                  for v in columns[field]]
+            writer.write_table(pa.Table.from_pydict(columns, schema=schema))
 
 
 class By(str, Enum):

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines import accounts
 from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -43,6 +42,8 @@ StaffOption = Annotated[str | None, typer.Option(
 
 def read_password() -> str:
     """The new password: twice at a hidden prompt, or from standard input."""
+    from pipelines import accounts
+
     if sys.stdin is not None and sys.stdin.isatty():
         first = getpass.getpass("Password: ")
         accounts.check_password(first)
@@ -89,6 +90,8 @@ def add(
 ) -> None:
     """Create an account; its password is asked for (or read from standard input), unless it
     signs in through OpenID Connect only (--oidc-only)."""
+    from pipelines import accounts
+
     accounts.check_name(name)
     accounts.check_role(role, team, staff)  # say so before asking for a password
     store = open_store(db)
@@ -107,6 +110,8 @@ def list_(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Every account: name, role, scope, state. Password hashes are never shown."""
+    from pipelines import accounts
+
     frame = accounts.list_users(open_store(db))
     if as_json:
         print_json(frame.to_dict(orient="records"))
@@ -132,6 +137,8 @@ def list_(
 @handles_errors
 def passwd(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     """Set a new password (asked for, or read from standard input); ends a lockout."""
+    from pipelines import accounts
+
     store = open_store(db)
     user = accounts.get_user(store, name)
     accounts.set_password(store, user.name, read_password(), actor=cli_actor(store))
@@ -142,6 +149,8 @@ def passwd(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
 @handles_errors
 def disable(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     """Disable an account: it can no longer sign in; its history stays."""
+    from pipelines import accounts
+
     store = open_store(db)
     user = accounts.get_user(store, name)
     changed = accounts.disable_user(store, user.name, actor=cli_actor(store))
@@ -159,6 +168,8 @@ def role(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Give an account another role (team_lead needs --team, staff needs --staff)."""
+    from pipelines import accounts
+
     store = open_store(db)
     actor = accounts.set_role(store, name, role, team=team, staff=staff,
                               actor=cli_actor(store))

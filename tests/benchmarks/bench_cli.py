@@ -1,0 +1,195 @@
+"""Benchmark: the `handover` command as whole processes on the large sample.
+
+    uv run python tests/benchmarks/bench_cli.py [--db FILE] [--runs 3] [--save FILE]
+        [--tree DIR] [--before FILE] [--expect DIR]
+
+Runs each command as a user does (the installed console script ``<tree>/.venv/bin/handover``,
+a new process each time, HANDOVER_CONFIG=none, --as-of 2026-11-20), once to warm up and then
+``--runs`` times, and prints per command the median wall time beside its goal (issue 12) and
+the peak memory of the process. Output goes to a file, as it would in a script.
+
+Python caches compiled modules (``__pycache__``) the first time a command runs; an install
+(`uv sync`, pip) compiles them too. This machine's environment sets PYTHONDONTWRITEBYTECODE,
+under which every start compiles every module again (`handover --help` then takes seconds
+whatever the command imports): the script runs the commands with a bytecode cache of its own
+(PYTHONPYCACHEPREFIX in tests/benchmarks/output/pycache) and measures `--help` once more
+without any cache, for comparison.
+
+``--tree DIR`` measures another checkout (e.g. a `git worktree` of the commit before a change,
+with its own .venv); ``--save`` writes the medians as JSON and ``--before FILE`` (such a JSON)
+prints them beside. ``--expect DIR`` compares `metrics --json` and `scores --json` with
+metrics.json and scores.json in DIR (scores byte for byte; metrics to 1e-9 relative, because
+DuckDB's parallel sums of floating-point numbers differ in the last digits from run to run).
+A command the measured tree does not know (an option added later) is shown as "—".
+`failures --json` needs a database where `handover check` has run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "tests" / "benchmarks" / "output"
+DB = OUTPUT / "large.duckdb"
+AS_OF = "2026-11-20"
+
+# label, arguments after `handover`, goal in seconds (None: no goal), file of the output
+COMMANDS = [
+    ("handover --help", ["--help"], 0.5, None),
+    ("handover --help (no bytecode cache)", ["--help"], None, None),
+    ("handover metrics --json", ["metrics", "--as-of", AS_OF, "--json"], 2.0, "metrics.json"),
+    ("handover scores --json", ["scores", "--as-of", AS_OF, "--json"], 5.0, "scores.json"),
+    ("handover scores --format csv", ["scores", "--as-of", AS_OF, "--format", "csv"], 5.0,
+     None),
+    ("handover scores --format parquet --output F",
+     ["scores", "--as-of", AS_OF, "--format", "parquet", "--output", "{tmp}/scores.parquet"],
+     5.0, None),
+    ("handover scores --json --limit 100",
+     ["scores", "--as-of", AS_OF, "--json", "--limit", "100"], None, None),
+    ("handover rollup --json", ["rollup", "--as-of", AS_OF, "--json"], None, None),
+    ("handover failures --json", ["failures", "--json"], None, None),
+]
+
+
+def run_once(command: list[str], env: dict[str, str], stdout_path: Path) -> tuple[float, float,
+                                                                                  int, str]:
+    """(seconds, peak MB, exit status, stderr) of one whole process."""
+    with open(stdout_path, "wb") as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env,
+                                   stdin=subprocess.DEVNULL)
+        errors = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss / 1024, process.returncode, errors.decode(errors="replace")
+
+
+def same_figures(got: dict, want: dict) -> bool:
+    if list(got) != list(want):
+        return False
+    for key, value in want.items():
+        other = got[key]
+        if isinstance(value, float) and isinstance(other, float):
+            if not math.isclose(value, other, rel_tol=1e-9):
+                return False
+        elif value != other:
+            return False
+    return True
+
+
+def compare(label: str, output: Path, expect: Path | None) -> str:
+    if expect is None:
+        return ""
+    if label == "handover scores --json":
+        return "same bytes" if output.read_bytes() == (expect / "scores.json").read_bytes() \
+            else "DIFFERENT"
+    if label == "handover metrics --json":
+        got = json.loads(output.read_text(encoding="utf-8"))
+        want = json.loads((expect / "metrics.json").read_text(encoding="utf-8"))
+        return "same" if same_figures(got, want) else "DIFFERENT"
+    return ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=DB)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="the checkout whose .venv/bin/handover runs (default: this one)")
+    parser.add_argument("--save", type=Path, help="write the medians here (JSON)")
+    parser.add_argument("--before", type=Path, help="medians of an earlier run (JSON)")
+    parser.add_argument("--expect", type=Path, help="folder of metrics.json and scores.json")
+    parser.add_argument("--label", default="", help="what is measured, for the saved JSON")
+    args = parser.parse_args()
+
+    tree = args.tree.resolve()
+    script = tree / ".venv" / "bin" / "handover"
+    if not script.exists():
+        sys.exit(f"{script} does not exist: run `uv sync` in {tree} first")
+    if not args.db.exists():
+        sys.exit(f"{args.db} does not exist: tests/benchmarks/bench_checks.py builds it")
+    cache = OUTPUT / "pycache"
+    base_env = {key: value for key, value in os.environ.items()
+                if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    base_env.update(HANDOVER_CONFIG="none", HANDOVER_DB=str(args.db.resolve()),
+                    COLUMNS="120")
+    cached_env = {**base_env, "PYTHONPYCACHEPREFIX": str(cache)}
+    uncached_env = {**base_env, "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "no-such-cache")}
+    earlier = json.loads(args.before.read_text(encoding="utf-8")) if args.before else {}
+    before = earlier.get("medians", {})
+
+    print(f"database: {args.db} ({args.db.stat().st_size / 2**20:,.0f} MB), as of {AS_OF}")
+    print(f"measured: {tree} ({args.label or 'this checkout'}), {args.runs} runs after one "
+          f"to warm up, median")
+    if earlier:
+        print(f"before: {earlier.get('label') or args.before}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start")
+    width = max(len(label) for label, *_ in COMMANDS) + 2
+    header = f"{'command':<{width}}{'goal s':>7}"
+    if before:
+        header += f"{'before s':>10}"
+    header += f"{'median s':>10}  {'runs s':<17}{'peak MB':>8}  ok   output"
+    print("\n" + header)
+    medians: dict[str, float | None] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+        for label, arguments, goal, _ in COMMANDS:
+            env = uncached_env if "no bytecode" in label else cached_env
+            command = [str(script), *(a.format(tmp=tmp) for a in arguments)]
+            output = Path(tmp) / "stdout"
+            _, _, status, errors = run_once(command, env, output)  # warm-up
+            if status != 0:
+                medians[label] = None
+                reason = errors.strip().splitlines()[-1][:60] if errors.strip() else ""
+                print(f"{label:<{width}}{_goal(goal):>7}"
+                      + (f"{_seconds(before.get(label)):>10}" if before else "")
+                      + f"{'—':>10}  (exit {status}: {reason})")
+                continue
+            timings, peaks = [], []
+            for _ in range(args.runs):
+                seconds, peak, status, errors = run_once(command, env, output)
+                if status != 0:
+                    sys.exit(f"{label}: exit {status}\n{errors}")
+                timings.append(seconds)
+                peaks.append(peak)
+            median = statistics.median(timings)
+            medians[label] = median
+            ok = "" if goal is None else ("yes" if median <= goal else "NO")
+            size = output.stat().st_size if output.exists() else 0
+            note = compare(label, output, args.expect)
+            print(f"{label:<{width}}{_goal(goal):>7}"
+                  + (f"{_seconds(before.get(label)):>10}" if before else "")
+                  + f"{median:>10.2f}  {' '.join(f'{t:.2f}' for t in timings):<17}"
+                  f"{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}".rstrip())
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    if args.save:
+        args.save.write_text(json.dumps({"label": args.label, "medians": medians}, indent=2),
+                             encoding="utf-8")
+
+
+def _goal(goal: float | None) -> str:
+    return "—" if goal is None else f"{goal:.1f}"
+
+
+def _seconds(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 else f"{size / 1024:,.1f} KB"
+
+
+if __name__ == "__main__":
+    main()

@@ -63,7 +63,8 @@ def load_demo(store: Store, size: str = "small", progress: Reporter | None = Non
               actor: Actor | None = None) -> None:
     """What `handover serve --demo` and the dashboard's welcome page do on an empty database:
     load the sample, then run the data checks as of the sample's date and store the run (the
-    ``actor`` needs the permissions ``upload`` and ``run_checks``)."""
+    ``actor`` needs the permissions ``upload`` and ``run_checks``). ``progress`` hears of the
+    sample's rows and of the suites of the checks (pipelines/progress.py)."""
     acting(actor, "upload")
     acting(actor, "run_checks")
     from data_checks.results import save_run
@@ -71,7 +72,8 @@ def load_demo(store: Store, size: str = "small", progress: Reporter | None = Non
     from sample_data.generator import SAMPLE_AS_OF
 
     load_sample(store, size, progress=progress, actor=actor)
-    save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor), actor=actor)
+    save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor, progress=progress),
+             actor=actor)
 
 
 def has_data(store: Store) -> bool:

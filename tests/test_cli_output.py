@@ -124,13 +124,15 @@ def test_streamed_json_is_byte_for_byte_json_dumps(monkeypatch):
     rows = []
     for i in range(53):
         flags = np.array(odd[: i % 4], dtype=object) if i % 5 else np.array([], dtype=object)
+        signed_zero = -0.0 if i % 7 == 0 else 0.0 if i % 7 == 1 else 1e-7 * i
         rows.append((f"H-{i:03d} {odd[i % len(odd)]}", float(i) / 3, math.nan, 100.0,
-                     1e-7 * i, 1e17 + i, "green" if i % 2 else "red", flags, odd[i % 3]))
+                     signed_zero, 1e17 + i, "green" if i % 2 else "red", flags, odd[i % 3]))
     frame = _frame(rows)
     monkeypatch.setattr(figures, "CHUNK_ROWS", 7)  # chunk boundaries inside the rows
     assert "".join(figures._json_chunks(frame)) == _reference_json(frame)
     assert "".join(figures._json_chunks(frame.head(0))) == _reference_json(frame.head(0))
     assert "".join(figures._json_chunks(frame.head(1))) == _reference_json(frame.head(1))
+    assert '"risk_score": -0.0' in _reference_json(frame)
 
 
 def test_streamed_json_writes_infinity_as_json_dumps_does():
@@ -330,3 +332,11 @@ def test_the_sample_build_shows_a_bar_on_a_terminal_only(tmp_path):
     assert piped.returncode == 0
     assert "Writing the sample" not in piped.stderr
     assert piped.stderr.startswith("written in ")
+
+
+def test_demo_shows_a_bar_on_a_terminal_and_prints_its_summaries(tmp_path):
+    status, shown, printed = _on_a_terminal(_command("demo", "--db",
+                                                     str(tmp_path / "demo.duckdb")), "stderr")
+    assert status == 0, shown
+    assert "Writing the sample" in shown
+    assert "clients.xlsx" in printed and "Google_Forms_Feedback.csv" in printed

@@ -70,11 +70,13 @@ ChecksOption = Annotated[
 
 def checks_after(store: Store, trigger: str, actor) -> None:
     """The checks after a change, their summary on stdout; a failure of the checks is a
-    warning (the change itself is done)."""
+    warning (the change itself is done). A bar shows the suite running, on a terminal."""
     from data_checks.refresh import refresh_after
+    from pipelines.cli.progress import bar
 
     try:
-        done = refresh_after(store, trigger, actor=actor)
+        with bar() as progress:
+            done = refresh_after(store, trigger, actor=actor, progress=progress)
     except HandoverError as error:
         err_console.print(f"Warning: the change is saved, but the data checks could not run: "
                           f"{error.message}", markup=False)

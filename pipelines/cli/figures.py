@@ -227,13 +227,21 @@ def _json(value, nan: str = "null") -> str:
 
 
 def _json_column(series) -> list[str]:
+    """A column's values as JSON texts, by the quickest way that gives _json's texts."""
     import numpy as np
+    import pandas as pd
 
-    values = series.tolist()
-    if series.dtype.kind == "f" and not np.isinf(series.to_numpy()).any():  # the quick way
-        text = float.__repr__
-        return [text(v) if v == v else "null" for v in values]
-    return [_json(v) for v in values]
+    if series.dtype.kind == "f":  # the sub-scores and score: a few hundred distinct values
+        values = series.to_numpy(dtype="float64")
+        zeros = values == 0
+        if not (zeros.any() and np.signbit(values[zeros]).any()):  # (-0.0 would pass as 0.0)
+            unique, where = np.unique(values, return_inverse=True)  # every NaN as one
+            texts = np.array([_json(v) for v in unique.tolist()], dtype=object)
+            return texts[where.reshape(-1)].tolist()
+    elif (series.dtype != object and pd.api.types.is_string_dtype(series.dtype)
+          and not series.isna().any()):  # text without a missing value
+        return list(map(encode_basestring, series.tolist()))
+    return [_json(v) for v in series.tolist()]
 
 
 def _json_flags(values: list) -> list[str]:

@@ -78,7 +78,10 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
         if progress:
             progress(f"{store.path} is empty: loading the sample data (a made-up Shanghai "
                      "bookkeeping firm) and running the data checks …")
-        load_demo(store, "small")
+        from pipelines.cli.progress import bar
+
+        with bar() as reporter:  # on a terminal only
+            load_demo(store, "small", progress=reporter)
         return f"Loaded the sample data into {store.path}."
     if not store.exists():
         return (f"No database at {store.path} yet: the dashboard starts empty, explains the "

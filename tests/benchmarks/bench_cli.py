@@ -1,7 +1,7 @@
 """Benchmark: the `handover` command as whole processes on the large sample.
 
-    uv run python tests/benchmarks/bench_cli.py [--db FILE] [--runs 3] [--save FILE]
-        [--tree DIR] [--before FILE] [--expect DIR]
+    uv run python tests/benchmarks/bench_cli.py [--db FILE] [--runs 3] [--compare DIR]
+        [--tree DIR] [--save FILE] [--before FILE] [--expect DIR]
 
 Runs each command as a user does (the installed console script ``<tree>/.venv/bin/handover``,
 a new process each time, HANDOVER_CONFIG=none, --as-of 2026-11-20), once to warm up and then
@@ -15,9 +15,10 @@ whatever the command imports): the script runs the commands with a bytecode cach
 (PYTHONPYCACHEPREFIX in tests/benchmarks/output/pycache) and measures `--help` once more
 without any cache, for comparison.
 
-``--tree DIR`` measures another checkout (e.g. a `git worktree` of the commit before a change,
-with its own .venv); ``--save`` writes the medians as JSON and ``--before FILE`` (such a JSON)
-prints them beside. ``--expect DIR`` compares `metrics --json` and `scores --json` with
+``--compare DIR`` runs another checkout too (a `git worktree` of the commit before a change,
+with its own .venv), run by run alternating with this one, so that both see the same load of
+a shared machine; ``--tree DIR`` measures another checkout instead of this one; ``--save``
+writes the medians as JSON and ``--before FILE`` (such a JSON) prints them beside. ``--expect DIR`` compares `metrics --json` and `scores --json` with
 metrics.json and scores.json in DIR (scores byte for byte; metrics to 1e-9 relative, because
 DuckDB's parallel sums of floating-point numbers differ in the last digits from run to run).
 A command the measured tree does not know (an option added later) is shown as "—".
@@ -107,16 +108,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tree", type=Path, default=ROOT,
                         help="the checkout whose .venv/bin/handover runs (default: this one)")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also run the checkout DIR (e.g. a worktree of the commit before "
+                             "a change), alternating run by run with --tree")
     parser.add_argument("--save", type=Path, help="write the medians here (JSON)")
     parser.add_argument("--before", type=Path, help="medians of an earlier run (JSON)")
     parser.add_argument("--expect", type=Path, help="folder of metrics.json and scores.json")
     parser.add_argument("--label", default="", help="what is measured, for the saved JSON")
     args = parser.parse_args()
 
-    tree = args.tree.resolve()
-    script = tree / ".venv" / "bin" / "handover"
-    if not script.exists():
-        sys.exit(f"{script} does not exist: run `uv sync` in {tree} first")
+    trees = ([("before", args.compare.resolve())] if args.compare else []) + [
+        ("after" if args.compare else "this", args.tree.resolve())]
+    for _, tree in trees:
+        if not (tree / ".venv" / "bin" / "handover").exists():
+            sys.exit(f"{tree}/.venv/bin/handover does not exist: run `uv sync` in {tree}")
     if not args.db.exists():
         sys.exit(f"{args.db} does not exist: tests/benchmarks/bench_checks.py builds it")
     cache = OUTPUT / "pycache"
@@ -128,55 +133,74 @@ def main() -> None:
     uncached_env = {**base_env, "PYTHONDONTWRITEBYTECODE": "1",
                     "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "no-such-cache")}
     earlier = json.loads(args.before.read_text(encoding="utf-8")) if args.before else {}
-    before = earlier.get("medians", {})
 
     print(f"database: {args.db} ({args.db.stat().st_size / 2**20:,.0f} MB), as of {AS_OF}")
-    print(f"measured: {tree} ({args.label or 'this checkout'}), {args.runs} runs after one "
-          f"to warm up, median")
+    for name, tree in trees:
+        print(f"{name}: {tree} {_commit(tree)}")
     if earlier:
-        print(f"before: {earlier.get('label') or args.before}")
+        print(f"before (saved): {earlier.get('label') or args.before}")
+    print(f"{args.runs} runs of each command after one to warm up"
+          + (", the checkouts alternating" if len(trees) > 1 else "") + "; median")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start")
     width = max(len(label) for label, *_ in COMMANDS) + 2
-    header = f"{'command':<{width}}{'goal s':>7}"
-    if before:
-        header += f"{'before s':>10}"
-    header += f"{'median s':>10}  {'runs s':<17}{'peak MB':>8}  ok   output"
+    columns = ([("before s", earlier.get("medians", {}))] if earlier else [])
+    header = f"{'command':<{width}}{'goal s':>7}" + "".join(f"{c:>10}" for c, _ in columns)
+    header += "".join(f"{name + ' s':>10}" for name, _ in trees)
+    header += f"  {'runs s (last checkout)':<24}{'peak MB':>8}  ok   output"
     print("\n" + header)
     medians: dict[str, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         for label, arguments, goal, _ in COMMANDS:
             env = uncached_env if "no bytecode" in label else cached_env
-            command = [str(script), *(a.format(tmp=tmp) for a in arguments)]
             output = Path(tmp) / "stdout"
-            _, _, status, errors = run_once(command, env, output)  # warm-up
-            if status != 0:
-                medians[label] = None
-                reason = errors.strip().splitlines()[-1][:60] if errors.strip() else ""
-                print(f"{label:<{width}}{_goal(goal):>7}"
-                      + (f"{_seconds(before.get(label)):>10}" if before else "")
-                      + f"{'—':>10}  (exit {status}: {reason})")
-                continue
-            timings, peaks = [], []
-            for _ in range(args.runs):
-                seconds, peak, status, errors = run_once(command, env, output)
+            commands, failed = {}, {}
+            for name, tree in trees:
+                commands[name] = [str(tree / ".venv" / "bin" / "handover"),
+                                  *(a.format(tmp=tmp) for a in arguments)]
+                _, _, status, errors = run_once(commands[name], env, output)  # warm-up
                 if status != 0:
-                    sys.exit(f"{label}: exit {status}\n{errors}")
-                timings.append(seconds)
-                peaks.append(peak)
-            median = statistics.median(timings)
+                    reason = errors.strip().splitlines()[-1] if errors.strip() else ""
+                    failed[name] = f"exit {status}: {reason.strip(' │')[:50]}"
+            timings = {name: [] for name in commands}
+            peaks: list[float] = []
+            for _ in range(args.runs):
+                for name in commands:
+                    if name in failed:
+                        continue
+                    seconds, peak, status, errors = run_once(commands[name], env, output)
+                    if status != 0:
+                        sys.exit(f"{label} ({name}): exit {status}\n{errors}")
+                    timings[name].append(seconds)
+                    if name == trees[-1][0]:
+                        peaks.append(peak)
+            last = trees[-1][0]
+            median = statistics.median(timings[last]) if timings[last] else None
             medians[label] = median
+            line = f"{label:<{width}}{_goal(goal):>7}"
+            line += "".join(f"{_seconds(saved.get(label)):>10}" for _, saved in columns)
+            line += "".join(f"{_seconds(statistics.median(timings[n])) if timings[n] else '—':>10}"
+                            for n, _ in trees)
+            if median is None:
+                print(f"{line}  ({failed[last]})")
+                continue
             ok = "" if goal is None else ("yes" if median <= goal else "NO")
             size = output.stat().st_size if output.exists() else 0
             note = compare(label, output, args.expect)
-            print(f"{label:<{width}}{_goal(goal):>7}"
-                  + (f"{_seconds(before.get(label)):>10}" if before else "")
-                  + f"{median:>10.2f}  {' '.join(f'{t:.2f}' for t in timings):<17}"
-                  f"{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}".rstrip())
+            notes = "; ".join(f"{n}: {why}" for n, why in failed.items())
+            print(f"{line}  {' '.join(f'{t:.2f}' for t in timings[last]):<24}"
+                  f"{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}"
+                  f"{'  (' + notes + ')' if notes else ''}".rstrip())
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     if args.save:
         args.save.write_text(json.dumps({"label": args.label, "medians": medians}, indent=2),
                              encoding="utf-8")
+
+
+def _commit(tree: Path) -> str:
+    result = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h %s"],
+                            capture_output=True, text=True)
+    return f"(HEAD {result.stdout.strip()[:70]})" if result.returncode == 0 else ""
 
 
 def _goal(goal: float | None) -> str:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
-
 from datetime import datetime, time
+from pathlib import Path
 
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError

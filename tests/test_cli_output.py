@@ -120,7 +120,8 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 def test_streamed_json_is_byte_for_byte_json_dumps(monkeypatch):
     import numpy as np
 
-    odd = ['引号 " and \\ back', "tab\tnew\nline\x01", "全角１２３", "", "emoji 😀", "\u2028"]
+    odd = ['引号 " and \\ back', "tab\tnew\nline\x01", "全角１２３", "", "emoji 😀",
+           "\u2028"]
     rows = []
     for i in range(53):
         flags = np.array(odd[: i % 4], dtype=object) if i % 5 else np.array([], dtype=object)
@@ -316,7 +317,7 @@ def test_the_sample_build_reports_its_rows_and_writes_the_same_bytes(tmp_path):
     done = [d for _, d, _ in recorder.reports]
     assert done == sorted(done) and done[0] == 0
     last = recorder.reports[-1]
-    handovers = sum(1 for _ in open(with_progress["handovers"], encoding="gbk")) - 1
+    handovers = len(with_progress["handovers"].read_text(encoding="gbk").splitlines()) - 1
     assert last == ("sample", handovers + 300, handovers + 300)  # then the 300 clients
     assert len(recorder.reports) > 10
 

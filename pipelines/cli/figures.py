@@ -15,8 +15,18 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
-from pipelines.cli.common import DEFAULT_DB, DbOption, cli_actor, handles_errors, json_default, \
-    open_store, out, parse_date, plain, print_json
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    json_default,
+    open_store,
+    out,
+    parse_date,
+    plain,
+    print_json,
+)
 from pipelines.errors import HandoverError
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
@@ -108,10 +118,10 @@ def scores(
         "--limit", min=0, metavar="N", help="Only the first N rows (in the same order: by "
                                             "handover).")] = None,
     output_format: Annotated[Format | None, typer.Option(
-        "--format", metavar="FORMAT", help="json (as --json), csv (UTF-8, the same columns; flags joined by "
-                         "\", \") or parquet (needs --output, or standard output redirected "
-                         "to a file or a pipe). Default: the table, or JSON with --json.")
-                             ] = None,
+        "--format", metavar="FORMAT",
+        help="json (as --json), csv (UTF-8, the same columns; flags joined by \", \") or "
+             "parquet (needs --output, or standard output redirected to a file or a pipe). "
+             "Default: the table, or JSON with --json.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", metavar="FILE", dir_okay=False,
         help="Write the --json or --format output to this file instead of standard "

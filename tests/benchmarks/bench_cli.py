@@ -6,7 +6,9 @@
 Runs each command as a user does (the installed console script ``<tree>/.venv/bin/handover``,
 a new process each time, HANDOVER_CONFIG=none, --as-of 2026-11-20), once to warm up and then
 ``--runs`` times, and prints per command the median wall time beside its goal (issue 12) and
-the peak memory of the process. Output goes to a file, as it would in a script.
+the peak memory of the process, and the CPU time (user + system, median) of the measured
+checkout, steadier than the wall time on a shared machine. Output goes to a file, as it
+would in a script.
 
 Python caches compiled modules (``__pycache__``) the first time a command runs; an install
 (`uv sync`, pip) compiles them too. This machine's environment sets PYTHONDONTWRITEBYTECODE,
@@ -18,9 +20,10 @@ without any cache, for comparison.
 ``--compare DIR`` runs another checkout too (a `git worktree` of the commit before a change,
 with its own .venv), run by run alternating with this one, so that both see the same load of
 a shared machine; ``--tree DIR`` measures another checkout instead of this one; ``--save``
-writes the medians as JSON and ``--before FILE`` (such a JSON) prints them beside. ``--expect DIR`` compares `metrics --json` and `scores --json` with
-metrics.json and scores.json in DIR (scores byte for byte; metrics to 1e-9 relative, because
-DuckDB's parallel sums of floating-point numbers differ in the last digits from run to run).
+writes the medians as JSON and ``--before FILE`` (such a JSON) prints them beside.
+``--expect DIR`` compares `metrics --json` and `scores --json` with metrics.json and
+scores.json in DIR (scores byte for byte; metrics to 1e-9 relative, because DuckDB's parallel
+sums of floating-point numbers differ in the last digits from run to run).
 A command the measured tree does not know (an option added later) is shown as "—".
 `failures --json` needs a database where `handover check` has run.
 """
@@ -62,9 +65,9 @@ COMMANDS = [
 ]
 
 
-def run_once(command: list[str], env: dict[str, str], stdout_path: Path) -> tuple[float, float,
-                                                                                  int, str]:
-    """(seconds, peak MB, exit status, stderr) of one whole process."""
+def run_once(command: list[str], env: dict[str, str], stdout_path: Path
+             ) -> tuple[float, float, int, str, float]:
+    """(seconds, peak MB, exit status, stderr, CPU seconds) of one whole process."""
     with open(stdout_path, "wb") as stdout:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env,
@@ -73,7 +76,8 @@ def run_once(command: list[str], env: dict[str, str], stdout_path: Path) -> tupl
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024, process.returncode, errors.decode(errors="replace")
+    return (seconds, usage.ru_maxrss / 1024, process.returncode,
+            errors.decode(errors="replace"), usage.ru_utime + usage.ru_stime)
 
 
 def same_figures(got: dict, want: dict) -> bool:
@@ -147,7 +151,7 @@ def main() -> None:
     columns = ([("before s", earlier.get("medians", {}))] if earlier else [])
     header = f"{'command':<{width}}{'goal s':>7}" + "".join(f"{c:>10}" for c, _ in columns)
     header += "".join(f"{name + ' s':>10}" for name, _ in trees)
-    header += f"  {'runs s (last checkout)':<24}{'peak MB':>8}  ok   output"
+    header += f"  {'runs s (last checkout)':<24}{'cpu s':>6}{'peak MB':>8}  ok   output"
     print("\n" + header)
     medians: dict[str, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
@@ -158,29 +162,31 @@ def main() -> None:
             for name, tree in trees:
                 commands[name] = [str(tree / ".venv" / "bin" / "handover"),
                                   *(a.format(tmp=tmp) for a in arguments)]
-                _, _, status, errors = run_once(commands[name], env, output)  # warm-up
+                _, _, status, errors, _ = run_once(commands[name], env, output)  # warm-up
                 if status != 0:
                     reason = errors.strip().splitlines()[-1] if errors.strip() else ""
                     failed[name] = f"exit {status}: {reason.strip(' │')[:50]}"
             timings = {name: [] for name in commands}
             peaks: list[float] = []
+            cpu: list[float] = []
             for _ in range(args.runs):
                 for name in commands:
                     if name in failed:
                         continue
-                    seconds, peak, status, errors = run_once(commands[name], env, output)
+                    seconds, peak, status, errors, busy = run_once(commands[name], env,
+                                                                   output)
                     if status != 0:
                         sys.exit(f"{label} ({name}): exit {status}\n{errors}")
                     timings[name].append(seconds)
                     if name == trees[-1][0]:
                         peaks.append(peak)
+                        cpu.append(busy)
             last = trees[-1][0]
             median = statistics.median(timings[last]) if timings[last] else None
             medians[label] = median
             line = f"{label:<{width}}{_goal(goal):>7}"
             line += "".join(f"{_seconds(saved.get(label)):>10}" for _, saved in columns)
-            line += "".join(f"{_seconds(statistics.median(timings[n])) if timings[n] else '—':>10}"
-                            for n, _ in trees)
+            line += "".join(f"{_median(timings[n]):>10}" for n, _ in trees)
             if median is None:
                 print(f"{line}  ({failed[last]})")
                 continue
@@ -189,7 +195,7 @@ def main() -> None:
             note = compare(label, output, args.expect)
             notes = "; ".join(f"{n}: {why}" for n, why in failed.items())
             print(f"{line}  {' '.join(f'{t:.2f}' for t in timings[last]):<24}"
-                  f"{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}"
+                  f"{statistics.median(cpu):>6.2f}{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}"
                   f"{'  (' + notes + ')' if notes else ''}".rstrip())
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     if args.save:
@@ -205,6 +211,10 @@ def _commit(tree: Path) -> str:
 
 def _goal(goal: float | None) -> str:
     return "—" if goal is None else f"{goal:.1f}"
+
+
+def _median(values: list[float]) -> str:
+    return _seconds(statistics.median(values)) if values else "—"
 
 
 def _seconds(value) -> str:

@@ -163,9 +163,11 @@ def main() -> None:
                 commands[name] = [str(tree / ".venv" / "bin" / "handover"),
                                   *(a.format(tmp=tmp) for a in arguments)]
                 _, _, status, errors, _ = run_once(commands[name], env, output)  # warm-up
-                if status != 0:
-                    reason = errors.strip().splitlines()[-1] if errors.strip() else ""
-                    failed[name] = f"exit {status}: {reason.strip(' │')[:50]}"
+                if status != 0:  # the last line of the message that has words
+                    lines = [line.strip(" │╭╮╰╯─") for line in errors.splitlines()]
+                    reason = next((line for line in reversed(lines) if any(
+                        c.isalpha() for c in line)), "")
+                    failed[name] = f"exit {status}: {reason[:50]}"
             timings = {name: [] for name in commands}
             peaks: list[float] = []
             cpu: list[float] = []
@@ -191,7 +193,8 @@ def main() -> None:
                 print(f"{line}  ({failed[last]})")
                 continue
             ok = "" if goal is None else ("yes" if median <= goal else "NO")
-            size = output.stat().st_size if output.exists() else 0
+            written = Path(commands[last][-1]) if "--output" in arguments else output
+            size = written.stat().st_size if written.exists() else 0
             note = compare(label, output, args.expect)
             notes = "; ".join(f"{n}: {why}" for n, why in failed.items())
             print(f"{line}  {' '.join(f'{t:.2f}' for t in timings[last]):<24}"

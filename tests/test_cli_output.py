@@ -301,6 +301,11 @@ def test_two_formats_at_once_are_a_usage_error(sample_db, tmp_path):
         " ".join(lost.output.replace("│", " ").split())
     negative = CliRunner().invoke(app, ["scores", "--limit", "-1", "--db", sample_db])
     assert negative.exit_code == 2
+    nowhere = CliRunner().invoke(app, ["scores", "--json", "--output",
+                                       str(tmp_path / "no" / "x.json"), "--db", sample_db])
+    assert nowhere.exit_code == 2 and "does not exist" in " ".join(
+        nowhere.output.replace("│", " ").split())
+    assert not (tmp_path / "no").exists()
 
 
 # -- progress of the sample's build ----------------------------------------------------------

@@ -140,6 +140,9 @@ def scores(
     if output is not None and chosen is None:
         raise typer.BadParameter("--output writes the --json or --format output; add one of "
                                  "them.", param_hint="--output")
+    if output is not None and not output.resolve().parent.is_dir():  # said before computing
+        raise typer.BadParameter(f"the folder {output.resolve().parent} does not exist.",
+                                 param_hint="--output")
     if chosen is Format.parquet and output is None and sys.stdout.isatty():
         raise HandoverError(
             "Parquet is a binary format and standard output is a terminal: give --output FILE, "

@@ -34,6 +34,7 @@ from pipelines.store import Store
 GROUPINGS = {"staff": "to_staff", "team": "team", "month": "strftime(actual_end, '%Y-%m')"}
 DEFAULT_PERIOD_MONTHS = 12
 TOP_FLAGS = 3
+RANKING_DECIMALS = 9  # scores equal to this many decimals are ties
 
 AGGREGATES = """
     count(*) as handovers,
@@ -126,6 +127,7 @@ def _grouped(store: Store, by: str, as_of: date, filters: Filters, config: Confi
 def trend(change: float | None) -> str:
     if change is None or pd.isna(change):
         return ""
+    change = round(change, RANKING_DECIMALS)  # the same arrow for the same change every run
     return "▲" if change > 0.5 else "▼" if change < -0.5 else "▶"
 
 
@@ -138,6 +140,23 @@ def weakest(row: pd.Series) -> tuple[str | None, float | None]:
     return name, float(value)
 
 
+def weakest_of_rows(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """``weakest`` of every row at once: the names (None: no sub-score has data) and the
+    values (float, NaN for none)."""
+    import numpy as np
+
+    values = frame[list(SUB_SCORES)].astype(float).to_numpy()
+    known = ~np.isnan(values).all(axis=1) if len(values) else np.zeros(0, dtype=bool)
+    first_lowest = np.where(np.isnan(values), np.inf, values).argmin(axis=1) \
+        if len(values) else np.zeros(0, dtype=int)  # argmin keeps the first of equals
+    names = pd.Series([SUB_SCORES[i] if ok else None for i, ok in zip(first_lowest, known)],
+                      index=frame.index, dtype=object)
+    lowest_values = pd.Series([values[row, i] if ok else np.nan for row, (i, ok) in
+                               enumerate(zip(first_lowest, known))], index=frame.index,
+                              dtype=float)
+    return names, lowest_values
+
+
 def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> list[list]:
     """``[[flag, handovers], ...]`` of a group, most frequent first."""
     mine = flags[flags["grp"].isna()] if group is None or pd.isna(group) \
@@ -146,6 +165,18 @@ def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> lis
     ranked = sorted(((str(r.flag), int(r.n)) for r in mine.itertuples(index=False)),
                     key=lambda pair: (-pair[1], order.get(pair[0], len(order))))
     return [[flag, n] for flag, n in ranked[:limit]]
+
+
+def top_flags_by_group(flags: pd.DataFrame, limit: int = TOP_FLAGS) -> dict:
+    """``top_flags`` of every group at once (None: the group of no name), in one pass."""
+    order = {flag: i for i, flag in enumerate(FLAGS)}
+    found: dict = {}
+    for grp, flag, n in zip(flags["grp"], flags["flag"], flags["n"]):
+        key = None if grp is None or (not isinstance(grp, str) and pd.isna(grp)) else grp
+        found.setdefault(key, []).append((str(flag), int(n)))
+    return {key: [[flag, n] for flag, n in sorted(
+        pairs, key=lambda pair: (-pair[1], order.get(pair[0], len(order))))[:limit]]
+        for key, pairs in found.items()}
 
 
 def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | None = None,
@@ -168,7 +199,8 @@ def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | 
         frame["change"] = frame["score"] - frame["previous_score"]
         frame["trend"] = frame["change"].map(trend)
         frame = frame.rename(columns={"grp": by})
-        frame["rank"] = frame["score"].rank(ascending=False, method="min")
+        frame["rank"] = frame["score"].round(RANKING_DECIMALS).rank(ascending=False,
+                                                                    method="min")
         return frame.reset_index(drop=True)
     stated = stated_periods(store, as_of, filters)
     (start, end), (pstart, pend) = stated.current, stated.previous
@@ -181,15 +213,18 @@ def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | 
     frame["previous_score"] = frame["previous_score"].astype(float)
     frame["change"] = frame["score"] - frame["previous_score"]
     frame["trend"] = frame["change"].map(trend)
-    picked = [weakest(row) for _, row in frame.iterrows()]
-    frame["weakest"] = [name for name, _ in picked]
-    frame["weakest_score"] = pd.Series([value for _, value in picked], index=frame.index,
-                                       dtype=float)
-    frame["top_flags"] = [top_flags(flags, group) for group in frame["grp"]]
+    frame["weakest"], frame["weakest_score"] = weakest_of_rows(frame)
+    by_group = top_flags_by_group(flags)
+    frame["top_flags"] = [by_group.get(None if group is None or (
+        not isinstance(group, str) and pd.isna(group)) else group, []) for group in frame["grp"]]
     frame["ranked"] = frame["handovers"] >= config.min_handovers
-    frame["rank"] = frame["score"].where(frame["ranked"]).rank(ascending=False, method="min")
-    frame = frame.sort_values(["ranked", "score", "handovers"], ascending=[False, False, False],
-                              na_position="last", kind="stable")
+    # Ties by the score to 9 decimals: DuckDB's parallel sums vary in the last digits from
+    # run to run, and equal scores must rank (and be listed) the same way every time.
+    steady = frame["score"].round(RANKING_DECIMALS)
+    frame["rank"] = steady.where(frame["ranked"]).rank(ascending=False, method="min")
+    frame = frame.assign(_steady=steady).sort_values(
+        ["ranked", "_steady", "handovers", "grp"], ascending=[False, False, False, True],
+        na_position="last", kind="stable").drop(columns="_steady")
     frame = frame.rename(columns={"grp": by})
     return frame.reset_index(drop=True)
 
@@ -199,4 +234,5 @@ def lowest(frame: pd.DataFrame) -> pd.Series | None:
     ranked = frame[frame["ranked"] & frame["score"].notna()] if not frame.empty else frame
     if ranked.empty:
         return None
-    return ranked.sort_values(["score", ranked.columns[0]], kind="stable").iloc[0]
+    return ranked.assign(_steady=ranked["score"].round(RANKING_DECIMALS)).sort_values(
+        ["_steady", ranked.columns[0]], kind="stable").drop(columns="_steady").iloc[0]

@@ -22,6 +22,7 @@ data holds (it is never compared with the data, so a blank team cannot match bla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -132,7 +133,10 @@ def scope_handovers_sql(value: ScopeArg) -> tuple[str, dict[str, object]]:
     return f"select handover_id, client_id from stg_handovers where {where}", params
 
 
-def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters,
+                     view: bool = False) -> None:
+    """``selected_handovers``: a temporary table (``view``: a view, for tables held in
+    memory, where reading them again costs less than a copy)."""
     conditions, params = ["true"], {}
     if filters.period_from:
         conditions.append("cast(actual_end as date) >= $period_from")
@@ -154,8 +158,25 @@ def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     in_scope, scope_params = scope_conditions(filters)
     conditions += in_scope
     params.update(scope_params)
+    if view:  # a view holds no parameters: the values go in as literals
+        where = re.sub(r"\$(\w+)", lambda name: _literal(params[name.group(1)]),
+                       " and ".join(conditions))
+        conn.execute(f"create or replace temp view selected_handovers as "
+                     f"select * from stg_handovers where {where}")
+        return
     conn.execute(
         "create or replace temp table selected_handovers as "
         f"select * from stg_handovers where {' and '.join(conditions)}",
         params,
     )
+
+
+def _literal(value: object) -> str:
+    """A SQL literal of a filter's value (a date, a text or a list of texts)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")

@@ -29,6 +29,15 @@ from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
 SQL_DIR = Path(__file__).parent / "sql"
 STEPS = ("facts", "flags", "scores")
 
+# What ``metrics.computed`` keeps of a full computation, by the name it has on a computed
+# connection: the handovers and responses of the scope, and the facts, flags and scores of
+# every one of those handovers (each row depends on its handover alone, so a selection's
+# rows are the full computation's rows of the selected handovers).
+COMPUTED_TABLES = {"stg_handovers": "selected_handovers", "feedback_responses": "responses",
+                   "computed_facts": "handover_facts", "computed_flags": "handover_flags",
+                   "computed_scores": "handover_scores", "flag_points": "flag_points"}
+COMPUTED_MARK = "computed_values"
+
 
 def sql_file(*parts: str) -> str:
     return SQL_DIR.joinpath(*parts).read_text(encoding="utf-8")
@@ -69,7 +78,10 @@ def run_sql(conn: duckdb.DuckDBPyConnection, sql: str, values: dict[str, object]
 def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, config: Config,
             upto: str = "scores") -> dict[str, object]:
     values = values_of(as_of, config)
-    select_handovers(conn, filters)
+    computed = is_computed(conn)
+    select_handovers(conn, filters, view=computed)
+    if computed:  # facts, flags and scores of every handover are there: narrow them
+        return narrow(conn, values, filters, upto)
     # matching and attribution of every response, computed once for all figures
     if is_scoped(filters):  # only the responses attributed to a handover of the scope
         in_scope, params = scope_handovers_sql(filters)
@@ -93,3 +105,47 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
         conn.unregister("flag_points_frame")
         run_sql(conn, sql_file("scores.sql"), values)
     return values
+
+
+def is_computed(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``conn`` is a computed connection (metrics.computed), not the database."""
+    return bool(conn.execute(
+        "select count(*) from duckdb_tables() where table_name = $name and not temporary",
+        {"name": COMPUTED_MARK}).fetchall()[0][0])
+
+
+def narrow(conn: duckdb.DuckDBPyConnection, values: dict[str, object], filters: Filters,
+           upto: str) -> dict[str, object]:
+    """On a computed connection: the temporary tables of ``prepare`` as views of the rows
+    of the selected handovers (``selected_handovers``, made by the caller), without reading
+    the event log again, nor copying rows. The computation must be of the same date,
+    configuration and scope."""
+    computed = conn.execute(f"select values_json from {COMPUTED_MARK}").fetchall()[0][0]
+    if computed != values_json(values, filters):
+        raise ValueError("a computed connection answers only for the date, configuration and "
+                         "data scope it was computed with")
+    conn.execute("create or replace temp view responses as select * from feedback_responses")
+    picked = ""
+    if selects_some(filters):  # the ids once, so that each view joins a small table
+        conn.execute("create or replace temp table selected_ids as "
+                     "select handover_id from selected_handovers")
+        picked = "where handover_id in (select handover_id from selected_ids)"
+    for step, name in enumerate(("facts", "flags", "scores")):
+        if STEPS.index(upto) >= step:
+            conn.execute(f"create or replace temp view handover_{name} as "
+                         f"select * from computed_{name} {picked}")
+    return values
+
+
+def selects_some(filters: Filters) -> bool:
+    """Whether ``filters`` select some of the scope's handovers, not all of them."""
+    return bool(filters.period_from or filters.period_to or filters.teams or filters.staff
+                or filters.reasons or filters.open_only)
+
+
+def values_json(values: dict[str, object], filters: Filters) -> str:
+    """The parameters and the data scope of a computation as one comparable text."""
+    import json
+
+    scope = {"scope_team": filters.scope_team, "scope_staff": filters.scope_staff}
+    return json.dumps({**values, **scope}, sort_keys=True, default=str)

@@ -10,6 +10,7 @@ through dashboard/data.py's caches.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -158,5 +159,117 @@ def risk_register(store: Store, as_of: date | None = None, filters: Filters | No
             {recent}
             order by risk_points desc, days_overdue desc nulls last, handover_id
             """, params=params).to_arrow_table().to_pandas()
+
+    return store.read(run)
+
+
+# -- what a page shows of many handovers: counts and one page of rows ------------------------
+
+HISTOGRAM_WIDTH = 5  # points per bar of the score distribution (20 bars from 0 to 100)
+
+
+def score_histogram(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                    config: Config | None = None, width: int = HISTOGRAM_WIDTH
+                    ) -> pd.DataFrame:
+    """The distribution of the selected handovers' scores: one row per bar and band with
+    ``bin_start`` (a bar covers bin_start <= score < bin_start + width; the last one holds
+    100 too), ``band`` and ``handovers``. Unscored handovers are not counted. A chart of
+    hundreds of thousands of handovers draws from these few rows."""
+    as_of, config = as_of or date.today(), config or load_config()
+    top = 100 - width
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        return conn.execute(
+            """
+            select least(floor(score / $width) * $width, $top) as bin_start, band,
+                   count(*) as handovers
+            from handover_scores
+            where score is not null
+            group by all
+            order by bin_start, band
+            """, {"width": width, "top": top}).df()
+
+    return store.read(run)
+
+
+# The handovers table's search: these columns, case-insensitive, as a substring.
+SEARCHED_COLUMNS = ("handover_id", "client_id", "company_name", "from_staff", "to_staff")
+
+
+@dataclass(frozen=True)
+class ScoresPage:
+    """One page of the scores table: its ``rows`` (SCORE_COLUMNS), how many rows match the
+    bands, flags and search (``matched``), how many handovers the selection has (``total``)
+    and the flags raised in the selection (for the flag filter's choices)."""
+
+    rows: pd.DataFrame
+    matched: int
+    total: int
+    flags: list[str]
+
+
+def scores_page(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                config: Config | None = None, bands: tuple[str, ...] = (),
+                flags: tuple[str, ...] = (), search: str = "", offset: int = 0,
+                limit: int = 100) -> ScoresPage:
+    """The selected handovers' scores, lowest score first (unscored last, ties by id),
+    those of ``bands``, raising any of ``flags``, and holding ``search`` in one of
+    SEARCHED_COLUMNS (case-insensitive); the ``limit`` rows from ``offset`` on. Filtering,
+    ordering and paging run in DuckDB: only the page's rows come back."""
+    from metrics.scores import SCORE_COLUMNS
+
+    as_of, config = as_of or date.today(), config or load_config()
+    conditions, params = ["true"], {}
+    if bands:
+        conditions.append("band in (select unnest($bands))")
+        params["bands"] = list(bands)
+    if flags:
+        conditions.append("list_has_any(flags, $flags)")
+        params["flags"] = list(flags)
+    text = search.strip().lower()
+    if text:
+        conditions.append("(" + " or ".join(
+            f"contains(lower(coalesce(cast({column} as varchar), '')), $search)"
+            for column in SEARCHED_COLUMNS) + ")")
+        params["search"] = text
+    where = " and ".join(conditions)
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        total, raised = conn.execute(
+            "select count(*), (select list(distinct f order by f) from "
+            "(select unnest(flags) as f from handover_scores)) from handover_scores"
+        ).fetchall()[0]
+        matched = conn.execute(f"select count(*) from handover_scores where {where}",
+                               params).fetchall()[0][0]
+        rows = conn.sql(
+            f"select {', '.join(SCORE_COLUMNS)} from handover_scores where {where} "
+            "order by score asc nulls last, handover_id limit $limit offset $offset",
+            params={**params, "limit": max(int(limit), 0), "offset": max(int(offset), 0)},
+        ).to_arrow_table().to_pandas()
+        return ScoresPage(rows, int(matched), int(total), list(raised or []))
+
+    return store.read(run)
+
+
+def handover_scores(store: Store, handover_id: str, as_of: date | None = None,
+                    filters: Filters | None = None, config: Config | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One handover's row of the scores (SCORE_COLUMNS; none when it is not selected) and
+    its raised flags (handover_id, flag, reason, reason_zh), as the whole selection's."""
+    from metrics.scores import SCORE_COLUMNS
+
+    as_of, config = as_of or date.today(), config or load_config()
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        score = conn.sql(f"select {', '.join(SCORE_COLUMNS)} from handover_scores "
+                         "where handover_id = $id", params={"id": handover_id}
+                         ).to_arrow_table().to_pandas()
+        raised = conn.execute("select handover_id, flag, reason, reason_zh from handover_flags "
+                              "where handover_id = $id order by flag", {"id": handover_id}
+                              ).df()
+        return score, raised
 
     return store.read(run)

@@ -151,3 +151,36 @@ def test_the_minimum_is_a_whole_number_of_handovers(value, message):
     assert from_dict({"ranking": {"min_handovers": 5}}).min_handovers == 5
     assert from_dict(Config(min_handovers=7).to_toml()).min_handovers == 7
     assert Config().to_toml()["ranking"] == {"min_handovers": 3}
+
+
+def test_top_flags_of_every_group_at_once_equal_each_group_alone():
+    """rollup words every group's top flags in one pass (top_flags_by_group): the same as
+    top_flags of each group, ties and the group of no name included."""
+    from metrics.rollups import top_flags, top_flags_by_group
+
+    flags = pd.DataFrame({
+        "grp": ["甲", "甲", "甲", "甲", "乙", "乙", None, None],
+        "flag": ["overdue", "no_nda", "complaint", "no_supervisor", "no_nda", "overdue",
+                 "overdue", "complaint"],
+        "n": [2, 2, 5, 1, 1, 1, 3, 3]})
+    together = top_flags_by_group(flags)
+    for group in ("甲", "乙", None):
+        assert together[group] == top_flags(flags, group), group
+    assert together["甲"][0] == ["complaint", 5] and len(together["甲"]) == 3
+
+
+def test_weakest_of_every_row_at_once_equals_each_row_alone():
+    import numpy as np
+
+    from metrics.rollups import weakest, weakest_of_rows
+
+    frame = pd.DataFrame({"efficiency": [50.0, np.nan, 70.0, np.nan, 20.0],
+                          "quality": [40.0, np.nan, 70.0, 10.0, 20.0],
+                          "satisfaction": [40.0, np.nan, np.nan, np.nan, 90.0],
+                          "risk": [90.0, np.nan, 80.0, 5.0, 20.0]})
+    names, values = weakest_of_rows(frame)
+    for index, row in frame.iterrows():
+        name, value = weakest(row)
+        assert names[index] == name
+        assert (pd.isna(values[index]) and value is None) or values[index] == value
+    assert list(names) == ["quality", None, "efficiency", "risk", "efficiency"]

@@ -13,13 +13,14 @@ multipage layout, and a deep link would run the page without this entry point).
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
 from dashboard import data, signin
-from dashboard.components import show_error, show_unexpected
+from dashboard.components import log, show_error, show_unexpected
 from dashboard.i18n import t
 from dashboard.roles import role_of
 from dashboard.state import init_language, sidebar_filters, sidebar_language
@@ -44,6 +45,15 @@ WITHOUT_DATA = ("upload", "settings", "audit")
 
 
 def run() -> None:
+    started = time.perf_counter()
+    try:
+        _run()
+    finally:  # the server's own time per page, in its log (tests/benchmarks/bench_pages.py)
+        log.info("page %s ran in %.3f s", st.session_state.get("_page_path", "?"),
+                 time.perf_counter() - started)
+
+
+def _run() -> None:
     st.set_page_config(page_title=t("app.title", "zh") + " · handover-insight",
                        page_icon=":material/handshake:", layout="wide")
     init_language()
@@ -73,6 +83,7 @@ def run() -> None:
     refused = [st.Page(_refusal(key), title=t(f"{key}.title"), url_path=key,
                        visibility="hidden") for key in PAGES if not role.may_open(key)]
     navigation = st.navigation({"": [home, *refused], **sections})
+    st.session_state["_page_path"] = navigation.url_path or "home"
     signin.sidebar_account(actor)
     sidebar_language()
     try:

@@ -46,9 +46,10 @@ def _join(values, lang: str) -> str | None:
     return ("、" if lang == "zh" else ", ").join(str(v) for v in values) or None
 
 
-def _shared(found: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Check name, column label, masked value and detail in the language."""
-    masked = mask_failures(found, current_role())
+def _shared(found: pd.DataFrame, lang: str, role=None) -> pd.DataFrame:
+    """Check name, column label, masked value (for ``role``, else the session's) and
+    detail in the language."""
+    masked = mask_failures(found, role or current_role())
     return pd.DataFrame({
         "check": [check_name(c, lang) for c in found["check_id"]],
         "record_key": found["record_key"].map(_text),
@@ -61,13 +62,14 @@ def _shared(found: pd.DataFrame, lang: str) -> pd.DataFrame:
     }, index=found.index)
 
 
-def failures_frame(found: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+def failures_frame(found: pd.DataFrame, lang: str | None = None, role=None) -> pd.DataFrame:
     """The failing records (data_checks.results.failures_in_context) as the table shows
-    them, one row per failure in ``found``'s order (FAILURE_COLUMNS)."""
+    them, one row per failure in ``found``'s order (FAILURE_COLUMNS). With ``lang`` and
+    ``role`` given it reads no session values (it also prepares downloads)."""
     lang = lang or current_language()
     if found.empty:
         return pd.DataFrame(columns=FAILURE_COLUMNS)
-    frame = _shared(found, lang)
+    frame = _shared(found, lang, role)
     for column in ("company_name", "client_id", "owner", "team"):
         frame[column] = (found[column].map(_text) if column in found.columns
                          else None)
@@ -107,17 +109,20 @@ def _date_config(labels: dict[str, str], columns: list[str], lang: str) -> dict:
             for c in columns if c in labels}
 
 
-def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = False):
+def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = False,
+                   everything: pd.DataFrame | None = None):
     """The failing records as a table (with downloads); the selection event when
-    ``selectable``."""
-    lang = current_language()
-    frame = failures_frame(found, lang)
+    ``selectable``. ``everything``: all the failing records when ``found`` is a page of
+    them (the downloads hold all, worded when clicked)."""
+    lang, role = current_language(), current_role()
+    frame = failures_frame(found, lang, role)
     labels = _labels(FAILURE_COLUMNS, lang)
     config = _date_config(labels, ["first_seen_at"], lang)
     for column, width in FAILURE_WIDTHS.items():
         config[labels[column]] = st.column_config.TextColumn(width=width)
     return table(frame, name, labels=labels, key=key, selectable=selectable,
-                 column_config=config)
+                 column_config=config, everything=None if everything is None
+                 else lambda: failures_frame(everything, lang, role))
 
 
 def history_table(history: pd.DataFrame, name: str, key: str) -> None:

@@ -26,6 +26,7 @@ if not log.handlers:  # the server's log (its standard error), never the browser
     _handler = logging.StreamHandler(sys.stderr)
     _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(_handler)
+    log.setLevel(logging.INFO)  # errors, and the time each page's run took
     log.propagate = False
 
 BAND_COLOURS = {"green": "#2e9d5b", "yellow": "#e0a526", "red": "#d64545"}
@@ -131,43 +132,100 @@ def _delta(key: str, now: float | None, before: float | None) -> str | None:
     return f"{change:+,.0f}"
 
 
+# The most rows a table sends to the browser: larger results are shown a page at a time
+# (``pager``), and their downloads hold every row.
+PAGE_ROWS = 100
+
+
+def pager(matched: int, key: str, size: int = PAGE_ROWS) -> int:
+    """For ``matched`` rows shown ``size`` at a time: the page chooser (none when one page
+    holds them all) and the caption; returns the first row of the chosen page. A page past
+    the end (the rows became fewer) is the last one."""
+    pages = max(1, -(-matched // size))
+    state = f"{key}_page"
+    if pages == 1:
+        st.session_state.pop(state, None)
+        return 0
+    if not isinstance(st.session_state.get(state), int) or not \
+            1 <= st.session_state[state] <= pages:
+        st.session_state[state] = min(max(int(st.session_state.get(state) or 1), 1), pages) \
+            if isinstance(st.session_state.get(state), int) else 1
+    left, right = st.columns([1, 5], vertical_alignment="bottom")
+    page = left.number_input(t("common.page"), min_value=1, max_value=pages, step=1,
+                             key=state)
+    first = (int(page) - 1) * size
+    right.caption(t("common.page_rows", first=first + 1, last=min(first + size, matched),
+                    matched=matched, pages=pages))
+    return first
+
+
 def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
           mask_columns: dict[str, str] | None = None, key: str | None = None,
-          selectable: bool = False, height: int | None = None, column_config=None):
+          selectable: bool = False, height: int | None = None, column_config=None,
+          everything=None):
     """A masked, labelled table with CSV and XLSX downloads; returns the selection event
-    when ``selectable``."""
-    shown = mask_frame(frame, current_role(), mask_columns)
-    if labels:
-        shown = shown.rename(columns=labels)
+    when ``selectable``. A frame of more than PAGE_ROWS rows is shown a page at a time (the
+    selection's rows still count from its first row). ``everything``: a function giving all
+    the rows when ``frame`` is one page of them (the downloads then hold all, masked and labelled the same way, when
+    clicked: ``everything`` runs outside the session, so it takes no session values)."""
+    role = current_role()
+    first = 0
+    if everything is None and len(frame) > PAGE_ROWS:  # a page at a time, downloads all
+        first = pager(len(frame), key or name)
+        everything, frame = (lambda whole=frame: whole), frame.iloc[first:first + PAGE_ROWS]
+    shown = _prepared(frame, labels, mask_columns, role)
     kwargs = {"hide_index": True, "width": "stretch", "key": key,
               "column_config": column_config, "placeholder": "—"}
     if height:
         kwargs["height"] = height
     if selectable:
         event = st.dataframe(shown, on_select="rerun", selection_mode="single-row", **kwargs)
+        if first:  # rows counted in the whole frame, as the caller gave it
+            event = _Selected([first + row for row in event.selection.rows])
     else:
         event = None
         st.dataframe(shown, **kwargs)
-    downloads(shown, name, key=key or name)
+    if everything is None:
+        downloads(shown, name, key=key or name)
+    else:
+        downloads(lambda: _prepared(everything(), labels, mask_columns, role), name,
+                  key=key or name)
     return event
 
 
-def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX of ``frame`` for a role with ``export`` (none for the others); ``name``
-    (which may hold data, e.g. a handover id) becomes a file name and a sheet title that are
-    safe for both. The file is built when clicked, and the export is in the audit trail."""
+class _Selected:
+    """A table's selection event with its rows counted from the whole frame's first row."""
+
+    def __init__(self, rows: list[int]):
+        from types import SimpleNamespace
+
+        self.selection = SimpleNamespace(rows=rows)
+
+
+def _prepared(frame: pd.DataFrame, labels: dict[str, str] | None,
+              mask_columns: dict[str, str] | None, role) -> pd.DataFrame:
+    shown = mask_frame(frame, role, mask_columns)
+    return shown.rename(columns=labels) if labels else shown
+
+
+def downloads(frame, name: str, key: str) -> None:
+    """CSV and XLSX of ``frame`` (or of what a function gives, called when clicked) for a
+    role with ``export`` (none for the others); ``name`` (which may hold data, e.g. a
+    handover id) becomes a file name and a sheet title that are safe for both. The file is
+    built when clicked, and the export is in the audit trail."""
     actor = current_actor()
     if not actor.may("export"):
         return
     row = st.container(horizontal=True)
     stem = file_stem(name)
     store = data.store()
+    rows = frame if callable(frame) else (lambda: frame)
     row.download_button(t("common.download_csv"),
-                        lambda: build_export(store, actor, name, {name: frame}, "csv"),
+                        lambda: build_export(store, actor, name, {name: rows()}, "csv"),
                         file_name=f"{stem}.csv", on_click="ignore",
                         mime="text/csv", key=f"{key}_csv", icon=":material/download:")
     row.download_button(t("common.download_xlsx"),
-                        lambda: build_export(store, actor, name, {name: frame}, "xlsx"),
+                        lambda: build_export(store, actor, name, {name: rows()}, "xlsx"),
                         file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                           mime="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet", icon=":material/table:")

@@ -11,6 +11,14 @@ each public function below applies the account's scope to the filters it is give
 they held), or passes the scope to the record readers, before the cached computation is
 looked up. A page cannot ask for more than its account may see, and one account's results
 are never served to another.
+
+**Computed once** (issue 12). The facts, flags and scores of every handover of a scope are
+computed once per data version, configuration, as-of date and scope (``computed``: a
+``metrics.computed.Computed`` in memory) and every figure, roll-up, chart and table reads
+them, instead of each scanning the event log again. Tables get a page of rows
+(``scores_page``) or the counts a chart draws (``score_histogram``), not every handover.
+The few large frames still read whole (scores, flags, the risk register) are cached as
+shared resources, not copied on every read: pages must not change them in place.
 """
 
 from __future__ import annotations
@@ -207,7 +215,8 @@ def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
 def _figures(version: tuple, as_of: date, filters: tuple) -> dict:
     from metrics.figures import compute_figures
 
-    return compute_figures(store(), as_of, _filters(filters), config=config())
+    return compute_figures(computed(version, as_of, filters), as_of, _filters(filters),
+                           config=config())
 
 
 def periods(version: tuple, as_of: date, filters: tuple):
@@ -220,7 +229,7 @@ def periods(version: tuple, as_of: date, filters: tuple):
 def _periods(version: tuple, as_of: date, filters: tuple):
     from metrics.rollups import stated_periods
 
-    return stated_periods(store(), as_of, _filters(filters))
+    return stated_periods(computed(version, as_of, filters), as_of, _filters(filters))
 
 
 def figures_with_change(version: tuple, as_of: date, filters: Filters):
@@ -247,7 +256,8 @@ def management_report(as_of: date, filters: tuple, lang: str):
     download's data is made in a thread of its own when the button is clicked."""
     from dataclasses import replace
 
-    key, settings, where = scoped_key(filters), config(), store()
+    key, settings = scoped_key(filters), config()
+    where = computed(version(), as_of, key)
 
     def build() -> dict[str, pd.DataFrame]:
         from dashboard.report import sheets
@@ -272,25 +282,28 @@ def management_report(as_of: date, filters: tuple, lang: str):
     return build
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=4)  # large: shared, not copied
 def _scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores
 
-    return compute_scores(store(), as_of, _filters(filters), config=config())
+    return compute_scores(computed(version, as_of, filters), as_of, _filters(filters),
+                          config=config())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=4)  # large: shared, not copied
 def _flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_flags
 
-    return compute_flags(store(), as_of, _filters(filters), config=config())
+    return compute_flags(computed(version, as_of, filters), as_of, _filters(filters),
+                         config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.rollups import rollup as compute
 
-    return compute(store(), by, as_of, _filters(filters), config=config())
+    return compute(computed(version, as_of, filters), by, as_of, _filters(filters),
+                   config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -361,6 +374,24 @@ def filters_key(filters: Filters) -> tuple:
     return astuple(filters)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _computed(version: tuple, as_of: date, scope: tuple):
+    """Facts, flags and scores of every handover of a scope (metrics.computed), computed
+    once per data version (with the configuration), date and scope; every figure, roll-up,
+    chart and table of the pages reads them instead of the event log. Shared by the sessions
+    of the same scope; it holds Arrow tables that nobody changes."""
+    from metrics.computed import compute
+
+    return compute(store(), as_of, config(), Filters(*scope))
+
+
+def computed(version: tuple, as_of: date, filters: tuple):
+    """The computation of the scope of ``filters`` (an already scoped key)."""
+    from metrics.selection import scope_of
+
+    return _computed(version, as_of, astuple(scope_of(_filters(filters))))
+
+
 
 
 
@@ -370,22 +401,24 @@ def filters_key(filters: Filters) -> tuple:
 def _satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import satisfaction_by as compute
 
-    return compute(store(), by, as_of, _filters(filters), config=config())
+    return compute(computed(version, as_of, filters), by, as_of, _filters(filters),
+                   config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import attributed_responses as read
 
-    return read(store(), as_of, _filters(filters), config=config())
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)  # large: shared, not copied
 def _risk_register(version: tuple, as_of: date, filters: tuple,
                   since: date | None = None) -> pd.DataFrame:
     from metrics.views import risk_register as read
 
-    return read(store(), as_of, _filters(filters), config=config(), since=since)
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
+                since=since)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -396,3 +429,62 @@ def _scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> 
 
     config = from_dict(json.loads(settings), "settings")
     return compute_scores(store(), as_of, _filters(filters), config=config)
+
+
+# --- what pages show of many handovers: counts and pages of rows ---
+
+def score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    return _score_histogram(version, as_of, scoped_key(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
+    from metrics.views import score_histogram as read
+
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
+
+
+def scores_page(version: tuple, as_of: date, filters: tuple, bands: tuple = (),
+                flags: tuple = (), search: str = "", offset: int = 0, limit: int = 100):
+    """One page of the scores table (metrics.views.ScoresPage) within the account's scope."""
+    return _scores_page(version, as_of, scoped_key(filters), tuple(bands), tuple(flags),
+                        search, int(offset), int(limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scores_page(version: tuple, as_of: date, filters: tuple, bands: tuple, flags: tuple,
+                 search: str, offset: int, limit: int):
+    from metrics.views import scores_page as read
+
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
+                bands=bands, flags=flags, search=search, offset=offset, limit=limit)
+
+
+def all_scores(as_of: date, filters: tuple, bands: tuple = (), flags: tuple = (),
+               search: str = ""):
+    """A function without arguments giving every row of the scores table as filtered (for a
+    download, made when it is clicked); the scope is taken now."""
+    key, settings = scoped_key(filters), config()
+    where = computed(version(), as_of, key)
+
+    def rows() -> pd.DataFrame:
+        from metrics.views import scores_page as read
+
+        found = read(where, as_of, _filters(key), config=settings, bands=tuple(bands),
+                     flags=tuple(flags), search=search, limit=2**62)
+        return found.rows
+
+    return rows
+
+
+def handover_scores(version: tuple, as_of: date, handover_id: str):
+    """One handover's scores row and raised flags, within the account's scope (no filters)."""
+    return _handover_scores(version, as_of, scoped_key(Filters()), handover_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _handover_scores(version: tuple, as_of: date, filters: tuple, handover_id: str):
+    from metrics.views import handover_scores as read
+
+    return read(computed(version, as_of, filters), handover_id, as_of, _filters(filters),
+                config=config())

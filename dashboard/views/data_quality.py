@@ -19,13 +19,16 @@ from dashboard import check_data, data
 from dashboard.check_text import check_name
 from dashboard.check_views import failures_table, history_table, open_handover_action
 from dashboard.components import (
+    PAGE_ROWS,
     error_sentence,
     page_header,
+    pager,
     stale_checks_notice,
     style,
     table,
 )
 from dashboard.i18n import current_language, t
+from dashboard.progress import bar as progress_bar
 from dashboard.roles import current_actor
 from dashboard.text import chart_text
 from pipelines.errors import PermissionDeniedError
@@ -36,8 +39,9 @@ def run_now() -> None:
     from data_checks.results import save_run
     from data_checks.runner import run_checks
 
-    with st.spinner(t("data_quality.running")):
-        run = run_checks(data.store(), st.session_state.as_of, actor=current_actor())
+    with st.spinner(t("data_quality.running")), progress_bar() as progress:
+        run = run_checks(data.store(), st.session_state.as_of, actor=current_actor(),
+                         progress=progress)
         save_run(data.store(), run, actor=current_actor())
     st.session_state.dq_message = t("data_quality.ran", run=run.run_id,
                                     seconds=f"{run.duration_seconds:.1f}")
@@ -51,9 +55,9 @@ def build_docs() -> None:
     from data_checks.results import save_run
     from data_checks.runner import run_checks
 
-    with st.spinner(t("data_quality.building_docs")):
+    with st.spinner(t("data_quality.building_docs")), progress_bar() as progress:
         run = run_checks(data.store(), st.session_state.as_of, docs_dir=docs_folder(),
-                         actor=current_actor())
+                         actor=current_actor(), progress=progress)
         save_run(data.store(), run, actor=current_actor())
     st.session_state.dq_message = t("data_quality.docs_built", path=run.docs_index)
 
@@ -153,11 +157,13 @@ def failing_records(check_id: str | None) -> None:
         st.success(t("data_quality.no_failures"), icon=":material/check_circle:")
         return
     st.caption(t("data_quality.failing_hint"))
-    event = failures_table(found, f"failures_{chosen or 'all'}", key="dq_failures",
-                           selectable=True)
+    first = pager(len(found), "dq_failures")
+    page = found.iloc[first:first + PAGE_ROWS]
+    event = failures_table(page, f"failures_{chosen or 'all'}", key="dq_failures",
+                           selectable=True, everything=found)
     rows = event.selection.rows if event is not None else []
-    if rows and rows[0] < len(found):
-        record_panel(found.iloc[rows[0]])
+    if rows and rows[0] < len(page):
+        record_panel(page.iloc[rows[0]])
 
 
 def record_panel(row: pd.Series) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.check_views import record_failing_checks
-from dashboard.components import page_header, style, table
+from dashboard.components import PAGE_ROWS, page_header, pager, style, table
 from dashboard.i18n import (
     current_language,
     date_column_format,
@@ -16,6 +16,7 @@ from dashboard.i18n import (
     fmt_date,
     fmt_number,
     t,
+    words_of,
 )
 from dashboard.masking import mask_frame
 from dashboard.roles import current_actor, current_role
@@ -29,7 +30,6 @@ TABLE_COLUMNS = ["handover_id", "company_name", "band", "score", "flags", "risk_
                  "team", "to_staff", "from_staff", "reason", "actual_end", "planned_end",
                  "client_id"]
 PINNED = ("handover_id", "company_name")
-SEARCHED = ["handover_id", "client_id", "company_name", "from_staff", "to_staff"]
 TABLE_ROWS = 20  # rows the table shows without scrolling (35 px each, and its header)
 ROW_HEIGHT = 35
 BAND_DOTS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
@@ -62,69 +62,64 @@ def _to_url(name: str, key: str, chosen: list[str]) -> None:
     st.session_state[f"_{key}_from_url"] = value
 
 
-def worst_first(scores: pd.DataFrame) -> pd.DataFrame:
-    """Lowest score first, unscored handovers last, ties by handover id."""
-    return scores.sort_values(["score", "handover_id"], ascending=[True, True],
-                              na_position="last", kind="stable")
-
-
 def scored_table(version, as_of, filters) -> str | None:
-    scores = data.scores(version, as_of, data.filters_key(filters))
-    if scores.empty:
+    """The selected handovers' scores a page at a time (filtered, ordered and paged in
+    DuckDB: the browser gets one page of rows); returns the handover picked in it."""
+    lang = current_language()
+    key = data.filters_key(filters)
+    everything = data.scores_page(version, as_of, key, limit=0)
+    if everything.total == 0:
         st.info(t("common.no_rows"))
         return None
-    lang = current_language()
-    all_flags = sorted({f for fs in scores["flags"] for f in fs})
     _seed_from_url("band", "h_bands", BANDS)
-    _seed_from_url("flag", "h_flags", all_flags)
+    _seed_from_url("flag", "h_flags", everything.flags)
     left, middle, right = st.columns([2, 2, 3])
     bands = left.multiselect(t("columns.band"), list(BANDS),
                              format_func=lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}",
                              key="h_bands", placeholder=t("common.choose"))
-    flags = middle.multiselect(t("columns.flags"), all_flags, key="h_flags",
+    flags = middle.multiselect(t("columns.flags"), everything.flags, key="h_flags",
                                format_func=lambda f: label("flags", f, lang),
                                placeholder=t("common.choose"))
     search = right.text_input(t("handovers.search"), key="h_search",
                               placeholder=t("handovers.search_hint"))
     _to_url("band", "h_bands", bands)
     _to_url("flag", "h_flags", flags)
-    shown = scores
-    if bands:
-        shown = shown[shown["band"].isin(bands)]
-    if flags:
-        shown = shown[shown["flags"].map(lambda fs: any(f in fs for f in flags))]
-    if search:
-        text = search.strip().lower()
-        haystack = shown[SEARCHED].astype(str).apply(lambda c: c.str.lower())
-        shown = shown[haystack.apply(lambda c: c.str.contains(text, regex=False)).any(axis=1)]
-    shown = worst_first(shown)
-    st.caption(t("handovers.count", shown=len(shown), total=len(scores))
+    chosen = {"bands": tuple(bands), "flags": tuple(flags), "search": search}
+    matched = data.scores_page(version, as_of, key, limit=0, **chosen).matched
+    st.caption(t("handovers.count", shown=matched, total=everything.total)
                + ("。" if lang == "zh" else ". ") + t("handovers.order"))
-    frame = table_frame(shown, lang)
+    first = pager(matched, "handover_table")
+    page = data.scores_page(version, as_of, key, offset=first, limit=PAGE_ROWS, **chosen)
+    frame = table_frame(page.rows, lang)
     labels = {c: t(f"columns.{c}") for c in TABLE_COLUMNS}
+    rows = data.all_scores(as_of, key, **chosen)
     event = table(frame, "handovers", labels=labels, key="handover_table", selectable=True,
                   column_config=table_config(labels, lang),
-                  height=ROW_HEIGHT * (min(max(len(frame), 1), TABLE_ROWS) + 1) + 3)
+                  height=ROW_HEIGHT * (min(max(len(frame), 1), TABLE_ROWS) + 1) + 3,
+                  everything=lambda: table_frame(rows(), lang))
     if event is not None and event.selection.rows:
-        return frame.iloc[event.selection.rows[0]]["handover_id"]
+        picked = event.selection.rows[0]
+        if picked < len(frame):
+            return frame.iloc[picked]["handover_id"]
     return None
 
 
 def table_frame(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The table's rows: codes as words of the language, None for no value (shown as "—")."""
+    """The table's rows: codes as words of the language, None for no value (shown as "—").
+    Takes no session values (it also prepares a download, outside the session); each
+    distinct code is worded once."""
     frame = scores[TABLE_COLUMNS].reset_index(drop=True).copy()
-    frame["reason"] = frame["reason"].map(
-        lambda r: t(f"reasons.{r}") if isinstance(r, str) and r else None)
-    frame["band"] = frame["band"].map(
-        lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}" if b in BAND_DOTS else None)
-    frame["risk_level"] = frame["risk_level"].map(
-        lambda r: t(f"risk_levels.{r}") if isinstance(r, str) and r else None)
-    frame["flags"] = frame["flags"].map(
-        lambda fs: ("、" if lang == "zh" else ", ").join(label("flags", f, lang) for f in fs)
-        or None)
+    frame["reason"] = words_of(frame["reason"], lambda r: t(f"reasons.{r}", lang) if r else None)
+    frame["band"] = words_of(frame["band"], lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}', lang)}"
+                             if b in BAND_DOTS else None)
+    frame["risk_level"] = words_of(frame["risk_level"],
+                                   lambda r: t(f"risk_levels.{r}", lang) if r else None)
+    frame["flags"] = words_of(frame["flags"], lambda fs: (
+        "、" if lang == "zh" else ", ").join(label("flags", f, lang) for f in fs or ()) or None)
     frame["planned_end"] = pd.to_datetime(frame["planned_end"], errors="coerce")
     for column in ("company_name", "team", "to_staff", "from_staff", "client_id"):
-        frame[column] = frame[column].map(lambda v: v if isinstance(v, str) and v else None)
+        frame[column] = frame[column].where(frame[column].map(
+            lambda v: isinstance(v, str) and bool(v)), None)
     return frame
 
 
@@ -158,8 +153,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
     lang, role = current_language(), current_role()
     form, client = found["form"], found["client"] or {}
     _audit_unmasked(handover_id, client, role)
-    scores = data.scores(version, as_of, data.filters_key(type(filters)()))
-    row = scores[scores["handover_id"] == handover_id]
+    row, raised = data.handover_scores(version, as_of, handover_id)
     score = row.iloc[0] if not row.empty else None
     st.divider()
     band = score["band"] if score is not None else None
@@ -195,8 +189,6 @@ def record(version, as_of, filters, handover_id: str) -> None:
                      height=_fit(pairs))
 
     st.subheader(t("handovers.flags"))
-    raised = data.flags(version, as_of, data.filters_key(type(filters)()))
-    raised = raised[raised["handover_id"] == handover_id]
     if raised.empty:
         st.success(t("handovers.no_flags"), icon=":material/check_circle:")
     for item in raised.itertuples(index=False):

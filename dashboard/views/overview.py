@@ -20,7 +20,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.components import BAND_COLOURS, figure_help, page_header, style, table
 from dashboard.exports import build_export
-from dashboard.i18n import current_language, fmt_date, month_tickformat, t
+from dashboard.i18n import current_language, fmt_date, month_tickformat, t, words_of
 from dashboard.report import STATE_FIGURES, top_flags_text, weakest_text
 from dashboard.roles import current_actor
 from dashboard.state import open_filtered
@@ -28,8 +28,10 @@ from metrics.catalogue import catalogue, definition, format_value, label
 from metrics.catalogue import figure as figure_entry
 from metrics.formulas import explain
 from metrics.rollups import lowest
+from metrics.views import HISTOGRAM_WIDTH
 
 HANDOVERS_PAGE = "views/handovers.py"
+UNRANKED_NAMED = 20  # the staff (teams) below the minimum named under a ranking; then a count
 
 GROUPS = {
     "overview.efficiency": ["handovers_total", "handovers_completed", "on_time_rate",
@@ -128,15 +130,21 @@ def trends(version, as_of, filters) -> None:
 
 
 def distribution(version, as_of, filters) -> None:
-    scores = data.scores(version, as_of, data.filters_key(filters))
-    if scores.empty:
+    """The scores' distribution as bars of HISTOGRAM_WIDTH points, stacked by band: drawn
+    from the counts per bar (metrics.views.score_histogram), not from every handover."""
+    bars = data.score_histogram(version, as_of, data.filters_key(filters))
+    if bars.empty:
         return
-    shown = scores.assign(band_label=scores["band"].map(lambda b: t(f"bands.{b}") if b else "—"))
-    fig = px.histogram(shown, x="score", color="band_label", nbins=20,
-                       color_discrete_map={t(f"bands.{b}"): c for b, c in BAND_COLOURS.items()},
-                       labels={"score": t("columns.score"), "band_label": t("columns.band"),
-                               "count": t("columns.handovers")})
+    shown = bars.assign(band_label=words_of(bars["band"], lambda b: t(f"bands.{b}") if b
+                                            else "—"),
+                        middle=bars["bin_start"] + HISTOGRAM_WIDTH / 2)
+    fig = px.bar(shown, x="middle", y="handovers", color="band_label",
+                 color_discrete_map={t(f"bands.{b}"): c for b, c in BAND_COLOURS.items()},
+                 labels={"middle": t("columns.score"), "band_label": t("columns.band"),
+                         "handovers": t("columns.handovers")})
+    fig.update_traces(width=HISTOGRAM_WIDTH)
     fig.update_layout(bargap=0.05, yaxis_title=t("columns.handovers"))
+    fig.update_xaxes(range=[0, 100])
     st.plotly_chart(style(fig, t("overview.distribution_title")), width="stretch")
 
 
@@ -207,8 +215,11 @@ def apart(frame: pd.DataFrame, by: str, minimum: int) -> None:
     below = frame[~frame["ranked"]] if not frame.empty else frame
     if below.empty:
         return
-    items = [t("overview.unranked_item", name=row[by] if isinstance(row[by], str) else "—",
-               count=int(row["handovers"])) for _, row in below.iterrows()]
+    items = [t("overview.unranked_item", name=name if isinstance(name, str) else "—",
+               count=int(count)) for name, count in
+             zip(below[by].head(UNRANKED_NAMED), below["handovers"].head(UNRANKED_NAMED))]
+    if len(below) > UNRANKED_NAMED:
+        items.append(t("overview.unranked_more", n=len(below) - UNRANKED_NAMED))
     st.caption(t(f"overview.unranked_{by}", n=minimum) + " "
                + ("、" if current_language() == "zh" else ", ").join(items))
 

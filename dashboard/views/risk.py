@@ -11,8 +11,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import RISK_COLOURS, figure_help, kpi_tiles, page_header, style, table
-from dashboard.i18n import current_language, date_column_format, fmt_date, t
+from dashboard.components import (
+    PAGE_ROWS,
+    RISK_COLOURS,
+    figure_help,
+    kpi_tiles,
+    page_header,
+    pager,
+    style,
+    table,
+)
+from dashboard.i18n import current_language, date_column_format, fmt_date, t, words_of
 from dashboard.roles import current_role
 from dashboard.text import chart_text
 from metrics.catalogue import format_value, label
@@ -24,15 +33,15 @@ LEVEL_DOTS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 CRITICAL_COLOUR, OTHER_COLOUR = RISK_COLOURS["high"], RISK_COLOURS["medium"]
 
 
-def flag_label(flag: str, mark: bool = True) -> str:
-    text = label("flags", flag, current_language())
+def flag_label(flag: str, mark: bool = True, lang: str | None = None) -> str:
+    text = label("flags", flag, lang or current_language())
     return f"⚠ {text}" if mark and flag in CRITICAL_FLAGS else text
 
 
-def level_label(level) -> str:
+def level_label(level, lang: str | None = None) -> str:
     if not isinstance(level, str):
         return "—"
-    return f"{LEVEL_DOTS.get(level, '')} {t(f'risk_levels.{level}')}"
+    return f"{LEVEL_DOTS.get(level, '')} {t(f'risk_levels.{level}', lang)}"
 
 
 def controls(filters) -> tuple[object, int]:
@@ -57,10 +66,10 @@ def controls(filters) -> tuple[object, int]:
     return start, limit
 
 
-def with_reasons(register: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
-    """Flags as labels (critical ones first and marked) and their reasons in the user's
-    language, one text per handover."""
-    lang = current_language()
+def with_reasons(register: pd.DataFrame, flags: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Flags as labels (critical ones first and marked) and their reasons in ``lang``, one
+    text per handover. Takes no session values (it also prepares a download, outside the
+    session); each distinct value is worded once."""
     column = "reason_zh" if lang == "zh" and "reason_zh" in flags.columns else "reason"
     flags = flags[flags["handover_id"].isin(register["handover_id"])]
     # each reason names what it found (the flags column has the flags' names)
@@ -68,16 +77,14 @@ def with_reasons(register: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
         "；".join if lang == "zh" else "; ".join)
     order = {f: (f not in CRITICAL_FLAGS, i) for i, f in enumerate(FLAGS)}
     frame = register.copy()
-    frame["flag_labels"] = [
-        ("、" if lang == "zh" else ", ").join(
-            flag_label(f) for f in sorted(v, key=lambda f: order.get(f, (True, 99))))
-        for v in frame["flags"]]
-    frame["reasons"] = frame["handover_id"].map(reasons).fillna("")
-    frame["level"] = frame["risk_level"].map(level_label)
-    frame["status"] = frame["is_completed"].map(
-        lambda done: t("risk.columns.completed") if done else t("risk.columns.open"))
-    frame["band_label"] = frame["band"].map(
-        lambda b: t(f"bands.{b}") if isinstance(b, str) else "—")
+    frame["flag_labels"] = words_of(frame["flags"], lambda v: ("、" if lang == "zh" else ", ").join(
+        flag_label(f, lang=lang) for f in sorted(v or (), key=lambda f: order.get(f, (True, 99)))))
+    frame["reasons"] = [reasons.get(handover, "") for handover in frame["handover_id"]]
+    frame["level"] = words_of(frame["risk_level"], lambda level: level_label(level, lang))
+    frame["status"] = words_of(frame["is_completed"], lambda done: t(
+        "risk.columns.completed" if done else "risk.columns.open", lang))
+    frame["band_label"] = words_of(frame["band"], lambda b: t(f"bands.{b}", lang)
+                                   if isinstance(b, str) else "—")
     return frame
 
 
@@ -99,7 +106,7 @@ def tiles(open_risk: pd.DataFrame, ranked: pd.DataFrame, open_values: dict,
     kpi_tiles(values, ["access_revoked_24h_rate", "churn_90d_rate"], columns=4)
 
 
-def early_warning(open_risk: pd.DataFrame, limit: int) -> None:
+def early_warning(open_risk: pd.DataFrame, limit: int, flags: pd.DataFrame) -> None:
     config = data.config()
     st.subheader(t("risk.early_warning"))
     st.caption(t("risk.early_note", high=f"{config.risk_high:g}",
@@ -110,10 +117,10 @@ def early_warning(open_risk: pd.DataFrame, limit: int) -> None:
     columns = ["handover_id", "company_name", "days_overdue", "level", "risk_points",
                "flag_labels", "reasons", "planned_end", "team", "from_staff", "to_staff",
                "supervisor"]
-    selectable_table(open_risk, columns, "risk_early_warning", "risk_open", limit)
+    selectable_table(open_risk, columns, "risk_early_warning", "risk_open", limit, flags)
 
 
-def ranked_list(ranked: pd.DataFrame, limit: int) -> None:
+def ranked_list(ranked: pd.DataFrame, limit: int, flags: pd.DataFrame) -> None:
     st.subheader(t("risk.ranked"))
     critical = ranked[ranked["has_critical"]]
     if not critical.empty:
@@ -131,11 +138,13 @@ def ranked_list(ranked: pd.DataFrame, limit: int) -> None:
         return
     columns = ["handover_id", "company_name", "level", "risk_points", "flag_labels", "reasons",
                "band_label", "score", "status", "actual_end", "team", "to_staff"]
-    selectable_table(shown, columns, "risk_ranked", "risk_ranked", limit)
+    selectable_table(shown, columns, "risk_ranked", "risk_ranked", limit, flags)
 
 
 def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: str,
-                     limit: int) -> None:
+                     limit: int, flags: pd.DataFrame) -> None:
+    """The first ``limit`` rows of ``frame`` (0: all), a page at a time; their flags and
+    reasons are worded for the page only (for a download, for all of them when clicked)."""
     labels = {c: _column_label(c) for c in columns}
     number = st.column_config.NumberColumn
     config = {labels.get("handover_id"): st.column_config.TextColumn(pinned=True),
@@ -149,20 +158,29 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
               labels.get("actual_end"): st.column_config.DatetimeColumn(
                   format=date_column_format(time=True))}
     config.pop(None, None)
-    shown = frame[columns].reset_index(drop=True)
-    for column in ("supervisor", "company_name", "team", "from_staff", "to_staff"):
-        if column in shown:  # no value: None, which the table shows as "—"
-            shown[column] = shown[column].map(
-                lambda v: v if isinstance(v, str) and v.strip() else None)
-    for column in ("actual_end", "planned_end"):  # dates, worded by the column's format
-        if column in shown:
-            shown[column] = pd.to_datetime(shown[column], errors="coerce")
-    if limit and len(shown) > limit:
-        st.caption(t("risk.limited", n=limit, total=len(shown)))
-        shown = shown.head(limit)
+    listed = frame.reset_index(drop=True)
+    if limit and len(listed) > limit:
+        st.caption(t("risk.limited", n=limit, total=len(listed)))
+        listed = listed.head(limit)
+    first = pager(len(listed), key)
+    lang = current_language()
+
+    def prepared(rows: pd.DataFrame) -> pd.DataFrame:
+        shown = with_reasons(rows, flags, lang)[columns].reset_index(drop=True)
+        for column in ("supervisor", "company_name", "team", "from_staff", "to_staff"):
+            if column in shown:  # no value: None, which the table shows as "—"
+                shown[column] = shown[column].where(shown[column].map(
+                    lambda v: isinstance(v, str) and bool(v.strip())), None)
+        for column in ("actual_end", "planned_end"):  # dates, worded by the column's format
+            if column in shown:
+                shown[column] = pd.to_datetime(shown[column], errors="coerce")
+        return shown
+
+    shown = prepared(listed.iloc[first:first + PAGE_ROWS])
     st.caption(t("risk.select_hint"))
     event = table(shown, name, labels=labels, key=key, selectable=True,
-                  height=min(420, 38 + 35 * len(shown)), column_config=config)
+                  height=min(420, 38 + 35 * len(shown)), column_config=config,
+                  everything=lambda: prepared(listed))
     rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
     if rows and rows[0] < len(shown):
         open_handover(shown.iloc[rows[0]]["handover_id"], key)
@@ -239,15 +257,14 @@ def risk() -> None:
     open_key = data.filters_key(open_filters)
     key = data.filters_key(filters)
     open_register = data.risk_register(version, as_of, open_key)
-    open_risk = with_reasons(open_register[open_register["at_risk"]],
-                             data.flags(version, as_of, open_key))
-    ranked = with_reasons(data.risk_register(version, as_of, key, since=start),
-                          data.flags(version, as_of, key))
+    open_flags, flags = data.flags(version, as_of, open_key), data.flags(version, as_of, key)
+    open_risk = open_register[open_register["at_risk"]]
+    ranked = data.risk_register(version, as_of, key, since=start)
     tiles(open_risk, ranked, data.figures(version, as_of, open_key),
           data.figures(version, as_of, key))
-    early_warning(open_risk, limit)
-    ranked_list(ranked, limit)
-    flag_charts(ranked, data.flags(version, as_of, key))
+    early_warning(open_risk, limit, open_flags)
+    ranked_list(ranked, limit, flags)
+    flag_charts(ranked, flags)
     definitions()
 
 

@@ -20,6 +20,7 @@ from dashboard.i18n import current_language, t
 from dashboard.import_text import (error_text, exclusions, field_label, format_label,
                                    problems_frame, tool_label)
 from dashboard.masking import mask_failures
+from dashboard.progress import bar as progress_bar
 from dashboard.roles import current_actor, current_role
 from dashboard.text import plain
 from pipelines.errors import HandoverError, ImportRejectedError
@@ -191,10 +192,10 @@ def before_confirm(kind: str, path: Path, prepared: dict) -> None:
     key = (kind, file_hash(path), repr(sorted(prepared["options"].items())), data.version())
     kept = st.session_state.get("upload_trial")
     if kept is None or kept[0] != key:
-        with st.spinner(t("upload.trial.running")):
+        with st.spinner(t("upload.trial.running")), progress_bar() as progress:
             try:
                 trial = trial_import(data.store(), kind, prepared["load"],
-                                     actor=current_actor())
+                                     actor=current_actor(), progress=progress)
             except HandoverError as error:
                 st.warning(t("upload.trial.failed") + " " + error_text(error),
                            icon=":material/warning:")
@@ -268,8 +269,10 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
         else:
             from pipelines.ingest import ingest_file
 
-            report = ingest_file(data.store(), kind, path, skip_invalid=skip, display_name=name,
-                                 actor=current_actor())
+            with progress_bar() as progress:
+                report = ingest_file(data.store(), kind, path, skip_invalid=skip,
+                                     display_name=name, actor=current_actor(),
+                                     progress=progress)
     except HandoverError as error:
         show_error(error, kind)
         return
@@ -323,9 +326,10 @@ def checks_after(trigger: str) -> str:
     describe the data as it now is; what they found, worded for the user."""
     from data_checks.refresh import refresh_after
 
-    with st.spinner(t("upload.checking")):
+    with st.spinner(t("upload.checking")), progress_bar() as progress:
         try:
-            done = refresh_after(data.store(), trigger, actor=current_actor())
+            done = refresh_after(data.store(), trigger, actor=current_actor(),
+                                 progress=progress)
         except HandoverError as error:
             return t("upload.checks_failed") + " " + error_sentence(error)
     return t("upload.checked", run=done.run_id, as_of=done.as_of,

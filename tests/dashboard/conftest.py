@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -148,3 +149,17 @@ def array(value) -> np.ndarray:
         shape = value.get("shape")
         return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
     return np.asarray(value)
+
+
+def every_page(at: AppTest, key: str, read) -> pd.DataFrame:
+    """Every row of a table shown a page at a time (dashboard.components.pager, page chooser
+    ``{key}_page``): ``read(at)`` gives the shown page's frame; the pages are turned one by
+    one, then back to the first."""
+    frames = [read(at)]
+    chooser = [n for n in at.number_input if n.key == f"{key}_page"]
+    if chooser:
+        for page in range(2, int(chooser[0].max) + 1):
+            at.number_input(key=f"{key}_page").set_value(page).run()
+            frames.append(read(at))
+        at.number_input(key=f"{key}_page").set_value(1).run()
+    return pd.concat(frames, ignore_index=True)

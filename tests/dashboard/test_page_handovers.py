@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components import PAGE_ROWS
 from dashboard.i18n import t
 from metrics.catalogue import label
 from metrics.scores import compute_scores
@@ -21,7 +22,7 @@ from metrics.selection import Filters
 from pipelines.store import Store
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES
 from sample_data.generator import SAMPLE_AS_OF
-from tests.dashboard.conftest import open_page, prepare_role
+from tests.dashboard.conftest import every_page, open_page, prepare_role
 
 FIRST = ["handover_id", "company_name", "band", "score", "flags"]
 NO_VALUE = {"None", "none", "nan", "NaN", "NaT", "<NA>", "null"}
@@ -107,13 +108,20 @@ def test_table_puts_what_matters_first_pinned_worst_first(db, scores, monkeypatc
     assert pinned == {t("columns.handover_id", "zh"), t("columns.company_name", "zh")}
     assert config[t("columns.score", "zh")]["type_config"]["type"] == "progress"
     assert table.proto.placeholder == "—"
-    # every handover, lowest score first, unscored last
-    assert len(frame) == len(scores)
-    shown = frame[t("columns.score", "zh")]
+    # a page at a time of every handover, lowest score first, unscored last
+    ordered = scores.sort_values(["score", "handover_id"], na_position="last", kind="stable")
+    ids = t("columns.handover_id", "zh")
+    assert len(frame) == PAGE_ROWS < len(scores)
+    assert list(frame[ids]) == list(ordered["handover_id"][:PAGE_ROWS])
+    assert any(t("handovers.order", "zh") in c.value for c in at.caption)
+    last = -(-len(scores) // PAGE_ROWS)
+    at.number_input(key="handover_table_page").set_value(last).run()
+    tail = the_table(at).value
+    assert list(tail[ids]) == list(ordered["handover_id"][(last - 1) * PAGE_ROWS:])
+    shown = pd.concat([frame, tail])[t("columns.score", "zh")]
     scored = shown.dropna()
     assert list(scored) == sorted(scored)
     assert shown.isna().sum() == 0 or shown.iloc[len(scored):].isna().all()
-    assert any(t("handovers.order", "zh") in c.value for c in at.caption)
     # words, not codes
     bands = set(frame[t("columns.band", "zh")].dropna())
     assert bands <= {f"{dot} {t(f'bands.{b}', 'zh')}" for b, dot in
@@ -151,7 +159,7 @@ def test_the_band_filter_is_written_back_to_the_url(db, scores, monkeypatch):
     next(m for m in at.multiselect if m.key == "h_bands").set_value([])
     at.run()
     assert not at.query_params.get("band")
-    assert len(the_table(at).value) == len(scores)
+    assert len(every_page(at, "handover_table", lambda at: the_table(at).value)) == len(scores)
 
 
 def test_the_flag_query_parameter_sets_the_flag_filter(db, scores, monkeypatch):
@@ -227,7 +235,8 @@ def test_a_record_reads_in_english_too(db, monkeypatch):
 def test_the_table_is_the_scored_frame_with_words(db, scores, monkeypatch):
     """The numbers in the table are the scores of metrics/, row by row."""
     at = open_handovers(db, monkeypatch)
-    frame = the_table(at).value.set_index(t("columns.handover_id", "zh"))
+    frame = every_page(at, "handover_table", lambda at: the_table(at).value).set_index(
+        t("columns.handover_id", "zh"))
     expected = scores.set_index("handover_id")
     for column in ("score", "efficiency_score", "quality_score", "satisfaction_score",
                    "risk_score"):

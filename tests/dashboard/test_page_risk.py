@@ -15,7 +15,7 @@ from metrics.scores import compute_scores
 from metrics.selection import Filters
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
-from tests.dashboard.conftest import array, by_key, chart_figures, open_page
+from tests.dashboard.conftest import array, by_key, chart_figures, every_page, open_page
 
 
 def tables(at) -> list:
@@ -93,8 +93,9 @@ def test_recent_window_and_critical_flags(dashboard_env, scores, monkeypatch):
     by_key(at.button_group, "risk_limit").set_value(0)
     by_key(at.toggle, "risk_only_flagged").set_value(False)
     at.run()
-    _, ranked = early_and_ranked(at, "zh")
+    ranked = every_page(at, "risk_ranked", lambda at: early_and_ranked(at, "zh")[1])
     assert len(ranked) == len(scores)
+    assert set(ranked[t("columns.handover_id", "zh")]) == set(scores["handover_id"])
 
 
 def test_the_limit_keeps_the_riskiest(dashboard_env, monkeypatch):

@@ -1,0 +1,167 @@
+"""Benchmark: every dashboard page on the large sample, in headless Chromium.
+
+    uv run python tests/benchmarks/bench_pages.py [--runs 3] [--pages overview,handovers]
+
+Uses the large sample's database (tests/benchmarks/output/large.duckdb, built by
+bench_checks.py when missing; run `handover check` on it first for the data quality page to
+have failing records). For each page and each run, `handover serve` starts afresh (empty
+caches: what the first visitor sees after a data change), the page's address is opened
+(the sign-in form), and the time from signing in to Streamlit's script state `notRunning`
+is the first render of the page (the sign-in's own check is a small part of it); then the
+page is reloaded twice and a filter is changed where the page has one (later renders). The
+database gets an administrator account `bench` when it has none. The
+server's own time per run of the page comes from its log ("page X ran in S s"), and the
+peak memory (VmHWM) of the server's processes from /proc. Prints a table with the goal
+beside each median (issue 12: first <= 3 s, later <= 1 s, server < 2 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tests.e2e.app_utils import PAGES as TITLES  # noqa: E402
+from tests.e2e.app_utils import (  # noqa: E402
+    PASSWORD,
+    VIEWPORT,
+    goto,
+    launch_chromium,
+    start_server,
+    stop_server,
+)
+
+FIRST_GOAL, LATER_GOAL, MEMORY_GOAL_MB = 3.0, 1.0, 2048
+AS_OF = "2026-11-20"
+# page -> a later render that changes a filter (URL parameters), or None
+PAGES = {
+    "overview": None,
+    "handovers": {"band": "red"},
+    "satisfaction": None,
+    "risk": None,
+    "data_quality": None,
+    "upload": None,
+    "settings": None,
+    "audit": None,
+}
+ACCOUNT = "bench"
+SERVER_TIME = re.compile(r"page (\w+) ran in ([0-9.]+) s")
+
+
+def peak_memory_mb(group: int) -> float:
+    """The sum of VmHWM (peak resident memory) of the processes of a process group."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # pgrp
+                continue
+            for line in (status.parent / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1024
+
+
+def timed(page, action, title: str) -> float:
+    """Seconds from ``action`` (a navigation, a reload, the sign-in) until the page's title
+    is shown (its run has begun: a new document says `notRunning` before it connects) and
+    then the script state is `notRunning`."""
+    started = time.perf_counter()
+    action()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=900_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=900_000, state="attached")
+    return time.perf_counter() - started
+
+
+def add_account(db: Path) -> None:
+    """The benchmark's administrator (a database of real data has accounts: everyone signs
+    in); kept when it exists."""
+    import os
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pipelines", "users", "add", ACCOUNT, "--role",
+                    "administrator", "--db", str(db)], input=f"{PASSWORD}\n{PASSWORD}\n",
+                   capture_output=True, text=True, timeout=300,
+                   env={**os.environ, "HANDOVER_CONFIG": "none"})
+
+
+def measure(browser, db: Path, key: str, change: dict | None, workdir: Path) -> dict:
+    from dashboard.i18n import t
+
+    server = start_server(workdir, demo=False, db=db, timeout=300)
+    try:
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+        page = context.new_page()
+        url = f"{server.url}/{key}?lang=zh&as_of={AS_OF}"
+        goto(page, server, key, lang="zh", as_of=AS_OF)  # the sign-in page at the address
+        form = page.get_by_test_id("stForm")
+        form.get_by_label(t("signin.name", "zh"), exact=True).fill(ACCOUNT)
+        form.get_by_label(t("signin.password", "zh"), exact=True).fill(PASSWORD)
+        submit = form.get_by_role("button", name=t("signin.submit", "zh"))
+        title = TITLES[key][0]
+        first = timed(page, submit.click, title)  # signed in, the page it named renders
+        later = [timed(page, page.reload, title) for _ in range(2)]
+        if change:
+            query = "&".join(f"{k}={v}" for k, v in change.items())
+            later.append(timed(page, lambda: page.goto(f"{url}&{query}"), title))
+        memory = peak_memory_mb(server.process.pid)
+        context.close()
+    finally:
+        log = stop_server(server)
+    own = [float(s) for name, s in SERVER_TIME.findall(log) if name == key]
+    return {"first": first, "later": max(later), "server_first": own[0] if own else None,
+            "server_later": max(own[1:]) if len(own) > 1 else None, "memory": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    from bench_checks import DB, build_database
+    from playwright.sync_api import sync_playwright
+
+    db = args.db or DB
+    if not db.exists():
+        build_database()
+    add_account(db)
+    keys = [k for k in args.pages.split(",") if k]
+    results: dict[str, list[dict]] = {k: [] for k in keys}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for run in range(args.runs):
+            for key in keys:
+                results[key].append(measure(browser, db, key, PAGES.get(key),
+                                            Path(folder) / f"{key}{run}"))
+                print(f"  run {run + 1}: {key} {results[key][-1]}", file=sys.stderr)
+        browser.close()
+    print(f"database: {db.name}, as of {AS_OF}, {args.runs} runs, median of each\n")
+    print(f"{'page':<14}{'first s':>9}{'goal':>6}{'later s':>9}{'goal':>6}"
+          f"{'server 1st':>11}{'server later':>13}{'peak MB':>9}{'goal':>7}  ok")
+    for key, runs in results.items():
+        def median(name: str) -> float | None:
+            values = [r[name] for r in runs if r[name] is not None]
+            return statistics.median(values) if values else None
+
+        first, later, memory = median("first"), median("later"), median("memory")
+        ok = first <= FIRST_GOAL and later <= LATER_GOAL and memory < MEMORY_GOAL_MB
+        server_first, server_later = median("server_first"), median("server_later")
+        print(f"{key:<14}{first:>9.2f}{FIRST_GOAL:>6.0f}{later:>9.2f}{LATER_GOAL:>6.0f}"
+              f"{server_first or float('nan'):>11.2f}{server_later or float('nan'):>13.2f}"
+              f"{memory:>9.0f}{MEMORY_GOAL_MB:>7}  {'yes' if ok else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -49,6 +49,7 @@ def check(
     """Run the data checks, store the run, print per check: records checked and failed."""
     from data_checks.runner import prepare_docs_dir, run_checks, start_gx_import
 
+    day = parse_as_of(as_of)  # a mistyped date is said at once
     start_gx_import()  # the largest part of the command's time; it goes on meanwhile
     from data_checks.results import save_run
     from pipelines.cli.progress import bar
@@ -58,7 +59,7 @@ def check(
         docs = prepare_docs_dir(docs)
     actor = cli_actor(store)
     with bar(enabled=not as_json) as progress:
-        run = run_checks(store, parse_as_of(as_of), docs_dir=docs, verbose=verbose,
+        run = run_checks(store, day, docs_dir=docs, verbose=verbose,
                          actor=actor, progress=progress)
     save_run(store, run, actor=actor)
     if as_json:

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from pipelines.access import Actor, acting
@@ -28,7 +29,9 @@ from pipelines.errors import ImportRejectedError, Problem, UnreadableFileError
 from pipelines.headers import HeaderMap, map_header, score
 from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash
 from pipelines.normalise import BadValue, convert_series
-from pipelines.readers import Grid, cell_text, read_grid
+from pipelines.progress import Reporter
+from pipelines.progress import report as report_progress
+from pipelines.readers import Grid, PlainCsv, cell_text, probe_plain_csv, read_grid
 from pipelines.store import Store
 from pipelines.templates import Template, template
 
@@ -77,13 +80,19 @@ def ingest_file(
     actor: Actor | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
+    progress: Reporter | None = None,
 ) -> ImportReport:
     """Validate and load one file of ``kind``; raises a ``HandoverError`` for a bad file.
 
     The ``actor`` (else the command line's operator) needs the permission ``upload``, also
     for a ``dry_run``; its name is stored with the batch. With ``dry_run`` it validates only:
     the report lists the problems (and would-be rejected rows) and nothing is written, even
-    when rows are bad."""
+    when rows are bad.
+
+    ``progress`` (``pipelines/progress.py``) hears the stages read, validate and load in
+    rows. A large UTF-8 CSV is read and converted by DuckDB (the fast route, below); every
+    other file, and any file the fast route finds odd, by ``read_grid`` and pandas. Both
+    give the same rows, problems and batch."""
     actor = acting(actor, "upload")
     tpl = template(kind)
     path = Path(path)
@@ -95,6 +104,16 @@ def ingest_file(
         report.already_loaded_batch = loaded
         return report
 
+    if sheet is None and _large(path):
+        plain = probe_plain_csv(path, functools.partial(score, tpl), display_name=name)
+        if plain is not None:
+            try:
+                return _fast_import(store, tpl, plain, report, content_hash,
+                                    skip_invalid=skip_invalid, dry_run=dry_run, actor=actor,
+                                    progress=progress)
+            except _Fallback:
+                report = ImportReport(kind=kind, file=name)
+
     grid = read_grid(path, functools.partial(score, tpl), sheet=sheet, display_name=name)
     header_map = map_header(tpl, grid.header, name, grid.header_row)
     report.format = grid.format
@@ -102,9 +121,11 @@ def ingest_file(
     report.extra_columns = list(header_map.extras.values())
 
     with Staging(tpl) as staging:
-        for chunk in grid.chunks:
+        report_progress(progress, "read", 0)
+        for chunk in grid.chunks:  # the reader reads as the rows are validated
             good, problems, count = _convert_chunk(tpl, grid, header_map, chunk)
             report.rows_read += count
+            report_progress(progress, "validate", report.rows_read)
             report.problems.extend(problems)
             staging.add(good)
         report.problems.extend(grid.problems)  # rows the reader could not split
@@ -138,9 +159,19 @@ def ingest_file(
             problems=report.problems,
             report={"columns": report.columns},
         )
+        loaded = report.rows_read - report.rejected
+        report_progress(progress, "load", 0, loaded)
         counts = staging.load(store, batch)
+        report_progress(progress, "load", loaded, loaded)
     report.batch_id, report.added, report.updated, report.unchanged = counts
     return report
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= FAST_CSV_MIN_BYTES
+    except OSError:
+        return False  # read_grid says why
 
 
 # -- staging --------------------------------------------------------------------------------
@@ -212,3 +243,303 @@ def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> l
             problems.append(Problem.of(file, row, column, key, "duplicate_key",
                                        {"others": others}, field=field))
     return problems
+
+
+# -- the fast route: a large plain UTF-8 CSV read and converted by DuckDB --------------------
+#
+# The sandboxed probe (readers.probe_plain_csv) finds the header and makes sure that every
+# record is one line and quoted as RFC 4180 says. DuckDB's strict read_csv then reads the
+# records as text into a staging database file of its own (a private temporary folder's, so
+# that DuckDB can spill instead of holding the file in memory); SQL converts the cells whose
+# conversion it states exactly (printable ASCII text, ISO timestamps), and every other
+# distinct value is converted once by the very parsers of the reference route
+# (pipelines/normalise.py) and joined back; bad cells are listed by SQL with their rows; the
+# record keys and row hashes are computed there too, and the database's own connection reads
+# the staged rows by ATTACH. Whatever the reference route would treat otherwise (a row of
+# another length, invalid UTF-8, a limit passed, extra columns, a timestamp that pandas and
+# the parser read differently) sends the whole file back to the reference route, so the
+# results are the same whichever route a file takes.
+
+FAST_CSV_MIN_BYTES = 8 << 20  # smaller files take the reference route (it is quick on them)
+FAST_MEMORY_LIMIT = "1GB"  # of the staging database; DuckDB spills to its folder beyond it
+_WHITESPACE_CLASS = "".join(
+    f"\\x{{{c:x}}}" for c in (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85,
+                              0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
+                              0x205F, 0x3000)
+)  # what Python's str.strip() and the regular expression \s take as white space
+_PLAIN_TEXT = "[!-~]+( [!-~]+)*"  # printable ASCII, single inner spaces: text() keeps it as is
+_ISO_TIMESTAMP = "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+_ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
+_MAP_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean"}
+
+
+class _Fallback(Exception):
+    """The file must take the reference route (read_grid and pandas)."""
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _fast_import(store: Store, tpl: Template, plain: PlainCsv, report: ImportReport,
+                 content_hash: str, *, skip_invalid: bool, dry_run: bool, actor: Actor,
+                 progress: Reporter | None) -> ImportReport:
+    from pipelines.limits import ReadLimits
+    from pipelines.private_files import private_tempdir
+
+    name = plain.file
+    limits = ReadLimits.from_env()
+    with private_tempdir(store.path) as folder:
+        config = {"memory_limit": FAST_MEMORY_LIMIT, "temp_directory": str(folder / "spill"),
+                  "preserve_insertion_order": "true"}
+        with Staging(tpl, path=folder / "staging.duckdb", config=config) as staging:
+            conn = staging.conn
+            report_progress(progress, "read", 0)
+            records = _read_cells(conn, plain, limits)
+            header_map = map_header(tpl, plain.header, name, plain.header_row)
+            if header_map.extras:
+                raise _Fallback("extra columns")  # their JSON is pandas' (reference route)
+            report.format = plain.format
+            report.columns = dict(header_map.headers)
+            report_progress(progress, "read", records, records)
+            report.rows_read = records
+            report_progress(progress, "validate", 0, records)
+            problems = _convert_cells(conn, tpl, plain, header_map, progress, records)
+            problems.extend(_duplicate_problems(_KeyedDuplicates(staging), name, header_map))
+            order = {h: i for i, h in enumerate(plain.header)}
+            problems.sort(key=lambda p: (p.row, order.get(p.column, len(order))))
+            report_progress(progress, "validate", records, records)
+            report.problems = problems
+            if report.rows_read == 0:
+                raise _no_rows(name, plain.header_row)
+            bad_rows = sorted({p.row for p in problems})
+            report.rejected = len(bad_rows)
+            if dry_run:
+                return report
+            if bad_rows and not skip_invalid:
+                raise ImportRejectedError(name, problems)
+            if bad_rows:
+                conn.execute("insert into dropped_rows select unnest(?)", [bad_rows])
+            staging.rows = "staged_rows"
+            staging.row_count = records - len(bad_rows)
+            batch = BatchRecord(
+                kind=tpl.kind, file_name=name, content_hash=content_hash,
+                source_format=plain.format, user_name=actor.name, rows_read=report.rows_read,
+                rows_rejected=report.rejected, extra_columns=report.extra_columns,
+                problems=report.problems, report={"columns": report.columns},
+            )
+            loaded = records - len(bad_rows)
+            report_progress(progress, "load", 0, loaded)
+            counts = staging.load(store, batch)
+            report_progress(progress, "load", loaded, loaded)
+    report.batch_id, report.added, report.updated, report.unchanged = counts
+    return report
+
+
+def _read_cells(conn: duckdb.DuckDBPyConnection, plain: PlainCsv, limits) -> int:
+    """Read the records past the header into the table ``cells`` (n: the row number, c0...:
+    the cells, empty as null), leaving out blank rows as the reference route does; the
+    number of rows. DuckDB reads strictly: a record of another length, an invalid UTF-8
+    sequence, a line that ends otherwise than the others sends the file to the reference."""
+    import pyarrow as pa
+
+    width = len(plain.header)
+    names = [f"c{i}" for i in range(width)]
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
+    try:
+        conn.execute(
+            f"""
+            create table cells_read as select * from read_csv(
+                ?, columns = {columns}, delim = {_sql_text(plain.delimiter)}, quote = '"',
+                escape = '"', header = false, skip = {plain.header_row},
+                auto_detect = false, strict_mode = true,
+                null_padding = false, ignore_errors = false)
+            """,
+            [str(plain.path)],
+        )
+    except duckdb.Error as err:  # invalid UTF-8, a row of another length, a long line...
+        raise _Fallback(str(err)) from err
+    blank_cell = _sql_text("[" + _WHITESPACE_CLASS + "]*")
+    is_blank = " and ".join(f"({c} is null or regexp_full_match({c}, {blank_cell}))"
+                            for c in names)
+    total, longest = conn.execute(
+        f"select count(*), max(greatest({', '.join(f'coalesce(strlen({c}), 0)' for c in names)}))"
+        " from cells_read"
+    ).fetchall()[0]
+    if total != plain.lines - plain.header_row:
+        raise _Fallback("DuckDB read another number of records than the file has lines")
+    if total > limits.max_rows:
+        raise _Fallback("too many rows")
+    if (longest or 0) > limits.max_cell_chars:
+        raise _Fallback("a long cell")  # bytes: the reference counts characters, and says
+    # cells: the rows as the reference route keeps them (blank rows are not rows); the rows
+    # are not copied: the row number is the record's place in the file (rowid of the table
+    # read in the file's order, never changed after)
+    first = names[0]
+    blank = [r for (r,) in conn.execute(
+        f"select rowid from cells_read where ({first} is null or regexp_full_match({first}, "
+        f"{blank_cell})) and {is_blank}").fetchall()]
+    conn.register("blank_rows", pa.table({"r": pa.array(blank, pa.int64())}))
+    conn.execute("create table blank_rows as select r from blank_rows")
+    conn.unregister("blank_rows")
+    conn.execute(
+        f"""
+        create view cells as
+        select rowid + 1 + {plain.header_row} as n, {', '.join(names)} from cells_read
+        {'where rowid not in (select r from blank_rows)' if blank else ''}
+        """
+    )
+    return conn.execute("select count(*) from cells").fetchall()[0][0]
+
+
+def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainCsv,
+                   header_map: HeaderMap, progress: Reporter | None, records: int
+                   ) -> list[Problem]:
+    """Stage the typed rows of ``cells`` (bad cells empty) and list the bad cells."""
+    import pyarrow as pa
+
+    from pipelines.loading import key_expression
+    from pipelines.normalise import parser_for
+
+    problems: list[Problem] = []
+    selected: list[str] = []
+    joins: list[str] = []
+    for index, col in enumerate(tpl.columns):
+        position = header_map.positions.get(col.name)
+        if position is None:
+            selected.append(f"null as {col.name}")
+            continue
+        cell = f"coalesce(cells.c{position}, '')"
+        if col.type == "text":
+            fast = f"regexp_full_match({cell}, {_sql_text(_PLAIN_TEXT)})"
+            fast_value = cell
+        elif col.type == "timestamp":
+            fast = (f"(regexp_full_match({cell}, {_sql_text(_ISO_TIMESTAMP)}) "
+                    f"and not starts_with({cell}, '0000') "
+                    f"and try_strptime({cell}, {_sql_text(_ISO_FORMAT)}) is not null)")
+            fast_value = f"try_strptime({cell}, {_sql_text(_ISO_FORMAT)})"
+        else:
+            fast, fast_value = "false", "null"
+        parse = parser_for(col)
+        values: list[str] = []
+        typed_values: list[object] = []
+        bad: dict[str, BadValue] = {}
+        for (value,) in conn.execute(
+                f"select distinct {cell} from cells where not {fast}").fetchall():
+            try:
+                typed = parse(value)
+            except BadValue as why:
+                typed = None
+                bad[value] = why
+            if col.type == "timestamp":
+                _same_as_bulk_parse(value, typed, value in bad)
+            values.append(value)
+            typed_values.append(typed)
+        sql_type = _MAP_TYPES.get(col.type, "varchar")
+        arrow_type = {"date": pa.date32(), "timestamp": pa.timestamp("us"),
+                      "boolean": pa.bool_()}.get(col.type, pa.string())
+        mapping = pa.table({"raw": pa.array(values, pa.string()),
+                            "value": pa.array(typed_values, arrow_type),
+                            "bad": pa.array([v in bad for v in values], pa.bool_())})
+        table = f"map_{index}"
+        conn.register("mapping", mapping)
+        conn.execute(f"create or replace table {table} as "
+                     f"select raw, cast(value as {sql_type}) as value, bad from mapping")
+        conn.unregister("mapping")
+        join = f"left join {table} on {table}.raw = {cell}" if values else ""
+        joins.append(join)
+        value_sql = (f"case when {fast} then {fast_value} else {table}.value end" if values
+                     else f"case when {fast} then {fast_value} end")
+        selected.append(f"{value_sql} as {col.name}")
+        header = header_map.headers[col.name]
+        if bad:
+            for row, value in conn.execute(
+                f"select n, {cell} from cells join {table} on {table}.raw = {cell} "
+                f"where {table}.bad order by n"
+            ).fetchall():
+                why = bad[value]
+                problems.append(Problem.of(plain.file, int(row), header, value, why.code,
+                                           why.params, field=col.name))
+        if col.required and col.name in tpl.key:
+            # a fast value is never empty: the missing keys are among the values converted
+            missing = [v for v, typed in zip(values, typed_values)
+                       if typed is None and v not in bad]
+            if missing:
+                for row, value in conn.execute(
+                    f"select n, {cell} from cells where {cell} in (select unnest(?)) order by n",
+                    [missing],
+                ).fetchall():
+                    why = BadValue("key_missing")
+                    problems.append(Problem.of(plain.file, int(row), header, value, why.code,
+                                               why.params, field=col.name))
+        report_progress(progress, "validate", records * (index + 1) // (len(tpl.columns) + 2),
+                        records)
+    hashed = ", ".join(f"coalesce(cast({c.name} as varchar), chr(0))" for c in tpl.columns)
+    conn.execute("create table dropped_rows (n bigint)")
+    conn.execute(
+        f"""
+        create view staged_rows as
+        select *, {key_expression(tpl)} as record_key,
+            md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
+        from (
+            select cast(n as integer) as source_row, {', '.join(selected)},
+                cast(null as varchar) as extra
+            from cells {' '.join(joins)}
+            where n not in (select n from dropped_rows)
+        )
+        """
+    )
+    column_order = {col.name: i for i, col in enumerate(tpl.columns)}
+    problems.sort(key=lambda p: (p.row, column_order.get(p.field, 0)))
+    return problems
+
+
+class _KeyedDuplicates:
+    """``Staging.duplicate_keys`` over staged rows that carry their record key: the keys
+    whose hash is shared are found first, so that only those few are grouped as text."""
+
+    def __init__(self, staging: Staging):
+        self.tpl = staging.tpl
+        self.conn = staging.conn
+
+    def duplicate_keys(self) -> list[tuple[str, list[int]]]:
+        present = " and ".join(f"{k} is not null" for k in self.tpl.key
+                               if self.tpl.column(k).required) or "true"
+        return self.conn.execute(
+            f"""
+            with keyed as (
+                select record_key, source_row, hash(record_key) as h from staged_rows
+                where {present}
+            ),
+            shared as (select h from keyed group by h having count(*) > 1)
+            select record_key as key, list(source_row order by source_row) as source_rows
+            from keyed
+            where h in (select h from shared)
+            group by record_key
+            having count(*) > 1
+            order by min(source_row)
+            """
+        ).fetchall()
+
+
+def _same_as_bulk_parse(value: str, typed: object, bad: bool) -> None:
+    """The reference route parses a column of more than 1,000 timestamps with pandas' ISO
+    formats first; a value pandas reads otherwise than ``timestamp`` (e.g. one-digit minutes)
+    would be read differently by chunks of different sizes: leave such files to it."""
+    from pipelines.normalise import _FAST_TIMESTAMP_FORMATS
+
+    for fmt in _FAST_TIMESTAMP_FORMATS:
+        parsed = pd.to_datetime(pd.Series([value.strip()]), format=fmt, errors="coerce")[0]
+        if not pd.isna(parsed):
+            if bad or typed is None or pd.Timestamp(typed) != parsed:
+                raise _Fallback(f"the timestamp {value!r}")
+            return
+
+
+def _no_rows(name: str, header_row: int) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{name}: the file has a header (row {header_row}) but no data rows; "
+        "nothing was loaded.",
+        title="No rows", code="file_no_rows",
+        params={"file": name, "row": header_row},
+    )

@@ -111,17 +111,36 @@ def key_expression(tpl: Template) -> str:
 class Staging:
     """The typed rows of one file, in memory until they are loaded as a batch."""
 
-    def __init__(self, tpl: Template):
+    def __init__(self, tpl: Template, path: Path | None = None,
+                 config: dict[str, str] | None = None):
+        """In memory; or, with ``path``, in a DuckDB file of its own (a private temporary
+        folder's) that DuckDB can spill to, for files too large to hold in memory. There the
+        filler adds each row's ``record_key`` and ``row_hash`` (``keyed_rows``' columns) and
+        ``load`` reads the file from the database's own connection (ATTACH), not through
+        Python."""
         self.tpl = tpl
+        self.path = path
+        self.config = config
+        self.rows = "staged"  # what a file's load reads: a table or a view of keyed rows
+        self.row_count: int | None = None  # how many rows that is, when the filler knows
         self.conn = connect_memory()
-        columns = ", ".join(f"{c.name} {SQL_TYPES.get(c.type, 'varchar')}" for c in tpl.columns)
-        self.conn.execute(f"create table staged (source_row integer, {columns}, extra varchar)")
+        if path is not None:  # pipelines/store.py opens every DuckDB: attach the file to it
+            for name, value in (config or {}).items():
+                self.conn.execute(f"set {name} = '{value}'")
+            self.conn.execute("attach ? as staging_file", [str(path)])
+            self.conn.execute("use staging_file")
+        self.conn.execute(f"create table staged ({staged_columns(tpl)})")
 
     def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.conn.close()
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def add(self, frame: pd.DataFrame) -> None:
         """Append typed rows: columns named as the template's, plus source_row and extra."""
@@ -133,19 +152,7 @@ class Staging:
 
     def duplicate_keys(self) -> list[tuple[str, list[int]]]:
         """(key, source rows) of every key that appears on more than one row."""
-        return self.conn.execute(
-            f"""
-            select key, list(source_row order by source_row) as source_rows
-            from (
-                select {key_expression(self.tpl)} as key, source_row from staged
-                where {" and ".join(f"{k} is not null" for k in self.tpl.key
-                                    if self.tpl.column(k).required) or "true"}
-            )
-            group by key
-            having count(*) > 1
-            order by min(source_row)
-            """
-        ).fetchall()
+        return duplicate_keys(self.conn, self.tpl)
 
     def drop_rows(self, rows: list[int]) -> None:
         if rows:
@@ -154,38 +161,86 @@ class Staging:
 
     def load(self, store: Store, batch: BatchRecord) -> tuple[int, int, int, int]:
         """Write the staged rows as one batch: (batch_id, added, updated, unchanged)."""
-        hashed = ", ".join(f"coalesce(cast({c.name} as varchar), chr(0))"
-                           for c in self.tpl.columns)
-        self.conn.execute(
-            f"""
-            create or replace table staged as
-            select
-                *,
-                {key_expression(self.tpl)} as record_key,
-                md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
-            from staged
-            """
-        )
+        if self.path is not None:
+            self.close()  # the database's connection reads the file itself
+            path = str(self.path)
+
+            limit = (self.config or {}).get("memory_limit")
+
+            def from_file(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int]:
+                if limit:  # this connection's DuckDB ends with the write: spill, not grow
+                    conn.execute(f"set memory_limit = '{limit}'")
+                conn.execute("attach ? as staging_file (read_only)", [path])
+                try:
+                    return _load_streamed(conn, self.tpl, f"staging_file.{self.rows}", batch,
+                                          self.row_count)
+                finally:
+                    conn.execute("detach staging_file")
+
+            return store.write(from_file)
+        self.conn.execute(f"create or replace table staged as {keyed_rows(self.tpl, 'staged')}")
         incoming = self.conn.sql("select * from staged").to_arrow_reader(100_000)
-        return store.write(lambda conn: _load(conn, self.tpl, incoming, batch))
+
+        def from_arrow(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int]:
+            conn.register("incoming", incoming)
+            try:
+                return _load(conn, self.tpl, "incoming", batch)
+            finally:
+                conn.unregister("incoming")
+
+        return store.write(from_arrow)
+
+
+def staged_columns(tpl: Template) -> str:
+    """The columns of a staging table: source row, the template's typed columns, extra."""
+    columns = ", ".join(f"{c.name} {SQL_TYPES.get(c.type, 'varchar')}" for c in tpl.columns)
+    return f"source_row integer, {columns}, extra varchar"
+
+
+def keyed_rows(tpl: Template, table: str) -> str:
+    """SQL of the staged rows with their record key and the hash of their content."""
+    hashed = ", ".join(f"coalesce(cast({c.name} as varchar), chr(0))" for c in tpl.columns)
+    return f"""
+        select
+            *,
+            {key_expression(tpl)} as record_key,
+            md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
+        from {table}
+        """
+
+
+def duplicate_keys(conn: duckdb.DuckDBPyConnection, tpl: Template) -> list[tuple[str, list[int]]]:
+    """(key, source rows) of every key that appears on more than one staged row."""
+    return conn.execute(
+        f"""
+        select key, list(source_row order by source_row) as source_rows
+        from (
+            select {key_expression(tpl)} as key, source_row from staged
+            where {" and ".join(f"{k} is not null" for k in tpl.key
+                                if tpl.column(k).required) or "true"}
+        )
+        group by key
+        having count(*) > 1
+        order by min(source_row)
+        """
+    ).fetchall()
 
 
 def _load(
-    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming, batch: BatchRecord
+    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming: str, batch: BatchRecord
 ) -> tuple[int, int, int, int]:
-    """Inside the write transaction: (batch_id, added, updated, unchanged)."""
+    """Inside the write transaction: (batch_id, added, updated, unchanged). ``incoming`` is
+    SQL naming the keyed rows (``keyed_rows``): a relation or a parenthesised query."""
     batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
-    conn.register("incoming", incoming)
     conn.execute(
         f"""
         create or replace temp table classified as
         select i.*, c.row_hash as current_hash
-        from incoming as i
+        from {incoming} as i
         left join {tpl.raw_table} as c
             on c.is_current and c.record_key = i.record_key
         """
     )
-    conn.unregister("incoming")
     added, updated, unchanged = conn.execute(
         """
         select
@@ -216,6 +271,52 @@ def _load(
         [batch_id],
     )
     conn.execute("drop table classified")
+    _record_batch(conn, batch_id, batch, added, updated, unchanged)
+    return batch_id, added, updated, unchanged
+
+
+def _load_streamed(
+    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming: str, batch: BatchRecord,
+    total: int | None = None,
+) -> tuple[int, int, int, int]:
+    """``_load`` for rows too many to copy once more: ``incoming`` (keyed rows, one per key)
+    is read twice, by the update of the replaced rows and by the insert of the new ones,
+    and classified by their counts: the same rows and counts as ``_load``."""
+    batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
+    raw = tpl.raw_table
+    if total is None:
+        total = conn.execute(f"select count(*) from {incoming}").fetchall()[0][0]
+    updated = conn.execute(
+        f"""
+        update {raw} set is_current = false
+        where is_current and record_key in (
+            select i.record_key from {incoming} as i
+            join {raw} as c
+                on c.is_current and c.record_key = i.record_key and c.row_hash <> i.row_hash
+        )
+        """
+    ).fetchall()[0][0]
+    columns = ", ".join(c.name for c in tpl.columns)
+    inserted = conn.execute(
+        f"""
+        insert into {raw}
+            (batch_id, source_row, record_key, row_hash, is_current, {columns}, extra)
+        select ?, source_row, record_key, row_hash, true, {columns}, extra
+        from {incoming} as i
+        where not exists (
+            select 1 from {raw} as c
+            where c.is_current and c.record_key = i.record_key and c.row_hash = i.row_hash
+        )
+        """,
+        [batch_id],
+    ).fetchall()[0][0]
+    added, unchanged = inserted - updated, total - inserted
+    _record_batch(conn, batch_id, batch, added, updated, unchanged)
+    return batch_id, added, updated, unchanged
+
+
+def _record_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, batch: BatchRecord,
+                  added: int, updated: int, unchanged: int) -> None:
     conn.execute(
         """
         insert into batches (
@@ -242,7 +343,6 @@ def _load(
     audit.record(conn, batch.user_name, "upload", batch_id, kind=batch.kind,
                  file=batch.file_name, added=added, updated=updated, unchanged=unchanged,
                  rejected=batch.rows_rejected)
-    return batch_id, added, updated, unchanged
 
 
 def update_report(store: Store, batch_id: int, report: dict[str, object]) -> None:

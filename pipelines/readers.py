@@ -104,6 +104,148 @@ def _frames(items: Iterator[tuple[str, Any]], problems: list[Problem]
             yield payload
 
 
+@dataclass
+class PlainCsv:
+    """A UTF-8 CSV file plain enough for DuckDB's reader to split exactly as ``read_grid``
+    would (``pipelines/ingest.py``'s fast route reads it): what the sandboxed probe found."""
+
+    path: Path
+    file: str
+    format: str
+    header_row: int
+    header: list[str]
+    preamble: list[list[str]]
+    delimiter: str
+    lines: int  # lines of the file, each one record (the probe made sure)
+
+
+_QUOTED_FIELD = '"(?:[^"]|"")*"'
+
+
+def _well_quoted(delimiter: str) -> re.Pattern[str]:
+    """A line of fields, each either without a quote or wholly quoted (RFC 4180)."""
+    one = f'(?:{_QUOTED_FIELD}|[^"{re.escape(delimiter)}\\n]*)'
+    return re.compile(f"{one}(?:{re.escape(delimiter)}{one})*")
+
+
+def _plain_lines(path: Path, bom: bool, delimiter: str) -> int | None:
+    """The number of lines, when there is no NUL byte, no empty line, and every line with a
+    quote is well quoted on that line (so that records are lines and DuckDB and the
+    reference reader split them alike); else None."""
+    pattern = _well_quoted(delimiter)
+    lines = 0
+    with open(path, "rb") as fh:
+        fh.seek(3 if bom else 0)
+        carry = b""
+        first = True
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            data, carry = (data[:cut], data[cut:]) if cut else (b"", data)
+            if not _plain_block(data, first, pattern):
+                return None
+            lines += data.count(b"\n")
+            first = first and not data
+        if not _plain_block(carry, first, pattern):
+            return None
+        return lines + (1 if carry else 0)
+
+
+def _plain_block(data: bytes, first: bool, pattern: re.Pattern[str]) -> bool:
+    if b"\x00" in data or b"\n\n" in data or b"\n\r\n" in data:
+        return False
+    if first and data.startswith((b"\n", b"\r\n")):
+        return False
+    at = data.find(b'"')
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        try:
+            line = data[start:end].decode("utf-8").removesuffix("\r")
+        except UnicodeDecodeError:
+            return False
+        if not pattern.fullmatch(line):
+            return False
+        at = data.find(b'"', end)
+    return True
+
+
+def probe_plain_csv(path: Path, find_header: FindHeader,
+                    display_name: str | None = None) -> PlainCsv | None:
+    """The header of a CSV that DuckDB may read for ``read_grid``, or None when the file
+    must take ``read_grid`` (not CSV, not UTF-8 in its first bytes, a NUL byte, an empty
+    line, a line with a quote that is not wholly quoted fields (a record over several lines,
+    a quote inside a field), or anything ``read_grid`` would say something about at its
+    start). Only the file's first bytes are decoded and parsed, in the sandbox; the whole
+    file is scanned for the above. What a strict reader would still refuse (invalid UTF-8
+    further on, a row of the wrong length, mixed line ends, a limit passed) is found by the
+    caller while DuckDB reads it, and sends the file to ``read_grid`` too."""
+    from pipelines import sandbox
+
+    path = Path(path)
+    name = display_name or path.name
+    limits = ReadLimits.from_env()
+    _check_size(path, name, limits)
+    try:
+        items = list(sandbox.stream(_probe_plain, (str(path), name, find_header, limits),
+                                    limits, name))
+    except UnreadableFileError:
+        return None  # read_grid says why, exactly as it always has
+    if not items or items[0] is None:
+        return None
+    meta = items[0]
+    return PlainCsv(path=path, file=name, format=meta["format"],
+                    header_row=meta["header_row"], header=meta["header"],
+                    preamble=meta["preamble"], delimiter=meta["delimiter"],
+                    lines=meta["lines"])
+
+
+def _probe_plain(path: str, name: str, find_header: FindHeader, limits: ReadLimits
+                 ) -> Iterator[dict[str, Any] | None]:
+    file = Path(path)
+    if sniff_format(file, name) != "csv":
+        yield None
+        return
+    with open(file, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    bom = sample.startswith(codecs.BOM_UTF8)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield None
+        return
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample[3 if bom else 0:])
+    except UnicodeDecodeError:
+        yield None
+        return
+    encoding = "utf-8-sig" if bom else "utf-8"
+    with open(file, encoding=encoding, newline="") as fh:
+        head_text = fh.read(SAMPLE_BYTES)
+    lines = head_text.splitlines(keepends=True)
+    if len(head_text) >= SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]
+    csv.field_size_limit(SAMPLE_BYTES * 4)
+    delimiter = _delimiter(lines[:50])
+    try:
+        rows = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
+    except csv.Error:
+        yield None
+        return
+    if not any(any(c.strip() for c in r) for r in rows):
+        yield None
+        return
+    index = _pick_header(rows, find_header)
+    if len(rows[index]) > limits.max_columns:
+        yield None
+        return
+    count = _plain_lines(file, bom, delimiter)
+    if count is None:
+        yield None
+        return
+    _tag, meta = _meta(f"CSV ({'UTF-8 with BOM' if bom else 'UTF-8'})", rows, index)
+    yield {**meta, "delimiter": delimiter, "lines": count}
+
+
 def _check_size(path: Path, name: str, limits: ReadLimits) -> None:
     try:
         size = path.stat().st_size

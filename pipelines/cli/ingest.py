@@ -20,6 +20,7 @@ from pipelines.cli.common import (
     out,
     report_error,
 )
+from pipelines.cli.progress import bar
 from pipelines.errors import HandoverError, StoreError
 from pipelines.feedback.tools import TOOLS
 from pipelines.templates import STORED
@@ -77,16 +78,19 @@ def ingest(
     failed = loaded = 0
     for path in files:
         try:
-            if kind is Kind.feedback:
-                from pipelines.feedback.ingest import ingest_feedback
+            with bar(enabled=True) as progress:  # on a terminal only (standard error)
+                if kind is Kind.feedback:
+                    from pipelines.feedback.ingest import ingest_feedback
 
-                report = ingest_feedback(store, path, source=source.value, maps=mapping,
-                                         actor=actor, skip_invalid=skip_invalid, sheet=sheet)
-            else:
-                from pipelines.ingest import ingest_file
+                    report = ingest_feedback(store, path, source=source.value, maps=mapping,
+                                             actor=actor, skip_invalid=skip_invalid,
+                                             sheet=sheet, progress=progress)
+                else:
+                    from pipelines.ingest import ingest_file
 
-                report = ingest_file(store, kind.value, path, actor=actor,
-                                     skip_invalid=skip_invalid, sheet=sheet)
+                    report = ingest_file(store, kind.value, path, actor=actor,
+                                         skip_invalid=skip_invalid, sheet=sheet,
+                                         progress=progress)
         except StoreError:
             raise  # the database itself failed: the other files would fail the same way
         except HandoverError as error:

@@ -14,6 +14,8 @@ from pipelines.feedback.tools import TOOLS
 from pipelines.feedback.responses import build_responses
 from pipelines.access import Actor, acting
 from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, update_report
+from pipelines.progress import Reporter
+from pipelines.progress import report as report_progress
 from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
@@ -78,11 +80,13 @@ def ingest_feedback(
     actor: Actor | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
+    progress: Reporter | None = None,
 ) -> FeedbackReport:
     """Validate and load one survey export. With ``dry_run``, validate only (nothing is
     written); the report then counts rows read, excluded and rejected. The ``actor`` (else
     the command line's operator) needs the permission ``upload``; its name is stored with the
-    batch."""
+    batch. ``progress`` (``pipelines/progress.py``) hears the stages read, validate and load,
+    in rows."""
     actor = acting(actor, "upload")
     path = Path(path)
     name = display_name or path.name
@@ -93,6 +97,7 @@ def ingest_feedback(
         report.already_loaded_batch = loaded
         return report
 
+    report_progress(progress, "read", 0)
     survey, mapping = prepare(path, source, maps, sheet, name)
     if not mapping.is_sure:
         raise MappingUnsureError(survey, mapping)
@@ -100,6 +105,8 @@ def ingest_feedback(
     report.columns = mapping.describe()
     responses = build_responses(survey, mapping)
     report.rows_read = len(responses.rows)
+    report_progress(progress, "read", report.rows_read, report.rows_read)
+    report_progress(progress, "validate", report.rows_read, report.rows_read)
     report.excluded = responses.excluded
     report.problems = responses.problems
     if len(responses.rows):
@@ -126,7 +133,10 @@ def ingest_feedback(
             rows_read=report.rows_read, rows_rejected=report.rejected,
             problems=report.problems,
         )
+        loading = report.rows_read - report.rejected
+        report_progress(progress, "load", 0, loading)
         batch_id, added, updated, unchanged = staging.load(store, batch)
+        report_progress(progress, "load", loading, loading)
     report.batch_id, report.duplicates = batch_id, unchanged
     _count_loaded(store, report)
     update_report(store, batch_id, {

@@ -4,14 +4,14 @@
 
 Uses the large sample's database (tests/benchmarks/output/large.duckdb, built by
 bench_checks.py when missing; run `handover check` on it first for the data quality page to
-have failing records). For each page and each run, `handover serve` starts afresh (empty
-caches: what the first visitor sees after a data change), the page's address is opened
-(the sign-in form), and the time from signing in to Streamlit's script state `notRunning`
-is the first render of the page (the sign-in's own check is a small part of it); then the
-app goes to another page and back through the sidebar twice, and on the analysis pages a
-team is chosen in the sidebar's filter (later renders: the slowest of these counts). The
-database gets an administrator account `bench` when it has none. The
-server's own time per run of the page comes from its log ("page X ran in S s"), and the
+have failing records; give --db a copy: accounts are added to it). One `handover serve` runs
+the whole benchmark, with one signed-in browser session. For each page and run: from
+another page, the database changes (`handover users add` from the command line, while the
+dashboard is open: a new data version empties every cache, as an import does), then the
+time from the sidebar's link to Streamlit's script state `notRunning` is the page's first
+render after a data change; then the app goes to another page and back twice, and on the
+analysis pages a team is chosen in the sidebar's filter (later renders: the slowest counts).
+The server's own time per run of the page comes from its log ("page X ran in S s"), and the
 peak memory (VmHWM) of the server's processes from /proc. Prints a table with the goal
 beside each median (issue 12: first <= 3 s, later <= 1 s, server < 2 GB).
 """
@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tests.e2e.app_utils import PAGES as TITLES  # noqa: E402
-from tests.e2e.app_utils import _COUNT_RUNS  # noqa: E402
 from tests.e2e.app_utils import (  # noqa: E402
     PASSWORD,
     VIEWPORT,
@@ -78,58 +77,104 @@ def timed(page, action, title: str) -> float:
     return time.perf_counter() - started
 
 
-def add_account(db: Path) -> None:
-    """The benchmark's administrator (a database of real data has accounts: everyone signs
-    in); kept when it exists."""
+def add_account(db: Path, name: str = "bench", role: str = "administrator") -> None:
+    """An account (``bench``: the benchmark's administrator; a database of real data has
+    accounts, so everyone signs in); kept when it exists. Adding one is also the data change
+    before each first render: it changes the database's version, as an import would."""
     import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pipelines", "users", "add", ACCOUNT, "--role",
-                    "administrator", "--db", str(db)], input=f"{PASSWORD}\n{PASSWORD}\n",
+    subprocess.run([sys.executable, "-m", "pipelines", "users", "add", name, "--role", role,
+                    "--db", str(db)], input=f"{PASSWORD}\n{PASSWORD}\n",
                    capture_output=True, text=True, timeout=300,
                    env={**os.environ, "HANDOVER_CONFIG": "none"})
 
 
+# Counts the script runs that ended: every change of the app's script state away from
+# "running" (read from the mutation's old value: a quick run has already ended when the
+# observer is called, so the attribute's current value would miss it).
+_COUNT_ENDED_RUNS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app && !app.__benchObserved) {
+        app.__benchObserved = true;
+        window.__benchRuns = window.__benchRuns || 0;
+        new MutationObserver(records => {
+            for (const record of records) {
+                if (record.oldValue === "running") window.__benchRuns += 1;
+            }
+        }).observe(app, {attributes: true, attributeOldValue: true,
+                         attributeFilter: ["data-test-script-state"]});
+    }
+    return window.__benchRuns || 0;
+}"""
+
+
 def rerun_timed(page, action) -> float:
     """Seconds from ``action`` (a click in the app) until the run it starts has ended."""
-    runs = page.evaluate(_COUNT_RUNS)
+    runs = page.evaluate(_COUNT_ENDED_RUNS)
     started = time.perf_counter()
     action()
-    page.wait_for_function("n => (window.__e2eRuns || 0) > n", arg=runs, timeout=900_000)
+    page.wait_for_function("n => (window.__benchRuns || 0) > n", arg=runs, timeout=900_000)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=900_000, state="attached")
     return time.perf_counter() - started
 
 
-def measure(browser, db: Path, key: str, workdir: Path) -> dict:
-    from dashboard.i18n import t
+class Session:
+    """One `handover serve` on the database and one signed-in browser page, for the whole
+    benchmark (a server that has run before: its imports are done)."""
 
-    server = start_server(workdir, demo=False, db=db, timeout=300)
-    try:
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-        page = context.new_page()
-        goto(page, server, key, lang="zh", as_of=AS_OF)  # the sign-in page at the address
-        form = page.get_by_test_id("stForm")
+    def __init__(self, browser, db: Path, workdir: Path):
+        from dashboard.i18n import t
+
+        self.db = db
+        self.server = start_server(workdir, demo=False, db=db, timeout=300)
+        self.context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+        self.page = self.context.new_page()
+        goto(self.page, self.server, "upload", lang="zh", as_of=AS_OF)  # the sign-in form
+        form = self.page.get_by_test_id("stForm")
         form.get_by_label(t("signin.name", "zh"), exact=True).fill(ACCOUNT)
         form.get_by_label(t("signin.password", "zh"), exact=True).fill(PASSWORD)
-        submit = form.get_by_role("button", name=t("signin.submit", "zh"))
-        title = TITLES[key][0]
-        first = timed(page, submit.click, title)  # signed in, the page it named renders
-        side = page.get_by_test_id("stSidebar")
-        other = TITLES["upload" if key != "upload" else "settings"][0]
+        timed(self.page, form.get_by_role("button", name=t("signin.submit", "zh")).click,
+              TITLES["upload"][0])
+        self.side = self.page.get_by_test_id("stSidebar")
+        self.changes = 0
+
+    def go(self, key: str) -> float:
+        return rerun_timed(self.page, self.side.get_by_role("link", name=TITLES[key][0]).click)
+
+    def measure(self, key: str) -> dict:
+        other = "upload" if key != "upload" else "settings"
+        self.go(other)
+        self.changes += 1  # a data change while the dashboard is open
+        add_account(self.db, f"bench_change_{self.changes}", "staff")
+        logged = len(self.log())
+        first = self.go(key)
         later = []
-        for _ in range(2):  # away and back through the sidebar: the page's later render
-            rerun_timed(page, side.get_by_role("link", name=other).click)
-            later.append(rerun_timed(page, side.get_by_role("link", name=title).click))
+        for _ in range(2):  # away and back through the sidebar
+            self.go(other)
+            later.append(self.go(key))
         if key in FILTERED:  # a filter of the sidebar: the first team
-            later.append(rerun_timed(page, lambda: pick_first_team(page, side)))
-        memory = peak_memory_mb(server.process.pid)
-        context.close()
-    finally:
-        log = stop_server(server)
-    own = [float(s) for name, s in SERVER_TIME.findall(log) if name == key]
-    return {"first": first, "later": max(later), "server_first": own[0] if own else None,
-            "server_later": max(own[1:]) if len(own) > 1 else None, "memory": memory}
+            later.append(rerun_timed(self.page, lambda: pick_first_team(self.page, self.side)))
+            rerun_timed(self.page, lambda: clear_teams(self.page, self.side))
+        own = [float(s) for name, s in SERVER_TIME.findall(self.log()[logged:]) if name == key]
+        return {"first": first, "later": max(later), "server_first": own[0] if own else None,
+                "server_later": max(own[1:]) if len(own) > 1 else None,
+                "memory": peak_memory_mb(self.server.process.pid)}
+
+    def log(self) -> str:
+        return self.server.log_text()
+
+    def close(self) -> None:
+        self.context.close()
+        stop_server(self.server)
+
+
+def clear_teams(page, side) -> None:
+    from dashboard.i18n import t
+
+    box = side.get_by_test_id("stMultiSelect").filter(has_text=t("common.team", "zh"))
+    box.get_by_role("button", name=re.compile("Clear|清除|clear", re.I)).last.click()
 
 
 def pick_first_team(page, side) -> None:
@@ -159,11 +204,15 @@ def main() -> None:
     results: dict[str, list[dict]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        for run in range(args.runs):
-            for key in keys:
-                results[key].append(measure(browser, db, key, Path(folder) / f"{key}{run}"))
-                print(f"  run {run + 1}: {key} {results[key][-1]}", file=sys.stderr)
-        browser.close()
+        session = Session(browser, db, Path(folder))
+        try:
+            for run in range(args.runs):
+                for key in keys:
+                    results[key].append(session.measure(key))
+                    print(f"  run {run + 1}: {key} {results[key][-1]}", file=sys.stderr)
+        finally:
+            session.close()
+            browser.close()
     print(f"database: {db.name}, as of {AS_OF}, {args.runs} runs, median of each\n")
     print(f"{'page':<14}{'first s':>9}{'goal':>6}{'later s':>9}{'goal':>6}"
           f"{'server 1st':>11}{'server later':>13}{'peak MB':>9}{'goal':>7}  ok")

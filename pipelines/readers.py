@@ -491,8 +491,8 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
 
 
 def _delimiter(lines: list[str]) -> str:
-    """The separator that splits the most of the first lines into one same number (more than
-    one) of fields; a comma when none does better. csv.Sniffer is not used: a value such as
+    """The separator that splits the largest share of the first lines' records into one same
+    number (more than one) of fields; a comma when none does better. csv.Sniffer is not used: a value such as
     ``经营范围;'软件开发';咨询`` makes it choose ``;`` for a comma-separated file."""
     best, best_score = ",", (0, 0)
     for candidate in (",", "\t", ";", "|"):
@@ -504,7 +504,9 @@ def _delimiter(lines: list[str]) -> str:
         if not counts:
             continue
         modal = max(set(counts), key=lambda n: (counts.count(n), n))
-        score = (counts.count(modal), modal) if modal > 1 else (0, 0)
+        # the share of records that agree, not their number: a wrong separator can make more
+        # records of a text whose quotes it does not see (a newline inside a quoted value)
+        score = (counts.count(modal) / len(counts), modal) if modal > 1 else (0, 0)
         if score > best_score:
             best, best_score = candidate, score
     return best

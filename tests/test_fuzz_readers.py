@@ -119,6 +119,10 @@ def csv_files(draw):
 @example((("hdrA", "hdrB"), [["'", "'|"]], b"hdrA,hdrB\r\n','|\r\n", "utf-8"))
 @example((("hdrA", "hdrB"), [['"|', ""]], b'hdrA,hdrB\r\n"""|",\r\n', "utf-8"))
 @example((("hdrA", "hdrB"), [["a", "a;'b';c"]], b"hdrA,hdrB\r\na,a;'b';c\r\n", "utf-8"))
+# found by hypothesis (twice, issue 12): ';' split the quoted ";\n;\n" into more records
+# that agreed than ',' had records; the separator is now chosen by the share that agree
+@example((("hdrA", "hdrB", "hdrC"), [["", ";\n;\n", ";,"]],
+          b'hdrA,hdrB,hdrC\r\n,";\n;\n",";,"\r\n', "utf-8"))
 def test_csv_cells_round_trip_or_the_file_is_refused(workdir: Path, written) -> None:
     header, _rows, data, encoding = written
     path = workdir / "roundtrip.csv"

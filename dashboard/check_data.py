@@ -29,7 +29,7 @@ def record_context(version: tuple, records: tuple[tuple[str, str], ...]) -> pd.D
     return _record_context(version, tuple(records), data.scope_key())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)  # large: shared, not copied per read
 def _failures_in_context(version: tuple, check_id: str | None, scope: tuple) -> pd.DataFrame:
     from data_checks.results import failures_in_context as read
 

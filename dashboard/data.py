@@ -389,7 +389,23 @@ def computed(version: tuple, as_of: date, filters: tuple):
     """The computation of the scope of ``filters`` (an already scoped key)."""
     from metrics.selection import scope_of
 
+    _forget_older(version)
     return _computed(version, as_of, astuple(scope_of(_filters(filters))))
+
+
+_latest: dict[str, tuple] = {}
+
+
+def _forget_older(version: tuple) -> None:
+    """When the data has changed, the large shared results of the version before are
+    dropped at once (not when four newer ones have pushed them out): the server's memory
+    holds one version's computations, not several."""
+    if _latest.get("version") == version:
+        return
+    if "version" in _latest:
+        for cached in (_computed, _scores, _flags, _risk_register):
+            cached.clear()
+    _latest["version"] = version
 
 
 

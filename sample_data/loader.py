@@ -32,7 +32,8 @@ def load_sample(
     clients, handovers and events, then survey exports of several tools about them. The
     ``actor`` (else the command line's operator) needs the permission ``upload``; the batches
     are recorded under ``SAMPLE_USER``. ``progress`` (pipelines/progress.py) hears of the
-    rows of the sample written (stage ``sample``)."""
+    rows of the sample written (stage ``sample``) and of each file's import (read, validate,
+    load)."""
     from sample_data.feedback import write_feedback_files
     from sample_data.generator import SAMPLE_AS_OF, write_sample_files
 
@@ -51,10 +52,10 @@ def load_sample(
         files = write_sample_files(folder, size=size, seed=seed, progress=progress)
         reports: list[ImportReport | FeedbackReport] = []
         for kind, path in files:
-            reports.append(ingest_file(store, kind, path, actor=sample))
+            reports.append(ingest_file(store, kind, path, actor=sample, progress=progress))
         as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
         for path in write_feedback_files(store, folder, as_of, seed=seed):
-            reports.append(ingest_feedback(store, path, actor=sample))
+            reports.append(ingest_feedback(store, path, actor=sample, progress=progress))
         return reports
 
 

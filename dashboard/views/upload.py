@@ -264,8 +264,10 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
         if kind == "feedback":
             from pipelines.feedback.ingest import ingest_feedback
 
-            report = ingest_feedback(data.store(), path, skip_invalid=skip, display_name=name,
-                                     actor=current_actor(), **prepared["options"])
+            with progress_bar() as progress:
+                report = ingest_feedback(data.store(), path, skip_invalid=skip,
+                                         display_name=name, actor=current_actor(),
+                                         progress=progress, **prepared["options"])
         else:
             from pipelines.ingest import ingest_file
 

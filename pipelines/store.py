@@ -762,10 +762,13 @@ class Store:
             return result
 
     def ensure_schema(self) -> int:
-        """Create or upgrade the schema; returns the schema version."""
+        """Create or upgrade the schema; returns the schema version. Not a change of the data
+        (``data_version``): a reader that makes sure the tables exist (the latest check run,
+        read by the data quality page) must not make every page compute again; an upgrade
+        that did change the file changes its size, and with it the version."""
         from pipelines.migrations import current_version
 
-        return self.write(current_version)
+        return self.write(current_version, data_change=False)
 
     def exists(self) -> bool:
         """Whether there is something at the path. A path that cannot even be looked at (a

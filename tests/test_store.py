@@ -170,3 +170,24 @@ def test_the_data_version_ignores_writes_of_the_audit_trail_alone(tmp_path):
     copy.write_bytes(store.path.read_bytes())
     copy.replace(store.path)  # another file at the same path
     assert store.data_version() != before
+
+
+def test_reading_the_check_results_is_not_a_data_change(tmp_path):
+    """The data quality page reads the latest check run, which makes sure the tables exist
+    (ensure_schema, a write); that must not change the data version, or every page's caches
+    would be emptied on every run of that page (issue 12: 2.8 s a run on the large sample)."""
+    from data_checks.results import latest_run, save_run
+    from data_checks.runner import run_checks
+    from pipelines.ingest import ingest_file
+    from tests.conftest import write_csv
+    from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+
+    store = Store(tmp_path / "c.duckdb")
+    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
+                                                                   HANDOVER_ROW]))
+    save_run(store, run_checks(store))
+    checked = store.data_version()
+    for _ in range(3):
+        assert latest_run(store) is not None
+        store.ensure_schema()
+    assert store.data_version() == checked

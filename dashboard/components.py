@@ -146,10 +146,9 @@ def pager(matched: int, key: str, size: int = PAGE_ROWS) -> int:
     if pages == 1:
         st.session_state.pop(state, None)
         return 0
-    if not isinstance(st.session_state.get(state), int) or not \
-            1 <= st.session_state[state] <= pages:
-        st.session_state[state] = min(max(int(st.session_state.get(state) or 1), 1), pages) \
-            if isinstance(st.session_state.get(state), int) else 1
+    chosen = st.session_state.get(state)
+    if not isinstance(chosen, int) or not 1 <= chosen <= pages:
+        st.session_state[state] = min(max(chosen, 1), pages) if isinstance(chosen, int) else 1
     left, right = st.columns([1, 5], vertical_alignment="bottom")
     page = left.number_input(t("common.page"), min_value=1, max_value=pages, step=1,
                              key=state)

@@ -577,6 +577,21 @@ def grid_column(locator, title: str) -> list[str]:
     return [row[at] if at < len(row) else "" for row in rows]
 
 
+def grid_column_becomes(locator, title: str, expected: list[str],
+                        timeout: float = 30.0) -> list[str]:
+    """The column ``title`` once it reads ``expected``, or as last read after ``timeout``
+    s: after a rerun the grid keeps drawing its previous rows for a moment, so a single
+    read may see the table of the choice before."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    found = grid_column(locator, title)
+    while found != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = grid_column(locator, title)
+    return found
+
+
 ROW_HEIGHT = 35  # px, Streamlit's dataframe rows and header
 
 

@@ -13,6 +13,7 @@ multipage layout, and a deep link would run the page without this entry point).
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,8 @@ PAGES = {
     "settings": ("settings.py", ":material/tune:", "app.sections_work"),
     "audit": ("audit.py", ":material/history:", "app.sections_work"),
 }
+# set by `handover serve`: keep the pages' computations ready when the data changes
+KEEP_READY = "HANDOVER_KEEP_READY"
 # the pages that work without data; the others show the welcome on an empty database
 WITHOUT_DATA = ("upload", "settings", "audit")
 
@@ -66,6 +69,10 @@ def _run() -> None:
         sign_in()
         return
     role = role_of(actor)
+    if os.environ.get(KEEP_READY) == "1":  # served: computations follow the data's changes
+        from dashboard.computations import keep_ready
+
+        keep_ready()
     sections: dict[str, list] = {}
     opened = []
     for key, (file, icon, section) in PAGES.items():

@@ -55,9 +55,9 @@ def config() -> Config:
 
 def version() -> tuple:
     """Changes whenever the database (or the scoring configuration) does."""
-    settings = config()
-    return (str(store().path), store().data_version(),
-            json.dumps(settings.to_toml(), sort_keys=True))
+    from dashboard.computations import version_of
+
+    return version_of(str(store().path), config())
 
 
 def trail_version() -> tuple:
@@ -374,23 +374,17 @@ def filters_key(filters: Filters) -> tuple:
     return astuple(filters)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _computed(version: tuple, as_of: date, scope: tuple):
-    """Facts, flags and scores of every handover of a scope (metrics.computed), computed
-    once per data version (with the configuration), date and scope; every figure, roll-up,
-    chart and table of the pages reads them instead of the event log. Shared by the sessions
-    of the same scope; it holds Arrow tables that nobody changes."""
-    from metrics.computed import compute
-
-    return compute(store(), as_of, config(), Filters(*scope))
-
-
 def computed(version: tuple, as_of: date, filters: tuple):
-    """The computation of the scope of ``filters`` (an already scoped key)."""
+    """The computation of the scope of ``filters`` (an already scoped key): facts, flags
+    and scores of every handover of the scope, made once per data version (with the
+    settings), date and scope and shared by the sessions (dashboard.computations, which
+    also keeps them ready when the data changes); every figure, roll-up, chart and table
+    of the pages reads it instead of the event log. Nobody changes it."""
+    from dashboard.computations import computations
     from metrics.selection import scope_of
 
     _forget_older(version)
-    return _computed(version, as_of, astuple(scope_of(_filters(filters))))
+    return computations.get(version, as_of, astuple(scope_of(_filters(filters))))
 
 
 _latest: dict[str, tuple] = {}
@@ -399,16 +393,13 @@ _latest: dict[str, tuple] = {}
 def _forget_older(version: tuple) -> None:
     """When the data has changed, the large shared results of the version before are
     dropped at once (not when four newer ones have pushed them out): the server's memory
-    holds one version's computations, not several."""
+    holds one version's results, not several (the computations drop theirs themselves)."""
     if _latest.get("version") == version:
         return
     if "version" in _latest:
-        for cached in (_computed, _scores, _flags, _risk_register):
+        for cached in (_scores, _flags, _risk_register):
             cached.clear()
     _latest["version"] = version
-
-
-
 
 
 # --- satisfaction, risk and settings pages (metrics/views.py) ---

@@ -120,7 +120,8 @@ def serve(
         sign_in_mode(db, host)
     say(prepare_database(db, demo, progress=say))
     mode = sign_in_mode(db, host)
-    env = {**os.environ, "HANDOVER_DB": str(Path(db).resolve())}
+    env = {**os.environ, "HANDOVER_DB": str(Path(db).resolve()),
+           "HANDOVER_KEEP_READY": "1"}  # dashboard/computations.py
     env.pop("HANDOVER_LOCAL_ADMIN", None)
     if mode == "local":
         env["HANDOVER_LOCAL_ADMIN"] = "1"

@@ -4,10 +4,12 @@ line while the dashboard is open shows after a reload."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from dashboard.computations import AHEAD
 from metrics.catalogue import catalogue, format_value, label
 from metrics.figures import compute_figures
 from metrics.rollups import stated_periods
@@ -95,6 +97,12 @@ def test_events_imported_from_the_command_line_show_after_a_reload(page, server,
     ], encoding="gbk")
     done = server.handover("ingest", "events", str(events))
     assert done.returncode == 0, done.stderr + done.stdout
+
+    # the server makes the new data's computation ready without a page asking for it
+    deadline = time.monotonic() + 60
+    while AHEAD not in server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert AHEAD in server.log_text(), server.log_text()[-3000:]
 
     after_figure = _figures(server)["followup_30d_rate"]
     assert after_figure > before_figure

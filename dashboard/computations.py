@@ -10,7 +10,7 @@ server holds one version's computations, not several.
 
 **Kept ready** (``keep_ready``, started by the app when served by ``handover serve``). When
 the data changes (an import from the command line, a rollback, a check run, new settings),
-a background thread notices it within a second (the store's cheap ``data_version``) and
+a background thread notices it within a quarter of a second (the store's cheap ``data_version``) and
 computes, for the new version, what the pages asked for in the last ``RECENT`` seconds. The
 first page opened after an import then reads a computation that is ready or already under
 way, instead of starting it. The thread reads the database as a page does, with a
@@ -31,7 +31,7 @@ log = logging.getLogger("handover.dashboard")
 
 KEEP = 4  # computations held at most (scopes and dates of the current version)
 RECENT = 600.0  # s: what was asked for this recently is made again after a data change
-EVERY = 1.0  # s between two looks at the data version
+EVERY = 0.25  # s between two looks at the data version (a file read and a stat)
 
 AHEAD = " (ahead of the pages, after a data change)"  # in the log, for tests
 Key = tuple  # (version, as_of, scope); version[0] is the database's path

@@ -8,6 +8,8 @@ catalogue; the data from dashboard/check_data.py (cached, scoped reads)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -110,10 +112,10 @@ def _date_config(labels: dict[str, str], columns: list[str], lang: str) -> dict:
 
 
 def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = False,
-                   everything: pd.DataFrame | None = None):
+                   everything: Callable[[], pd.DataFrame] | None = None):
     """The failing records as a table (with downloads); the selection event when
-    ``selectable``. ``everything``: all the failing records when ``found`` is a page of
-    them (the downloads hold all, worded when clicked)."""
+    ``selectable``. ``everything``: a function giving all the failing records when
+    ``found`` is a page of them (the downloads hold all, read and worded when clicked)."""
     lang, role = current_language(), current_role()
     frame = failures_frame(found, lang, role)
     labels = _labels(FAILURE_COLUMNS, lang)
@@ -122,7 +124,7 @@ def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = 
         config[labels[column]] = st.column_config.TextColumn(width=width)
     return table(frame, name, labels=labels, key=key, selectable=selectable,
                  column_config=config, everything=None if everything is None
-                 else lambda: failures_frame(everything, lang, role))
+                 else lambda: failures_frame(everything(), lang, role))
 
 
 def history_table(history: pd.DataFrame, name: str, key: str) -> None:

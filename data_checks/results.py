@@ -517,7 +517,12 @@ def failures_in_context(store: Store, check_id: str | None = None, run_id: int |
                         scope: ScopeArg = None) -> pd.DataFrame:
     """``failures`` (of the latest run, or ``run_id``), each with where its record belongs
     (``record_context``): the columns of ``failures``, then ``suite`` and the context."""
-    found = failures(store, check_id, run_id, scope)
+    return in_context(store, failures(store, check_id, run_id, scope), scope)
+
+
+def in_context(store: Store, found: pd.DataFrame, scope: ScopeArg = None) -> pd.DataFrame:
+    """Rows of ``failures`` (all of them, or a page of them) with ``suite`` and where each
+    record belongs (``record_context``), in their order."""
     found = found.assign(suite=found["check_id"].astype(str).str.split(".").str[0])
     context = record_context(store, found, scope)
     if context.empty:

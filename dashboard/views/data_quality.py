@@ -151,16 +151,17 @@ def failing_records(check_id: str | None) -> None:
     chosen = st.selectbox(t("data_quality.pick_check"), choices, index=index,
                           format_func=lambda c: check_name(c, lang),
                           placeholder=t("data_quality.all_checks"), key="dq_check")
-    found = check_data.failures_in_context(data.version(), chosen)
+    found = check_data.failures(data.version(), chosen)
     st.subheader(t("data_quality.failing_title", n=len(found)))
     if found.empty:
         st.success(t("data_quality.no_failures"), icon=":material/check_circle:")
         return
     st.caption(t("data_quality.failing_hint"))
     first = pager(len(found), "dq_failures")
-    page = found.iloc[first:first + PAGE_ROWS]
+    page = check_data.page_in_context(data.version(), chosen, first, PAGE_ROWS)
     event = failures_table(page, f"failures_{chosen or 'all'}", key="dq_failures",
-                           selectable=True, everything=found)
+                           selectable=True,
+                           everything=check_data.all_in_context(data.version(), chosen))
     rows = event.selection.rows if event is not None else []
     if rows and rows[0] < len(page):
         record_panel(page.iloc[rows[0]])

@@ -233,6 +233,40 @@ def test_a_scoped_account_gets_only_its_handovers_to_open(checked_db):
     assert record_history(store, pair, scope=Filters(scope_team=team)).empty
 
 
+@pytest.mark.parametrize("scope", [None, "记账一部"])
+def test_the_context_of_a_page_of_failures_is_that_of_all_of_them(checked_db, scope):
+    """The page reads where the records belong for the rows it shows only
+    (data_checks.results.in_context on a page of ``failures``): page by page, the same rows
+    and values as the context of every failing record at once."""
+    from data_checks.results import failures_in_context, in_context
+    from metrics.selection import Filters
+
+    store = Store(checked_db)
+    limit = Filters(scope_team=scope) if scope else None
+    everything = failures_in_context(store, scope=limit)
+    found = failures(store, scope=limit)
+    size = 2
+    assert len(found) > 2 * size
+    pages = [in_context(store, found.iloc[first:first + size], scope=limit)
+             for first in range(0, len(found), size)]
+    assert all(len(p) <= size for p in pages)
+    together = pd.concat(pages, ignore_index=True)
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:  # missing is missing, None or NaN
+        return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(plain(together), plain(everything))
+    # and the table shows the same cells, page by page
+    from dashboard.check_views import failures_frame
+    from dashboard.roles import roles
+
+    management = roles()["management"]
+    for number, page in enumerate(pages):
+        whole = everything.iloc[number * size:(number + 1) * size]
+        pd.testing.assert_frame_equal(plain(failures_frame(page, "zh", management)),
+                                      plain(failures_frame(whole, "zh", management)))
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_hostile_record_shows_as_plain_text_when_selected(tmp_path_factory, monkeypatch,
                                                             lang):

@@ -11,15 +11,17 @@ run ends, however it ends.
 Each run builds an ephemeral GX context with one SQL data source on the snapshot, one query
 asset and one expectation suite per source, and validates them with COMPLETE results: the
 failing records come from GX itself (``unexpected_index_list`` of column expectations, the
-rows of ``UnexpectedRowsExpectation``). Nothing is written to the database here;
+rows of ``UnexpectedRowsExpectation``). Nothing is written to the database here (a run
+computes its costly assets once into tables of its own snapshot, ``_prepare_batches``);
 ``results.save_run`` stores a run in one short transaction, so a run that fails half-way
 records nothing.
 
 Where a run's seconds go (large sample: 9 million events, a 500 MB file): importing GX is
 the largest part of ``handover check`` as a process, so a run starts that import in a
 background thread (``start_gx_import``) and takes the snapshot meanwhile (a file copy and
-DuckDB queries, which leave the interpreter free); the records per suite are counted on the
-snapshot, after the database is free again. A run reports its progress (``progress``: one
+DuckDB queries, which leave the interpreter free); the records per suite are counted, and
+the clients and feedback assets computed, on the snapshot, after the database is free
+again, still while GX imports. A run reports its progress (``progress``: one
 stage ``check:<suite>`` per suite, its checks done of its checks, see pipelines/progress.py).
 """
 
@@ -162,37 +164,52 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
             batch_ids = take_snapshot(store, target)[0]
         else:
             target, batch_ids = store.path, store.read(_batches_in_force)
-        counts = _count_records(target, suites)
-        gx_imported()
-        from data_checks import gx_compat
-
-        gx_compat.install()
-        import great_expectations as gx
-
-        context = gx.get_context(mode="ephemeral")
-        gx_compat.quiet_context(context)
-        source = context.data_sources.add_sql(
-            name="handover",
-            connection_string=f"duckdb:///{target}",
-            kwargs={"connect_args": {"read_only": True,
-                                     "config": {"memory_limit": memory_limit()}}},
-        )
-        outcomes: list[CheckOutcome] = []
+        # DuckDB work, while GX still imports: the interpreter stays free for it
+        counts, queries = _prepare_batches(target, suites)
         try:
-            for suite in suites:
-                stage = CHECK_STAGE_PREFIX + suite
-                report(progress, stage, 0, planned[suite])
-                outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite],
-                                           for_docs=docs_dir is not None))
-                report(progress, stage, planned[suite], planned[suite])
-            docs_index = _build_docs(context, docs_dir) if docs_dir else None
+            gx_imported()
+            outcomes, docs_index = _validate(target, suites, queries, counts, as_of, docs_dir,
+                                             progress, planned)
         finally:
-            _close(source)
+            if not snapshot:  # the caller's file: leave it as it was
+                _drop_batches(target, queries)
     return CheckRun(
         as_of=as_of, started_at=started, finished_at=datetime.now(), outcomes=outcomes,
         last_batch_id=max(batch_ids) if batch_ids else None, batch_ids=batch_ids,
         docs_index=docs_index,
     )
+
+
+def _validate(target: Path, suites: tuple[str, ...], queries: dict[str, str],
+              counts: dict[str, int], as_of: date, docs_dir: Path | None,
+              progress: Reporter | None, planned: dict[str, int]
+              ) -> tuple[list[CheckOutcome], Path | None]:
+    """GX validates each suite on ``target`` (read-only); the outcomes and the Data Docs."""
+    from data_checks import gx_compat
+
+    gx_compat.install()
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    gx_compat.quiet_context(context)
+    source = context.data_sources.add_sql(
+        name="handover",
+        connection_string=f"duckdb:///{target}",
+        kwargs={"connect_args": {"read_only": True,
+                                 "config": {"memory_limit": memory_limit()}}},
+    )
+    outcomes: list[CheckOutcome] = []
+    try:
+        for suite in suites:
+            stage = CHECK_STAGE_PREFIX + suite
+            report(progress, stage, 0, planned[suite])
+            outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite],
+                                       for_docs=docs_dir is not None, query=queries[suite]))
+            report(progress, stage, planned[suite], planned[suite])
+        docs_index = _build_docs(context, docs_dir) if docs_dir else None
+    finally:
+        _close(source)
+    return outcomes, docs_index
 
 
 _gx_import: threading.Thread | None = None
@@ -269,7 +286,7 @@ def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]
     """Copy the database file (and its write-ahead log, if any) to ``target`` while holding
     one read-only connection; returns the import batches in force, read on that same
     connection, and (for callers of an earlier release) an empty dict: the records per suite
-    are counted on the copy (``_count_records``), once the database is free again.
+    are counted on the copy (``_prepare_batches``), once the database is free again.
 
     While any connection holds the file, no process can write it, so the bytes copied are
     one consistent state, the one the batches describe. A byte copy is what the checks read
@@ -295,19 +312,58 @@ def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]
     return result
 
 
-def _count_records(path: Path, suites: tuple[str, ...]) -> dict[str, int]:
-    """The records each suite validates, in the file the run validates (the snapshot)."""
-    return Store(path).read(lambda conn: {
-        suite: conn.execute(f"select count(*) from ({ASSETS[suite].query})").fetchall()[0][0]
-        for suite in suites})
+# Suites whose asset is costly to compute and read by every check of the suite: the feedback
+# asset matches each response to a client and a handover (feedback_responses: four groupings
+# of the clients and an as-of join over the handovers), the clients asset folds and compacts
+# columns for the column expectations. Each of their queries recomputed it (the large
+# sample: four times 0.6 s for 17,000 responses). A run computes them once, into a table of
+# the file it validates (its own snapshot), before GX reads them; the rows are the asset's
+# rows, so the checks see the same batch. The handovers and events assets are plain filters
+# of their tables (9 million events would cost more to write than to read again).
+MATERIALISED_SUITES = ("clients", "feedback")
+
+
+def _batch_table(suite: str) -> str:
+    return f"check_batch_{suite}"
+
+
+def _prepare_batches(path: Path, suites: tuple[str, ...]
+                     ) -> tuple[dict[str, int], dict[str, str]]:
+    """Compute the costly assets (``MATERIALISED_SUITES``) into tables of ``path`` and count
+    the records each suite validates; returns the counts and the query GX validates per
+    suite (the asset's own query, or its table)."""
+    chosen = [s for s in suites if s in MATERIALISED_SUITES]
+    queries = {s: f"select * from {_batch_table(s)}" if s in chosen else ASSETS[s].query
+               for s in suites}
+
+    def prepare(conn) -> dict[str, int]:
+        for suite in chosen:
+            conn.execute(f"create or replace table {_batch_table(suite)} as "
+                         f"{ASSETS[suite].query}")
+        return {s: conn.execute(f"select count(*) from ({queries[s]})").fetchall()[0][0]
+                for s in suites}
+
+    if not chosen:
+        return Store(path).read(prepare), queries
+    return Store(path).write(prepare, data_change=False), queries
+
+
+def _drop_batches(path: Path, queries: dict[str, str]) -> None:
+    """Remove the tables ``_prepare_batches`` wrote into ``path``."""
+    tables = [_batch_table(s) for s, q in queries.items() if q != ASSETS[s].query]
+    if tables:
+        Store(path).write(lambda conn: [conn.execute(f"drop table if exists {t}")
+                                        for t in tables], data_change=False)
 
 
 def _run_suite(context, source, asset: Asset, as_of: date, records: int,
-               for_docs: bool) -> list[CheckOutcome]:
+               for_docs: bool, query: str | None = None) -> list[CheckOutcome]:
+    """Validate one suite's checks on its asset; ``query`` the batch GX validates (default
+    the asset's query; a run passes the table it computed the asset into)."""
     import great_expectations as gx
 
     checks = checks_of(asset.suite)
-    data_asset = source.add_query_asset(name=asset.suite, query=asset.query)
+    data_asset = source.add_query_asset(name=asset.suite, query=query or asset.query)
     batch_definition = data_asset.add_batch_definition_whole_table("current rows")
     suite = context.suites.add(gx.ExpectationSuite(name=f"handover.{asset.suite}"))
     for check in checks:

@@ -301,3 +301,33 @@ def test_owner_consistency_compares_the_current_owner_with_the_latest_handover(t
         "KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
         "2027-12-31", "", "赵六", "2020-01-01"]]))  # the master now names someone else
     assert flagged(date(2026, 2, 1)) == {"JJB"} == flagged(date(2026, 11, 20))
+
+
+def _found(run) -> dict[str, tuple[int, list[tuple]]]:
+    return {o.check.id: (o.records_checked, sorted(
+        (f.record_key, f.column_name, f.offending_value, f.detail) for f in o.failures))
+        for o in run.outcomes}
+
+
+def test_a_run_in_place_finds_the_same_and_leaves_the_file_as_it_was(tmp_path: Path,
+                                                                     monkeypatch):
+    """A run computes the costly assets (clients, feedback) once into tables of the file it
+    validates: its own snapshot, or, with ``snapshot=False`` (an upload's trial copy), the
+    file itself, whose tables it removes afterwards. Either way it finds what the checks
+    find on the assets' own queries (the records per check, each failure with its value)."""
+    from data_checks import runner
+
+    store = Store(tmp_path / "in_place.duckdb")
+    _load(store, tmp_path)
+    tables = "select table_name from duckdb_tables() order by 1"
+    before = store.query(tables).rows
+    on_snapshot = run_checks(store, AS_OF)
+    in_place = run_checks(store, AS_OF, snapshot=False)
+    assert store.query(tables).rows == before
+    assert not any(name.startswith("check_batch_") for (name,) in before)
+    assert _found(in_place) == _found(on_snapshot)
+    assert {check: {key for key, *_ in failures} for check, (_, failures)
+            in _found(in_place).items()} == {k: v[0] for k, v in EXPECTED.items()}
+    # the same checks on the assets' own queries, without the computed tables
+    monkeypatch.setattr(runner, "MATERIALISED_SUITES", ())
+    assert _found(run_checks(store, AS_OF)) == _found(on_snapshot)

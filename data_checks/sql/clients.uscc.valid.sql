@@ -30,7 +30,8 @@ sums as (
     where is_well_formed
 ),
 
-checked as (
+-- computed once (materialized): both checks of the failing records below read it
+checked as materialized (
     select
         *,
         substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (31 - uscc_sum % 31) % 31 + 1, 1)

@@ -463,6 +463,13 @@ def _busy(path: Path, err: Exception, seconds: float, wanted_write: bool) -> Sto
 
 
 _schema_checked: dict[tuple, bool] = {}
+_schema_current: dict[tuple, bool] = {}  # file states seen at the latest schema version
+
+
+def _remember(cache: dict[tuple, bool], key: tuple) -> None:
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = True
 
 
 def _file_state(path: Path) -> tuple | None:
@@ -697,9 +704,9 @@ class Store:
         if version > LATEST_VERSION:
             raise schema_too_new(self.path, version, LATEST_VERSION)
         if key is not None:
-            if len(_schema_checked) > 256:
-                _schema_checked.clear()
-            _schema_checked[key] = True
+            _remember(_schema_checked, key)
+            if version == LATEST_VERSION:
+                _remember(_schema_current, key)
         return True
 
     def _initialise_blank(self) -> None:
@@ -765,10 +772,19 @@ class Store:
         """Create or upgrade the schema; returns the schema version. Not a change of the data
         (``data_version``): a reader that makes sure the tables exist (the latest check run,
         read by the data quality page) must not make every page compute again; an upgrade
-        that did change the file changes its size, and with it the version."""
-        from pipelines.migrations import current_version
+        that did change the file changes its size, and with it the version. A file already
+        seen at the latest version, unchanged since, is not opened for writing again (a
+        write connection would make the pages' reads wait)."""
+        from pipelines.migrations import LATEST_VERSION, current_version
 
-        return self.write(current_version, data_change=False)
+        key = _file_state(self.path)
+        if key is not None and _schema_current.get(key):
+            return LATEST_VERSION
+        version = self.write(current_version, data_change=False)
+        after = _file_state(self.path)
+        if after is not None and version == LATEST_VERSION:
+            _remember(_schema_current, after)
+        return version
 
     def exists(self) -> bool:
         """Whether there is something at the path. A path that cannot even be looked at (a

@@ -191,3 +191,34 @@ def test_reading_the_check_results_is_not_a_data_change(tmp_path):
         assert latest_run(store) is not None
         store.ensure_schema()
     assert store.data_version() == checked
+
+
+def test_a_schema_already_current_is_not_opened_for_writing_again(tmp_path, monkeypatch):
+    """latest_run (the data quality page, a handover record) makes sure the tables exist:
+    once the file is seen at the latest version, that takes no write connection (which would
+    make the pages' reads wait); once the file has changed, it is looked at again."""
+    from data_checks.results import latest_run
+    from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+
+    store = Store(tmp_path / "c.duckdb")
+    report = ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
+                                                                            HANDOVER_ROW]))
+    assert report.added == 1
+    writes = []
+    real_write = Store.write
+
+    def counted(self, fn, *args, **kwargs):
+        writes.append(fn)
+        return real_write(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write", counted)
+    assert store.ensure_schema() == LATEST_VERSION
+    for _ in range(3):
+        assert latest_run(store) is None
+        assert store.ensure_schema() == LATEST_VERSION
+    assert len(writes) <= 1  # the first call may write (the file's state after the import)
+    seen = len(writes)
+    Store(tmp_path / "c.duckdb").write(lambda conn: conn.execute(
+        "create table other_things (n integer)"))
+    assert store.ensure_schema() == LATEST_VERSION
+    assert len(writes) == seen + 2  # the change above, and the look after it

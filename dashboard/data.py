@@ -169,6 +169,11 @@ def risk_register(version: tuple, as_of: date, filters: tuple,
     return _risk_register(version, as_of, scoped_key(filters), since)
 
 
+def flag_counts(version: tuple, as_of: date, filters: tuple,
+                since: date | None = None) -> pd.DataFrame:
+    return _flag_counts(version, as_of, scoped_key(filters), since)
+
+
 def scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> pd.DataFrame:
     return _scores_with(version, as_of, scoped_key(filters), settings)
 
@@ -423,6 +428,15 @@ def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.Dat
 def _risk_register(version: tuple, as_of: date, filters: tuple,
                   since: date | None = None) -> pd.DataFrame:
     from metrics.views import risk_register as read
+
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
+                since=since)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _flag_counts(version: tuple, as_of: date, filters: tuple,
+                 since: date | None = None) -> pd.DataFrame:
+    from metrics.views import flag_counts as read
 
     return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
                 since=since)

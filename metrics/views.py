@@ -138,9 +138,8 @@ def risk_register(store: Store, as_of: date | None = None, filters: Filters | No
     past the planned end as of the date (open ones) and ``at_risk`` (open, with a flag).
     ``since`` keeps the open handovers and those completed on or after that day."""
     as_of, config = as_of or date.today(), config or load_config()
-    recent = "where not is_completed or cast(actual_end as date) >= $since" if since else ""
-    params = {"critical": list(CRITICAL_FLAGS), "as_of": as_of,
-              **({"since": since} if since else {})}
+    recent, since_param = _since(since)
+    params = {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param}
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
@@ -163,7 +162,37 @@ def risk_register(store: Store, as_of: date | None = None, filters: Filters | No
     return store.read(run)
 
 
+def _since(since: date | None) -> tuple[str, dict]:
+    """The condition on handover_scores of ``since`` (see risk_register) and its parameter."""
+    if since is None:
+        return "", {}
+    return "where not is_completed or cast(actual_end as date) >= $since", {"since": since}
+
+
 # -- what a page shows of many handovers: counts and one page of rows ------------------------
+
+def flag_counts(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                config: Config | None = None, since: date | None = None) -> pd.DataFrame:
+    """How many of the selected handovers (those of ``since`` as in risk_register) raise
+    each flag, by team: one row per team and flag with ``handovers``; a team of no name is
+    None. The risk page's charts draw from these rows, not from every raised flag."""
+    as_of, config = as_of or date.today(), config or load_config()
+    recent, params = _since(since)
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config, upto="scores")
+        return conn.execute(
+            f"""
+            select s.team, f.flag, count(distinct f.handover_id) as handovers
+            from handover_flags as f
+            join (select handover_id, team from handover_scores {recent}) as s
+                using (handover_id)
+            group by all
+            order by s.team nulls last, f.flag
+            """, params).df()
+
+    return store.read(run)
+
 
 HISTOGRAM_WIDTH = 5  # points per bar of the score distribution (20 bars from 0 to 100)
 

@@ -108,6 +108,9 @@ def test_every_function_answers_as_the_database_does(sample: Store, scope_kind: 
             _frames_equal(
                 views.risk_register(computed, AS_OF, filters, config=config, since=since),
                 views.risk_register(sample, AS_OF, filters, config=config, since=since))
+            _frames_equal(
+                views.flag_counts(computed, AS_OF, filters, config=config, since=since),
+                views.flag_counts(sample, AS_OF, filters, config=config, since=since))
 
 
 def test_the_selections_are_not_trivial(sample: Store) -> None:

@@ -202,16 +202,19 @@ def _column_label(column: str) -> str:
             "band_label": t("columns.band")}.get(column) or t(f"columns.{column}")
 
 
-def flag_charts(ranked: pd.DataFrame, flags: pd.DataFrame) -> None:
+def flag_charts(counts: pd.DataFrame) -> None:
+    """The flags raised by team (heat map) and in all (bars), from the handovers per team
+    and flag (metrics.views.flag_counts)."""
     st.subheader(t("risk.by_flag"))
-    raised = flags.merge(ranked[["handover_id", "team"]], on="handover_id")
-    if raised.empty:
+    if counts.empty:
         st.info(t("risk.no_flags"))
         return
-    raised = raised.assign(team=raised["team"].fillna("—"))
-    present = [f for f in FLAGS if f in set(raised["flag"])]
+    counts = counts.assign(team=counts["team"].fillna("—"))
+    present = [f for f in FLAGS if f in set(counts["flag"])]
     left, right = st.columns([3, 2])
-    grid = pd.crosstab(raised["team"], raised["flag"]).reindex(columns=present, fill_value=0)
+    grid = counts.pivot_table(index="team", columns="flag", values="handovers",
+                              aggfunc="sum", fill_value=0).reindex(columns=present,
+                                                                   fill_value=0)
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=[flag_label(f) for f in grid.columns],
         y=[chart_text(team) for team in grid.index],  # teams are data: plain text
@@ -222,7 +225,7 @@ def flag_charts(ranked: pd.DataFrame, flags: pd.DataFrame) -> None:
                       yaxis={"title": t("columns.team"), "autorange": "reversed"})
     left.plotly_chart(style(fig, t("risk.heatmap_title"), height=max(320, 60 * len(grid) + 200)),
                       width="stretch")
-    counts = raised.groupby("flag")["handover_id"].nunique().reindex(present).sort_values()
+    counts = counts.groupby("flag")["handovers"].sum().reindex(present).sort_values()
     fig = go.Figure()
     for critical, colour, name in ((True, CRITICAL_COLOUR, t("risk.critical_legend")),
                                    (False, OTHER_COLOUR, t("risk.other_legend"))):
@@ -264,7 +267,7 @@ def risk() -> None:
           data.figures(version, as_of, key))
     early_warning(open_risk, limit, open_flags)
     ranked_list(ranked, limit, flags)
-    flag_charts(ranked, flags)
+    flag_charts(data.flag_counts(version, as_of, key, since=start))
     definitions()
 
 

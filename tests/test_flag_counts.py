@@ -1,0 +1,59 @@
+"""metrics.views.flag_counts: the risk page's charts count, by team and flag, the handovers of
+the risk register (its window too) that raise the flag, as the page counted them from every
+raised flag before."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from metrics.config import Config
+from metrics.scores import compute_flags
+from metrics.selection import Filters
+from metrics.views import flag_counts, risk_register
+from pipelines.store import Store
+from sample_data.loader import load_sample
+
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("flag_counts") / "handover.duckdb")
+    load_sample(store)
+    return store
+
+
+def counted_from_every_flag(store: Store, filters: Filters, since: date | None
+                            ) -> pd.DataFrame:
+    """The page's former way: every raised flag joined to the register's handovers."""
+    register = risk_register(store, AS_OF, filters, config=Config(), since=since)
+    raised = compute_flags(store, AS_OF, filters, config=Config()).merge(
+        register[["handover_id", "team"]], on="handover_id")
+    return (raised.groupby(["team", "flag"], dropna=False)["handover_id"].nunique()
+            .rename("handovers").reset_index())
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"handovers": "int64"}).astype({"team": object})
+    frame["team"] = frame["team"].where(frame["team"].notna(), None)
+    return frame.sort_values(["team", "flag"], na_position="last").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("since", [None, date(2026, 9, 1)])
+@pytest.mark.parametrize("team", [None, "记账一部"])
+def test_flag_counts_are_those_of_every_raised_flag(sample: Store, since, team) -> None:
+    filters = Filters(teams=(team,)) if team else Filters()
+    counts = flag_counts(sample, AS_OF, filters, config=Config(), since=since)
+    assert len(counts) > 3 and counts["handovers"].sum() > 10
+    pd.testing.assert_frame_equal(_sorted(counts[["team", "flag", "handovers"]]),
+                                  _sorted(counted_from_every_flag(sample, filters, since)))
+
+
+def test_the_window_counts_fewer(sample: Store) -> None:
+    every = flag_counts(sample, AS_OF, config=Config())["handovers"].sum()
+    recent = flag_counts(sample, AS_OF, config=Config(), since=date(2026, 9, 1))[
+        "handovers"].sum()
+    assert 0 < recent < every

@@ -311,9 +311,9 @@ def _found(run) -> dict[str, tuple[int, list[tuple]]]:
 
 def test_a_run_in_place_finds_the_same_and_leaves_the_file_as_it_was(tmp_path: Path,
                                                                      monkeypatch):
-    """A run computes the costly assets (clients, feedback) once into tables of the file it
+    """A run computes the costly asset (feedback) once into a table of the file it
     validates: its own snapshot, or, with ``snapshot=False`` (an upload's trial copy), the
-    file itself, whose tables it removes afterwards. Either way it finds what the checks
+    file itself, from which it removes it afterwards. Either way it finds what the checks
     find on the assets' own queries (the records per check, each failure with its value)."""
     from data_checks import runner
 

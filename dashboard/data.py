@@ -148,8 +148,15 @@ def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     return _scores(version, as_of, scoped_key(filters))
 
 
-def flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
-    return _flags(version, as_of, scoped_key(filters))
+def flags_reader(version: tuple, as_of: date, filters: tuple):
+    """A function giving the raised flags of some handovers of the selection
+    (metrics.views.flags_of on the computation): a page words the reasons of its shown rows
+    only. It takes no session values (a download runs it when clicked)."""
+    from metrics.views import flags_of
+
+    key, settings = scoped_key(filters), config()
+    where, chosen = computed(version, as_of, key), _filters(key)
+    return lambda ids: flags_of(where, list(ids), as_of, chosen, config=settings)
 
 
 def rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
@@ -295,14 +302,6 @@ def _scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
                           config=config())
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)  # large: shared, not copied
-def _flags(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
-    from metrics.scores import compute_flags
-
-    return compute_flags(computed(version, as_of, filters), as_of, _filters(filters),
-                         config=config())
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.rollups import rollup as compute
@@ -402,7 +401,7 @@ def _forget_older(version: tuple) -> None:
     if _latest.get("version") == version:
         return
     if "version" in _latest:
-        for cached in (_scores, _flags, _risk_register):
+        for cached in (_scores, _risk_register):
             cached.clear()
     _latest["version"] = version
 

@@ -171,6 +171,23 @@ def _since(since: date | None) -> tuple[str, dict]:
 
 # -- what a page shows of many handovers: counts and one page of rows ------------------------
 
+def flags_of(store: Store, handover_ids: list[str], as_of: date | None = None,
+             filters: Filters | None = None, config: Config | None = None) -> pd.DataFrame:
+    """The raised flags of some of the selected handovers: the rows of
+    ``metrics.scores.compute_flags`` (handover_id, flag, reason, reason_zh) of those ids, in
+    its order. A page words the reasons of the rows it shows from these."""
+    as_of, config = as_of or date.today(), config or load_config()
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config, upto="flags")
+        return conn.execute(
+            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "where handover_id in (select unnest($ids)) order by handover_id, flag",
+            {"ids": [str(i) for i in handover_ids]}).df()
+
+    return store.read(run)
+
+
 def flag_counts(store: Store, as_of: date | None = None, filters: Filters | None = None,
                 config: Config | None = None, since: date | None = None) -> pd.DataFrame:
     """How many of the selected handovers (those of ``since`` as in risk_register) raise

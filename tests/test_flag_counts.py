@@ -57,3 +57,17 @@ def test_the_window_counts_fewer(sample: Store) -> None:
     recent = flag_counts(sample, AS_OF, config=Config(), since=date(2026, 9, 1))[
         "handovers"].sum()
     assert 0 < recent < every
+
+
+def test_the_flags_of_some_handovers_are_their_rows_of_every_flag(sample: Store) -> None:
+    """metrics.views.flags_of: what the risk lists word for the rows they show."""
+    from metrics.computed import compute
+    from metrics.views import flags_of
+
+    every = compute_flags(sample, AS_OF, config=Config())
+    some = list(every["handover_id"].drop_duplicates().iloc[::7])[:40] + ["JJ-NONE"]
+    expected = every[every["handover_id"].isin(some)].reset_index(drop=True)
+    assert len(expected) > len(set(expected["handover_id"])) > 10  # several flags a handover
+    for where in (sample, compute(sample, AS_OF, Config())):
+        pd.testing.assert_frame_equal(flags_of(where, some, AS_OF, config=Config()), expected)
+    assert flags_of(sample, [], AS_OF, config=Config()).empty

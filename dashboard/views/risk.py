@@ -3,6 +3,7 @@ reasons of their flags, flags by team and by type, critical flags first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from dashboard.text import chart_text
 from metrics.catalogue import format_value, label
 from metrics.config import CRITICAL_FLAGS, FLAGS
 
+FlagsReader = Callable[[tuple], pd.DataFrame]  # handover ids: their raised flags
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0: all
 LIMITS = (50, 200, 1000, 0)  # rows per list (and in its downloads); 0: all
 LEVEL_DOTS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
@@ -67,9 +69,10 @@ def controls(filters) -> tuple[object, int]:
 
 
 def with_reasons(register: pd.DataFrame, flags: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Flags as labels (critical ones first and marked) and their reasons in ``lang``, one
-    text per handover. Takes no session values (it also prepares a download, outside the
-    session); each distinct value is worded once."""
+    """Flags as labels (critical ones first and marked) and their reasons in ``lang`` (from
+    ``flags``: the raised flags of at least the register's handovers), one text per
+    handover. Takes no session values (it also prepares a download, outside the session);
+    each distinct value is worded once."""
     column = "reason_zh" if lang == "zh" and "reason_zh" in flags.columns else "reason"
     flags = flags[flags["handover_id"].isin(register["handover_id"])]
     # each reason names what it found (the flags column has the flags' names)
@@ -106,7 +109,7 @@ def tiles(open_risk: pd.DataFrame, ranked: pd.DataFrame, open_values: dict,
     kpi_tiles(values, ["access_revoked_24h_rate", "churn_90d_rate"], columns=4)
 
 
-def early_warning(open_risk: pd.DataFrame, limit: int, flags: pd.DataFrame) -> None:
+def early_warning(open_risk: pd.DataFrame, limit: int, flags: FlagsReader) -> None:
     config = data.config()
     st.subheader(t("risk.early_warning"))
     st.caption(t("risk.early_note", high=f"{config.risk_high:g}",
@@ -120,7 +123,7 @@ def early_warning(open_risk: pd.DataFrame, limit: int, flags: pd.DataFrame) -> N
     selectable_table(open_risk, columns, "risk_early_warning", "risk_open", limit, flags)
 
 
-def ranked_list(ranked: pd.DataFrame, limit: int, flags: pd.DataFrame) -> None:
+def ranked_list(ranked: pd.DataFrame, limit: int, flags: FlagsReader) -> None:
     st.subheader(t("risk.ranked"))
     critical = ranked[ranked["has_critical"]]
     if not critical.empty:
@@ -142,9 +145,10 @@ def ranked_list(ranked: pd.DataFrame, limit: int, flags: pd.DataFrame) -> None:
 
 
 def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: str,
-                     limit: int, flags: pd.DataFrame) -> None:
+                     limit: int, flags: FlagsReader) -> None:
     """The first ``limit`` rows of ``frame`` (0: all), a page at a time; their flags and
-    reasons are worded for the page only (for a download, for all of them when clicked)."""
+    reasons are read and worded for the page only (for a download, for all of them when
+    clicked); ``flags`` gives the raised flags of some handovers."""
     labels = {c: _column_label(c) for c in columns}
     number = st.column_config.NumberColumn
     config = {labels.get("handover_id"): st.column_config.TextColumn(pinned=True),
@@ -166,7 +170,8 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
     lang = current_language()
 
     def prepared(rows: pd.DataFrame) -> pd.DataFrame:
-        shown = with_reasons(rows, flags, lang)[columns].reset_index(drop=True)
+        shown = with_reasons(rows, flags(tuple(rows["handover_id"])), lang)[
+            columns].reset_index(drop=True)
         for column in ("supervisor", "company_name", "team", "from_staff", "to_staff"):
             if column in shown:  # no value: None, which the table shows as "—"
                 shown[column] = shown[column].where(shown[column].map(
@@ -260,7 +265,8 @@ def risk() -> None:
     open_key = data.filters_key(open_filters)
     key = data.filters_key(filters)
     open_register = data.risk_register(version, as_of, open_key)
-    open_flags, flags = data.flags(version, as_of, open_key), data.flags(version, as_of, key)
+    open_flags = data.flags_reader(version, as_of, open_key)
+    flags = data.flags_reader(version, as_of, key)
     open_risk = open_register[open_register["at_risk"]]
     ranked = data.risk_register(version, as_of, key, since=start)
     tiles(open_risk, ranked, data.figures(version, as_of, open_key),

@@ -1,8 +1,8 @@
 """Which handovers a computation covers: the as-of date, the filters of the CLI and pages, and
 the data scope of the signed-in account.
 
-``select_handovers`` creates the temporary table ``selected_handovers`` on a read connection;
-every figure's SQL reads it, and the as-of date as the parameter ``$as_of``.
+``select_handovers`` creates the temporary table (or view) ``selected_handovers`` on a read
+connection; every figure's SQL reads it, and the as-of date as the parameter ``$as_of``.
 
 Data scope (issue 10). An account may be limited to a team, or to the handovers where its
 staff name is the from_staff, to_staff or supervisor. The scope travels with the filters
@@ -136,7 +136,16 @@ def scope_handovers_sql(value: ScopeArg) -> tuple[str, dict[str, object]]:
 def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters,
                      view: bool = False) -> None:
     """``selected_handovers``: a temporary table (``view``: a view, for tables held in
-    memory, where reading them again costs less than a copy)."""
+    memory, where reading them again costs less than a copy). When the filters select every
+    handover (``selects_all``) it is always a view of ``stg_handovers``: a copy of every
+    handover would cost more than the reads it saves."""
+    if selects_all(filters):
+        if view:  # a computed connection: selected_handovers is never a table there
+            conn.execute("create or replace temp view selected_handovers as "
+                         "select * from stg_handovers")
+        else:
+            replace_relation(conn, "view", "selected_handovers", "select * from stg_handovers")
+        return
     conditions, params = ["true"], {}
     if filters.period_from:
         conditions.append("cast(actual_end as date) >= $period_from")
@@ -164,11 +173,32 @@ def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters,
         conn.execute(f"create or replace temp view selected_handovers as "
                      f"select * from stg_handovers where {where}")
         return
-    conn.execute(
-        "create or replace temp table selected_handovers as "
-        f"select * from stg_handovers where {' and '.join(conditions)}",
-        params,
-    )
+    replace_relation(conn, "table", "selected_handovers",
+                     f"select * from stg_handovers where {' and '.join(conditions)}", params)
+
+
+def selects_some(filters: Filters) -> bool:
+    """Whether ``filters`` select some of the scope's handovers, not all of them."""
+    return bool(filters.period_from or filters.period_to or filters.teams or filters.staff
+                or filters.reasons or filters.open_only)
+
+
+def selects_all(filters: Filters) -> bool:
+    """Whether ``filters`` select every handover of the database: no filter, no scope."""
+    return not selects_some(filters) and not is_scoped(filters)
+
+
+def replace_relation(conn: duckdb.DuckDBPyConnection, kind: str, name: str, sql: str,
+                     params: dict[str, object] | None = None) -> None:
+    """``create or replace temp <kind> <name> as <sql>`` (kind: table or view), whether
+    ``name`` was a temporary table or a view before (DuckDB replaces only the same kind)."""
+    other = "table" if kind == "view" else "view"
+    catalogue = "duckdb_tables()" if other == "table" else "duckdb_views()"
+    if conn.execute(f"select count(*) from {catalogue} where temporary and "
+                    "schema_name = 'main' and {0}_name = $name".format(other),
+                    {"name": name}).fetchall()[0][0]:
+        conn.execute(f"drop {other} temp.main.{name}")
+    conn.execute(f"create or replace temp {kind} {name} as {sql}", params)
 
 
 def _literal(value: object) -> str:

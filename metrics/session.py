@@ -1,8 +1,10 @@
 """One computation over the selected handovers, on one read-only connection.
 
 ``prepare`` builds, as temporary tables, what figures, flags and scores read:
-``selected_handovers`` (the filters), ``responses`` (feedback_responses, matched and
-attributed once), ``handover_facts`` (one scan of the event log),
+``selected_handovers`` (the filters; a view of ``stg_handovers`` when they select every
+handover), ``responses`` (feedback_responses, matched and attributed once),
+``selected_events`` (a view: the events of the selected handovers, the whole log without a
+join when every handover is selected), ``handover_facts`` (one scan of the event log),
 ``handover_flags`` (one row per raised flag, with its reason) and ``handover_scores``. Each
 is built once per computation and only as far as asked (``upto``), so the CLI, the pages and
 the tests all call the same SQL and no formula is written twice.
@@ -20,10 +22,16 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from metrics.config import CRITICAL_FLAGS, FLAGS, Config
-from metrics.selection import Filters, is_scoped, scope_handovers_sql, select_handovers
+from metrics.selection import (
+    Filters,
+    is_scoped,
+    scope_handovers_sql,
+    select_handovers,
+    selects_all,
+    selects_some,
+)
 from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -91,6 +99,14 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
             params)
     else:
         conn.execute("create or replace temp table responses as select * from feedback_responses")
+    # the events the facts read: the whole log when every handover is selected (no join);
+    # else those of the selected handovers, by a join (the plan, hence the order of the
+    # rows, and of the floating-point sums over them, is the one it always was)
+    events = "select * from stg_events"
+    if not selects_all(filters):
+        events = ("select e.* from stg_events as e join (select handover_id from "
+                  "selected_handovers) as s on s.handover_id = e.handover_id")
+    conn.execute(f"create or replace temp view selected_events as {events}")
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
         parts = [f"select handover_id, '{flag}' as flag, reason, reason_zh "
@@ -98,11 +114,11 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
         union = "create or replace temp table handover_flags as " + " union all ".join(parts)
         run_sql(conn, union, values)
     if STEPS.index(upto) >= 2:
-        points = pd.DataFrame({"flag": list(FLAGS),
-                               "points": [config.risk_points[f] for f in FLAGS]})
-        conn.register("flag_points_frame", points)
-        conn.execute("create or replace temp table flag_points as select * from flag_points_frame")
-        conn.unregister("flag_points_frame")
+        points = [config.risk_points[f] for f in FLAGS]  # a column of the type of the values
+        kind = "bigint" if all(type(p) is int for p in points) else "double"
+        conn.execute("create or replace temp table flag_points as select "
+                     f"unnest($flags) as flag, cast(unnest($points) as {kind}) as points",
+                     {"flags": list(FLAGS), "points": [float(p) for p in points]})
         run_sql(conn, sql_file("scores.sql"), values)
     return values
 
@@ -135,12 +151,6 @@ def narrow(conn: duckdb.DuckDBPyConnection, values: dict[str, object], filters: 
             conn.execute(f"create or replace temp view handover_{name} as "
                          f"select * from computed_{name} {picked}")
     return values
-
-
-def selects_some(filters: Filters) -> bool:
-    """Whether ``filters`` select some of the scope's handovers, not all of them."""
-    return bool(filters.period_from or filters.period_to or filters.teams or filters.staff
-                or filters.reasons or filters.open_only)
 
 
 def values_json(values: dict[str, object], filters: Filters) -> str:

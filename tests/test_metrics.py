@@ -248,3 +248,51 @@ def test_every_figure_and_flag_is_defined_in_both_languages():
             en, zh = definition(kind, key, "en"), definition(kind, key, "zh")
             assert en and zh and en != zh, (kind, key)
             assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", zh), (kind, key, zh)
+
+
+def test_every_selection_gets_the_facts_flags_and_scores_of_the_whole_firm(store: Store):
+    """The whole firm reads the event log without a join (``selected_handovers`` is then a
+    view of every handover); a selection joins the events of its handovers. Both routes give
+    every selected handover the same facts, flags and scores, on one connection whatever
+    ran on it before (a selection's table, then the firm's view, then a table again)."""
+    from metrics import session
+
+    def tables(conn, filters):
+        session.prepare(conn, AS_OF, filters, Config(), upto="scores")
+        return {name: conn.execute(f"select * from {name} order by all").fetchall()
+                for name in ("handover_facts", "handover_flags", "handover_scores")}
+
+    selections = [Filters(teams=("二部",)), Filters(open_only=True), Filters(),
+                  Filters(reasons=("resignation",))]
+
+    def run(conn):
+        return [(tables(conn, f), conn.execute(
+            "select table_type from information_schema.tables "
+            "where table_name = 'selected_handovers'").fetchall()) for f in selections]
+
+    results = store.read(run)
+    firm, kinds = results[2]
+    assert kinds == [("VIEW",)] and results[0][1] == results[3][1] == [("LOCAL TEMPORARY",)]
+    assert len(firm["handover_facts"]) == 7
+    for (chosen, _), filters in zip(results, selections):
+        ids = {row[0] for row in chosen["handover_facts"]}
+        assert ids and ids < {row[0] for row in firm["handover_facts"]} or filters == Filters()
+        for name, rows in chosen.items():
+            assert rows == [row for row in firm[name] if row[0] in ids], (name, filters)
+
+
+def test_flag_points_keep_the_type_of_the_configured_points(store: Store):
+    """Whole-number points (a configuration built in code) sum as integers, as before."""
+    from metrics import session
+
+    whole = Config(risk_points={flag: 10 for flag in Config().risk_points})
+
+    def types(config):
+        def run(conn):
+            session.prepare(conn, AS_OF, Filters(), config, upto="scores")
+            return conn.execute("select typeof(points), typeof(risk_points) "
+                                "from flag_points, handover_scores limit 1").fetchall()
+        return store.read(run)
+
+    assert types(Config()) == [("DOUBLE", "DOUBLE")]
+    assert types(whole) == [("BIGINT", "HUGEINT")]

@@ -17,7 +17,7 @@ computed once per data version, configuration, as-of date and scope (``computed`
 ``metrics.computed.Computed`` in memory) and every figure, roll-up, chart and table reads
 them, instead of each scanning the event log again. Tables get a page of rows
 (``scores_page``) or the counts a chart draws (``score_histogram``), not every handover.
-The few large frames still read whole (scores, flags, the risk register) are cached as
+The few large frames still read whole (the scores for the settings page) are cached as
 shared resources, not copied on every read: pages must not change them in place.
 """
 
@@ -171,9 +171,27 @@ def attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.Data
     return _attributed_responses(version, as_of, scoped_key(filters))
 
 
-def risk_register(version: tuple, as_of: date, filters: tuple,
-                  since: date | None = None) -> pd.DataFrame:
-    return _risk_register(version, as_of, scoped_key(filters), since)
+def risk_counts(version: tuple, as_of: date, filters: tuple, since: date | None = None):
+    """What the risk page counts of the register (metrics.views.RiskCounts)."""
+    return _risk_counts(version, as_of, scoped_key(filters), since)
+
+
+def risk_rows(version: tuple, as_of: date, filters: tuple, since: date | None, only: str,
+              offset: int, limit: int) -> pd.DataFrame:
+    """A page of one of the risk lists (metrics.views.risk_rows)."""
+    return _risk_rows(version, as_of, scoped_key(filters), since, only, offset, limit)
+
+
+def risk_rows_reader(version: tuple, as_of: date, filters: tuple, since: date | None,
+                     only: str):
+    """A function (offset, limit) giving rows of one of the risk lists, that takes no
+    session values (a download runs it when clicked)."""
+    from metrics.views import risk_rows as read
+
+    key, settings = scoped_key(filters), config()
+    where, chosen = computed(version, as_of, key), _filters(key)
+    return lambda offset, limit: read(where, as_of, chosen, config=settings, since=since,
+                                      only=only, offset=offset, limit=limit)
 
 
 def flag_counts(version: tuple, as_of: date, filters: tuple,
@@ -401,7 +419,7 @@ def _forget_older(version: tuple) -> None:
     if _latest.get("version") == version:
         return
     if "version" in _latest:
-        for cached in (_scores, _risk_register):
+        for cached in (_scores,):
             cached.clear()
     _latest["version"] = version
 
@@ -423,13 +441,21 @@ def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.Dat
     return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)  # large: shared, not copied
-def _risk_register(version: tuple, as_of: date, filters: tuple,
-                  since: date | None = None) -> pd.DataFrame:
-    from metrics.views import risk_register as read
+@st.cache_data(show_spinner=False, max_entries=32)
+def _risk_counts(version: tuple, as_of: date, filters: tuple, since: date | None):
+    from metrics.views import risk_counts as read
 
     return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
                 since=since)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _risk_rows(version: tuple, as_of: date, filters: tuple, since: date | None, only: str,
+               offset: int, limit: int) -> pd.DataFrame:
+    from metrics.views import risk_rows as read
+
+    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
+                since=since, only=only, offset=offset, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -131,35 +131,26 @@ def attributed_responses(store: Store, as_of: date | None = None,
     return store.read(run)
 
 
-def risk_register(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                  config: Config | None = None, since: date | None = None) -> pd.DataFrame:
-    """The selected handovers ranked by risk (risk points, then days overdue): the form,
-    the client, score, band, risk level, flags, whether a critical flag is raised, the days
-    past the planned end as of the date (open ones) and ``at_risk`` (open, with a flag).
-    ``since`` keeps the open handovers and those completed on or after that day."""
-    as_of, config = as_of or date.today(), config or load_config()
-    recent, since_param = _since(since)
-    params = {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param}
-
-    def run(conn):
-        prepare(conn, as_of, filters or Filters(), config)
-        # through Arrow, as scores_on: much faster than .df() with the list column
-        return conn.sql(
-            f"""
-            select handover_id, client_id, company_name, team, from_staff, to_staff,
-                   supervisor, reason, planned_end, actual_end, is_completed, score, band,
-                   risk_level, risk_points, flags,
-                   list_has_any(flags, $critical) as has_critical,
-                   case when not is_completed and planned_end is not null
-                        then greatest(0, date_diff('day', planned_end, cast($as_of as date)))
-                   end as days_overdue,
-                   not is_completed and len(flags) > 0 as at_risk
-            from handover_scores
-            {recent}
-            order by risk_points desc, days_overdue desc nulls last, handover_id
-            """, params=params).to_arrow_table().to_pandas()
-
-    return store.read(run)
+# The risk register's rows: the selected handovers (of ``since``) with what the risk page
+# shows of each, ranked by risk. {where} is "" or a condition on handover_scores.
+REGISTER_SQL = """
+    select * from (
+        select handover_id, client_id, company_name, team, from_staff, to_staff,
+               supervisor, reason, planned_end, actual_end, is_completed, score, band,
+               risk_level, risk_points, flags,
+               list_has_any(flags, $critical) as has_critical,
+               case when not is_completed and planned_end is not null
+                    then greatest(0, date_diff('day', planned_end, cast($as_of as date)))
+               end as days_overdue,
+               not is_completed and len(flags) > 0 as at_risk
+        from handover_scores
+        {since}
+    ) as register
+    {where}
+"""
+REGISTER_ORDER = "order by risk_points desc, days_overdue desc nulls last, handover_id"
+# The lists of the risk page, as conditions on the register's rows.
+RISK_LISTS = {"all": "", "at_risk": "where at_risk", "flagged": "where len(flags) > 0"}
 
 
 def _since(since: date | None) -> tuple[str, dict]:
@@ -167,6 +158,82 @@ def _since(since: date | None) -> tuple[str, dict]:
     if since is None:
         return "", {}
     return "where not is_completed or cast(actual_end as date) >= $since", {"since": since}
+
+
+def _register(as_of: date, since: date | None, only: str = "all") -> tuple[str, dict]:
+    recent, since_param = _since(since)
+    return (REGISTER_SQL.format(since=recent, where=RISK_LISTS[only]),
+            {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param})
+
+
+def risk_register(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                  config: Config | None = None, since: date | None = None) -> pd.DataFrame:
+    """The selected handovers ranked by risk (risk points, then days overdue): the form,
+    the client, score, band, risk level, flags, whether a critical flag is raised, the days
+    past the planned end as of the date (open ones) and ``at_risk`` (open, with a flag).
+    ``since`` keeps the open handovers and those completed on or after that day."""
+    return risk_rows(store, as_of, filters, config, since)
+
+
+def risk_rows(store: Store, as_of: date | None = None, filters: Filters | None = None,
+              config: Config | None = None, since: date | None = None, only: str = "all",
+              offset: int = 0, limit: int | None = None) -> pd.DataFrame:
+    """Rows of ``risk_register`` in its order: those of the list ``only`` (RISK_LISTS:
+    every row, the open ones at risk, or those with a flag), ``limit`` rows (None: all)
+    from ``offset`` on. A page reads the rows it shows; ordering and paging run in DuckDB."""
+    as_of, config = as_of or date.today(), config or load_config()
+    sql, params = _register(as_of, since, only)
+    paged = ""
+    if limit is not None:
+        paged = " limit $limit offset $offset"
+        params = {**params, "limit": max(int(limit), 0), "offset": max(int(offset), 0)}
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        # through Arrow, as scores_on: much faster than .df() with the list column
+        return conn.sql(sql + REGISTER_ORDER + paged, params=params).to_arrow_table(
+            ).to_pandas()
+
+    return store.read(run)
+
+
+@dataclass(frozen=True)
+class RiskCounts:
+    """What the risk page counts of a register (``risk_register`` of the same selection and
+    ``since``): its rows, those at risk (open, with a flag), with a flag, of high risk
+    level, with a critical flag, and for each critical flag the rows raising it."""
+
+    handovers: int
+    at_risk: int
+    flagged: int
+    high: int
+    critical: int
+    critical_by_flag: dict[str, int]
+
+
+def risk_counts(store: Store, as_of: date | None = None, filters: Filters | None = None,
+                config: Config | None = None, since: date | None = None) -> RiskCounts:
+    """The counts of the register (see RiskCounts), in one query."""
+    as_of, config = as_of or date.today(), config or load_config()
+    sql, params = _register(as_of, since)
+    by_flag = ", ".join(f"count(*) filter (where list_contains(flags, $flag_{i}))"
+                        for i in range(len(CRITICAL_FLAGS)))
+    params = {**params, **{f"flag_{i}": flag for i, flag in enumerate(CRITICAL_FLAGS)}}
+
+    def run(conn):
+        prepare(conn, as_of, filters or Filters(), config)
+        return conn.execute(
+            f"""
+            select count(*), count(*) filter (where at_risk),
+                   count(*) filter (where len(flags) > 0),
+                   count(*) filter (where risk_level = 'high'),
+                   count(*) filter (where has_critical), {by_flag}
+            from ({sql})
+            """, params).fetchall()[0]
+
+    handovers, at_risk, flagged, high, critical, *per_flag = store.read(run)
+    return RiskCounts(int(handovers), int(at_risk), int(flagged), int(high), int(critical),
+                      {flag: int(n) for flag, n in zip(CRITICAL_FLAGS, per_flag)})
 
 
 # -- what a page shows of many handovers: counts and one page of rows ------------------------

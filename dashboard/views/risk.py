@@ -4,7 +4,7 @@ reasons of their flags, flags by team and by type, critical flags first."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pandas as pd
@@ -29,6 +29,7 @@ from metrics.catalogue import format_value, label
 from metrics.config import CRITICAL_FLAGS, FLAGS
 
 FlagsReader = Callable[[tuple], pd.DataFrame]  # handover ids: their raised flags
+RowsReader = Callable[[int, int], pd.DataFrame]  # offset, count: rows of a risk list
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0: all
 LIMITS = (50, 200, 1000, 0)  # rows per list (and in its downloads); 0: all
 LEVEL_DOTS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
@@ -91,64 +92,67 @@ def with_reasons(register: pd.DataFrame, flags: pd.DataFrame, lang: str) -> pd.D
     return frame
 
 
-def tiles(open_risk: pd.DataFrame, ranked: pd.DataFrame, open_values: dict,
-          values: dict) -> None:
+def tiles(open_counts, counts, open_values: dict, values: dict) -> None:
+    """Open handovers at risk now, overdue, of high risk level and with a critical flag (of
+    the register's window), and two figures."""
     lang, config = current_language(), data.config()
     critical_names = "、".join(flag_label(f, False) for f in CRITICAL_FLAGS) if lang == "zh" \
         else ", ".join(flag_label(f, False) for f in CRITICAL_FLAGS)
     cells = st.columns(4)
-    cells[0].metric(t("risk.at_risk_now"), f"{len(open_risk):,}", border=True,
+    cells[0].metric(t("risk.at_risk_now"), f"{open_counts.at_risk:,}", border=True,
                     help=t("risk.at_risk_now_help"))
     cells[1].metric(label("figures", "overdue_open", lang),
                     format_value("overdue_open", open_values.get("overdue_open"), lang),
                     border=True, help=figure_help("overdue_open"))
-    cells[2].metric(t("risk.high_risk"), f"{int((ranked['risk_level'] == 'high').sum()):,}",
+    cells[2].metric(t("risk.high_risk"), f"{counts.high:,}",
                     border=True, help=t("risk.high_risk_help", high=f"{config.risk_high:g}"))
-    cells[3].metric(t("risk.critical"), f"{int(ranked['has_critical'].sum()):,}",
+    cells[3].metric(t("risk.critical"), f"{counts.critical:,}",
                     border=True, help=t("risk.critical_help", flags=critical_names))
     kpi_tiles(values, ["access_revoked_24h_rate", "churn_90d_rate"], columns=4)
 
 
-def early_warning(open_risk: pd.DataFrame, limit: int, flags: FlagsReader) -> None:
+def early_warning(open_counts, rows: ListRows, limit: int, flags: FlagsReader) -> None:
     config = data.config()
     st.subheader(t("risk.early_warning"))
     st.caption(t("risk.early_note", high=f"{config.risk_high:g}",
                  medium=f"{config.risk_medium:g}"))
-    if open_risk.empty:
+    if not open_counts.at_risk:
         st.success(t("risk.no_open_risk"), icon=":material/check_circle:")
         return
     columns = ["handover_id", "company_name", "days_overdue", "level", "risk_points",
                "flag_labels", "reasons", "planned_end", "team", "from_staff", "to_staff",
                "supervisor"]
-    selectable_table(open_risk, columns, "risk_early_warning", "risk_open", limit, flags)
+    selectable_table(open_counts.at_risk, rows, columns, "risk_early_warning", "risk_open",
+                     limit, flags)
 
 
-def ranked_list(ranked: pd.DataFrame, limit: int, flags: FlagsReader) -> None:
+def ranked_list(counts, rows: Callable[[str], ListRows], limit: int,
+                flags: FlagsReader) -> None:
+    """The register's handovers ranked by risk (those with a flag, or all); ``rows(only)``
+    reads the rows of a list (metrics.views.RISK_LISTS)."""
     st.subheader(t("risk.ranked"))
-    critical = ranked[ranked["has_critical"]]
-    if not critical.empty:
+    if counts.critical:
         lang = current_language()
-        counts = [(f, int(critical["flags"].map(lambda v, f=f: f in list(v)).sum()))
-                  for f in CRITICAL_FLAGS]
         detail = ("、" if lang == "zh" else ", ").join(
-            f"{flag_label(f, False)} {n}" for f, n in counts if n)
-        st.error(t("risk.critical_alert", n=len(critical), detail=detail),
+            f"{flag_label(f, False)} {n}" for f, n in counts.critical_by_flag.items() if n)
+        st.error(t("risk.critical_alert", n=counts.critical, detail=detail),
                  icon=":material/gpp_maybe:")
     only_flagged = st.toggle(t("risk.only_flagged"), value=True, key="risk_only_flagged")
-    shown = ranked[ranked["flags"].map(len) > 0] if only_flagged else ranked
-    if shown.empty:
+    total = counts.flagged if only_flagged else counts.handovers
+    if not total:
         st.info(t("common.no_rows"))
         return
     columns = ["handover_id", "company_name", "level", "risk_points", "flag_labels", "reasons",
                "band_label", "score", "status", "actual_end", "team", "to_staff"]
-    selectable_table(shown, columns, "risk_ranked", "risk_ranked", limit, flags)
+    selectable_table(total, rows("flagged" if only_flagged else "all"), columns,
+                     "risk_ranked", "risk_ranked", limit, flags)
 
 
-def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: str,
+def selectable_table(total: int, rows: ListRows, columns: list[str], name: str, key: str,
                      limit: int, flags: FlagsReader) -> None:
-    """The first ``limit`` rows of ``frame`` (0: all), a page at a time; their flags and
-    reasons are read and worded for the page only (for a download, for all of them when
-    clicked); ``flags`` gives the raised flags of some handovers."""
+    """The first ``limit`` (0: all) of a list's ``total`` rows, a page at a time: the page's
+    rows are read (``rows.page``) with their raised flags (``flags``) and worded; a download
+    reads and words all of them when clicked."""
     labels = {c: _column_label(c) for c in columns}
     number = st.column_config.NumberColumn
     config = {labels.get("handover_id"): st.column_config.TextColumn(pinned=True),
@@ -162,11 +166,11 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
               labels.get("actual_end"): st.column_config.DatetimeColumn(
                   format=date_column_format(time=True))}
     config.pop(None, None)
-    listed = frame.reset_index(drop=True)
-    if limit and len(listed) > limit:
-        st.caption(t("risk.limited", n=limit, total=len(listed)))
-        listed = listed.head(limit)
-    first = pager(len(listed), key)
+    listed = total
+    if limit and total > limit:
+        st.caption(t("risk.limited", n=limit, total=total))
+        listed = limit
+    first = pager(listed, key)
     lang = current_language()
 
     def prepared(rows: pd.DataFrame) -> pd.DataFrame:
@@ -181,14 +185,30 @@ def selectable_table(frame: pd.DataFrame, columns: list[str], name: str, key: st
                 shown[column] = pd.to_datetime(shown[column], errors="coerce")
         return shown
 
-    shown = prepared(listed.iloc[first:first + PAGE_ROWS])
+    shown = prepared(rows.page(first, min(PAGE_ROWS, listed - first)))
     st.caption(t("risk.select_hint"))
     event = table(shown, name, labels=labels, key=key, selectable=True,
                   height=min(420, 38 + 35 * len(shown)), column_config=config,
-                  everything=lambda: prepared(listed))
-    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
-    if rows and rows[0] < len(shown):
-        open_handover(shown.iloc[rows[0]]["handover_id"], key)
+                  everything=lambda: prepared(rows.download(0, listed)))
+    picked = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if picked and picked[0] < len(shown):
+        open_handover(shown.iloc[picked[0]]["handover_id"], key)
+
+
+@dataclass(frozen=True)
+class ListRows:
+    """How a risk list's rows are read: ``page`` (cached: the same page on every rerun) and
+    ``download`` (read when the button is clicked, outside the session)."""
+
+    page: RowsReader
+    download: RowsReader
+
+
+def rows_of(version, as_of, key: tuple, since, only: str) -> ListRows:
+    return ListRows(
+        page=lambda offset, count: data.risk_rows(version, as_of, key, since, only, offset,
+                                                  count),
+        download=data.risk_rows_reader(version, as_of, key, since, only))
 
 
 def open_handover(handover_id: str, key: str) -> None:
@@ -264,15 +284,14 @@ def risk() -> None:
     open_filters = replace(filters, period_from=None, period_to=None, open_only=True)
     open_key = data.filters_key(open_filters)
     key = data.filters_key(filters)
-    open_register = data.risk_register(version, as_of, open_key)
-    open_flags = data.flags_reader(version, as_of, open_key)
-    flags = data.flags_reader(version, as_of, key)
-    open_risk = open_register[open_register["at_risk"]]
-    ranked = data.risk_register(version, as_of, key, since=start)
-    tiles(open_risk, ranked, data.figures(version, as_of, open_key),
+    open_counts = data.risk_counts(version, as_of, open_key)
+    counts = data.risk_counts(version, as_of, key, since=start)
+    tiles(open_counts, counts, data.figures(version, as_of, open_key),
           data.figures(version, as_of, key))
-    early_warning(open_risk, limit, open_flags)
-    ranked_list(ranked, limit, flags)
+    early_warning(open_counts, rows_of(version, as_of, open_key, None, "at_risk"), limit,
+                  data.flags_reader(version, as_of, open_key))
+    ranked_list(counts, lambda only: rows_of(version, as_of, key, start, only), limit,
+                data.flags_reader(version, as_of, key))
     flag_charts(data.flag_counts(version, as_of, key, since=start))
     definitions()
 

@@ -128,3 +128,30 @@ def test_dates_are_chinese_and_nothing_reads_none(dashboard_env, monkeypatch):
                for spec in json.loads(d.proto.columns).values()
                if spec.get("type_config", {}).get("type") in ("date", "datetime")]
     assert formats and all("年" in f for f in formats)
+
+
+def test_a_lists_download_holds_every_listed_row_read_outside_the_session(
+        dashboard_env, scores, monkeypatch):
+    """The page reads a page of rows; a download reads all the list's rows (up to the
+    limit) when clicked, in a thread of its own: here called after the run, outside it."""
+    from dashboard import components
+
+    made: dict = {}
+    monkeypatch.setattr(components, "downloads",
+                        lambda frame, name, key: made.setdefault(key, frame))
+    at = open_page("risk", "zh", "management", monkeypatch)
+    by_key(at.button_group, "risk_window").set_value(0)
+    by_key(at.button_group, "risk_limit").set_value(0)
+    by_key(at.toggle, "risk_only_flagged").set_value(False)
+    made.clear()
+    at.run()
+    assert not at.exception, at.exception
+    shown = early_and_ranked(at, "zh")[1]
+    whole = made["risk_ranked"]()
+    assert len(shown) < len(whole) == len(scores)
+    ids = whole[t("columns.handover_id", "zh")]
+    assert list(ids.iloc[:len(shown)]) == list(shown[t("columns.handover_id", "zh")])
+    assert set(ids) == set(scores["handover_id"])
+    flagged = scores.loc[scores["flags"].map(len) > 0, "handover_id"]
+    reasons = whole.set_index(t("columns.handover_id", "zh"))[t("risk.columns.reasons", "zh")]
+    assert (reasons[list(flagged)] != "").all()  # every flagged row's reasons worded

@@ -114,11 +114,9 @@ def _grouped(store: Store, by: str, as_of: date, filters: Filters, config: Confi
             f"select {GROUPINGS[by]} as grp, {AGGREGATES} from handover_scores "
             "where is_completed group by grp order by grp"
         ).df()
-        flags = conn.execute(
-            f"select grp, flag, count(*) as n from (select {GROUPINGS[by]} as grp, "
-            "unnest(flags) as flag from handover_scores where is_completed) "
-            "group by all"
-        ).df() if details else None
+        flags = conn.execute(TOP_FLAGS_SQL.format(group=GROUPINGS[by]),
+                             {"flags": list(FLAGS), "top": TOP_FLAGS}
+                             ).fetchall() if details else None
         return frame, flags
 
     return store.read(run)
@@ -167,16 +165,24 @@ def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> lis
     return [[flag, n] for flag, n in ranked[:limit]]
 
 
-def top_flags_by_group(flags: pd.DataFrame, limit: int = TOP_FLAGS) -> dict:
-    """``top_flags`` of every group at once (None: the group of no name), in one pass."""
-    order = {flag: i for i, flag in enumerate(FLAGS)}
-    found: dict = {}
-    for grp, flag, n in zip(flags["grp"], flags["flag"], flags["n"]):
-        key = None if grp is None or (not isinstance(grp, str) and pd.isna(grp)) else grp
-        found.setdefault(key, []).append((str(flag), int(n)))
-    return {key: [[flag, n] for flag, n in sorted(
-        pairs, key=lambda pair: (-pair[1], order.get(pair[0], len(order))))[:limit]]
-        for key, pairs in found.items()}
+# The most frequent flags of each group's completed handovers, as ``top_flags`` orders them
+# (most frequent first, ties in the order of FLAGS), found in DuckDB for every group at once.
+TOP_FLAGS_SQL = """
+    select grp, list([flag, cast(n as varchar)]
+                     order by n desc, coalesce(array_position($flags, flag), 1000), flag
+                    )[1:$top] as top
+    from (select grp, flag, count(*) as n
+          from (select {group} as grp, unnest(flags) as flag
+                from handover_scores where is_completed)
+          group by all)
+    group by grp
+"""
+
+
+def top_flags_by_group(found: list[tuple]) -> dict:
+    """The rows of TOP_FLAGS_SQL as ``{group: [[flag, handovers], ...]}`` (None: the group
+    of no name)."""
+    return {grp: [[flag, int(n)] for flag, n in top] for grp, top in found}
 
 
 def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | None = None,
@@ -217,6 +223,7 @@ def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | 
     by_group = top_flags_by_group(flags)
     frame["top_flags"] = [by_group.get(None if group is None or (
         not isinstance(group, str) and pd.isna(group)) else group, []) for group in frame["grp"]]
+    frame["top_flags"] = frame["top_flags"].astype(object)
     frame["ranked"] = frame["handovers"] >= config.min_handovers
     # Ties by the score to 9 decimals: DuckDB's parallel sums vary in the last digits from
     # run to run, and equal scores must rank (and be listed) the same way every time.

@@ -153,20 +153,33 @@ def test_the_minimum_is_a_whole_number_of_handovers(value, message):
     assert Config().to_toml()["ranking"] == {"min_handovers": 3}
 
 
-def test_top_flags_of_every_group_at_once_equal_each_group_alone():
-    """rollup words every group's top flags in one pass (top_flags_by_group): the same as
-    top_flags of each group, ties and the group of no name included."""
-    from metrics.rollups import top_flags, top_flags_by_group
+@pytest.mark.parametrize("by", ["staff", "team"])
+def test_top_flags_of_every_group_at_once_equal_each_group_alone(tmp_path_factory, by):
+    """rollup finds every group's top flags at once in DuckDB (TOP_FLAGS_SQL): the same as
+    top_flags of each group from its flags counted in pandas, ties included, on the
+    sample."""
+    from metrics.rollups import GROUPINGS, top_flags
+    from metrics.scores import compute_scores
+    from sample_data.loader import load_sample
 
-    flags = pd.DataFrame({
-        "grp": ["甲", "甲", "甲", "甲", "乙", "乙", None, None],
-        "flag": ["overdue", "no_nda", "complaint", "no_supervisor", "no_nda", "overdue",
-                 "overdue", "complaint"],
-        "n": [2, 2, 5, 1, 1, 1, 3, 3]})
-    together = top_flags_by_group(flags)
-    for group in ("甲", "乙", None):
-        assert together[group] == top_flags(flags, group), group
-    assert together["甲"][0] == ["complaint", 5] and len(together["甲"]) == 3
+    sample = Store(tmp_path_factory.mktemp("top_flags") / "handover.duckdb")
+    load_sample(sample)
+    as_of = date(2026, 11, 20)
+    frame = rollup(sample, by, as_of, Filters(), Config())
+    start, end = stated_periods(sample, as_of, Filters()).current
+    scores = compute_scores(sample, as_of, Filters(period_from=start, period_to=end),
+                            Config())
+    done = scores[scores["is_completed"]].explode("flags").dropna(subset=["flags"])
+    column = GROUPINGS[by]
+    flags = (done.groupby([column, "flags"], dropna=False).size()
+             .rename("n").reset_index().rename(columns={column: "grp", "flags": "flag"}))
+    ties = 0
+    for group, found in zip(frame[by], frame["top_flags"]):
+        assert found == top_flags(flags, group), group
+        counts = [n for _, n in found]
+        ties += len(counts) != len(set(counts))
+    assert ties > 0  # ties were there to be ordered
+    assert sum(len(found) == 3 for found in frame["top_flags"]) > 0  # and the limit
 
 
 def test_weakest_of_every_row_at_once_equals_each_row_alone():

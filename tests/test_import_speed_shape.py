@@ -26,7 +26,11 @@ ADMIN = Actor("tester", "administrator")
 EVENTS_HEADER = ["handover_id", "occurred_at", "event_type", "item_code", "actor", "note"]
 TIMES = ["2026-03-01 09:00:00", "2026/3/1 9:05", "2026年3月1日 10:00", "2026-03-01T09:00:00Z",
          "2026-02-30 10:00:00", "2026-03-01 25:00:00", "20260301", "", "  2026-03-01 09:00:00 ",
-         "2026-03-01", "2026-03-01 09:00", "garbage", "2026-03-01 09:00:00+08:00", "４５"]
+         "2026-03-01", "2026-03-01 09:00", "garbage", "2026-03-01 09:00:00+08:00", "４５",
+         # forms DuckDB's timestamp cast reads otherwise than the parser, or refuses
+         "0999-01-01 00:00:00", "2026-03-01 24:00:00", "2026-03-01 09:00:00.5",
+         "2026-3-1 09:00:00", "2026-03-01T09:00:00", "１２３４-01-01 00:00:00",
+         "2026-02-29 10:00:00"]
 EVENT_TYPES = ["item_transferred", "资料移交", "核对通过", "item verified", "ITEM_VERIFIED",
                "bogus", "", "回访", " signed_off "]
 ITEMS = ["", "营业执照", "ukey", "tax_device", "unknown_thing", "银行账户", "ＵＫＥＹ"]

@@ -33,10 +33,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only as a result type: a command without frames need not load it
+    import pandas as pd
 
 from pipelines.errors import (
     HandoverError,

@@ -94,12 +94,6 @@ class Computations:
             future = self._entries.get((version, as_of, scope))
             return future is not None and future.done() and future.exception() is None
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._used.clear()
-            self._latest.clear()
-
     def _entry(self, version: tuple, as_of: date, scope: tuple) -> tuple[Future, bool]:
         """The key's future, and whether the caller is to make it (under the lock)."""
         self._seen(version)

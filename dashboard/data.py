@@ -148,14 +148,20 @@ def scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     return _scores(version, as_of, scoped_key(filters))
 
 
+def _taken_now(version: tuple, as_of: date, filters: tuple):
+    """What a function run outside the session (a download, built when clicked) reads with:
+    the computation of the account's scope, the scoped filters and the settings, taken now."""
+    key = scoped_key(filters)
+    return computed(version, as_of, key), _filters(key), config()
+
+
 def flags_reader(version: tuple, as_of: date, filters: tuple):
     """A function giving the raised flags of some handovers of the selection
     (metrics.views.flags_of on the computation): a page words the reasons of its shown rows
     only. It takes no session values (a download runs it when clicked)."""
     from metrics.views import flags_of
 
-    key, settings = scoped_key(filters), config()
-    where, chosen = computed(version, as_of, key), _filters(key)
+    where, chosen, settings = _taken_now(version, as_of, filters)
     return lambda ids: flags_of(where, list(ids), as_of, chosen, config=settings)
 
 
@@ -188,8 +194,7 @@ def risk_rows_reader(version: tuple, as_of: date, filters: tuple, since: date | 
     session values (a download runs it when clicked)."""
     from metrics.views import risk_rows as read
 
-    key, settings = scoped_key(filters), config()
-    where, chosen = computed(version, as_of, key), _filters(key)
+    where, chosen, settings = _taken_now(version, as_of, filters)
     return lambda offset, limit: read(where, as_of, chosen, config=settings, since=since,
                                       only=only, offset=offset, limit=limit)
 
@@ -286,8 +291,7 @@ def management_report(as_of: date, filters: tuple, lang: str):
     download's data is made in a thread of its own when the button is clicked."""
     from dataclasses import replace
 
-    key, settings = scoped_key(filters), config()
-    where = computed(version(), as_of, key)
+    where, chosen, settings = _taken_now(version(), as_of, filters)
 
     def build() -> dict[str, pd.DataFrame]:
         from dashboard.report import sheets
@@ -296,7 +300,6 @@ def management_report(as_of: date, filters: tuple, lang: str):
         from metrics.rollups import stated_periods
         from metrics.scores import compute_scores
 
-        chosen = _filters(key)
         stated = stated_periods(where, as_of, chosen)
         (start, end), (pstart, pend) = stated.current, stated.previous
         figures_of = lambda f: compute_figures(where, as_of, f, config=settings)  # noqa: E731
@@ -510,13 +513,12 @@ def all_scores(as_of: date, filters: tuple, bands: tuple = (), flags: tuple = ()
                search: str = ""):
     """A function without arguments giving every row of the scores table as filtered (for a
     download, made when it is clicked); the scope is taken now."""
-    key, settings = scoped_key(filters), config()
-    where = computed(version(), as_of, key)
+    where, chosen, settings = _taken_now(version(), as_of, filters)
 
     def rows() -> pd.DataFrame:
         from metrics.views import scores_page as read
 
-        found = read(where, as_of, _filters(key), config=settings, bands=tuple(bands),
+        found = read(where, as_of, chosen, config=settings, bands=tuple(bands),
                      flags=tuple(flags), search=search, limit=2**62)
         return found.rows
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from metrics.config import Config
 from metrics.selection import Filters, scope_of
 from metrics.session import COMPUTED_MARK, COMPUTED_TABLES, prepare, values_json
-from pipelines.store import Store, connect_memory
+from pipelines.store import Store, connect_memory, quiet
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ class Computed:
         """Run ``fn`` on a connection of its own to the computed tables (as ``Store.read``
         runs it on the database): its temporary tables are its own, so several pages
         may read at once."""
-        conn = self._db.cursor()
+        conn = quiet(self._db.cursor())
         try:
             return fn(conn)
         finally:

@@ -63,9 +63,23 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
+def connection_config() -> dict[str, object]:
+    """The database-wide settings of every connection (the memory limit)."""
+    return {"memory_limit": memory_limit()}
+
+
+def quiet(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bar of DuckDB's own on a connection: on a query of a few seconds it prints
+    on the output of a command, of a script or in the server's log (long work shows the
+    product's own progress, pipelines/progress.py). A setting of the connection, not of the
+    database, so it is set on each one."""
+    conn.execute("set enable_progress_bar = false")
+    return conn
+
+
 def connect_memory() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for staging and scratch work, with the same memory limit."""
-    return duckdb.connect(config={"memory_limit": memory_limit()})
+    """An in-memory DuckDB for staging and scratch work, with the same settings."""
+    return quiet(duckdb.connect(config=connection_config()))
 
 T = TypeVar("T")
 
@@ -435,7 +449,7 @@ def _busy(path: Path, err: Exception, seconds: float, wanted_write: bool) -> Sto
     holder = "writer"
     if wanted_write:  # a reader keeps a writer out too: see whether we could read
         try:
-            duckdb.connect(str(path), read_only=True).close()
+            duckdb.connect(str(path), read_only=True, config=connection_config()).close()
             holder = "reader"
         except duckdb.Error:
             holder = "reader" if "open this database in read-only mode" in text else "writer"
@@ -669,9 +683,8 @@ class Store:
         delay = 0.02
         while True:
             try:
-                return duckdb.connect(
-                    str(self.path), read_only=read_only, config={"memory_limit": memory_limit()}
-                )
+                return quiet(duckdb.connect(str(self.path), read_only=read_only,
+                                            config=connection_config()))
             except duckdb.Error as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
                     fault = store_fault(err, self.path, writing=not read_only)

@@ -222,3 +222,20 @@ def test_a_schema_already_current_is_not_opened_for_writing_again(tmp_path, monk
         "create table other_things (n integer)"))
     assert store.ensure_schema() == LATEST_VERSION
     assert len(writes) == seen + 2  # the change above, and the look after it
+
+
+def test_no_connection_prints_a_progress_bar_of_duckdbs_own(store: Store):
+    """DuckDB prints its own progress bar on queries of a few seconds, on whatever the
+    output is (a script's file, the server's log): every connection the store makes turns
+    it off, for reading, writing and scratch work alike."""
+    from pipelines.store import connect_memory
+
+    setting = "select current_setting('enable_progress_bar')"
+    store.write(lambda conn: conn.execute("create table t (x int)"))
+    assert store.write(lambda conn: conn.execute(setting).fetchone()[0]) is False
+    assert store.read(lambda conn: conn.execute(setting).fetchone()[0]) is False
+    scratch = connect_memory()
+    try:
+        assert scratch.execute(setting).fetchone()[0] is False
+    finally:
+        scratch.close()

@@ -40,17 +40,17 @@ AS_OF = date(2026, 11, 20)
 def build_database() -> None:
     from datetime import datetime, time as clock
 
-    from bench_import_events import large_events_file  # noqa: E402 (same folder)
+    from bench_import_events import large_files  # noqa: E402 (same folder)
     from pipelines.feedback.ingest import ingest_feedback
     from pipelines.ingest import ingest_file
     from pipelines.store import Store
     from sample_data.feedback import write_feedback_files
 
-    events = large_events_file()
+    files = large_files()
     store = Store(DB)
     started = time.perf_counter()
     for kind in ("clients", "handovers", "events"):
-        ingest_file(store, kind, events.parent / f"{kind}.csv", actor=Actor("bench", "administrator"))
+        ingest_file(store, kind, files[kind], actor=Actor("bench", "administrator"))
     folder = OUTPUT / "large_feedback"
     folder.mkdir(exist_ok=True)
     for path in write_feedback_files(store, folder, datetime.combine(AS_OF, clock(18))):

@@ -187,8 +187,8 @@ class Session:
             later.append(rerun_timed(self.page, lambda: pick_first_team(self.page, self.side)))
             rerun_timed(self.page, lambda: clear_teams(self.page, self.side))
         own = [float(s) for name, s in SERVER_TIME.findall(self.log()[logged:]) if name == key]
-        return {"first": first, "later": max(later), "server_first": own[0] if own else None,
-                "server_later": max(own[1:]) if len(own) > 1 else None,
+        return {"first": first, "later": max(later), "laters": [round(x, 2) for x in later], "server_first": own[0] if own else None,
+                "server_later": max(own[1:]) if len(own) > 1 else None, "servers": own,
                 "memory": peak_memory_mb(self.server.process.pid)}
 
     def log(self) -> str:

@@ -48,10 +48,12 @@ class Config:
     risk_high: float = 40.0  # risk points at or above: high risk (a critical flag always is)
     risk_medium: float = 15.0  # at or above: medium; below: low
     min_handovers: int = 3  # a staff member or team is ranked from this many handovers on
+    # survey comments older than this many days are erased after each import; None: kept
+    feedback_comments_days: int | None = None
     path: Path | None = None  # where it was read from, if a file
 
     def to_toml(self) -> dict:
-        return {
+        tree = {
             "weights": dict(self.weights),
             "bands": {"green": self.green, "yellow": self.yellow},
             "checklist": {"required": list(self.required_items)},
@@ -61,6 +63,9 @@ class Config:
                      "points": dict(self.risk_points)},
             "ranking": {"min_handovers": self.min_handovers},
         }
+        if self.feedback_comments_days is not None:  # absent: kept forever (TOML has no null)
+            tree["retention"] = {"feedback_comments_days": self.feedback_comments_days}
+        return tree
 
 
 def config_path(path: Path | str | None = None) -> Path:
@@ -85,7 +90,8 @@ def load_config(path: Path | str | None = None) -> Config:
 
 def from_dict(data: dict, source: str = "configuration") -> Config:
     config = Config()
-    known = {"weights", "bands", "checklist", "efficiency", "quality", "risk", "ranking"}
+    known = {"weights", "bands", "checklist", "efficiency", "quality", "risk", "ranking",
+             "retention"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{source}: unknown section [{key}]; the sections are "
@@ -146,7 +152,31 @@ def from_dict(data: dict, source: str = "configuration") -> Config:
     if not 1 <= minimum <= 1000:
         raise ConfigError(f"{source}: ranking.min_handovers = {minimum!r} is outside 1-1000.")
     config.min_handovers = minimum
+    config.feedback_comments_days = _retention(source, data.get("retention", {}))
     return config
+
+
+def _retention(source: str, retention: object) -> int | None:
+    """retention.feedback_comments_days: a whole number of days from 1 on, or absent."""
+    if not isinstance(retention, dict):
+        raise ConfigError(f"{source}: [retention] must be a table, e.g. "
+                          "feedback_comments_days = 365.")
+    for key in retention:
+        if key != "feedback_comments_days":
+            raise ConfigError(f"{source}: retention.{key} is not a setting; the setting is "
+                              "feedback_comments_days.")
+    days = retention.get("feedback_comments_days")
+    if days is None:
+        return None
+    if isinstance(days, float) and days.is_integer():
+        days = int(days)
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ConfigError(f"{source}: retention.feedback_comments_days = {days!r} is not a "
+                          "whole number of days.")
+    if not 1 <= days <= 36500:
+        raise ConfigError(f"{source}: retention.feedback_comments_days = {days!r} is outside "
+                          "1-36500 (leave it out to keep comments forever).")
+    return days
 
 
 def _number(source: str, key: str, value: object, low: float, high: float) -> float:

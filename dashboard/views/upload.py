@@ -281,10 +281,22 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
     st.session_state.pop("upload_trial", None)
     st.session_state.upload_done = done_message(kind, report)
     if report.batch_id is not None:
+        retention(report)
         st.session_state.upload_checks = checks_after("upload")
         st.session_state.upload_findings = findings_of(report.batch_id)
     st.session_state.upload_key = st.session_state.get("upload_key", 0) + 1
     st.rerun()
+
+
+def retention(report) -> None:
+    """Survey comments older than retention.feedback_comments_days erased after the import,
+    as `handover ingest` does; the count goes with the import's message."""
+    from pipelines.erasure import erase_old_comments
+
+    days = data.config().feedback_comments_days
+    if days is not None:
+        erased = erase_old_comments(data.store(), days, actor=current_actor())
+        st.session_state.upload_done += " " + t("upload.retention", n=erased, days=days)
 
 
 def findings_of(batch_id: int) -> pd.DataFrame | None:

@@ -23,6 +23,7 @@ from pipelines.cli.audit import audit
 from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
+from pipelines.cli.erase import erase_app
 from pipelines.cli.figures import metrics, rollup, scores
 from pipelines.cli.serve import serve
 from pipelines.cli.users import users_app
@@ -121,4 +122,5 @@ app.command()(scores)
 app.command()(rollup)
 app.command()(serve)
 app.add_typer(users_app, name="users")
+app.add_typer(erase_app, name="erase")
 app.command()(audit)

@@ -73,6 +73,9 @@ def ingest(
     if kind is not Kind.feedback and (maps or source is not Source.auto):
         raise typer.BadParameter("--source and --map are for feedback files only.")
     mapping = _parse_maps(maps or [])
+    from metrics.config import load_config  # a bad setting refuses the import: nothing loaded
+
+    retention_days = load_config().feedback_comments_days
     store = open_store(db)
     actor = cli_actor(store)
     failed = loaded = 0
@@ -101,6 +104,11 @@ def ingest(
         for problem in report.problems:
             err_console.print(f"  rejected: {problem}", markup=False)
         loaded += report.batch_id is not None
+    if loaded and retention_days is not None:
+        from pipelines.erasure import erase_old_comments, retention_sentence
+
+        erased = erase_old_comments(store, retention_days, actor=actor)
+        out.print(retention_sentence(erased, retention_days), markup=False)
     if loaded and checks:
         checks_after(store, "upload", actor)
     if failed:

@@ -1,0 +1,67 @@
+"""`handover erase client CLIENT_ID`: erase one client's personal data on request.
+
+Only an administrator may (the command line's operator is one; ``--as`` an account of another
+role is refused). What is erased and what is kept: pipelines/erasure.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines.cli.common import (
+    DEFAULT_DB,
+    DbOption,
+    cli_actor,
+    handles_errors,
+    open_store,
+    out,
+    plain,
+    print_json,
+)
+
+erase_app = typer.Typer(
+    name="erase", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Erase personal data on request (administrators only).",
+)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MB"
+
+
+@erase_app.command("client")
+@handles_errors
+def client(
+    client_id: Annotated[str, typer.Argument(help="The client's id (客户编号).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; change nothing.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Erase a client's personal fields (name, USCC, contacts, phone, e-mail, address, free
+    text) in every row version and batch, keeping the handover facts under a pseudonym
+    (ERASED-…); then rewrite the database file so that no old bytes remain."""
+    from pipelines.erasure import erase_client
+
+    store = open_store(db)
+    report = erase_client(store, client_id, dry_run=dry_run, actor=cli_actor(store))
+    if as_json:
+        print_json(report.to_dict())
+        return
+    title = (f"Erasure of client {client_id}" + (" (dry run)" if dry_run else
+                                                 f" (now {report.pseudonym})"))
+    table = Table("table", "rows", "fields", title=title)
+    for name, entry in report.changed.items():
+        table.add_row(name, f"{int(entry['rows']):,}", plain(", ".join(entry["fields"])))
+    out.print(table)
+    verb = "Would change" if dry_run else "Changed"
+    out.print(f"{verb} {report.rows:,} row(s) in {len(report.changed)} table(s); the "
+              "handover facts stay, under the pseudonym.", markup=False)
+    if dry_run:
+        out.print("Nothing was changed (dry run).", markup=False)
+        return
+    out.print(f"Database rewritten without the old bytes: {_mb(report.size_before)} → "
+              f"{_mb(report.size_after)}. Recorded in the audit trail (entry "
+              f"{report.audit_id}).", markup=False)

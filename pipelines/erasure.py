@@ -1,0 +1,579 @@
+"""Erasing one client's personal data on request (PIPL art. 47), and the retention of survey
+comments (issue 13, part 3).
+
+``erase_client(store, client_id)`` finds every place the client's personal data lives and
+removes it or replaces it, in every row version of every batch (current, superseded and
+rolled back alike):
+
+* ``raw_clients``: every version of the client. The client id becomes a pseudonym
+  ``ERASED-<8 hex>``, drawn at random (``secrets``), so that nothing about the client can be
+  computed back from it; the company name becomes the pseudonym too (lists stay readable);
+  USCC, legal representative, contact name, phone, e-mail, address, contract number and the
+  file's extra columns are emptied. Taxpayer type, industry, dates, assigned staff and status
+  stay: the firm's figures need them (churn, service length).
+* ``raw_handovers``: the client's handovers keep every fact; their client id becomes the same
+  pseudonym, so that handovers, events and feedback still join. Extra columns are emptied.
+* ``raw_events`` of those handovers: the free-text note and the extra columns are emptied.
+* ``raw_feedback``: a response that names the client (by client id, USCC, company name or
+  phone, as the matching does) gets the pseudonym as its client id, loses the identifiers it
+  gave, its comment and its extra answers; its scores stay, so it still counts where it
+  counted. A response of another client that happens to give one of this client's values
+  loses that value only.
+* Stored values elsewhere: the rejected cells of imports (``batch_rejections.value``), the
+  failing records of every check run and the fix history (``check_failures``,
+  ``failure_history``: record key, offending value, detail), the imports' reports
+  (``batches.report``), the purges' reports, other rows' notes, comments and extra columns:
+  every occurrence of one of the client's values is replaced (the id by the pseudonym, any
+  other value by ``[erased]``).
+* Row hashes of the rows changed are replaced by a hash of the old one with the random salt
+  (an unsalted hash of a phone number can be found by trying them all).
+
+The audit trail is append-only (tests/test_audit.py): it holds no client values (it names
+batches, handover ids and accounts), and it records the erasure itself (action ``erase``,
+target the pseudonym, detail: how many rows and which kinds of fields per table, never a
+value and never the client's id). Batches are not given an ``erase`` row: the batch history
+lists imports and rollbacks, which other code counts on.
+
+DuckDB keeps old values in the file's freed blocks and in its write-ahead log; after the
+erasure is committed the database is checkpointed and rewritten (``rewrite_database``: copy
+into a new file, verify tables, row counts and a checksum per table, swap), so that the bytes
+are gone from the file. ``dry_run`` changes nothing and reports the same counts.
+
+Retention: ``erase_old_comments(store, days)`` empties the survey comments submitted more than
+``days`` days ago, in every version; the import commands call it after each import with the
+setting ``retention.feedback_comments_days`` of the scoring configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipelines import audit
+from pipelines.access import OPERATOR_ROLE, Actor, local_operator
+from pipelines.errors import HandoverError, PermissionDeniedError
+from pipelines.store import Store, wal_path
+
+log = logging.getLogger(__name__)
+
+ERASED = "[erased]"
+PSEUDONYM_PREFIX = "ERASED-"
+
+# The client's personal fields in raw_clients (emptied), and what each is, for the report.
+CLIENT_FIELDS = {
+    "uscc": "uscc", "legal_rep": "name", "contact_name": "name", "contact_phone": "phone",
+    "email": "email", "address": "address", "contract_no": "contract", "extra": "free text",
+}
+FEEDBACK_FIELDS = {"uscc": "uscc", "company_name": "name", "contact_phone": "phone"}
+# Columns of free text or stored values where a value of the client may stand anywhere.
+TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_rejections", "value"),
+    ("check_failures", "record_key"), ("check_failures", "offending_value"),
+    ("check_failures", "detail"),
+    ("failure_history", "record_key"), ("failure_history", "offending_value"),
+    ("failure_history", "detail"),
+    ("batches", "report"), ("purges", "report"),
+    ("raw_clients", "extra"), ("raw_handovers", "extra"), ("raw_events", "note"),
+    ("raw_events", "extra"), ("raw_feedback", "comment"), ("raw_feedback", "extra"),
+)
+MIN_SOUGHT = 2  # a value shorter than this ("-", "0") identifies nobody and is not sought
+
+
+class ErasureError(HandoverError):
+    """A client that is not in the database, or a database that could not be rewritten."""
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure changed (or, with ``dry_run``, would change)."""
+
+    client_id: str
+    dry_run: bool
+    pseudonym: str | None = None  # None on a dry run: nothing is replaced
+    # table -> {"rows": n, "fields": [field, ...]}
+    changed: dict[str, dict[str, object]] = field(default_factory=dict)
+    values_sought: int = 0  # distinct values of the client looked for in stored text
+    audit_id: int | None = None
+    rewritten: bool = False
+    size_before: int = 0
+    size_after: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(int(entry["rows"]) for entry in self.changed.values())
+
+    def add(self, table: str, rows: int, fields: list[str]) -> None:
+        if not rows:
+            return
+        entry = self.changed.setdefault(table, {"rows": 0, "fields": []})
+        entry["rows"] = int(entry["rows"]) + rows
+        entry["fields"] = sorted(set(entry["fields"]) | set(fields))
+
+    def to_dict(self, *, with_client: bool = True) -> dict[str, object]:
+        document: dict[str, object] = {
+            "client_id": self.client_id, "pseudonym": self.pseudonym, "dry_run": self.dry_run,
+            "rows": self.rows, "changed": self.changed, "values_sought": self.values_sought,
+            "audit_id": self.audit_id, "rewritten": self.rewritten,
+            "size_before": self.size_before, "size_after": self.size_after,
+        }
+        if not with_client:
+            del document["client_id"]
+        return document
+
+
+# -- who may ----------------------------------------------------------------------------------
+
+def _administrator(actor: Actor | None) -> Actor:
+    actor = actor or local_operator()
+    if actor.role != OPERATOR_ROLE:
+        raise PermissionDeniedError(
+            f"{actor.name} ({actor.role}) may not erase a client's data: only an "
+            f"{OPERATOR_ROLE} may; nothing was done.",
+            title="Not permitted", params={"user": actor.name, "permission": "erase"})
+    return actor
+
+
+# -- finding the client -----------------------------------------------------------------------
+
+def _digits(phone: str) -> str:
+    digits = re.sub(r"[^0-9]", "", phone)
+    return digits[2:] if len(digits) > 11 and digits.startswith("86") else digits
+
+
+@dataclass
+class _Client:
+    client_id: str
+    values: dict[str, set[str]]        # field kind -> values of every version
+    handover_ids: list[str]
+
+    def sought(self) -> list[str]:
+        """Every value looked for in stored text, longest first (a value inside another is
+        replaced with it)."""
+        found = {v for vs in self.values.values() for v in vs if len(v) >= MIN_SOUGHT}
+        found.add(self.client_id)
+        return sorted(found, key=lambda v: (-len(v), v))
+
+
+def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
+    rows = conn.execute(
+        "select company_name, uscc, legal_rep, contact_name, contact_phone, email, address, "
+        "contract_no from raw_clients where client_id = ?", [client_id]).fetchall()
+    handovers = [r[0] for r in conn.execute(
+        "select distinct handover_id from raw_handovers where client_id = ? order by 1",
+        [client_id]).fetchall()]
+    names_it = conn.execute(
+        "select count(*) from raw_feedback where lower(trim(client_id)) = lower(trim(?))",
+        [client_id]).fetchall()[0][0]
+    if not rows and not handovers and not names_it:
+        return None
+    kinds = ("name", "uscc", "name", "name", "phone", "email", "address", "contract")
+    values: dict[str, set[str]] = {kind: set() for kind in kinds}
+    for row in rows:
+        for kind, value in zip(kinds, row):
+            if value is not None and str(value).strip():
+                values[kind].add(str(value))
+                values[kind].add(str(value).strip())
+    return _Client(client_id, values, handovers)
+
+
+# -- the erasure ------------------------------------------------------------------------------
+
+def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
+    return int(conn.execute(f"select count(*) from ({sql})", params).fetchall()[0][0])
+
+
+def _feedback_condition(client: _Client) -> tuple[str, list]:
+    """SQL naming the raw_feedback rows that give one of the client's identifiers, with its
+    parameters."""
+    phones = sorted({_digits(p) for p in client.values["phone"]} - {""})
+    usccs = sorted({u.strip().upper() for u in client.values["uscc"]})
+    names = sorted({n.strip() for n in client.values["name"]})
+    phone_sql = ("case when length(regexp_replace(contact_phone, '[^0-9]', '', 'g')) > 11 "
+                 "and regexp_replace(contact_phone, '[^0-9]', '', 'g') like '86%' "
+                 "then substr(regexp_replace(contact_phone, '[^0-9]', '', 'g'), 3) "
+                 "else regexp_replace(contact_phone, '[^0-9]', '', 'g') end")
+    return (
+        "(lower(trim(client_id)) = lower(trim(?)) "
+        "or list_contains(?::varchar[], upper(trim(uscc))) "
+        "or list_contains(?::varchar[], trim(company_name)) "
+        f"or list_contains(?::varchar[], {phone_sql}))",
+        [client.client_id, usccs, names, phones],
+    )
+
+
+def _own_feedback(client: _Client) -> tuple[str, list]:
+    """SQL naming the responses that are the client's: they give one of its identifiers, and
+    their client id is the client's, none, or no known client's."""
+    condition, params = _feedback_condition(client)
+    return (f"({condition} and (client_id is null "
+            "or lower(trim(client_id)) = lower(trim(?)) "
+            "or lower(trim(client_id)) not in (select lower(trim(client_id)) from raw_clients "
+            "where client_id is not null)))", [*params, client.client_id])
+
+
+def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
+                salt: str, report: ErasureReport) -> None:
+    """The client's own rows in the raw tables; counts only when ``pseudonym`` is None."""
+    write = pseudonym is not None
+    rehash = "sha256(? || row_hash)"
+
+    # raw_clients: every version
+    n = _count(conn, "select 1 from raw_clients where client_id = ?", [client.client_id])
+    if write and n:
+        emptied = ", ".join(f"{c} = null" for c in CLIENT_FIELDS)
+        conn.execute(
+            f"update raw_clients set client_id = ?, record_key = ?, company_name = ?, "
+            f"{emptied}, row_hash = {rehash} where client_id = ?",
+            [pseudonym, pseudonym, pseudonym, salt, client.client_id])
+    report.add("raw_clients", n, ["client_id", "company_name", *CLIENT_FIELDS])
+
+    # raw_feedback: responses that name the client (before its handovers change: the ids)
+    own, own_params = _own_feedback(client)
+    n_own = _count(conn, f"select 1 from raw_feedback where {own}", own_params)
+    if write and n_own:
+        conn.execute(
+            "update raw_feedback set client_id = ?, uscc = null, company_name = null, "
+            "contact_phone = null, comment = null, extra = null, "
+            f"row_hash = {rehash} where {own}", [pseudonym, salt, *own_params])
+    report.add("raw_feedback", n_own,
+               ["client_id", *FEEDBACK_FIELDS, "comment", "extra"])
+    # another client's response that gives one of this client's values: that value only
+    others = 0
+    for column, kind_sql, values in (
+            ("uscc", "upper(trim(uscc))", sorted({u.strip().upper()
+                                                  for u in client.values["uscc"]})),
+            ("company_name", "trim(company_name)", sorted({v.strip()
+                                                           for v in client.values["name"]})),
+            ("contact_phone", "regexp_replace(contact_phone, '[^0-9]', '', 'g')",
+             sorted({_digits(p) for p in client.values["phone"]} - {""}))):
+        if not values:
+            continue
+        where = f"list_contains(?::varchar[], {kind_sql})"
+        if column == "contact_phone":
+            where = ("(list_contains(?::varchar[], regexp_replace(contact_phone, '[^0-9]', '', "
+                     "'g')) or list_contains(?::varchar[], substr(regexp_replace("
+                     "contact_phone, '[^0-9]', '', 'g'), 3)))")
+            values_params = [values, values]
+        else:
+            values_params = [values]
+        where = f"{where} and not coalesce({own}, false)"
+        values_params = [*values_params, *own_params]
+        found = _count(conn, f"select 1 from raw_feedback where {where}", values_params)
+        if write and found:
+            conn.execute(f"update raw_feedback set {column} = null, row_hash = {rehash} "
+                         f"where {where}", [salt, *values_params])
+        if found:
+            report.add("raw_feedback", found, [column])
+            others += found
+
+    # raw_events of the client's handovers: notes and extra columns
+    if client.handover_ids:
+        n = _count(conn, "select 1 from raw_events where list_contains(?::varchar[], "
+                   "handover_id) and (note is not null or extra is not null)",
+                   [client.handover_ids])
+        if write and n:
+            conn.execute(
+                f"update raw_events set note = null, extra = null, row_hash = {rehash} "
+                "where list_contains(?::varchar[], handover_id) "
+                "and (note is not null or extra is not null)", [salt, client.handover_ids])
+        report.add("raw_events", n, ["note", "extra"])
+
+    # raw_handovers: the client id becomes the pseudonym, in every version
+    n = _count(conn, "select 1 from raw_handovers where client_id = ?", [client.client_id])
+    if write and n:
+        conn.execute(
+            f"update raw_handovers set client_id = ?, extra = null, row_hash = {rehash} "
+            "where client_id = ?", [pseudonym, salt, client.client_id])
+    report.add("raw_handovers", n, ["client_id", "extra"])
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def _replace_all(text: str, sought: list[str], client_id: str, pseudonym: str) -> str:
+    """``text`` with every occurrence of a sought value replaced: the client id by the
+    pseudonym, only where it stands as a whole word (C001 is not inside C0012), any other
+    value by ``[erased]``. ``sought`` is longest first."""
+    for value in sought:
+        if value not in text:
+            continue
+        replacement = pseudonym if value == client_id else ERASED
+        if value == client_id or (_is_word(value[0]) and _is_word(value[-1])):
+            pattern = ((r"(?<![0-9A-Za-z_])" if _is_word(value[0]) else "") + re.escape(value)
+                       + (r"(?![0-9A-Za-z_])" if _is_word(value[-1]) else ""))
+            text = re.sub(pattern, lambda _: replacement, text)
+        else:
+            text = text.replace(value, replacement)
+    return text
+
+
+def _erase_text(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
+                report: ErasureReport) -> None:
+    """Every stored text holding one of the client's values (see TEXT_COLUMNS)."""
+    sought = client.sought()
+    report.values_sought = len(sought)
+    shown = pseudonym or PSEUDONYM_PREFIX + "00000000"  # a dry run replaces nothing
+    own, own_params = _own_feedback(client)
+    handled = {  # rows the first pass empties or rewrites (a dry run has not done it)
+        "raw_clients": ("client_id = ?", [client.client_id]),
+        "raw_handovers": ("client_id = ?", [client.client_id]),
+        "raw_events": ("list_contains(?::varchar[], handover_id)", [client.handover_ids]),
+        "raw_feedback": (own, own_params),
+    }
+    for table, column in TEXT_COLUMNS:
+        skip, skip_params = handled.get(table, ("false", []))
+        rows = conn.execute(
+            f'select rowid, "{column}" from {table} where "{column}" is not null '
+            f'and len(list_filter(?::varchar[], lambda v: contains("{column}", v))) > 0 '
+            f"and not coalesce({skip}, false)",
+            [sought, *skip_params]).fetchall()
+        changes = []
+        for row_id, text in rows:
+            new = _replace_all(str(text), sought, client.client_id, shown)
+            if new != text:
+                changes.append((row_id, new))
+        if pseudonym is not None and changes:
+            conn.execute("create or replace temporary table erasure_changes "
+                         "(row_id bigint, new_text varchar)")
+            conn.executemany("insert into erasure_changes values (?, ?)", changes)
+            conn.execute(f'update {table} set "{column}" = c.new_text from erasure_changes as c '
+                         f"where {table}.rowid = c.row_id")
+            conn.execute("drop table erasure_changes")
+        report.add(table, len(changes), [column])
+
+
+def _erase(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
+           salt: str, report: ErasureReport) -> None:
+    _erase_rows(conn, client, pseudonym, salt, report)
+    _erase_text(conn, client, pseudonym, report)
+
+
+def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
+                 actor: Actor | None = None) -> ErasureReport:
+    """Erase the personal data of the client ``client_id`` everywhere (see the module
+    docstring), then rewrite the database file so that no old bytes remain. Only an
+    administrator (else the command line's operator, who is one) may, also for a
+    ``dry_run``, which changes nothing and reports what would change."""
+    actor = _administrator(actor)
+    client_id = client_id.strip()
+    if not store.exists():
+        raise ErasureError(f"There is no database at {store.path}: nothing to erase.",
+                           title="No database", params={"file": str(store.path)})
+    store.ensure_schema()
+    report = ErasureReport(client_id=client_id, dry_run=dry_run,
+                           size_before=_file_size(store.path))
+
+    def unknown() -> ErasureError:
+        return ErasureError(
+            f"There is no client {client_id!r} in {store.path} (in any version of any "
+            "batch): nothing was erased.", title="Unknown client",
+            params={"client": client_id, "file": str(store.path)})
+
+    if dry_run:
+        def look(conn: duckdb.DuckDBPyConnection) -> None:
+            client = _find(conn, client_id)
+            if client is None:
+                raise unknown()
+            _erase(conn, client, None, "", report)
+
+        store.read(look)
+        report.size_after = report.size_before
+        return report
+
+    pseudonym = PSEUDONYM_PREFIX + secrets.token_hex(4)
+    salt = secrets.token_hex(16)
+    with store.connect(read_only=False) as conn:
+        conn.execute("begin transaction")
+        try:
+            client = _find(conn, client_id)
+            if client is None:
+                raise unknown()
+            while conn.execute("select count(*) from raw_clients where client_id = ?",
+                               [pseudonym]).fetchall()[0][0]:
+                pseudonym = PSEUDONYM_PREFIX + secrets.token_hex(4)
+            report.pseudonym = pseudonym
+            _erase(conn, client, pseudonym, salt, report)
+            report.audit_id = audit.record(
+                conn, actor.name, "erase", pseudonym, rows=report.rows,
+                tables={t: e for t, e in report.changed.items()})
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
+        try:
+            rewrite_database(conn, store.path)
+        except HandoverError as error:
+            raise ErasureError(
+                f"The client's data was erased from every table (now {pseudonym}), but the "
+                f"database file could not be rewritten ({error.message}), so old bytes may "
+                "remain in its unused space: fix that and run `handover erase client "
+                f"{pseudonym}` to rewrite it.", title="Database not rewritten",
+                params={"pseudonym": pseudonym, "file": str(store.path)}) from error
+        report.rewritten = True
+    report.size_after = _file_size(store.path)
+    log.info("erased a client as %s: %s", pseudonym, report.changed)
+    return report
+
+
+# -- rewriting the file: copy, verify, swap ----------------------------------------------------
+
+def _file_size(path: Path) -> int:
+    total = 0
+    for file in (path, wal_path(path)):
+        try:
+            total += file.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select table_name from duckdb_tables() where database_name = ? and not temporary "
+        "order by table_name", [database]).fetchall()]
+
+
+def _views(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select view_name from duckdb_views() where database_name = ? and not internal "
+        "and not temporary order by view_name", [database]).fetchall()]
+
+
+def _sequences(conn: duckdb.DuckDBPyConnection, database: str) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(
+        "select sequence_name, coalesce(last_value, start_value - 1) from duckdb_sequences() "
+        "where database_name = ? order by 1", [database]).fetchall()]
+
+
+def _checksum(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple:
+    return tuple(conn.execute(
+        f'select count(*), coalesce(bit_xor(hash(t)), 0) from "{database}".main."{table}" as t'
+    ).fetchall()[0])
+
+
+def _mismatch(conn: duckdb.DuckDBPyConnection, database: str, copy: str) -> str | None:
+    """How the copy differs from the database, or None: tables, views, sequences, and per
+    table its row count and a checksum of its rows."""
+    if _tables(conn, database) != _tables(conn, copy):
+        return "the copy does not have the same tables"
+    if _views(conn, database) != _views(conn, copy):
+        return "the copy does not have the same views"
+    if _sequences(conn, database) != _sequences(conn, copy):
+        return "the copy's sequences do not continue where the database's do"
+    for table in _tables(conn, database):
+        original, copied = _checksum(conn, database, table), _checksum(conn, copy, table)
+        if original[0] != copied[0]:
+            return f"table {table} has {original[0]} rows, its copy {copied[0]}"
+        if original != copied:
+            return f"table {table} differs from its copy"
+    return None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
+                     attach_options: str = "") -> None:
+    """Rewrite the database ``conn`` holds into a new file and move it over ``path``: only
+    the data in force is written, so nothing of the freed blocks or of the write-ahead log
+    is left in the file. ``conn`` is a read-write connection of the store (its
+    ``connect(read_only=False)``) after its last commit: while it is open no other process
+    can open the file, and none can until the new file is in place.
+
+    Checkpoint; copy every table, view and sequence (``COPY FROM DATABASE``) into a file in a
+    private (0700) folder beside the database (``attach_options``: further options of its
+    ``ATTACH``, e.g. an encryption key); verify tables, views, sequences, row counts and a
+    checksum of every table's rows; give it the old file's mode; sync it and move it over the
+    old file (atomic on one file system). Any failure raises ``HandoverError`` and leaves the
+    database as it was; the folder and the copy are removed in every case."""
+    real = Path(path).resolve()
+    conn.execute("checkpoint")
+    if wal_path(real).exists() and wal_path(real).stat().st_size:
+        raise HandoverError("the database has changes in its write-ahead log that a "
+                            "checkpoint did not save", title="Database not rewritten")
+    database = conn.execute("select current_database()").fetchall()[0][0]
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=".handover-rewrite-", dir=real.parent))
+    except OSError as err:
+        raise HandoverError(f"no private folder could be made beside the database "
+                            f"({err.strerror})", title="Database not rewritten") from err
+    alias = "handover_rewrite_copy"
+    try:
+        target = folder / real.name
+        quoted = str(target).replace("'", "''")
+        options = f" ({attach_options})" if attach_options else ""
+        conn.execute(f"attach '{quoted}' as {alias}{options}")
+        try:
+            conn.execute(f'copy from database "{database}" to {alias}')
+            mismatch = _mismatch(conn, database, alias)
+        finally:
+            conn.execute(f"detach {alias}")
+        if mismatch:
+            raise HandoverError(f"the copy was not faithful: {mismatch}",
+                                title="Database not rewritten")
+        if wal_path(target).exists():
+            raise HandoverError("the copy was not fully written", title="Database not rewritten")
+        os.chmod(target, stat.S_IMODE(real.stat().st_mode))
+        _fsync(target)
+        os.replace(target, real)
+        _fsync(real.parent)
+    except duckdb.Error as err:
+        raise HandoverError(f"DuckDB: {str(err).splitlines()[0][:160]}",
+                            title="Database not rewritten") from err
+    except OSError as err:
+        raise HandoverError(f"the copy could not be written or moved into place "
+                            f"({err.strerror or err})", title="Database not rewritten") from err
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- retention ---------------------------------------------------------------------------------
+
+def erase_old_comments(store: Store, days: int | None, *, actor: Actor | None = None,
+                       today: date | None = None) -> int:
+    """Empty the survey comments submitted more than ``days`` days before ``today``, in every
+    row version; returns how many rows lost their comment (0 when ``days`` is None: kept
+    forever). Recorded in the audit trail (action ``retention``) when any was. Called after
+    each import by whoever imported (the import needed ``upload``)."""
+    if days is None or not store.exists():
+        return 0
+    cutoff = datetime.combine((today or date.today()) - timedelta(days=int(days)),
+                              datetime.min.time())
+    where = "comment is not null and submitted_at < ?"
+
+    def erase(conn: duckdb.DuckDBPyConnection) -> int:
+        n = int(conn.execute(f"select count(*) from raw_feedback where {where}",
+                             [cutoff]).fetchall()[0][0])
+        if n:
+            conn.execute(f"update raw_feedback set comment = null where {where}", [cutoff])
+            audit.record(conn, (actor or local_operator()).name, "retention", "raw_feedback",
+                         field="comment", days=int(days), before=cutoff, rows=n)
+        return n
+
+    if not store.query("select count(*) from raw_feedback where " + where,
+                       [cutoff]).scalar():
+        return 0  # nothing to do: no write, the pages' caches stay valid
+    return store.write(erase)
+
+
+def retention_sentence(n: int, days: int) -> str:
+    return (f"Retention: {n} survey comment(s) older than {days} day(s) erased "
+            "(retention.feedback_comments_days).")
+
+

@@ -30,9 +30,9 @@ rolled back alike):
 
 The audit trail is append-only (tests/test_audit.py): it holds no client values (it names
 batches, handover ids and accounts), and it records the erasure itself (action ``erase``,
-target the pseudonym, detail: how many rows and which kinds of fields per table, never a
-value and never the client's id). Batches are not given an ``erase`` row: the batch history
-lists imports and rollbacks, which other code counts on.
+target the pseudonym; detail ``rows``, ``tables``: rows per table, ``fields``: the fields
+emptied or replaced; never a value, never the client's id). Batches are not given an
+``erase`` row: the batch history lists imports and rollbacks, which other code counts on.
 
 DuckDB keeps old values in the file's freed blocks and in its write-ahead log; after the
 erasure is committed the database is checkpointed and rewritten (``rewrite_database``: copy
@@ -77,7 +77,7 @@ CLIENT_FIELDS = {
 FEEDBACK_FIELDS = {"uscc": "uscc", "company_name": "name", "contact_phone": "phone"}
 # Columns of free text or stored values where a value of the client may stand anywhere.
 TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("batch_rejections", "value"),
+    ("batch_rejections", "value"), ("batch_rejections", "reason"),
     ("check_failures", "record_key"), ("check_failures", "offending_value"),
     ("check_failures", "detail"),
     ("failure_history", "record_key"), ("failure_history", "offending_value"),
@@ -202,23 +202,22 @@ def _feedback_condition(client: _Client) -> tuple[str, list]:
                  "and regexp_replace(contact_phone, '[^0-9]', '', 'g') like '86%' "
                  "then substr(regexp_replace(contact_phone, '[^0-9]', '', 'g'), 3) "
                  "else regexp_replace(contact_phone, '[^0-9]', '', 'g') end")
-    return (
-        "(lower(trim(client_id)) = lower(trim(?)) "
-        "or list_contains(?::varchar[], upper(trim(uscc))) "
-        "or list_contains(?::varchar[], trim(company_name)) "
-        f"or list_contains(?::varchar[], {phone_sql}))",
-        [client.client_id, usccs, names, phones],
-    )
+    sql = ("(lower(trim(client_id)) = lower(trim(?)) "
+           "or list_contains(?::varchar[], upper(trim(uscc))) "
+           "or list_contains(?::varchar[], trim(company_name)) "
+           f"or list_contains(?::varchar[], {phone_sql}))")
+    return sql, [client.client_id, usccs, names, phones]
 
 
 def _own_feedback(client: _Client) -> tuple[str, list]:
     """SQL naming the responses that are the client's: they give one of its identifiers, and
     their client id is the client's, none, or no known client's."""
     condition, params = _feedback_condition(client)
-    return (f"({condition} and (client_id is null "
-            "or lower(trim(client_id)) = lower(trim(?)) "
-            "or lower(trim(client_id)) not in (select lower(trim(client_id)) from raw_clients "
-            "where client_id is not null)))", [*params, client.client_id])
+    sql = (f"({condition} and (client_id is null "
+           "or lower(trim(client_id)) = lower(trim(?)) "
+           "or lower(trim(client_id)) not in (select lower(trim(client_id)) from raw_clients "
+           "where client_id is not null)))")
+    return sql, [*params, client.client_id]
 
 
 def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
@@ -301,20 +300,27 @@ def _is_word(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
 
+def _edge(ch: str) -> str:
+    """What may not stand next to a value's first or last character for the value to stand
+    alone: another digit next to a digit (a longer number), a letter, digit or _ next to a
+    letter (a longer word); nothing is required of other characters."""
+    if ch.isascii() and ch.isdigit():
+        return "[0-9]"
+    return "[0-9A-Za-z_]" if _is_word(ch) else ""
+
+
 def _replace_all(text: str, sought: list[str], client_id: str, pseudonym: str) -> str:
-    """``text`` with every occurrence of a sought value replaced: the client id by the
-    pseudonym, only where it stands as a whole word (C001 is not inside C0012), any other
-    value by ``[erased]``. ``sought`` is longest first."""
+    """``text`` with every occurrence of a sought value replaced where it stands alone (C001
+    is not inside C0012, a phone not inside a longer number): the client id by the
+    pseudonym, any other value by ``[erased]``. ``sought`` is longest first."""
     for value in sought:
         if value not in text:
             continue
         replacement = pseudonym if value == client_id else ERASED
-        if value == client_id or (_is_word(value[0]) and _is_word(value[-1])):
-            pattern = ((r"(?<![0-9A-Za-z_])" if _is_word(value[0]) else "") + re.escape(value)
-                       + (r"(?![0-9A-Za-z_])" if _is_word(value[-1]) else ""))
-            text = re.sub(pattern, lambda _: replacement, text)
-        else:
-            text = text.replace(value, replacement)
+        before, after = _edge(value[0]), _edge(value[-1])
+        pattern = ((f"(?<!{before})" if before else "") + re.escape(value)
+                   + (f"(?!{after})" if after else ""))
+        text = re.sub(pattern, lambda _, new=replacement: new, text)
     return text
 
 
@@ -406,7 +412,8 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
             _erase(conn, client, pseudonym, salt, report)
             report.audit_id = audit.record(
                 conn, actor.name, "erase", pseudonym, rows=report.rows,
-                tables={t: e for t, e in report.changed.items()})
+                tables={t: e["rows"] for t, e in report.changed.items()},
+                fields=sorted({f for e in report.changed.values() for f in e["fields"]}))
         except BaseException:
             conn.execute("rollback")
             raise

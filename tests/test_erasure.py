@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -149,7 +149,9 @@ def test_erase_leaves_none_of_the_clients_values_in_the_file(db: Path, prepared,
     entry = store.query("select target, detail from audit_log where action = 'erase'").rows
     assert len(entry) == 1 and entry[0][0] == pseudonym
     assert client_id not in entry[0][1] and not any(v in entry[0][1] for v in values)
-    assert json.loads(entry[0][1])["tables"]["raw_clients"]["rows"] == 3
+    detail = json.loads(entry[0][1])
+    assert detail["tables"]["raw_clients"] == 3 and detail["rows"] == report["rows"]
+    assert {"contact_phone", "email", "uscc", "comment"} <= set(detail["fields"])
 
 
 def test_dry_run_changes_nothing_and_counts_the_same(db: Path, prepared, tmp_path: Path):
@@ -177,8 +179,15 @@ def test_unknown_client_is_a_sentence_and_exit_1(db: Path, runner):
     assert _bytes(db) == before
 
 
-def test_only_an_administrator_may_erase(db: Path, prepared):
+def test_only_an_administrator_may_erase(db: Path, prepared, runner):
+    from pipelines.accounts import add_user
     from pipelines.erasure import erase_client
+
+    add_user(Store(db), "quinn", None, "quality", email="quinn@example.com")
+    refused = runner.invoke(app, ["--as", "quinn", "erase", "client", prepared[1],
+                                  "--db", str(db)])
+    assert refused.exit_code == 1
+    assert "quinn (quality) may not erase a client's data" in refused.stderr
 
     for role in ("management", "quality", "operations"):
         with pytest.raises(PermissionDeniedError, match="only an administrator may"):
@@ -190,12 +199,65 @@ def test_only_an_administrator_may_erase(db: Path, prepared):
                            [prepared[1]]).scalar() == 0
 
 
+def test_rejected_cells_and_check_records_of_the_client(db: Path, prepared, tmp_path: Path):
+    """A file rejected for the client's duplicated id keeps the id among its rejected cells;
+    the erasure replaces it there (and in the failing records) by the pseudonym."""
+    from pipelines.erasure import erase_client
+    from pipelines.ingest import ingest_file
+
+    client_id = prepared[1]
+    store = Store(db)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"client_id,company_name,contact_name\n{client_id},甲,乙\n"
+                     f"{client_id},甲,乙\n", encoding="utf-8")
+    batch = ingest_file(store, "clients", twice, skip_invalid=True).batch_id
+    assert store.query("select count(*) from batch_rejections where value = ?",
+                       [client_id]).scalar() == 2
+    report = erase_client(store, client_id)
+    assert report.changed["batch_rejections"]["rows"] == 2
+    assert store.query("select list(value order by row_number) from batch_rejections "
+                       "where batch_id = ? and column_name = 'client_id'",
+                       [batch]).scalar() == [report.pseudonym] * 2
+    for table in ("check_failures", "failure_history"):
+        assert store.query(f"select count(*) from {table} where record_key = ?",
+                           [report.pseudonym]).scalar() > 0
+        assert store.query(f"select count(*) from {table} where contains(record_key, ?) "
+                           "or contains(coalesce(detail, ''), ?)",
+                           [client_id, client_id]).scalar() == 0
+
+
+def test_a_failed_rewrite_leaves_the_database_as_it_was(db: Path, prepared, monkeypatch):
+    """The copy cannot be synced (a full disk, say): the database file is the one it was,
+    it opens, and no copy is left beside it; erase_client says the tables are erased but
+    the file was not rewritten."""
+    from pipelines import erasure
+
+    def full(path):
+        raise OSError(28, "No space left on device", str(path))
+
+    store = Store(db)
+    before = _bytes(db)
+    monkeypatch.setattr(erasure, "_fsync", full)
+    with store.connect(read_only=False) as conn:
+        with pytest.raises(erasure.HandoverError, match="could not be written or moved"):
+            erasure.rewrite_database(conn, db)
+    assert _bytes(db) == before
+    assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
+    with pytest.raises(erasure.ErasureError, match=r"erased from every table \(now ERASED-"):
+        erasure.erase_client(store, prepared[1])
+    assert store.query("select count(*) from raw_clients where client_id = ?",
+                       [prepared[1]]).scalar() == 0  # the erasure itself is committed
+    assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
+
+
 def test_client_id_replaced_only_as_a_whole_word():
     from pipelines.erasure import ERASED, _replace_all
 
-    text = "C001 shares 138 0013 8000 with C0012; 上海某公司"
-    got = _replace_all(text, ["上海某公司", "138 0013 8000", "C001"], "C001", "ERASED-1")
-    assert got == f"ERASED-1 shares {ERASED} with C0012; {ERASED}"
+    text = "C001 shares 138 0013 8000 with C0012; 上海某公司 tel13800138000, 913800138000"
+    sought = ["138 0013 8000", "13800138000", "上海某公司", "C001"]
+    got = _replace_all(text, sought, "C001", "ERASED-1")
+    assert got == (f"ERASED-1 shares {ERASED} with C0012; {ERASED} tel{ERASED}, "
+                   "913800138000")
 
 
 # -- retention -------------------------------------------------------------------------------
@@ -204,17 +266,17 @@ def _comments(store: Store) -> tuple[int, int]:
     return store.query("select count(comment), count(*) from raw_feedback").first()
 
 
-def _cutoff_days(store: Store) -> tuple[int, datetime]:
+def _cutoff_days(store: Store) -> int:
     """A number of days that puts about half of the comments before the cutoff."""
     middle = store.query("select quantile_disc(submitted_at, 0.5) from raw_feedback "
                          "where comment is not null").scalar()
-    return (date.today() - middle.date()).days, middle
+    return (date.today() - middle.date()).days
 
 
 def _new_client(tmp_path: Path) -> Path:
     path = tmp_path / "one_client.csv"
-    path.write_text("client_id,company_name,contact_name\nKH-RET-1,留存测试有限公司,张三\n",
-                    encoding="utf-8")
+    path.write_text("client_id,company_name,contact_name\n"
+                    "KH-RET-1,留存测试有限公司,张三\n", encoding="utf-8")
     return path
 
 
@@ -222,9 +284,8 @@ def test_retention_erases_old_comments_on_import(db: Path, tmp_path: Path, runne
                                                  monkeypatch):
     store = Store(db)
     with_comment, total = _comments(store)
-    days, middle = _cutoff_days(store)
-    cutoff = datetime.combine(date.today(), datetime.min.time()) - __import__(
-        "datetime").timedelta(days=days)
+    days = _cutoff_days(store)
+    cutoff = datetime.combine(date.today(), datetime.min.time()) - timedelta(days=days)
     older = store.query("select count(*) from raw_feedback where comment is not null "
                         "and submitted_at < ?", [cutoff]).scalar()
     assert 0 < older < with_comment

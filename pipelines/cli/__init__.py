@@ -20,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from pipelines.cli import common
 from pipelines.cli.audit import audit
+from pipelines.cli.backup import backup, restore
 from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
@@ -124,3 +125,5 @@ app.command()(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(erase_app, name="erase")
 app.command()(audit)
+app.command()(backup)
+app.command()(restore)

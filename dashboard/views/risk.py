@@ -8,23 +8,20 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
 from dashboard.components import (
     PAGE_ROWS,
-    RISK_COLOURS,
     figure_help,
     kpi_tiles,
     page_header,
     pager,
-    style,
     table,
 )
 from dashboard.i18n import current_language, date_column_format, fmt_date, t, words_of
+from dashboard.risk_charts import flag_charts, flag_label
 from dashboard.roles import current_role
-from dashboard.text import chart_text
 from metrics.catalogue import format_value, label
 from metrics.config import CRITICAL_FLAGS, FLAGS
 
@@ -33,12 +30,6 @@ RowsReader = Callable[[int, int], pd.DataFrame]  # offset, count: rows of a risk
 WINDOWS = (30, 90, 180, 365, 0)  # days; 0: all
 LIMITS = (50, 200, 1000, 0)  # rows per list (and in its downloads); 0: all
 LEVEL_DOTS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
-CRITICAL_COLOUR, OTHER_COLOUR = RISK_COLOURS["high"], RISK_COLOURS["medium"]
-
-
-def flag_label(flag: str, mark: bool = True, lang: str | None = None) -> str:
-    text = label("flags", flag, lang or current_language())
-    return f"⚠ {text}" if mark and flag in CRITICAL_FLAGS else text
 
 
 def level_label(level, lang: str | None = None) -> str:
@@ -225,45 +216,6 @@ def _column_label(column: str) -> str:
         return t(f"risk.columns.{column}")
     return {"level": t("columns.risk_level"), "flag_labels": t("columns.flags"),
             "band_label": t("columns.band")}.get(column) or t(f"columns.{column}")
-
-
-def flag_charts(counts: pd.DataFrame) -> None:
-    """The flags raised by team (heat map) and in all (bars), from the handovers per team
-    and flag (metrics.views.flag_counts)."""
-    st.subheader(t("risk.by_flag"))
-    if counts.empty:
-        st.info(t("risk.no_flags"))
-        return
-    counts = counts.assign(team=counts["team"].fillna("—"))
-    present = [f for f in FLAGS if f in set(counts["flag"])]
-    left, right = st.columns([3, 2])
-    grid = counts.pivot_table(index="team", columns="flag", values="handovers",
-                              aggfunc="sum", fill_value=0).reindex(columns=present,
-                                                                   fill_value=0)
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[flag_label(f) for f in grid.columns],
-        y=[chart_text(team) for team in grid.index],  # teams are data: plain text
-        colorscale="Reds", texttemplate="%{z}", hoverongaps=False,
-        colorbar={"title": {"text": t("risk.count_axis")}},
-        hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
-    fig.update_layout(xaxis={"title": t("risk.flag_axis"), "tickangle": -30},
-                      yaxis={"title": t("columns.team"), "autorange": "reversed"})
-    left.plotly_chart(style(fig, t("risk.heatmap_title"), height=max(320, 60 * len(grid) + 200)),
-                      width="stretch")
-    counts = counts.groupby("flag")["handovers"].sum().reindex(present).sort_values()
-    fig = go.Figure()
-    for critical, colour, name in ((True, CRITICAL_COLOUR, t("risk.critical_legend")),
-                                   (False, OTHER_COLOUR, t("risk.other_legend"))):
-        part = counts[[(f in CRITICAL_FLAGS) == critical for f in counts.index]]
-        fig.add_bar(y=[flag_label(f) for f in part.index], x=part.values, orientation="h",
-                    marker_color=colour, name=name, text=part.values, textposition="outside",
-                    cliponaxis=False)
-    fig.update_layout(xaxis={"title": t("risk.count_axis")},
-                      yaxis={"title": "", "categoryorder": "array",
-                             "categoryarray": [flag_label(f) for f in counts.index]},
-                      barmode="overlay")
-    right.plotly_chart(style(fig, t("risk.counts_title"), height=max(320, 60 * len(grid) + 200)),
-                       width="stretch")
 
 
 def definitions() -> None:

@@ -155,3 +155,30 @@ def test_a_lists_download_holds_every_listed_row_read_outside_the_session(
     flagged = scores.loc[scores["flags"].map(len) > 0, "handover_id"]
     reasons = whole.set_index(t("columns.handover_id", "zh"))[t("risk.columns.reasons", "zh")]
     assert (reasons[list(flagged)] != "").all()  # every flagged row's reasons worded
+
+
+def test_a_firm_of_many_teams_gets_a_heat_map_of_its_most_flagged_teams():
+    """40 teams: the heat map draws the 15 with the most flags (in the teams' order) and says
+    so; the bars beside it still count every team, and their height does not grow with the
+    number of teams."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from dashboard.risk_charts import flag_charts
+
+        rows = [(f"T{i:02d}", flag, i + (5 if flag == "overdue" else 0))
+                for i in range(40) for flag in ("overdue", "no_nda")]
+        flag_charts(pd.DataFrame(rows, columns=["team", "flag", "handovers"]))
+
+    at = AppTest.from_function(page, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    drawn = chart_figures(at)
+    heatmap = drawn[t("risk.heatmap_title", "zh")]
+    assert list(heatmap["data"][0]["y"]) == [f"T{i:02d}" for i in range(25, 40)]
+    bars = drawn[t("risk.counts_title", "zh")]
+    assert sum(array(bar["x"]).sum() for bar in bars["data"]) == sum(
+        2 * i + 5 for i in range(40))
+    assert heatmap["layout"]["height"] == bars["layout"]["height"] == 60 * 15 + 200
+    assert t("risk.heatmap_most_flagged", "zh", n=15, total=40) in [c.value for c in at.caption]

@@ -46,6 +46,8 @@ setting ``retention.feedback_comments_days`` of the scoring configuration.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import os
 import re
@@ -103,6 +105,7 @@ class ErasureReport:
     # table -> {"rows": n, "fields": [field, ...]}
     changed: dict[str, dict[str, object]] = field(default_factory=dict)
     values_sought: int = 0  # distinct values of the client looked for in stored text
+    docs_files: int | None = None  # pages of the Data Docs folder changed, if one was given
     audit_id: int | None = None
     rewritten: bool = False
     size_before: int = 0
@@ -123,7 +126,8 @@ class ErasureReport:
         document: dict[str, object] = {
             "client_id": self.client_id, "pseudonym": self.pseudonym, "dry_run": self.dry_run,
             "rows": self.rows, "changed": self.changed, "values_sought": self.values_sought,
-            "audit_id": self.audit_id, "rewritten": self.rewritten,
+            "docs_files": self.docs_files, "audit_id": self.audit_id,
+            "rewritten": self.rewritten,
             "size_before": self.size_before, "size_after": self.size_after,
         }
         if not with_client:
@@ -157,11 +161,32 @@ class _Client:
     handover_ids: list[str]
 
     def sought(self) -> list[str]:
-        """Every value looked for in stored text, longest first (a value inside another is
-        replaced with it)."""
-        found = {v for vs in self.values.values() for v in vs if len(v) >= MIN_SOUGHT}
-        found.add(self.client_id)
+        """Every value looked for in stored text and files, in the forms the checks and
+        their Data Docs derive from it (a phone without spaces and dashes, or digits only; a
+        USCC in upper case; an e-mail address in lower case), longest first (a value inside
+        another is replaced with it)."""
+        found = {self.client_id}
+        for kind, values in self.values.items():
+            for value in values:
+                forms = {value, value.strip()}
+                if kind == "phone":
+                    forms |= {re.sub(r"[ -]", "", value.strip()), _digits(value),
+                              re.sub(r"[^0-9]", "", value)}
+                elif kind == "uscc":
+                    forms.add(value.strip().upper())
+                elif kind == "email":
+                    forms.add(value.strip().lower())
+                found |= {f for f in forms if _worth_seeking(f)}
         return sorted(found, key=lambda v: (-len(v), v))
+
+
+def _worth_seeking(value: str) -> bool:
+    """A value that identifies somebody: two letters or more (a Chinese name), and a number
+    of five digits or more ("-", "0", "12" identify nobody, and would be found everywhere)."""
+    letters = sum(ch.isalnum() for ch in value)
+    if letters < MIN_SOUGHT:
+        return False
+    return not value.isdigit() or len(value) >= 5
 
 
 def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
@@ -177,9 +202,13 @@ def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
     if not rows and not handovers and not names_it:
         return None
     kinds = ("name", "uscc", "name", "name", "phone", "email", "address", "contract")
+    given = conn.execute(  # what the client's own responses give (another spelling, say)
+        "select company_name, uscc, null, null, contact_phone, null, null, null "
+        "from raw_feedback where lower(trim(client_id)) = lower(trim(?))",
+        [client_id]).fetchall()
     values: dict[str, set[str]] = {kind: set() for kind in kinds}
-    for row in rows:
-        for kind, value in zip(kinds, row):
+    for row in [*rows, *given]:
+        for kind, value in zip(kinds, row, strict=True):
             if value is not None and str(value).strip():
                 values[kind].add(str(value))
                 values[kind].add(str(value).strip())
@@ -366,12 +395,17 @@ def _erase(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | No
 
 
 def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
-                 actor: Actor | None = None) -> ErasureReport:
+                 actor: Actor | None = None, docs_dir: Path | None = None) -> ErasureReport:
     """Erase the personal data of the client ``client_id`` everywhere (see the module
     docstring), then rewrite the database file so that no old bytes remain. Only an
     administrator (else the command line's operator, who is one) may, also for a
-    ``dry_run``, which changes nothing and reports what would change."""
+    ``dry_run``, which changes nothing and reports what would change. ``docs_dir``: a Data
+    Docs folder (``handover check --docs``) whose pages are cleaned too; the database does
+    not know where such folders are."""
     actor = _administrator(actor)
+    if docs_dir is not None and not Path(docs_dir).is_dir():
+        raise ErasureError(f"There is no Data Docs folder at {docs_dir}: nothing was erased.",
+                           title="No such folder", params={"folder": str(docs_dir)})
     client_id = client_id.strip()
     if not store.exists():
         raise ErasureError(f"There is no database at {store.path}: nothing to erase.",
@@ -392,6 +426,8 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
             if client is None:
                 raise unknown()
             _erase(conn, client, None, "", report)
+            if docs_dir is not None:
+                _scrub_docs(Path(docs_dir), client, None, report)
 
         store.read(look)
         report.size_after = report.size_before
@@ -428,9 +464,87 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
                 f"{pseudonym}` to rewrite it.", title="Database not rewritten",
                 params={"pseudonym": pseudonym, "file": str(store.path)}) from error
         report.rewritten = True
+    if docs_dir is not None:
+        _scrub_docs(Path(docs_dir), client, pseudonym, report)
     report.size_after = _file_size(store.path)
     log.info("erased a client as %s: %s", pseudonym, report.changed)
     return report
+
+
+# -- files on disk: the Data Docs ------------------------------------------------------------
+
+def _spellings(value: str) -> set[str]:
+    """The ways a page can carry a value: as is, HTML-escaped, JSON-escaped (ASCII or not),
+    and HTML-escaped JSON."""
+    as_json = json.dumps(value)[1:-1]
+    as_text = json.dumps(value, ensure_ascii=False)[1:-1]
+    return {value, html.escape(value), html.escape(value, quote=False), as_json, as_text,
+            html.escape(as_text)}
+
+
+def _page_files(folder: Path) -> list[Path]:
+    """The text files of a Data Docs folder (its pages; not its fonts and images)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+                  and p.suffix.lower() in (".html", ".htm", ".json", ".js", ".txt", ".md"))
+
+
+def _scrub_text(text: str, client: _Client, pseudonym: str) -> str:
+    sought = client.sought()
+    spelled: dict[str, str] = {}
+    for value in sought:
+        for spelling in _spellings(value):
+            spelled.setdefault(spelling, value)
+    ordered = sorted(spelled, key=lambda v: (-len(v), v))
+    client_spellings = _spellings(client.client_id)
+    for spelling in ordered:
+        if spelling not in text:
+            continue
+        replacement = pseudonym if spelling in client_spellings else ERASED
+        before, after = _edge(spelling[0]), _edge(spelling[-1])
+        pattern = ((f"(?<!{before})" if before else "") + re.escape(spelling)
+                   + (f"(?!{after})" if after else ""))
+        text = re.sub(pattern, lambda _, new=replacement: new, text)
+    return text
+
+
+def _scrub_docs(folder: Path, client: _Client, pseudonym: str | None,
+                report: ErasureReport) -> None:
+    """Replace the client's values in the pages of a Data Docs folder (``handover check
+    --docs``), each page rewritten through a new file moved over it; count only when
+    ``pseudonym`` is None. Read back: a value left raises ``ErasureError``."""
+    shown = pseudonym or PSEUDONYM_PREFIX + "00000000"
+    changed = 0
+    for page in _page_files(folder):
+        try:
+            text = page.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        new = _scrub_text(text, client, shown)
+        if new == text:
+            continue
+        changed += 1
+        if pseudonym is None:
+            continue
+        fd, name = tempfile.mkstemp(prefix=".erase-", dir=page.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(new)
+            os.chmod(name, stat.S_IMODE(page.stat().st_mode))
+            os.replace(name, page)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    report.docs_files = changed
+    if pseudonym is not None:
+        left = [p for p in _page_files(folder)
+                if _scrub_text(p.read_text(encoding="utf-8", errors="replace"), client,
+                               pseudonym) != p.read_text(encoding="utf-8", errors="replace")]
+        if left:
+            raise ErasureError(
+                f"{len(left)} page(s) of the Data Docs in {folder} still hold a value of the "
+                "client after they were rewritten: delete that folder and run `handover "
+                "check --docs` again.", title="Data Docs not erased",
+                params={"folder": str(folder)})
 
 
 # -- rewriting the file: copy, verify, swap ----------------------------------------------------

@@ -238,9 +238,9 @@ def test_a_failed_rewrite_leaves_the_database_as_it_was(db: Path, prepared, monk
     store = Store(db)
     before = _bytes(db)
     monkeypatch.setattr(erasure, "_fsync", full)
-    with store.connect(read_only=False) as conn:
-        with pytest.raises(erasure.HandoverError, match="could not be written or moved"):
-            erasure.rewrite_database(conn, db)
+    with (store.connect(read_only=False) as conn,
+          pytest.raises(erasure.HandoverError, match="could not be written or moved")):
+        erasure.rewrite_database(conn, db)
     assert _bytes(db) == before
     assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
     with pytest.raises(erasure.ErasureError, match=r"erased from every table \(now ERASED-"):
@@ -248,6 +248,41 @@ def test_a_failed_rewrite_leaves_the_database_as_it_was(db: Path, prepared, monk
     assert store.query("select count(*) from raw_clients where client_id = ?",
                        [prepared[1]]).scalar() == 0  # the erasure itself is committed
     assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
+
+
+def test_the_data_docs_folder_is_cleaned_too(db: Path, tmp_path: Path, runner):
+    """Great Expectations' Data Docs list failing records with their values; `--docs` cleans
+    the pages of a folder the database does not know about."""
+    store = Store(db)
+    docs = tmp_path / "docs"
+    assert runner.invoke(app, ["check", "--docs", str(docs), "--db", str(db)]).exit_code == 0
+
+    def pages() -> str:
+        return "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.html"))
+
+    before = pages()
+    # a client whose id and values the pages list (they show some failing records of each
+    # check, not all)
+    client_id, values = next(
+        (c, [*_values(store, c), c]) for (c,) in store.query(
+            "select distinct record_key from check_failures where check_id like 'clients.%' "
+            "order by 1").rows
+        if c in before and [v for v in _values(store, c) if v in before])
+    others = store.query(
+        "select distinct offending_value from check_failures where record_key <> ? "
+        "and check_id = 'clients.uscc.valid'", [client_id]).rows
+    assert any(v in before for (v,) in others)
+    dry = runner.invoke(app, ["erase", "client", client_id, "--dry-run", "--docs", str(docs),
+                              "--json", "--db", str(db)])
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["docs_files"] >= 1
+    assert pages() == before
+    done = runner.invoke(app, ["erase", "client", client_id, "--docs", str(docs), "--json",
+                               "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    after = pages()
+    assert [v for v in values if v in after] == []
+    assert json.loads(done.stdout)["pseudonym"] in after
+    assert any(v in after for (v,) in others)  # other clients' values stay
 
 
 def test_client_id_replaced_only_as_a_whole_word():

@@ -5,6 +5,7 @@ role is refused). What is erased and what is kept: pipelines/erasure.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,6 +38,11 @@ def client(
     client_id: Annotated[str, typer.Argument(help="The client's id (客户编号).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; change nothing.")]
     = False,
+    docs: Annotated[
+        Path | None,
+        typer.Option(help="Also clean the Data Docs in this folder (written by `handover "
+                          "check --docs`): the database does not know where they are."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -46,7 +52,8 @@ def client(
     from pipelines.erasure import erase_client
 
     store = open_store(db)
-    report = erase_client(store, client_id, dry_run=dry_run, actor=cli_actor(store))
+    report = erase_client(store, client_id, dry_run=dry_run, actor=cli_actor(store),
+                          docs_dir=docs)
     if as_json:
         print_json(report.to_dict())
         return
@@ -59,6 +66,9 @@ def client(
     verb = "Would change" if dry_run else "Changed"
     out.print(f"{verb} {report.rows:,} row(s) in {len(report.changed)} table(s); the "
               "handover facts stay, under the pseudonym.", markup=False)
+    if report.docs_files is not None:
+        out.print(f"Data Docs in {docs}: {report.docs_files:,} page(s) "
+                  f"{'would be' if dry_run else 'were'} cleaned.", markup=False)
     if dry_run:
         out.print("Nothing was changed (dry run).", markup=False)
         return

@@ -7,9 +7,10 @@ rolled back alike):
 
 * ``raw_clients``: every version of the client. The client id becomes a pseudonym
   ``ERASED-<8 hex>``, drawn at random (``secrets``), so that nothing about the client can be
-  computed back from it; the company name becomes the pseudonym too (lists stay readable);
-  USCC, legal representative, contact name, phone, e-mail, address, contract number and the
-  file's extra columns are emptied. Taxpayer type, industry, dates, assigned staff and status
+  computed back from it; the company name and the contact name become the pseudonym too
+  (lists stay readable, and the checks that require them do not start failing); USCC, legal
+  representative, phone, e-mail, address, contract number and the file's extra columns are
+  emptied (the checks that require a phone and a USCC list the erased client afterwards). Taxpayer type, industry, dates, assigned staff and status
   stay: the firm's figures need them (churn, service length).
 * ``raw_handovers``: the client's handovers keep every fact; their client id becomes the same
   pseudonym, so that handovers, events and feedback still join. Extra columns are emptied.
@@ -73,7 +74,7 @@ PSEUDONYM_PREFIX = "ERASED-"
 
 # The client's personal fields in raw_clients (emptied), and what each is, for the report.
 CLIENT_FIELDS = {
-    "uscc": "uscc", "legal_rep": "name", "contact_name": "name", "contact_phone": "phone",
+    "uscc": "uscc", "legal_rep": "name", "contact_phone": "phone",
     "email": "email", "address": "address", "contract_no": "contract", "extra": "free text",
 }
 FEEDBACK_FIELDS = {"uscc": "uscc", "company_name": "name", "contact_phone": "phone"}
@@ -261,9 +262,10 @@ def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
         emptied = ", ".join(f"{c} = null" for c in CLIENT_FIELDS)
         conn.execute(
             f"update raw_clients set client_id = ?, record_key = ?, company_name = ?, "
-            f"{emptied}, row_hash = {rehash} where client_id = ?",
-            [pseudonym, pseudonym, pseudonym, salt, client.client_id])
-    report.add("raw_clients", n, ["client_id", "company_name", *CLIENT_FIELDS])
+            f"contact_name = ?, {emptied}, row_hash = {rehash} where client_id = ?",
+            [pseudonym, pseudonym, pseudonym, pseudonym, salt, client.client_id])
+    report.add("raw_clients", n, ["client_id", "company_name", "contact_name",
+                                  *CLIENT_FIELDS])
 
     # raw_feedback: responses that name the client (before its handovers change: the ids)
     own, own_params = _own_feedback(client)

@@ -137,6 +137,9 @@ def test_erase_leaves_none_of_the_clients_values_in_the_file(db: Path, prepared,
         "count(distinct company_name), count(status) from raw_clients where client_id = ?",
         [pseudonym]).first()
     assert kept == (3, 0, 0, 0, 1, 3)
+    assert store.query("select list(distinct company_name), list(distinct contact_name) "
+                       "from raw_clients where client_id = ?",
+                       [pseudonym]).first() == ([pseudonym], [pseudonym])
     assert store.query("select count(*) from raw_handovers where client_id = ?",
                        [pseudonym]).scalar() > 0
     assert store.query("select count(*) from feedback_responses where client_id = ?",

@@ -621,7 +621,8 @@ def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
 
     Checkpoint; copy every table, view and sequence (``COPY FROM DATABASE``) into a file in a
     private (0700) folder beside the database (``attach_options``: further options of its
-    ``ATTACH``, e.g. an encryption key); verify tables, views, sequences, row counts and a
+    ``ATTACH``, e.g. an encryption key, without which an encrypted database is refused, as
+    its copy would be written in clear); verify tables, views, sequences, row counts and a
     checksum of every table's rows; give it the old file's mode; sync it and move it over the
     old file (atomic on one file system). Any failure raises ``HandoverError`` and leaves the
     database as it was; the folder and the copy are removed in every case."""
@@ -630,7 +631,12 @@ def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
     if wal_path(real).exists() and wal_path(real).stat().st_size:
         raise HandoverError("the database has changes in its write-ahead log that a "
                             "checkpoint did not save", title="Database not rewritten")
-    database = conn.execute("select current_database()").fetchall()[0][0]
+    database, encrypted = conn.execute(
+        "select database_name, encrypted from duckdb_databases() "
+        "where database_name = current_database()").fetchall()[0]
+    if encrypted and not attach_options:  # a plain copy would write the data in clear
+        raise HandoverError("the database is encrypted and no key was given for its copy",
+                            title="Database not rewritten")
     try:
         folder = Path(tempfile.mkdtemp(prefix=".handover-rewrite-", dir=real.parent))
     except OSError as err:

@@ -69,7 +69,8 @@ def flag_charts(counts: pd.DataFrame) -> None:
         fig.add_bar(y=[flag_label(f) for f in part.index], x=part.values, orientation="h",
                     marker_color=colour, name=name, text=part.values, textposition="outside",
                     cliponaxis=False)
-    fig.update_layout(xaxis={"title": t("risk.count_axis")},
+    fig.update_layout(xaxis={"title": t("risk.count_axis"),  # room for the longest bar's label
+                             "range": [0, max(1, counts.max()) * 1.2]},
                       yaxis={"title": "", "categoryorder": "array",
                              "categoryarray": [flag_label(f) for f in counts.index]},
                       barmode="overlay")

@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.access import PERMISSIONS, Actor, local_operator
+from pipelines.access import PERMISSIONS, Actor
 from pipelines.errors import HandoverError, PermissionDeniedError, StoreFullError
 from pipelines.store import Store, wal_path
 
@@ -113,16 +113,18 @@ class RestoreReport:
 
 # -- who may ----------------------------------------------------------------------------------
 
-def _administrator(actor: Actor | None, doing: str) -> Actor:
+def _administrator(actor: Actor | None, doing: str) -> None:
     """Only an administrator (a role with every permission) may back up or restore: a backup
-    holds every client's unmasked data, and a restore replaces all of it."""
-    actor = actor or local_operator()
+    holds every client's unmasked data, and a restore replaces all of it. None is the command
+    line's operator, an administrator (``access.local_operator``, not called: finding the
+    user's name imports pandas, a second of a command that needs nothing else of it)."""
+    if actor is None:
+        return
     if not all(actor.may(permission) for permission in PERMISSIONS):
         raise PermissionDeniedError(
             f"{actor.name} ({actor.role}) may not {doing}: only an administrator may; "
             "nothing was done.", title="Not permitted", code="permission_denied_action",
             params={"user": actor.name, "permission": doing})
-    return actor
 
 
 # -- backup -----------------------------------------------------------------------------------

@@ -311,9 +311,9 @@ def test_only_an_administrator_may_back_up_or_restore(db, taken, tmp_path):
 
 # -- an older schema ----------------------------------------------------------------------------
 
-def test_a_backup_of_an_older_schema_is_restored_and_upgraded(tmp_path):
-    old = tmp_path / "old.duckdb"
-    with Store(old).connect(read_only=False) as conn:  # a database of the release before
+def older_database(old: Path) -> Path:
+    """A database of the schema version before the latest, with one batch."""
+    with Store(old).connect(read_only=False) as conn:
         conn.execute("create table schema_version (version integer not null, "
                      "applied_at timestamp)")
         conn.execute("create table schema_meta (key varchar not null, value varchar)")
@@ -322,6 +322,11 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(tmp_path):
             conn.execute("insert into schema_version values (?, now())", [number])
         conn.execute("insert into batches (batch_id, kind, action, created_at) "
                      "values (1, 'clients', 'import', now())")
+    return old
+
+
+def test_a_backup_of_an_older_schema_is_restored_and_upgraded(tmp_path):
+    old = older_database(tmp_path / "old.duckdb")
     report = bk.backup(Store(old), tmp_path / "backups")
     assert report.schema_version == LATEST_VERSION - 1
 

@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 from pipelines import backup as bk
 from pipelines.accounts import add_user
 from pipelines.cli import app
+from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store, wal_path
-from tests.test_backup import backups_in, counts, leftovers, sha
+from tests.test_backup import backups_in, counts, leftovers, older_database, sha
 from tests.test_faults import refused, run_cli, tmpfs
 
 ROOT = Path(__file__).parents[1]
@@ -86,6 +87,17 @@ def test_backup_and_restore_say_what_they_wrote(db, tmp_path):
     assert again["tables"] == counts(db) and again["upgraded"] is False
     assert again["kept"].startswith(str(tmp_path / "new.duckdb.before-restore-"))
     assert Path(again["kept"]).exists()
+
+
+def test_a_backup_of_an_older_schema_is_restored_with_a_sentence_saying_so(tmp_path):
+    old = older_database(tmp_path / "old.duckdb")
+    ok("backup", str(tmp_path / "out"), "--db", str(old))
+    (folder,) = backups_in(tmp_path / "out")
+    done = ok("restore", str(folder), "--to", str(tmp_path / "new.duckdb"))
+    assert (f"The backup held schema version {LATEST_VERSION - 1}; the restored database was "
+            f"upgraded to version {LATEST_VERSION}." in done.stdout)
+    assert Store(tmp_path / "new.duckdb").query(
+        "select max(version) from schema_version").scalar() == LATEST_VERSION
 
 
 def test_restore_over_an_existing_database_is_one_sentence_and_changes_nothing(db, tmp_path):

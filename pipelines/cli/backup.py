@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pipelines.cli import common
 from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -19,6 +20,13 @@ from pipelines.cli.common import (
     plain,
     print_json,
 )
+
+
+def _actor(db: Path):
+    """The account of --as, checked; without --as None: the library's operating-system
+    user, an administrator (cli_actor would import the accounts, and with them pandas, to
+    say the same)."""
+    return cli_actor(open_store(db)) if common.acting_as else None
 
 
 def _size(size: int) -> str:
@@ -38,7 +46,8 @@ def _tables(tables: dict[str, int]) -> Table:
 def backup(
     folder: Annotated[
         Path | None,
-        typer.Argument(metavar="DIR", help="Folder to write the backup into (a new handover-backup-… folder "
+        typer.Argument(metavar="DIR",
+                       help="Folder to write the backup into (a new handover-backup-… folder "
                             "inside it). Default: backups/ beside the database.",
                        show_default=False),
     ] = None,
@@ -55,8 +64,7 @@ def backup(
     counts and checksums) while the dashboard runs; imports wait until it is taken."""
     from pipelines.backup import backup as take
 
-    store = open_store(db)
-    report = take(store, folder, keep, actor=cli_actor(store))
+    report = take(open_store(db), folder, keep, actor=_actor(db))
     if as_json:
         print_json(report.to_dict())
         return
@@ -87,7 +95,7 @@ def restore(
     rows); never overwrites a database unless --replace is given."""
     from pipelines.backup import restore as rebuild
 
-    report = rebuild(backup_dir, to, replace, actor=cli_actor(open_store(to)))
+    report = rebuild(backup_dir, to, replace, actor=_actor(to))
     if as_json:
         print_json(report.to_dict())
         return

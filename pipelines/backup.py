@@ -497,8 +497,12 @@ def _load_snapshot(conn, folder: Path, manifest: dict[str, Any]) -> dict[str, in
     schema = (folder / "schema.sql").read_text(encoding="utf-8")
     for statement in conn.extract_statements(schema):
         text = statement.query.strip()
-        if not re.match(r"create\s+(or\s+replace\s+)?view\b", text, re.I):
-            conn.execute(text)
+        if re.match(r"create\s+(or\s+replace\s+)?view\b", text, re.I):
+            continue
+        if not re.match(r"create\s+(table|sequence)\b", text, re.I):  # nothing else runs
+            raise _not_a_backup(folder, "its schema.sql does more than create tables and "
+                                        "sequences")
+        conn.execute(text)
     for name, info in manifest["tables"].items():
         conn.execute(f"copy \"{name}\" from '{_literal(folder / info['file'])}' "
                      "(format parquet)")

@@ -278,6 +278,31 @@ def test_a_manifest_whose_rows_do_not_match_the_files_is_refused(taken, tmp_path
     assert not (tmp_path / "new.duckdb").exists() and leftovers(tmp_path, "new.duckdb") == []
 
 
+def test_a_schema_that_does_more_than_create_tables_is_refused(taken, tmp_path):
+    """schema.sql is run on restore: anything but tables and sequences (here a COPY that
+    would write a file) is refused, even with a manifest made to match."""
+    schema = taken / "schema.sql"
+    schema.write_text(schema.read_text(encoding="utf-8") + "\nCOPY (select 1) TO "
+                      f"'{tmp_path / 'written.csv'}';\n", encoding="utf-8")
+    manifest = json.loads((taken / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["schema.sql"] = {"sha256": sha(schema), "bytes": schema.stat().st_size}
+    (taken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(bk.BackupError, match=r"its schema\.sql does more than create tables"):
+        bk.restore(taken, tmp_path / "new.duckdb")
+    assert not (tmp_path / "written.csv").exists() and not (tmp_path / "new.duckdb").exists()
+    assert leftovers(tmp_path, "new.duckdb") == []
+
+
+def test_a_full_disk_during_restore_leaves_nothing(taken, tmp_path):
+    from tests.test_faults import tmpfs
+
+    with tmpfs(tmp_path / "small", 1024) as folder:
+        with pytest.raises(bk.BackupError, match=r"No space left on the disk holding .*small, "
+                                                 r"so nothing was restored"):
+            bk.restore(taken, folder / "new.duckdb")
+        assert list(folder.iterdir()) == []
+
+
 @pytest.mark.parametrize("what", ["empty folder", "no folder", "a file", "other json"])
 def test_a_folder_that_is_not_a_backup_is_refused(tmp_path, what):
     folder = tmp_path / "thing"

@@ -125,6 +125,8 @@ def test_the_manifest_says_what_the_backup_holds(db, tmp_path):
         assert info == {"sha256": sha(report.folder / name),
                         "bytes": (report.folder / name).stat().st_size}
     assert report.bytes == sum(info["bytes"] for info in manifest["files"].values())
+    for path in [report.folder, *report.folder.iterdir()]:  # every client's data: owner only
+        assert path.stat().st_mode & 0o077 == 0, path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")] == []
 
 
@@ -225,6 +227,14 @@ def test_replace_moves_the_old_files_write_ahead_log_with_it(taken, tmp_path):
     assert wal_path(report.kept).read_bytes() == b"the old file's log"
     assert not wal_path(target).exists()
     assert counts(target)["raw_events"] > 0
+
+
+def test_a_target_that_is_a_folder_or_in_no_folder_is_refused(taken, tmp_path):
+    with pytest.raises(bk.BackupError, match=r"backups is a folder: give the database file"):
+        bk.restore(taken, tmp_path / "backups")
+    with pytest.raises(bk.BackupError, match=r"The folder .*nowhere of .* does not exist"):
+        bk.restore(taken, tmp_path / "nowhere" / "new.duckdb")
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_a_backup_missing_a_file_is_refused_before_anything_is_written(taken, tmp_path):

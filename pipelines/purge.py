@@ -31,10 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import stat
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,8 +39,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines import audit
-from pipelines.errors import BatchError
 from pipelines.access import Actor, acting
+from pipelines.errors import BatchError
+from pipelines.rewrite import RewriteError, rewrite_database
 from pipelines.store import Store
 from pipelines.templates import STORED
 
@@ -249,67 +246,23 @@ def _unused_bytes(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
     return max(path.stat().st_size - int(used), 0)
 
 
-def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select table_name from duckdb_tables() where database_name = ? and not temporary "
-        "order by table_name", [database]).fetchall()]
-
-
-def _mismatch(conn: duckdb.DuckDBPyConnection, database: str, copy: str) -> str | None:
-    """How the copy differs from the database (tables, rows per table), or None."""
-    tables = _tables(conn, database)
-    copied = _tables(conn, copy)
-    if tables != copied:
-        return f"the copy has tables {copied}, the database {tables}"
-    for table in tables:
-        a = conn.execute(f'select count(*) from "{database}".main."{table}"').fetchall()[0][0]
-        b = conn.execute(f'select count(*) from {copy}.main."{table}"').fetchall()[0][0]
-        if a != b:
-            return f"table {table} has {a} rows, its copy {b}"
-    return None
-
-
 def _compact(conn: duckdb.DuckDBPyConnection, path: Path, force: bool = False
              ) -> tuple[bool, str | None]:
     """Rewrite the database into a new file and move it over the old one, if much of the
-    file is unused. ``conn`` is the write connection: no other process has the file open,
-    and none can open it until the new file is in place. Returns (compacted, why not)."""
+    file is unused (pipelines/rewrite.py). ``conn`` is the write connection: no other process
+    has the file open, and none can open it until the new file is in place. Returns
+    (compacted, why not)."""
     real = path.resolve()
     unused = _unused_bytes(conn, real)
     if not force and (unused < MIN_SLACK or unused < SLACK_SHARE * real.stat().st_size):
         return False, None
-    database, encrypted = conn.execute(
-        "select database_name, encrypted from duckdb_databases() "
-        "where database_name = current_database()").fetchall()[0]
+    encrypted = conn.execute("select encrypted from duckdb_databases() "
+                             "where database_name = current_database()").fetchall()[0][0]
     if encrypted:
         return False, "the database is encrypted; its unused space is reused by later uploads"
     try:
-        folder = Path(tempfile.mkdtemp(prefix=".handover-purge-", dir=real.parent))  # 0700
-    except OSError as err:
-        return False, f"no private folder beside the database ({err.strerror})"
-    alias = "handover_purge_copy"
-    try:
-        target = folder / real.name
-        quoted = str(target).replace("'", "''")
-        conn.execute(f"attach '{quoted}' as {alias}")
-        try:
-            conn.execute(f'copy from database "{database}" to {alias}')
-            source_tables = _tables(conn, database)
-            copied_tables = _tables(conn, alias)
-            mismatch = _mismatch(conn, database, alias)
-        finally:
-            conn.execute(f"detach {alias}")
-        if mismatch:
-            log.warning("not compacting %s: %s", path, mismatch)
-            return False, mismatch
-        if target.with_name(target.name + ".wal").exists():
-            return False, "the copy was not fully written"
-        if real.with_name(real.name + ".wal").exists():
-            return False, "the database has unsaved changes in its write-ahead log"
-        os.chmod(target, stat.S_IMODE(real.stat().st_mode))
-        os.replace(target, real)
-        return True, None
-    except OSError as err:
-        return False, f"the copy could not be moved into place ({err.strerror})"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        rewrite_database(conn, real)
+    except RewriteError as err:
+        log.warning("not compacting %s: %s", path, err.message)
+        return False, err.message
+    return True, None

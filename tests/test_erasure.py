@@ -233,17 +233,17 @@ def test_a_failed_rewrite_leaves_the_database_as_it_was(db: Path, prepared, monk
     """The copy cannot be synced (a full disk, say): the database file is the one it was,
     it opens, and no copy is left beside it; erase_client says the tables are erased but
     the file was not rewritten."""
-    from pipelines import erasure
+    from pipelines import erasure, rewrite
 
     def full(path):
         raise OSError(28, "No space left on device", str(path))
 
     store = Store(db)
     before = _bytes(db)
-    monkeypatch.setattr(erasure, "_fsync", full)
+    monkeypatch.setattr(rewrite, "_fsync", full)
     with (store.connect(read_only=False) as conn,
-          pytest.raises(erasure.HandoverError, match="could not be written or moved")):
-        erasure.rewrite_database(conn, db)
+          pytest.raises(rewrite.RewriteError, match="could not be written or moved")):
+        rewrite.rewrite_database(conn, db)
     assert _bytes(db) == before
     assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
     with pytest.raises(erasure.ErasureError, match=r"erased from every table \(now ERASED-"):

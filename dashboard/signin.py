@@ -75,7 +75,7 @@ def local_admin() -> Actor | None:
         return None
     if data.has_accounts():
         return None
-    from pipelines.loading import os_user
+    from pipelines.access import os_user
 
     return Actor(f"{os_user()} (local)", "administrator")
 

@@ -13,6 +13,7 @@ and so every permission (an administrator).
 
 from __future__ import annotations
 
+import getpass
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -68,12 +69,31 @@ class Actor:
 OPERATOR_ROLE = "administrator"
 
 
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in containers without a passwd entry
+        return "unknown"
+
+
 def local_operator() -> Actor:
     """The command line's actor: the operating-system user, an administrator (whoever can run
     the command holds the database file and could do anything to it anyway)."""
-    from pipelines.loading import os_user
-
     return Actor(os_user(), OPERATOR_ROLE)
+
+
+def administrator(actor: Actor | None, doing: str) -> Actor:
+    """The actor of an action only an administrator may take (a role holding every
+    permission): a backup or a restore (every client's unmasked data), an erasure, a change
+    of the database's key. ``actor`` None is the command line's operator. ``doing`` words
+    the action in the refusal ("back up the database")."""
+    actor = actor or local_operator()
+    if not all(actor.may(permission) for permission in PERMISSIONS):
+        raise PermissionDeniedError(
+            f"{actor.name} ({actor.role}) may not {doing}: only an administrator may; "
+            "nothing was done.", title="Not permitted", code="permission_denied_action",
+            params={"user": actor.name, "permission": doing})
+    return actor
 
 
 def parse(text: str, source: str = "access.toml") -> dict[str, Role]:

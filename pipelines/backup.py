@@ -39,8 +39,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.access import PERMISSIONS, Actor
-from pipelines.errors import HandoverError, PermissionDeniedError, StoreFullError
+from pipelines.access import Actor, administrator
+from pipelines.errors import HandoverError, StoreFullError
 from pipelines.store import Store, wal_path
 
 FORMAT = "handover-insight backup"
@@ -113,20 +113,6 @@ class RestoreReport:
 
 # -- who may ----------------------------------------------------------------------------------
 
-def _administrator(actor: Actor | None, doing: str) -> None:
-    """Only an administrator (a role with every permission) may back up or restore: a backup
-    holds every client's unmasked data, and a restore replaces all of it. None is the command
-    line's operator, an administrator (``access.local_operator``, not called: finding the
-    user's name imports pandas, a second of a command that needs nothing else of it)."""
-    if actor is None:
-        return
-    if not all(actor.may(permission) for permission in PERMISSIONS):
-        raise PermissionDeniedError(
-            f"{actor.name} ({actor.role}) may not {doing}: only an administrator may; "
-            "nothing was done.", title="Not permitted", code="permission_denied_action",
-            params={"user": actor.name, "permission": doing})
-
-
 # -- backup -----------------------------------------------------------------------------------
 
 def default_folder(store: Store) -> Path:
@@ -139,7 +125,7 @@ def backup(store: Store, folder: Path | str | None = None, keep: int | None = No
     """Write a consistent snapshot of ``store`` into a new backup folder inside ``folder``
     (default: ``backups/`` beside the database); then, with ``keep``, remove the oldest
     complete backups beyond that number."""
-    _administrator(actor, "back up the database")
+    administrator(actor, "back up the database")
     if keep is not None and keep < 1:
         raise BackupError(f"--keep {keep}: keep at least 1 backup (the one just written).",
                           title="Bad option", code="backup_keep", params={"keep": keep})
@@ -436,7 +422,7 @@ def restore(backup_dir: Path | str, to: Path | str, replace: bool = False, *,
             actor: Actor | None = None) -> RestoreReport:
     """Rebuild a database at ``to`` from a backup folder, verified against its manifest.
     An existing database is replaced only with ``replace``, and is then kept beside it."""
-    _administrator(actor, "restore a database")
+    administrator(actor, "restore a database")
     backup_dir, to = Path(backup_dir), Path(to)
     manifest = verify(backup_dir, read_manifest(backup_dir))
     if to.is_dir():

@@ -62,8 +62,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines import audit
-from pipelines.access import OPERATOR_ROLE, Actor, local_operator
-from pipelines.errors import HandoverError, PermissionDeniedError
+from pipelines.access import Actor, administrator, local_operator
+from pipelines.errors import HandoverError
 from pipelines.rewrite import rewrite_database
 from pipelines.store import Store, wal_path
 
@@ -134,18 +134,6 @@ class ErasureReport:
         if not with_client:
             del document["client_id"]
         return document
-
-
-# -- who may ----------------------------------------------------------------------------------
-
-def _administrator(actor: Actor | None) -> Actor:
-    actor = actor or local_operator()
-    if actor.role != OPERATOR_ROLE:
-        raise PermissionDeniedError(
-            f"{actor.name} ({actor.role}) may not erase a client's data: only an "
-            f"{OPERATOR_ROLE} may; nothing was done.",
-            title="Not permitted", params={"user": actor.name, "permission": "erase"})
-    return actor
 
 
 # -- finding the client -----------------------------------------------------------------------
@@ -404,7 +392,7 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
     ``dry_run``, which changes nothing and reports what would change. ``docs_dir``: a Data
     Docs folder (``handover check --docs``) whose pages are cleaned too; the database does
     not know where such folders are."""
-    actor = _administrator(actor)
+    actor = administrator(actor, "erase a client's data")
     if docs_dir is not None and not Path(docs_dir).is_dir():
         raise ErasureError(f"There is no Data Docs folder at {docs_dir}: nothing was erased.",
                            title="No such folder", params={"folder": str(docs_dir)})

@@ -10,7 +10,6 @@ batch with its rejected rows, all in one transaction.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -34,13 +33,6 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in containers without a passwd entry
-        return "unknown"
 
 
 def batch_with_hash(store: Store, kind: str, content_hash: str) -> int | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from pipelines.loading import os_user
+from pipelines.access import os_user
 from pipelines.store import Store
 from sample_data.surveys import Answer, write_template, write_wjx
 from tests.e2e.app_utils import (

@@ -4,7 +4,9 @@
 -- refuse undoing a batch whose earlier versions are gone.
 
 alter table batches add column purged_at timestamp;          -- last purge that removed rows of it
-alter table batches add column count_rows_purged integer not null default 0; -- versions removed
+alter table batches add column count_rows_purged integer default 0; -- versions removed
+-- (the constraint apart: DuckDB 1.5 adds no column with a constraint)
+alter table batches alter column count_rows_purged set not null;
 
 create sequence purge_id_seq start 1;
 

@@ -107,7 +107,7 @@ def trial_import(store: Store, kind: str, load: Callable[[Store], object], *,
     actor = acting(actor, "upload")
     checks = [c.id for c in checks_of(kind)]
     with private_tempdir(store.path) as folder:
-        copy = Store(folder / "trial.duckdb", busy_timeout=store.busy_timeout)
+        copy = store.beside(folder / "trial.duckdb")  # encrypted when the database is
         if store.exists():
             take_snapshot(store, copy.path)
         report = load(copy)

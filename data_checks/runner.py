@@ -46,7 +46,7 @@ from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
 from pipelines.progress import CHECK_STAGE_PREFIX, Reporter, report
-from pipelines.store import Store, memory_limit, os_fault_reason, store_fault
+from pipelines.store import Store, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
 
 
@@ -159,11 +159,11 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
 
     started = datetime.now()
     with _private_dir() as folder, _quiet(verbose):
-        if snapshot:
-            target = folder / "snapshot.duckdb"
-            batch_ids = take_snapshot(store, target)[0]
+        if snapshot:  # a byte copy: encrypted with the database's key when it is
+            target = store.beside(folder / "snapshot.duckdb")
+            batch_ids = take_snapshot(store, target.path)[0]
         else:
-            target, batch_ids = store.path, store.read(_batches_in_force)
+            target, batch_ids = store, store.read(_batches_in_force)
         # DuckDB work, while GX still imports: the interpreter stays free for it
         counts, queries = _prepare_batches(target, suites)
         try:
@@ -180,7 +180,7 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
     )
 
 
-def _validate(target: Path, suites: tuple[str, ...], queries: dict[str, str],
+def _validate(target: Store, suites: tuple[str, ...], queries: dict[str, str],
               counts: dict[str, int], as_of: date, docs_dir: Path | None,
               progress: Reporter | None, planned: dict[str, int]
               ) -> tuple[list[CheckOutcome], Path | None]:
@@ -190,13 +190,15 @@ def _validate(target: Path, suites: tuple[str, ...], queries: dict[str, str],
     gx_compat.install()
     import great_expectations as gx
 
+    import duckdb_engine
+
     context = gx.get_context(mode="ephemeral")
     gx_compat.quiet_context(context)
+    # GX's connections are opened by the store (its settings, its retries, the key of an
+    # encrypted database), handed to SQLAlchemy through duckdb-engine's wrapper
     source = context.data_sources.add_sql(
-        name="handover",
-        connection_string=f"duckdb:///{target}",
-        kwargs={"connect_args": {"read_only": True,
-                                 "config": {"memory_limit": memory_limit()}}},
+        name="handover", connection_string="duckdb:///:memory:",
+        kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(target.open_for_library())},
     )
     outcomes: list[CheckOutcome] = []
     try:
@@ -328,9 +330,9 @@ def _batch_table(suite: str) -> str:
     return f"check_batch_{suite}"
 
 
-def _prepare_batches(path: Path, suites: tuple[str, ...]
+def _prepare_batches(target: Store, suites: tuple[str, ...]
                      ) -> tuple[dict[str, int], dict[str, str]]:
-    """Compute the costly assets (``MATERIALISED_SUITES``) into tables of ``path`` and count
+    """Compute the costly assets (``MATERIALISED_SUITES``) into tables of ``target`` and count
     the records each suite validates; returns the counts and the query GX validates per
     suite (the asset's own query, or its table)."""
     chosen = [s for s in suites if s in MATERIALISED_SUITES]
@@ -345,16 +347,16 @@ def _prepare_batches(path: Path, suites: tuple[str, ...]
                 for s in suites}
 
     if not chosen:
-        return Store(path).read(prepare), queries
-    return Store(path).write(prepare, data_change=False), queries
+        return target.read(prepare), queries
+    return target.write(prepare, data_change=False), queries
 
 
-def _drop_batches(path: Path, queries: dict[str, str]) -> None:
-    """Remove the tables ``_prepare_batches`` wrote into ``path``."""
+def _drop_batches(target: Store, queries: dict[str, str]) -> None:
+    """Remove the tables ``_prepare_batches`` wrote into ``target``."""
     tables = [_batch_table(s) for s, q in queries.items() if q != ASSETS[s].query]
     if tables:
-        Store(path).write(lambda conn: [conn.execute(f"drop table if exists {t}")
-                                        for t in tables], data_change=False)
+        target.write(lambda conn: [conn.execute(f"drop table if exists {t}")
+                                   for t in tables], data_change=False)
 
 
 def _run_suite(context, source, asset: Asset, as_of: date, records: int,

@@ -40,6 +40,14 @@ import duckdb
 if TYPE_CHECKING:  # pandas only as a result type: a command without frames need not load it
     import pandas as pd
 
+from pipelines.encryption import (
+    ATTACHED_AS,
+    Key,
+    attach_sql,
+    find_key,
+    key_fault,
+    load_crypto,
+)
 from pipelines.errors import (
     HandoverError,
     SchemaError,
@@ -77,11 +85,26 @@ def quiet(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def open_encrypted(path: Path | str, key: Key, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to the encrypted database at ``path`` as its default database: an
+    in-memory DuckDB with DuckDB's cryptography loaded, the file attached with its key."""
+    conn = duckdb.connect(config=connection_config())
+    try:
+        load_crypto(conn)
+        conn.execute(attach_sql(path, key, read_only))
+        conn.execute(f"use {ATTACHED_AS}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def connect_memory() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for staging and scratch work, with the same settings."""
     return quiet(duckdb.connect(config=connection_config()))
 
 T = TypeVar("T")
+FIND_KEY = object()  # Store(key=...): look for the key where keys are looked for
 
 _process_lock = threading.RLock()
 
@@ -552,11 +575,26 @@ class Results:
 class Store:
     """A DuckDB database file, reached only through short-lived connections."""
 
-    def __init__(self, path: Path | str | None = None, busy_timeout: float | None = None):
+    def __init__(self, path: Path | str | None = None, busy_timeout: float | None = None,
+                 key: Key | None | object = FIND_KEY):
         self.path = Path(path) if path is not None else default_db_path()
         if busy_timeout is None:
             busy_timeout = float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
         self.busy_timeout = busy_timeout
+        self._key = key
+
+    def key(self) -> Key | None:
+        """The database's key (pipelines/encryption.py): the one given, else the one found
+        where keys are looked for (at each use: the environment may change); None for a
+        plain database."""
+        if self._key is FIND_KEY:
+            return find_key(self.path)
+        return self._key  # type: ignore[return-value]
+
+    def beside(self, path: Path | str) -> Store:
+        """A store of another file (a snapshot, a copy, a restore's file in the making) that
+        opens with this one's key: the copy of an encrypted database is encrypted too."""
+        return Store(path, busy_timeout=self.busy_timeout, key=self.key())
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -681,13 +719,17 @@ class Store:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.02
+        key = self.key()
         while True:
             try:
+                if key is not None:
+                    return quiet(open_encrypted(self.path, key, read_only))
                 return quiet(duckdb.connect(str(self.path), read_only=read_only,
                                             config=connection_config()))
             except duckdb.Error as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
-                    fault = store_fault(err, self.path, writing=not read_only)
+                    fault = key_fault(err, self.path) or store_fault(
+                        err, self.path, writing=not read_only)
                     if fault is None:
                         raise
                     raise fault from err
@@ -695,6 +737,12 @@ class Store:
                     raise _busy(self.path, err, self.busy_timeout, not read_only) from err
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.5)
+
+    def open_for_library(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection for a library that manages its connections itself (Great
+        Expectations through SQLAlchemy): opened as every other (settings, retries while the
+        file is locked, the key of an encrypted database); the library closes it."""
+        return self._open(read_only=True)
 
     def _check_schema(self, conn: duckdb.DuckDBPyConnection) -> bool:
         """Refuse to read a file of another program or of a newer release; False for a

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.access import Actor, administrator
+from pipelines.encryption import KEY_FILE_ENV, Key, add_backup_key, fingerprint, looked_in
 from pipelines.errors import HandoverError, StoreFullError
 from pipelines.store import Store, wal_path
 
@@ -144,8 +145,11 @@ def backup(store: Store, folder: Path | str | None = None, keep: int | None = No
     partial = folder / f"{PARTIAL}{stamp}-{os.getpid()}"
     try:
         partial.mkdir(mode=0o700)
-        version, tables, files = store.read(lambda conn: _write_snapshot(conn, partial))
+        key = store.key()
+        version, tables, files = store.read(lambda conn: _write_snapshot(conn, partial, key))
         manifest = {
+            "encrypted": key is not None,
+            "key_fingerprint": fingerprint(key) if key is not None else None,
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "schema_version": version, "latest_schema_version": _latest_version(),
             "created_at": started.isoformat().replace("+00:00", "Z"),
@@ -176,11 +180,16 @@ def backup(store: Store, folder: Path | str | None = None, keep: int | None = No
                         removed, partials)
 
 
-def _write_snapshot(conn, target: Path) -> tuple[int, dict[str, int], dict[str, str]]:
+def _write_snapshot(conn, target: Path, key: Key | None
+                    ) -> tuple[int, dict[str, int], dict[str, str]]:
     """The one place that writes a snapshot's data: the schema version, every table's rows
     and DuckDB's export to Parquet, all read in one transaction of one read-only
-    connection. Returns (schema version, rows per table, Parquet file per table)."""
+    connection; the Parquet files encrypted when the database is (with a key derived from
+    its key, pipelines/encryption.py). Returns (schema version, rows per table, Parquet file
+    per table)."""
     from pipelines.migrations import current_version
+
+    encrypted = f", {add_backup_key(conn, key)}" if key is not None else ""
 
     conn.execute("begin transaction")
     version = current_version(conn)
@@ -189,7 +198,7 @@ def _write_snapshot(conn, target: Path) -> tuple[int, dict[str, int], dict[str, 
         "and schema_name = 'main' and not temporary order by table_name").fetchall()]
     tables = {name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0]
               for name in names}
-    conn.execute(f"export database '{_literal(target)}' (format parquet)")
+    conn.execute(f"export database '{_literal(target)}' (format parquet{encrypted})")
     conn.execute("commit")
     files = {}
     for match in _COPY.finditer((target / "load.sql").read_text(encoding="utf-8")):
@@ -443,11 +452,13 @@ def restore(backup_dir: Path | str, to: Path | str, replace: bool = False, *,
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     temporary = to.with_name(f".{to.name}.restore-{os.getpid()}")
     kept = None
+    key = _restore_key(Store(to), backup_dir, manifest)
+    building = Store(temporary, key=key)  # encrypted when the target's key is found
     try:
-        with Store(temporary).connect(read_only=False, data_change=False) as conn:
-            tables = _load_snapshot(conn, backup_dir, manifest)
+        with building.connect(read_only=False, data_change=False) as conn:
+            tables = _load_snapshot(conn, backup_dir, manifest, key)
             conn.execute("checkpoint")
-        version = Store(temporary).ensure_schema()  # migrations and views of this release
+        version = building.ensure_schema()  # migrations and views of this release
         if to.exists():
             kept = _keep_aside(to, stamp)
         if wal_path(temporary).exists():
@@ -473,11 +484,15 @@ def restore(backup_dir: Path | str, to: Path | str, replace: bool = False, *,
                          to.stat().st_size, kept)
 
 
-def _load_snapshot(conn, folder: Path, manifest: dict[str, Any]) -> dict[str, int]:
+def _load_snapshot(conn, folder: Path, manifest: dict[str, Any], key: Key | None
+                   ) -> dict[str, int]:
     """The one place that reads a snapshot's data: the tables and sequences of schema.sql
     (its views are made by the migrations, from this release's files), each table's Parquet
-    file, and a comparison of their rows and schema version with the manifest's."""
+    file (decrypted with ``key`` when the backup is encrypted), and a comparison of their
+    rows and schema version with the manifest's."""
     from pipelines.migrations import current_version
+
+    encrypted = f", {add_backup_key(conn, key)}" if manifest.get("encrypted") else ""
 
     conn.execute("begin transaction")
     schema = (folder / "schema.sql").read_text(encoding="utf-8")
@@ -491,7 +506,7 @@ def _load_snapshot(conn, folder: Path, manifest: dict[str, Any]) -> dict[str, in
         conn.execute(text)
     for name, info in manifest["tables"].items():
         conn.execute(f"copy \"{name}\" from '{_literal(folder / info['file'])}' "
-                     "(format parquet)")
+                     f"(format parquet{encrypted})")
     tables = {name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0]
               for name in manifest["tables"]}
     wanted = {name: info["rows"] for name, info in manifest["tables"].items()}
@@ -512,6 +527,27 @@ def _load_snapshot(conn, folder: Path, manifest: dict[str, Any]) -> dict[str, in
     conn.execute("delete from schema_meta where key = 'views_hash'")  # views: from the files
     conn.execute("commit")
     return tables
+
+
+def _restore_key(target: Store, folder: Path, manifest: dict[str, Any]) -> Key | None:
+    """The key the restored database is encrypted with: the one found for the target (an
+    encrypted backup needs it, and it must be the key the backup was taken with)."""
+    key = target.key()
+    if manifest.get("encrypted"):
+        if key is None:
+            raise BackupError(
+                f"The backup {folder} is encrypted and no key was found for {target.path}: "
+                f"set {KEY_FILE_ENV} to the key file of the database it was taken from "
+                f"(looked in {looked_in(target.path)}).", title="Key needed",
+                code="restore_needs_key", params={"folder": str(folder),
+                                                  "file": str(target.path)})
+        if fingerprint(key) != manifest.get("key_fingerprint"):
+            raise BackupError(
+                f"The backup {folder} was taken with another key than the one found "
+                f"({key.source}): set {KEY_FILE_ENV} to the key file the database had then.",
+                title="Wrong key", code="restore_wrong_key",
+                params={"folder": str(folder), "source": key.source})
+    return key
 
 
 def _keep_aside(to: Path, stamp: str) -> Path:

@@ -124,21 +124,25 @@ def encrypt_database(store: Store, key_file: Path | None = None,
                                  title="Already encrypted", code="db_encrypted_already",
                                  params={"file": str(store.path)})
     found = find_key(store.path) if key_file is None else None
-    written = None
-    if found is None:
-        target = key_file or key_file_for(store.path)
-        _refuse_existing(target)
-        written = write_key_file(target, new_secret())
-        found = Key(target.read_text(encoding="utf-8").strip(), str(target))
+    written = pending = None
+    if found is None:  # a new key, in <file>.new until the database is swapped
+        written = key_file or key_file_for(store.path)
+        _refuse_existing(written)
+        pending = _pending(written)
+        pending.unlink(missing_ok=True)  # an earlier encryption that never swapped
+        found = Key(new_secret(), str(written))
+        write_key_file(pending, found.secret)
     plain = Store(store.path, busy_timeout=store.busy_timeout, key=None)
     try:
         with plain.connect(read_only=False) as conn:
             load_crypto(conn)
             rewrite_database(conn, store.path, attach_options=_key_option(found))
     except BaseException:
-        if written is not None:
-            written.unlink(missing_ok=True)
+        if pending is not None:
+            pending.unlink(missing_ok=True)
         raise
+    if pending is not None:
+        os.replace(pending, written)
     tables, rows = _counts(Store(store.path, key=found))
     return KeyReport(str(store.path), found.source, str(written) if written else None,
                      tables, rows)

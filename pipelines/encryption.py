@@ -151,9 +151,10 @@ def crypto_extension() -> Path:
     version = duckdb.__version__
     found = sorted(folder.glob(f"v{version}/httpfs.duckdb_extension"))
     if not found:
-        raise EncryptionKeyError(f"The installed duckdb-extension-httpfs is not for DuckDB {version}: "
-                        "reinstall handover-insight (uv sync).", title="Encryption unavailable",
-                        code="crypto_mismatch", params={"version": version})
+        raise EncryptionKeyError(
+            f"The installed duckdb-extension-httpfs is not for DuckDB {version}: reinstall "
+            "handover-insight (uv sync).", title="Encryption unavailable",
+            code="crypto_mismatch", params={"version": version})
     return found[0]
 
 
@@ -166,16 +167,62 @@ def attach_sql(path: Path | str, key: Key, read_only: bool, alias: str = ATTACHE
     return f"attach {_literal(str(path))} as {alias} ({options})"
 
 
+BACKUP_KEY_NAME = "handover_backup"  # the name of the Parquet key on a connection
+
+
+def backup_key(key: Key) -> str:
+    """The key of an encrypted backup's Parquet files, derived from the database's key
+    (base64 of 32 bytes, as DuckDB's Parquet encryption takes it)."""
+    import base64
+
+    return base64.b64encode(hashlib.sha256(
+        b"handover-insight backup\0" + key.secret.encode("utf-8")).digest()).decode("ascii")
+
+
+def fingerprint(key: Key) -> str:
+    """Tells keys apart in a manifest without saying anything of them."""
+    return hashlib.sha256(b"handover-insight fingerprint\0"
+                          + key.secret.encode("utf-8")).hexdigest()[:16]
+
+
+def add_backup_key(conn: duckdb.DuckDBPyConnection, key: Key) -> str:
+    """Make the backup key known on ``conn`` (with DuckDB's cryptography loaded); returns
+    the Parquet option that uses it."""
+    load_crypto(conn)
+    conn.execute(f"pragma add_parquet_key({_literal(BACKUP_KEY_NAME)}, "
+                 f"{_literal(backup_key(key))})")
+    return f"encryption_config {{footer_key: {_literal(BACKUP_KEY_NAME)}}}"
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
 # -- what DuckDB says, as sentences -----------------------------------------------------------
 
-def key_fault(err: BaseException, path: Path | str) -> EncryptionKeyError | None:
+def key_fault(err: BaseException, path: Path | str, key: Key | None = None
+              ) -> EncryptionKeyError | None:
     """DuckDB's errors about keys as one sentence each, or None for any other error."""
     text = str(err)
+    pending = Path(key.source + ".new") if key is not None and key.source != KEY_ENV else None
+    if "Wrong encryption key" in text and pending is not None and pending.exists():
+        return EncryptionKeyError(
+            f"The key does not open the database {path}: a change of key stopped half-way "
+            f"and the new key is in {pending}; move it to {key.source} and try again.",
+            title="Wrong key", code="db_wrong_key_pending",
+            params={"file": str(path), "pending": str(pending), "file_key": key.source})
     if "without a key" in text:
+        named = os.environ.get(KEY_FILE_ENV)
+        for candidate in ([Path(named).expanduser()] if named else []) + [key_file_for(path)]:
+            pending = candidate.with_name(candidate.name + ".new")
+            if pending.exists():
+                return EncryptionKeyError(
+                    f"The database {path} is encrypted and its key is in {pending}: an "
+                    f"encryption or a change of key stopped half-way; move it to "
+                    f"{candidate} and try again.", title="Database encrypted",
+                    code="db_encrypted_key_pending",
+                    params={"file": str(path), "pending": str(pending),
+                            "file_key": str(candidate)})
         return EncryptionKeyError(
             f"The database {path} is encrypted and no key was found: set {KEY_FILE_ENV} to "
             f"its key file or {KEY_ENV} to its key (looked in {looked_in(path)}).",
@@ -192,7 +239,8 @@ def key_fault(err: BaseException, path: Path | str) -> EncryptionKeyError | None
             title="Database not encrypted", code="db_not_encrypted",
             params={"file": str(path)})
     if "read-only crypto module" in text:
-        return EncryptionKeyError("DuckDB's cryptography could not be loaded, so an encrypted database "
-                         "cannot be written: reinstall handover-insight (uv sync).",
-                         title="Encryption unavailable", code="crypto_missing")
+        return EncryptionKeyError(
+            "DuckDB's cryptography could not be loaded, so an encrypted database cannot be "
+            "written: reinstall handover-insight (uv sync).", title="Encryption unavailable",
+            code="crypto_missing")
     return None

@@ -87,8 +87,12 @@ def quiet(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 def open_encrypted(path: Path | str, key: Key, read_only: bool) -> duckdb.DuckDBPyConnection:
     """A connection to the encrypted database at ``path`` as its default database: an
-    in-memory DuckDB with DuckDB's cryptography loaded, the file attached with its key."""
-    conn = duckdb.connect(config=connection_config())
+    in-memory DuckDB with DuckDB's cryptography loaded, the file attached with its key. What
+    DuckDB spills to disk goes beside the database (``<file>.tmp``, as for a plain file,
+    encrypted too, and removed when the connection closes), not into the working folder."""
+    spills = Path(path).with_name(Path(path).name + ".tmp")
+    conn = duckdb.connect(config={**connection_config(), "temp_directory": str(spills),
+                                  "temp_file_encryption": True})
     try:
         load_crypto(conn)
         conn.execute(attach_sql(path, key, read_only))
@@ -728,7 +732,7 @@ class Store:
                                             config=connection_config()))
             except duckdb.Error as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
-                    fault = key_fault(err, self.path) or store_fault(
+                    fault = key_fault(err, self.path, key) or store_fault(
                         err, self.path, writing=not read_only)
                     if fault is None:
                         raise

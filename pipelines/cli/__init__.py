@@ -25,6 +25,7 @@ from pipelines.cli.batches import batches, purge, rollback
 from pipelines.cli.checks import check, failures
 from pipelines.cli.demo import demo
 from pipelines.cli.erase import erase_app
+from pipelines.cli.keys import encrypt, init, rekey
 from pipelines.cli.figures import metrics, rollup, scores
 from pipelines.cli.serve import serve
 from pipelines.cli.users import users_app
@@ -127,3 +128,6 @@ app.add_typer(erase_app, name="erase")
 app.command()(audit)
 app.command()(backup)
 app.command()(restore)
+app.command()(init)
+app.command()(encrypt)
+app.command()(rekey)

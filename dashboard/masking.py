@@ -29,7 +29,8 @@ MASKS = {"contact_phone": mask_phone, "uscc": mask_uscc, "email": mask_email}
 
 
 def mask_value(field: str, value: object, role: Role) -> object:
-    if value is None or value != value or role.sees(field) or field not in MASKS:
+    if value is None or value is pd.NA or value != value or role.sees(field) \
+            or field not in MASKS:
         return value
     return MASKS[field](str(value))
 

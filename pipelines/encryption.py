@@ -162,9 +162,14 @@ def load_crypto(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"load {_literal(str(crypto_extension()))}")
 
 
-def attach_sql(path: Path | str, key: Key, read_only: bool, alias: str = ATTACHED_AS) -> str:
-    options = f"encryption_key {_literal(key.secret)}" + (", read_only" if read_only else "")
-    return f"attach {_literal(str(path))} as {alias} ({options})"
+def attach_sql(path: Path | str, key: Key | None, read_only: bool,
+               alias: str = ATTACHED_AS) -> str:
+    """``ATTACH`` of a database file (DuckDB takes no parameter there: the path and the key
+    are quoted literals), with its key when it is encrypted."""
+    options = ([f"encryption_key {_literal(key.secret)}"] if key is not None else []) + (
+        ["read_only"] if read_only else [])
+    listed = f" ({', '.join(options)})" if options else ""
+    return f"attach {_literal(str(path))} as {alias}{listed}"
 
 
 BACKUP_KEY_NAME = "handover_backup"  # the name of the Parquet key on a connection

@@ -315,7 +315,8 @@ def _fast_import(store: Store, tpl: Template, plain: PlainCsv, report: ImportRep
                   # the staging file lives for one import: writing it uncompressed saves
                   # the compression's analysis of every column (about a fifth of its time)
                   "force_compression": "uncompressed"}
-        with Staging(tpl, path=folder / "staging.duckdb", config=config) as staging:
+        with Staging(tpl, path=folder / "staging.duckdb", config=config,
+                     key=store.key()) as staging:
             conn = staging.conn
             report_progress(progress, "read", 0)
             records = _read_cells(conn, plain, limits)

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import audit
+from pipelines.encryption import Key, attach_sql, load_crypto
 from pipelines.errors import Problem
 from pipelines.store import Store, connect_memory
 from pipelines.templates import Template
@@ -104,22 +105,26 @@ class Staging:
     """The typed rows of one file, in memory until they are loaded as a batch."""
 
     def __init__(self, tpl: Template, path: Path | None = None,
-                 config: dict[str, str] | None = None):
+                 config: dict[str, str] | None = None, key: Key | None = None):
         """In memory; or, with ``path``, in a DuckDB file of its own (a private temporary
         folder's) that DuckDB can spill to, for files too large to hold in memory. There the
         filler adds each row's ``record_key`` and ``row_hash`` (``keyed_rows``' columns) and
         ``load`` reads the file from the database's own connection (ATTACH), not through
-        Python."""
+        Python. ``key``: the database's, when it is encrypted: the staging file is too."""
         self.tpl = tpl
         self.path = path
         self.config = config
+        self.key = key
         self.rows = "staged"  # what a file's load reads: a table or a view of keyed rows
         self.row_count: int | None = None  # how many rows that is, when the filler knows
         self.conn = connect_memory()
         if path is not None:  # pipelines/store.py opens every DuckDB: attach the file to it
             for name, value in (config or {}).items():
                 self.conn.execute(f"set {name} = '{value}'")
-            self.conn.execute("attach ? as staging_file", [str(path)])
+            if key is not None:
+                load_crypto(self.conn)
+                self.conn.execute("set temp_file_encryption = true")
+            self.conn.execute(attach_sql(path, key, False, alias="staging_file"))
             self.conn.execute("use staging_file")
         self.conn.execute(f"create table staged ({staged_columns(tpl)})")
 
@@ -162,12 +167,11 @@ class Staging:
             def from_file(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int]:
                 if limit:  # this connection's DuckDB ends with the write: spill, not grow
                     conn.execute(f"set memory_limit = '{limit}'")
-                conn.execute("attach ? as staging_file (read_only)", [path])
-                try:
-                    return _load_streamed(conn, self.tpl, f"staging_file.{self.rows}", batch,
-                                          self.row_count)
-                finally:
-                    conn.execute("detach staging_file")
+                # attached for the rest of this write's connection, which closes after the
+                # commit (DuckDB 1.5 detaches nothing a transaction has read)
+                conn.execute(attach_sql(path, self.key, True, alias="staging_file"))
+                return _load_streamed(conn, self.tpl, f"staging_file.{self.rows}", batch,
+                                      self.row_count)
 
             return store.write(from_file)
         self.conn.execute(f"create or replace table staged as {keyed_rows(self.tpl, 'staged')}")

@@ -37,10 +37,14 @@ def _views(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
         "and not temporary order by view_name", [database]).fetchall()]
 
 
-def _sequences(conn: duckdb.DuckDBPyConnection, database: str) -> list[tuple]:
-    return [tuple(r) for r in conn.execute(
-        "select sequence_name, coalesce(last_value, start_value - 1) from duckdb_sequences() "
-        "where database_name = ? order by 1", [database]).fetchall()]
+def _sequences(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """The sequences' names. Not their values: the catalogue's last_value after a reopen is
+    not the value last given on every DuckDB release (1.5 shows the next one), and a
+    sequence cannot be read without moving it; COPY FROM DATABASE carries each on (tests
+    draw the next values of a rewritten file)."""
+    return [r[0] for r in conn.execute(
+        "select sequence_name from duckdb_sequences() where database_name = ? order by 1",
+        [database]).fetchall()]
 
 
 def _checksum(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple:
@@ -57,7 +61,7 @@ def _mismatch(conn: duckdb.DuckDBPyConnection, database: str, copy: str) -> str 
     if _views(conn, database) != _views(conn, copy):
         return "the copy does not have the same views"
     if _sequences(conn, database) != _sequences(conn, copy):
-        return "the copy's sequences do not continue where the database's do"
+        return "the copy does not have the same sequences"
     for table in _tables(conn, database):
         original, copied = _checksum(conn, database, table), _checksum(conn, copy, table)
         if original[0] != copied[0]:

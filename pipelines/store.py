@@ -682,15 +682,16 @@ class Store:
     def data_version(self) -> tuple:
         """A cheap key that changes whenever the data does, but not for a write of the audit
         trail or a sign-in alone (``data_change=False``), so that recording who looked at
-        what does not make every page recompute. The database file's identity and size are
-        part of it (a file replaced or restored counts as a change); without the mark (a
+        what does not make every page recompute. The database file's identity is part of
+        it (a file replaced or restored counts as a change; not its size, which the
+        checkpoint after a write of the audit trail may change too); without the mark (a
         database last written by an earlier release) it is ``last_change()``."""
         try:
             stamp = self._stamp_path().read_text(encoding="ascii").strip()
             file = self.path.stat()
         except OSError:
             return ("file", *self.last_change())
-        return ("data", stamp, file.st_ino, file.st_size)
+        return ("data", stamp, file.st_ino)
 
     def _check_path(self, read_only: bool) -> None:
         """Faults of the path itself, said before DuckDB tries (and says it less clearly)."""

@@ -66,7 +66,9 @@ def test_four_import_rollback_cycles_shrink_back(tmp_path: Path):
     assert report.size_before == grown
     # what stays beyond the empty file: the batches, and the audit trail's entries (one per
     # upload, rollback and the purge), which are never removed and take blocks of their own
-    assert report.size_after == file_size(store.path) < empty + 3 * 2**19
+    # (a few blocks per table: about 0.6 MB on DuckDB 2.0, 1.8 MB on 1.5); most of the
+    # growth is given back
+    assert report.size_after == file_size(store.path) < empty + (grown - empty) // 4
     history = list_batches(store)
     assert len(history) == 8
     assert set(history.loc[history["action"] == "import", "count_rows_purged"]) == {50_000}

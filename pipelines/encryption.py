@@ -60,9 +60,9 @@ def key_file_for(database: Path | str) -> Path:
 
 
 def looked_in(database: Path | str) -> str:
-    """Where the key is looked for, as the sentences say it."""
-    return (f"{KEY_ENV}, {KEY_FILE_ENV} "
-            f"({os.environ.get(KEY_FILE_ENV) or 'not set'}) and {key_file_for(database)}")
+    """Where the key is looked for, as the English sentences say it (HANDOVER_KEY_FILE is
+    not among them when it is set: then that file is the key, or the error)."""
+    return f"{KEY_ENV}, {KEY_FILE_ENV} and {key_file_for(database)}"
 
 
 def find_key(database: Path | str) -> Key | None:
@@ -232,7 +232,7 @@ def key_fault(err: BaseException, path: Path | str, key: Key | None = None
             f"The database {path} is encrypted and no key was found: set {KEY_FILE_ENV} to "
             f"its key file or {KEY_ENV} to its key (looked in {looked_in(path)}).",
             title="Database encrypted", code="db_encrypted_no_key",
-            params={"file": str(path), "looked_in": looked_in(path)})
+            params={"file": str(path), "key_file": str(key_file_for(path))})
     if "Wrong encryption key" in text:
         return EncryptionKeyError(f"The key does not open the database {path}: it is another "
                          f"database's key, or the file was changed.", title="Wrong key",

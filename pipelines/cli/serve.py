@@ -62,6 +62,7 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
     """What `serve` does to the database before the dashboard starts, and the sentence that
     says so. Only ``demo`` writes, and only into an empty database (creating a missing file);
     otherwise nothing is created or changed."""
+    from pipelines.encryption import EncryptionKeyError
     from sample_data.loader import has_data, load_demo
 
     store = open_store(Path(path))
@@ -91,6 +92,8 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
         if not has_data(store):
             return (f"{store.path} is empty: the dashboard starts empty and offers the sample "
                     "data.")
+    except EncryptionKeyError:  # nothing can be shown without the key: said once, exit 1
+        raise
     except HandoverError as error:  # the dashboard says the same to whoever opens it
         return f"Warning: {error.message}"
     return f"Database {store.path}."

@@ -3,8 +3,9 @@
 DuckDB keeps every writer out while any process holds the database file open, even
 read-only, and validating a large database takes minutes. So a run holds the file only for
 one short read: on one read-only connection it notes the batches in force and the records per
-suite and copies the database file (a byte copy, see ``take_snapshot``) into a private
-temporary directory (mode 0700), then closes the database. Imports go on while GX validates
+suite and copies the database file (a byte copy, see ``take_snapshot``: encrypted when the
+database is) into a private temporary directory (mode 0700) in the database's own folder
+(pipelines/private_files.py), then closes the database. Imports go on while GX validates
 the copy; the run describes the data as it was at the copy. The directory is removed when the
 run ends, however it ends.
 
@@ -46,6 +47,7 @@ from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
 from pipelines.progress import CHECK_STAGE_PREFIX, Reporter, report
+from pipelines.private_files import private_tempdir
 from pipelines.store import Store, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
 
@@ -158,7 +160,7 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
     store.ensure_schema()
 
     started = datetime.now()
-    with _private_dir() as folder, _quiet(verbose):
+    with private_tempdir(store.path) as folder, _quiet(verbose):
         if snapshot:  # a byte copy: encrypted with the database's key when it is
             target = store.beside(folder / "snapshot.duckdb")
             batch_ids = take_snapshot(store, target.path)[0]
@@ -265,17 +267,6 @@ def _close(source) -> None:
     for engine in engines:
         if engine is not None:
             engine.dispose()
-
-
-@contextlib.contextmanager
-def _private_dir():
-    """A temporary directory only this user can enter (0700), removed afterwards: the
-    snapshot holds client data."""
-    folder = Path(tempfile.mkdtemp(prefix="handover-check-"))
-    try:
-        yield folder.resolve()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _batches_in_force(conn) -> list[int]:

@@ -291,6 +291,8 @@ def _nearest_missing_folder(folder: Path) -> Path:
 
 
 def _damage_detail(text: str, file: Path) -> str:
+    if "aes tag differs" in text.lower():  # the key opened the file: a block was changed
+        return "a block of the encrypted file fails its integrity check"
     if match := re.search(r"block at location (\d+)", text):
         return f"a block at byte {int(match.group(1)):,} fails its checksum"
     if match := re.search(r"from location (\d+)", text):
@@ -361,7 +363,7 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
             empty = False
         return _damaged(target, "it is empty: 0 bytes") if empty else _not_duckdb(target)
     if ("corrupt database file" in lower or "could not read enough bytes" in lower
-            or "checksum" in lower):
+            or "checksum" in lower or "aes tag differs" in lower):
         target = Path(file) if quoted else path
         return _damaged(target, _damage_detail(text, target))
     if "trying to read a database file with version number" in lower:

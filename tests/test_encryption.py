@@ -231,3 +231,21 @@ def test_the_backup_of_an_encrypted_database_is_encrypted_and_restores_with_its_
     ok("restore", str(backup), "--to", str(restored))
     assert outputs(restored) == before
     assert held(restored, values) == set()
+
+
+def test_a_damaged_encrypted_file_is_said_to_be_damaged(plain_sample, tmp_path, monkeypatch):
+    """A flipped bit in an encrypted block fails its integrity check (AES-GCM), a truncated
+    file misses blocks: one sentence, exit 1; the key is not blamed."""
+    db = tmp_path / "h.duckdb"
+    shutil.copyfile(plain_sample, db)
+    ok("encrypt", "--db", str(db))
+    monkeypatch.setenv("HANDOVER_KEY_FILE", str(key_file_for(db)))
+    flipped, cut = tmp_path / "flipped.duckdb", tmp_path / "cut.duckdb"
+    data = bytearray(db.read_bytes())
+    data[5000] ^= 0x40  # in the first block of data, which every open reads
+    flipped.write_bytes(bytes(data))
+    cut.write_bytes(db.read_bytes()[:1_000_000])
+    for damaged in (flipped, cut):
+        line = refused("metrics", "--db", str(damaged))
+        assert f"The database {damaged} is damaged or truncated" in line, line
+    assert ok("metrics", "--json", "--db", str(db))  # the file they were made from

@@ -367,10 +367,15 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
         target = Path(file) if quoted else path
         return _damaged(target, _damage_detail(text, target))
     if "trying to read a database file with version number" in lower:
+        # DuckDB 2 writes files DuckDB 1.5 cannot read; releases of handover-insight before
+        # encryption at rest used DuckDB 2: their files move over through a backup (Parquet)
         return SchemaError(
             f"The database {path} was written by a newer version of DuckDB than this program "
-            "uses: upgrade handover-insight.", title="Database too new",
-            code="db_storage_too_new", params={"file": str(path)})
+            f"uses (DuckDB {duckdb.__version__}): if an earlier release of handover-insight "
+            "wrote it, back it up with that release (`handover backup`) and restore the "
+            "backup with this one (`handover restore`); else upgrade handover-insight.",
+            title="Database too new", code="db_storage_too_new",
+            params={"file": str(path), "duckdb": duckdb.__version__})
     if "invalidated" in lower and "fatal" in lower:
         return StoreDamagedError(
             f"The database {path} could not be used after an earlier failure in this process "

@@ -426,6 +426,39 @@ def _check(data: bytes, masker: Masker, actor: Actor) -> None:
         )
 
 
+def mask_in_place(store: Store, docs_dir: Path) -> int:
+    """Mask every confidential value (phones, USCCs, e-mail addresses, as found in ``store``)
+    in the pages Great Expectations just wrote into ``docs_dir`` (`handover check --docs`),
+    so that no file on disk carries them unmasked; each changed page is written to a new
+    file moved over it. Returns how many pages changed. Raises ``DocsExportError`` when a
+    value is left (the pages are then removed: better no Data Docs than unmasked ones)."""
+    import os
+    import tempfile
+
+    masker = Masker.for_fields(store, CONFIDENTIAL)
+    changed = 0
+    for name, text in _pages(docs_dir).items():
+        masked = masker.apply(text)
+        left = masker.remaining(name + "\n" + masked)
+        page = docs_dir / name
+        if left:
+            page.unlink(missing_ok=True)
+            raise DocsExportError(
+                f"The Data Docs page {name} could not be masked ({left} confidential value(s) "
+                "would remain), so it was removed: build the Data Docs again, and report this "
+                "message if it happens again.", title="Data Docs not written",
+                code="docs_mask_failed_page", params={"page": name, "count": left})
+        if masked == text:
+            continue
+        fd, temporary = tempfile.mkstemp(prefix=".masked-", dir=page.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(masked.encode("utf-8", "surrogateescape"))
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, page)
+        changed += 1
+    return changed
+
+
 def require_docs_export(actor: Actor) -> None:
     """Raise ``PermissionDeniedError`` unless ``actor`` may have the Data Docs: the role has
     ``export`` (``permission_denied_action``) and sees the whole firm (``docs_scope_refused``).

@@ -211,6 +211,10 @@ def _validate(target: Store, suites: tuple[str, ...], queries: dict[str, str],
                                        for_docs=docs_dir is not None, query=queries[suite]))
             report(progress, stage, planned[suite], planned[suite])
         docs_index = _build_docs(context, docs_dir) if docs_dir else None
+        if docs_dir:  # no page on disk holds a phone, USCC or e-mail unmasked
+            from data_checks.docs_export import mask_in_place
+
+            mask_in_place(target, docs_dir)
     finally:
         _close(source)
     return outcomes, docs_index

@@ -27,6 +27,7 @@ class Built:
     store: Store
     docs: Path
     values: dict[str, set[str]]  # field -> every value the database holds, in its forms
+    masked: Path  # the Data Docs of a run as written on disk
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,14 @@ def built(tmp_path_factory) -> Built:
     store = Store(folder / "sample.duckdb")
     load_sample(store, "small")
     docs = folder / "sample_data_docs"
-    run_checks(store, SAMPLE_AS_OF, docs_dir=docs)
+    # the pages as Great Expectations writes them, before a run masks them on disk: the
+    # export's masking is tested on the raw values (and is a second net for docs of a
+    # release that did not mask them)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docs_export, "mask_in_place", lambda store, folder: 0)
+        run_checks(store, SAMPLE_AS_OF, docs_dir=docs)
+    masked = folder / "masked_data_docs"
+    run_checks(store, SAMPLE_AS_OF, docs_dir=masked)
     rows = store.read(lambda conn: conn.execute(
         "select contact_phone, uscc, email from raw_clients").fetchall())
     phones = {p for p, _, _ in rows if p}
@@ -48,7 +56,7 @@ def built(tmp_path_factory) -> Built:
         "uscc": {u for _, u, _ in rows if u} | {u.upper() for _, u, _ in rows if u},
         "email": {e for _, _, e in rows if e},
     }
-    return Built(store, docs, values)
+    return Built(store, docs, values, masked)
 
 
 def _folder_text(docs: Path) -> str:
@@ -72,6 +80,18 @@ def test_the_raw_docs_show_confidential_values(built: Built):
     text = _folder_text(built.docs)
     for field, values in built.values.items():
         assert len(_shown(text, values)) >= 10, field
+
+
+def test_the_docs_a_run_writes_hold_no_confidential_value(built: Built):
+    """`handover check --docs DIR` writes no phone, USCC or e-mail unmasked to disk (issue
+    13): the masked forms the dashboard shows are there instead."""
+    text = _folder_text(built.masked)
+    for field, values in built.values.items():
+        assert _shown(text, values) == set(), field
+    raw = _folder_text(built.docs)
+    assert any(mask_phone(p) in text for p in _shown(raw, built.values["contact_phone"]))
+    assert any(mask_uscc(u) in text for u in _shown(raw, built.values["uscc"]))
+    assert len(list(built.masked.rglob("*.html"))) == len(list(built.docs.rglob("*.html")))
 
 
 def test_management_gets_no_confidential_value(built: Built):

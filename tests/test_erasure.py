@@ -253,12 +253,19 @@ def test_a_failed_rewrite_leaves_the_database_as_it_was(db: Path, prepared, monk
     assert [p.name for p in db.parent.iterdir() if p.name.startswith(".handover-")] == []
 
 
-def test_the_data_docs_folder_is_cleaned_too(db: Path, tmp_path: Path, runner):
+def test_the_data_docs_folder_is_cleaned_too(db: Path, tmp_path: Path, runner, monkeypatch):
     """Great Expectations' Data Docs list failing records with their values; `--docs` cleans
-    the pages of a folder the database does not know about."""
+    the pages of a folder the database does not know about. (A run masks phones, USCCs and
+    e-mails on the pages it writes; the folder here is one written unmasked, by an earlier
+    release, and names and ids are never masked.)"""
+    from data_checks import docs_export
+
     store = Store(db)
     docs = tmp_path / "docs"
-    assert runner.invoke(app, ["check", "--docs", str(docs), "--db", str(db)]).exit_code == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(docs_export, "mask_in_place", lambda store, folder: 0)
+        assert runner.invoke(app, ["check", "--docs", str(docs), "--db", str(db)]
+                             ).exit_code == 0
 
     def pages() -> str:
         return "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.html"))

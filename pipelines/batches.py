@@ -94,6 +94,8 @@ def _rollback(conn: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> int:
     if not row:
         raise BatchError(f"There is no batch {batch_id}. `handover batches` lists them.")
     kind, action, rolled_back_at, rolled_back_by = row[0]
+    if action == "erase":
+        raise BatchError(f"Batch {batch_id} is an erasure on request, which cannot be undone.")
     if action != "import":
         raise BatchError(f"Batch {batch_id} is itself a rollback and cannot be rolled back.")
     if rolled_back_at is not None:

@@ -108,6 +108,7 @@ class ErasureReport:
     values_sought: int = 0  # distinct values of the client looked for in stored text
     docs_files: int | None = None  # pages of the Data Docs folder changed, if one was given
     audit_id: int | None = None
+    batch_id: int | None = None  # the erasure's entry in the batch history
     rewritten: bool = False
     size_before: int = 0
     size_after: int = 0
@@ -128,7 +129,7 @@ class ErasureReport:
             "client_id": self.client_id, "pseudonym": self.pseudonym, "dry_run": self.dry_run,
             "rows": self.rows, "changed": self.changed, "values_sought": self.values_sought,
             "docs_files": self.docs_files, "audit_id": self.audit_id,
-            "rewritten": self.rewritten,
+            "batch_id": self.batch_id, "rewritten": self.rewritten,
             "size_before": self.size_before, "size_after": self.size_after,
         }
         if not with_client:
@@ -176,6 +177,22 @@ def _worth_seeking(value: str) -> bool:
     if letters < MIN_SOUGHT:
         return False
     return not value.isdigit() or len(value) >= 5
+
+
+def _record_batch(conn: duckdb.DuckDBPyConnection, user: str, pseudonym: str,
+                  report: ErasureReport) -> int:
+    """The erasure in the batch history (`handover batches`, the upload page's history):
+    action ``erase``, the rows it changed, and in its report the pseudonym, rows per table
+    and the fields; never a value. It cannot be rolled back (pipelines/batches.py)."""
+    batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
+    summary = {"pseudonym": pseudonym,
+               "tables": {t: e["rows"] for t, e in report.changed.items()},
+               "fields": sorted({f for e in report.changed.values() for f in e["fields"]})}
+    conn.execute(
+        "insert into batches (batch_id, kind, action, user_name, created_at, "
+        "count_rows_updated, report) values (?, 'clients', 'erase', ?, ?, ?, ?)",
+        [batch_id, user, datetime.now(), report.rows, json.dumps(summary, ensure_ascii=False)])
+    return batch_id
 
 
 def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
@@ -440,6 +457,7 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
                 conn, actor.name, "erase", pseudonym, rows=report.rows,
                 tables={t: e["rows"] for t, e in report.changed.items()},
                 fields=sorted({f for e in report.changed.values() for f in e["fields"]}))
+            report.batch_id = _record_batch(conn, actor.name, pseudonym, report)
         except BaseException:
             conn.execute("rollback")
             raise

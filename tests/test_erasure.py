@@ -155,6 +155,20 @@ def test_erase_leaves_none_of_the_clients_values_in_the_file(db: Path, prepared,
     detail = json.loads(entry[0][1])
     assert detail["tables"]["raw_clients"] == 3 and detail["rows"] == report["rows"]
     assert {"contact_phone", "email", "uscc", "comment"} <= set(detail["fields"])
+    # and in the batch history, as an erasure that cannot be rolled back
+    batch = store.query("select batch_id, kind, action, count_rows_updated, report "
+                        "from batches where action = 'erase'").rows
+    assert len(batch) == 1 and batch[0][0] == report["batch_id"]
+    assert batch[0][1:4] == ("clients", "erase", report["rows"])
+    assert client_id not in batch[0][4] and not any(v in batch[0][4] for v in values)
+    assert json.loads(batch[0][4])["pseudonym"] == pseudonym
+    listed = runner.invoke(app, ["batches", "--json", "--db", str(db)])
+    assert listed.exit_code == 0
+    assert [b["batch_id"] for b in json.loads(listed.stdout) if b["action"] == "erase"] == [
+        report["batch_id"]]
+    undo = runner.invoke(app, ["rollback", str(report["batch_id"]), "--no-checks",
+                               "--db", str(db)])
+    assert undo.exit_code == 1 and "erasure on request, which cannot be undone" in undo.stderr
 
 
 def test_dry_run_changes_nothing_and_counts_the_same(db: Path, prepared, tmp_path: Path):

@@ -58,6 +58,9 @@ def batches(
             state = f"undid batch {row.target_batch_id}"
             counts = ("", f"-{row.count_rows_withdrawn}", f"{row.count_rows_restored} restored",
                       "", "")
+        elif row.action == "erase":  # a client's personal data, erased on request
+            state = "erased (cannot be undone)"
+            counts = ("", "", row.count_rows_updated, "", "")
         else:
             state = (f"rolled back by {row.rolled_back_by}"
                      if row.rolled_back_at is not None else "loaded")

@@ -247,7 +247,8 @@ IN_SCOPE = """exists (
                 and s.record_key = {alias}.record_key)"""
 
 
-def _scoped_df(store: Store, scope: ScopeArg, sql: str, params: list) -> pd.DataFrame:
+def _scoped_df(store: Store, scope: ScopeArg, sql: str, params: list | dict
+               ) -> pd.DataFrame:
     """``sql`` (whose ``{in_scope_f}``/``{in_scope_h}`` read ``scope_records``) on one
     connection after building ``scope_records`` for the scope."""
     in_scope, scope_params = scope_handovers_sql(scope)
@@ -351,18 +352,22 @@ def failures(store: Store, check_id: str | None = None, run_id: int | None = Non
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     if run_id is None:
         return pd.DataFrame(columns=[*FAILURE_COLUMNS, "first_seen_at"])
+    # the history entries open at the run are chosen before the join, so that the join is
+    # on equal keys alone (with the run's range in its condition DuckDB 1.5 joins by nested
+    # loops: 4.6 s for the large sample's 44,929 failures, 0.07 s this way; the same rows)
     sql = """
         select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail,
                h.first_seen_at
         from check_failures as f
-        left join failure_history as h
+        left join (select * from failure_history
+                   where first_seen_run <= $run and (resolved_run is null or resolved_run > $run)
+                   ) as h
             on h.check_id = f.check_id and h.record_key = f.record_key
-            and h.column_name = f.column_name and h.first_seen_run <= f.run_id
-            and (h.resolved_run is null or h.resolved_run > f.run_id)
-        where f.run_id = ? and (? is null or f.check_id = ?){scoped}
+            and h.column_name = f.column_name
+        where f.run_id = $run and ($check is null or f.check_id = $check){scoped}
         order by f.check_id, f.record_key, f.column_name
         """
-    params = [run_id, check_id, check_id]
+    params = {"run": run_id, "check": check_id}
     if is_scoped(scope):
         return _scoped_df(store, scope, sql.format(scoped=" and {in_scope_f}"), params)
     return store.query_df(sql.format(scoped=""), params)

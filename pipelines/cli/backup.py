@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli import common
 from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -20,13 +19,6 @@ from pipelines.cli.common import (
     plain,
     print_json,
 )
-
-
-def _actor(db: Path):
-    """The account of --as, checked; without --as None: the library's operating-system
-    user, an administrator (cli_actor would import the accounts, and with them pandas, to
-    say the same)."""
-    return cli_actor(open_store(db)) if common.acting_as else None
 
 
 def _size(size: int) -> str:
@@ -64,7 +56,7 @@ def backup(
     counts and checksums) while the dashboard runs; imports wait until it is taken."""
     from pipelines.backup import backup as take
 
-    report = take(open_store(db), folder, keep, actor=_actor(db))
+    report = take(open_store(db), folder, keep, actor=cli_actor(open_store(db)))
     if as_json:
         print_json(report.to_dict())
         return
@@ -95,7 +87,7 @@ def restore(
     rows); never overwrites a database unless --replace is given."""
     from pipelines.backup import restore as rebuild
 
-    report = rebuild(backup_dir, to, replace, actor=_actor(to))
+    report = rebuild(backup_dir, to, replace, actor=cli_actor(open_store(to)))
     if as_json:
         print_json(report.to_dict())
         return

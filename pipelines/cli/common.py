@@ -95,11 +95,12 @@ def cli_actor(store: Store):
     command holds the database file). ``--as`` is least privilege and attribution, not
     authentication: it asks for no password."""
     from pipelines.access import local_operator
+
+    if not acting_as:  # nothing more to import (the accounts import pandas)
+        return local_operator()
     from pipelines.accounts import active_user
     from pipelines.errors import AccountError
 
-    if not acting_as:
-        return local_operator()
     actor = active_user(store, acting_as)
     if actor is None:
         raise AccountError(

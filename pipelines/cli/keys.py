@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli import common
 from pipelines.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -27,10 +26,6 @@ KeyFileOption = Annotated[
                       "database's own key file (~/.config/handover-insight/keys/…); then set "
                       "HANDOVER_KEY_FILE to it.", show_default=False),
 ]
-
-
-def _actor(db: Path):
-    return cli_actor(open_store(db)) if common.acting_as else None
 
 
 def _said(report, as_json: bool, done: str) -> None:
@@ -78,7 +73,7 @@ def encrypt(
     compared, swapped; the key found or a new key file."""
     from pipelines.encrypt import encrypt_database
 
-    report = encrypt_database(open_store(db), key_file, actor=_actor(db))
+    report = encrypt_database(open_store(db), key_file, actor=cli_actor(open_store(db)))
     _said(report, as_json, f"Encrypted {report.database}: {report.tables} tables, "
                            f"{report.rows:,} rows, compared with the plain file before it "
                            "was replaced.")
@@ -94,7 +89,7 @@ def rekey(
     opens it)."""
     from pipelines.encrypt import rekey_database
 
-    report = rekey_database(open_store(db), key_file, actor=_actor(db))
+    report = rekey_database(open_store(db), key_file, actor=cli_actor(open_store(db)))
     _said(report, as_json, f"{report.database} has a new key: {report.tables} tables, "
                            f"{report.rows:,} rows, compared before the old file was "
                            "replaced.")

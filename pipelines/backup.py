@@ -212,17 +212,24 @@ def _write_snapshot(conn, target: Path, key: Key | None
     return version, tables, files
 
 
-def _describe(path: Path) -> dict[str, Any]:
-    """sha256 and size of a file, which is made the owner's only and flushed to the disk."""
-    os.chmod(path, 0o600)
+def _digest(path: Path, sync: bool = False) -> dict[str, Any]:
+    """sha256 and size of a file, as the manifest lists them; ``sync``: flushed to the disk
+    too (a file just written)."""
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
     return {"sha256": digest.hexdigest(), "bytes": size}
+
+
+def _describe(path: Path) -> dict[str, Any]:
+    """sha256 and size of a file, which is made the owner's only and flushed to the disk."""
+    os.chmod(path, 0o600)
+    return _digest(path, sync=True)
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -411,13 +418,9 @@ def verify(folder: Path | str, manifest: dict[str, Any] | None = None) -> dict[s
                 f"The backup {folder} is incomplete: {name} is missing, so nothing was "
                 "restored; use another backup.", title="Backup incomplete",
                 code="backup_file_missing", params={"folder": str(folder), "file": name})
-        digest = hashlib.sha256()
-        size = 0
-        with open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-        if size != info.get("bytes") or digest.hexdigest() != info.get("sha256"):
+        found = _digest(path)
+        size = found["bytes"]
+        if size != info.get("bytes") or found["sha256"] != info.get("sha256"):
             raise BackupError(
                 f"{path} is not the file the backup wrote (its "
                 f"{'size' if size != info.get('bytes') else 'checksum'} differs from the "

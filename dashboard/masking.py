@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from dashboard.roles import CONFIDENTIAL, Role
-
-
-def mask_phone(value: str) -> str:
-    digits = re.sub(r"[^0-9]", "", value)
-    if len(digits) >= 7:
-        return f"{digits[-11:][:3]}****{digits[-4:]}"
-    return "*" * len(value)
-
-
-def mask_uscc(value: str) -> str:
-    return value[:4] + "*" * max(len(value) - 6, 0) + value[-2:] if len(value) > 6 else "*" * len(value)
-
-
-def mask_email(value: str) -> str:
-    local, at, domain = value.partition("@")
-    return (local[:1] + "***" + at + domain) if at else value[:1] + "***"
-
-
-MASKS = {"contact_phone": mask_phone, "uscc": mask_uscc, "email": mask_email}
+from pipelines.masking import MASKS
 
 
 def mask_value(field: str, value: object, role: Role) -> object:

@@ -68,6 +68,7 @@ from pathlib import Path
 
 from pipelines.access import CONFIDENTIAL, Actor, require, role
 from pipelines.errors import HandoverError, PermissionDeniedError
+from pipelines.masking import MASKS
 from pipelines.store import Store
 
 # The smallest value sought at all, and the smallest sought inside longer words (counted in
@@ -162,17 +163,10 @@ def mask(field: str, value: str) -> str | None:
     """The masked form of ``value`` (dashboard/masking.py), or None when it is its own masked
     form. A masked form that still contains the value (an address with nothing before its @)
     becomes stars throughout."""
-    masked = _masks()[field](value)
+    masked = MASKS[field](value)
     if masked == value:
         return None
     return "*" * len(value) if value in masked else masked
-
-
-@cache
-def _masks() -> dict[str, Callable[[str], str]]:
-    from dashboard.masking import MASKS
-
-    return MASKS
 
 
 _ESCAPED = frozenset("&<>\"'\\")

@@ -2,7 +2,7 @@
 
 Library functions that can run for seconds (reading and loading a file, the data checks, the
 sample's build) take ``progress: Reporter | None`` and call it as they go; they never print.
-The command line shows a rich bar on a terminal (``pipelines/cli/progress.py``), the
+The command line shows a rich bar on a terminal (``cli/progress.py``), the
 dashboard an ``st.progress`` (``dashboard/progress.py``), tests a list.
 
 A report is ``progress(stage, done, total)``:

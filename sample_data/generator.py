@@ -13,7 +13,7 @@ choice, in a fixed order, and the reference date is the constant SAMPLE_AS_OF, n
 
 The build reports its progress (stage ``sample``: handovers, then clients, written of those
 planned; each handover's events are written with it) to a ``pipelines.progress`` reporter;
-`python -m sample_data.generator` shows it as a bar on a terminal.
+`python -m cli.sample_files` shows it as a bar on a terminal.
 
 Beside the import files, `defects.json` lists every deliberate defect by data-check id and
 record key: run as of SAMPLE_AS_OF, the checks should report exactly those records.
@@ -21,10 +21,7 @@ record key: run as of SAMPLE_AS_OF, the checks should report exactly those recor
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,24 +156,3 @@ def _write_log(rng: random.Random, book: ClientBook, roster: Roster, spec: Sampl
         if orphan():
             for event in generate_orphan_events(rng, handover["to_staff"], log):
                 write_event(event)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m sample_data.generator OUT_DIR [--size large] [--seed 42]`"""
-    parser = argparse.ArgumentParser(description="Write the sample import files.")
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--size", choices=sorted(SIZES), default="small")
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args(argv)
-    from pipelines.cli.progress import bar
-
-    started = time.perf_counter()
-    with bar() as progress:  # on a terminal only
-        files = write_sample_files(args.out_dir, args.size, args.seed, progress=progress)
-    for kind, path in files:
-        print(f"{kind}\t{path}\t{path.stat().st_size:,} bytes")
-    print(f"written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipelines import accounts, audit
 from pipelines.access import Actor
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import AccountError, SignInError
 from pipelines.store import Store
 
@@ -183,7 +183,7 @@ def test_a_password_cannot_be_an_argument(runner: CliRunner, tmp_path: Path):
         result = _run(runner, tmp_path / "h.duckdb", "add", "x", "--role", "quality",
                       option, PASSWORD)
         assert result.exit_code == 2  # no such option: usage error
-    from pipelines.cli.users import users_app
+    from cli.users import users_app
 
     for command in users_app.registered_commands:
         params = command.callback.__wrapped__.__annotations__

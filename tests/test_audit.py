@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 from pipelines import accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import rollback
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import SignInError
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from tests.conftest import write_csv
 from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+from tests.layout import product_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
@@ -105,10 +106,8 @@ def test_no_code_changes_or_deletes_audit_rows():
     assert public == {"record", "append", "entries"}
     pattern = re.compile(r"\b(update|delete\s+from|truncate|drop\s+table|alter\s+table)\s+"
                          r"(\w+\.)?audit_log\b", re.IGNORECASE)
-    for folder in ("pipelines", "data_checks", "metrics", "dashboard", "sample_data"):
-        for path in (ROOT / folder).rglob("*"):
-            if path.suffix in (".py", ".sql"):
-                assert not pattern.search(path.read_text(encoding="utf-8")), path
+    for path in product_files(".py", ".sql"):
+        assert not pattern.search(path.read_text(encoding="utf-8")), path
 
 
 def test_purge_keeps_the_trail(store: Store, tmp_path: Path):

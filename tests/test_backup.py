@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from pipelines import backup as bk
 from pipelines.access import Actor
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import PermissionDeniedError
 from pipelines.migrations import LATEST_VERSION, migrations
 from pipelines.store import Store, wal_path
@@ -150,7 +150,7 @@ def test_a_backup_taken_while_another_process_imports_holds_whole_batches(sample
     feedback = sorted(p for p in files.iterdir() if p.suffix in (".csv", ".xlsx")
                       and p.name not in ("clients.xlsx", "handovers.csv", "events.csv"))
     script = " && ".join(
-        f"{sys.executable} -m pipelines ingest {kind} {' '.join(map(str, paths))} "
+        f"{sys.executable} -m cli ingest {kind} {' '.join(map(str, paths))} "
         f"--no-checks --db {db}"
         for kind, paths in (("clients", [files / "clients.xlsx"]),
                             ("handovers", [files / "handovers.csv"]),

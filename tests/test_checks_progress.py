@@ -101,8 +101,8 @@ def _recording_bar(seen: list, recorder: Recorder):
 
 
 def test_the_check_command_draws_a_bar_unless_json(runner, tmp_path: Path, monkeypatch):
-    from pipelines.cli import app
-    from pipelines.cli import progress as cli_progress
+    from cli import app
+    from cli import progress as cli_progress
 
     db = tmp_path / "cli.duckdb"
     _load(Store(db), tmp_path)
@@ -126,7 +126,7 @@ def test_the_real_bar_prints_nothing_when_output_is_not_a_terminal(tmp_path: Pat
     db = tmp_path / "pipe.duckdb"
     _load(Store(db), tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "check", "--as-of", "2026-11-20", "--json",
+        [sys.executable, "-m", "cli", "check", "--as-of", "2026-11-20", "--json",
          "--db", str(db)], capture_output=True, text=True, timeout=300,
         cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stderr[-2000:]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from cli import app
 from tests.conftest import write_csv
 from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
@@ -90,7 +90,7 @@ def test_the_installed_script_runs(tmp_path: Path):
     garbage = tmp_path / "garbage.xlsx"
     garbage.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines", "ingest", "clients", str(garbage),
+        [sys.executable, "-m", "cli", "ingest", "clients", str(garbage),
          "--db", str(tmp_path / "x.duckdb")],
         capture_output=True, text=True,
     )

@@ -15,7 +15,7 @@ from metrics.selection import Filters, scoped
 from pipelines import accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import list_batches
-from pipelines.cli import app
+from cli import app
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
 from sample_data.loader import load_demo

@@ -1,4 +1,4 @@
-"""`handover backup` and `handover restore` (pipelines/cli/backup.py): a restored sample gives
+"""`handover backup` and `handover restore` (cli/backup.py): a restored sample gives
 the same `metrics --json` and `failures --json` byte for byte; refusals are one sentence and
 exit 1; `kill -9` of either command half-way leaves no complete-looking backup, no restored
 file that is not whole, and the database intact."""
@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from pipelines import backup as bk
 from pipelines.accounts import add_user
-from pipelines.cli import app
+from cli import app
 from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store, wal_path
 from tests.test_backup import backups_in, counts, leftovers, older_database, sha
@@ -172,7 +172,7 @@ def big(sample, tmp_path_factory) -> tuple[Path, Path]:
 def _killed(args: list[str], begun, delay: float) -> int | None:
     """Run `handover ARGS` in a child; once ``begun()`` says it has begun writing, wait
     ``delay`` s and kill -9 it. Its exit status if it finished first, else None."""
-    child = subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT,
+    child = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while child.poll() is None and not begun() and time.monotonic() < deadline:

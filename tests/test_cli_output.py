@@ -1,5 +1,5 @@
 """The command line's big outputs and its start: `handover scores` streamed as JSON (the same
-bytes as one json.dumps), CSV and Parquet, --limit; what `import pipelines.cli` imports; the
+bytes as one json.dumps), CSV and Parquet, --limit; what `import cli` imports; the
 lazily registered `ingest`; progress bars only on a terminal."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app, figures
-from pipelines.cli.common import json_default
+from cli import app, figures
+from cli.common import json_default
 from pipelines.progress import Recorder
 
 ROOT = Path(__file__).parents[1]
@@ -46,20 +46,20 @@ def _heavy_modules_after(code: str) -> list[str]:
 # -- what starting the command imports ------------------------------------------------------
 
 def test_importing_the_command_line_imports_nothing_heavy():
-    assert _heavy_modules_after("import pipelines.cli") == []
+    assert _heavy_modules_after("import cli") == []
 
 
 @pytest.mark.parametrize("args", [["--help"], ["metrics", "--help"], ["scores", "--help"],
                                   ["users", "add", "--help"], ["serve", "--help"]])
 def test_help_imports_nothing_heavy(args):
-    code = (f"from pipelines.cli import app\ntry:\n    app({args!r}, prog_name='handover')\n"
+    code = (f"from cli import app\ntry:\n    app({args!r}, prog_name='handover')\n"
             "except SystemExit as end:\n    assert end.code == 0, end.code")
     assert _heavy_modules_after(code) == []
 
 
 def test_the_options_name_the_stores_defaults():
     from pipelines import store
-    from pipelines.cli import common
+    from cli import common
 
     assert (common.DB_ENV, common.DEFAULT_DB_NAME) == (store.DB_ENV, store.DEFAULT_DB_NAME)
 
@@ -68,8 +68,8 @@ def test_the_lazy_ingest_command_is_the_one_typer_builds_from_the_function():
     from typer.main import get_command, get_command_from_info
     from typer.models import CommandInfo
 
-    from pipelines.cli import LazyCommand, _docstring
-    from pipelines.cli.ingest import ingest
+    from cli import LazyCommand, _docstring
+    from cli.ingest import ingest
 
     assert _docstring("ingest", "ingest") == inspect.getdoc(ingest)
     group = get_command(app)
@@ -85,7 +85,7 @@ def test_the_lazy_ingest_command_is_the_one_typer_builds_from_the_function():
 
 
 def test_the_group_help_lists_ingest_first_with_its_first_line(runner: CliRunner):
-    from pipelines.cli.ingest import ingest
+    from cli.ingest import ingest
 
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
@@ -245,7 +245,7 @@ def test_json_and_csv_to_a_file_are_what_standard_output_gets(sample_db, tmp_pat
 
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipelines", *args]
+    return [sys.executable, "-m", "cli", *args]
 
 
 def test_parquet_to_a_pipe_is_written(sample_db, sample_rows):
@@ -328,7 +328,7 @@ def test_the_sample_build_reports_its_rows_and_writes_the_same_bytes(tmp_path):
 
 
 def test_the_sample_build_shows_a_bar_on_a_terminal_only(tmp_path):
-    args = [sys.executable, "-m", "sample_data.generator", "--size", "small"]
+    args = [sys.executable, "-m", "cli.sample_files", "--size", "small"]
     status, shown, printed = _on_a_terminal(args + [str(tmp_path / "t")], "stderr")
     assert status == 0, shown
     assert "Writing the sample" in shown

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from metrics.figures import compute_figures
-from pipelines.cli import app
+from cli import app
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF

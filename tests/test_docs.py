@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import app
+from cli import app
 from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES, TEMPLATES
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

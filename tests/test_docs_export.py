@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.i18n import t
-from dashboard.masking import mask_email, mask_phone, mask_uscc
+from pipelines.masking import mask_email, mask_phone, mask_uscc
 from data_checks import docs_export
 from data_checks.docs_export import DocsExportError, Masker, docs_zip_for
 from pipelines import access

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from cli import app
 from pipelines.encryption import key_file_for
 from pipelines.store import Store
 
@@ -187,7 +187,7 @@ def test_a_killed_encrypt_leaves_the_database_whole(plain_sample, tmp_path, own_
     for attempt in range(5):
         db = tmp_path / f"k{attempt}.duckdb"
         shutil.copyfile(plain_sample, db)
-        child = subprocess.Popen([sys.executable, "-m", "pipelines", "encrypt", "--db",
+        child = subprocess.Popen([sys.executable, "-m", "cli", "encrypt", "--db",
                                   str(db)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 1.0))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.access import Actor
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import PermissionDeniedError
 from pipelines.store import Store, wal_path
 from pipelines.templates import STORED

@@ -7,6 +7,7 @@ import re
 import string
 import tomllib
 from pathlib import Path
+from tests.layout import product_files
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "dashboard" / "locales"
@@ -17,10 +18,9 @@ _CODE = re.compile(r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]
 
 def _raised_codes() -> set[str]:
     codes = set()
-    for folder in ("pipelines", "data_checks", "metrics", "sample_data"):
-        for path in (ROOT / folder).rglob("*.py"):
-            for found in _CODE.finditer(path.read_text(encoding="utf-8")):
-                codes.add(next(g for g in found.groups() if g))
+    for path in product_files(".py", leave_out=("dashboard",)):
+        for found in _CODE.finditer(path.read_text(encoding="utf-8")):
+            codes.add(next(g for g in found.groups() if g))
     return codes
 
 

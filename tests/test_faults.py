@@ -34,7 +34,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import (
     SchemaError,
     StoreBusyError,
@@ -48,6 +48,7 @@ from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store, describe_process
 from tests.conftest import write_csv
 from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
+from tests.layout import product_files
 
 ROOT = Path(__file__).parents[1]
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
@@ -115,7 +116,7 @@ def run_cli(*args: str, fsize_limit: int | None = None, drop_capabilities: bool 
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The command in a child process, as a user runs it; optionally with writes limited to
     ``fsize_limit`` bytes per file (EFBIG beyond), or as root without its capabilities."""
-    command = [sys.executable, "-m", "pipelines", *args]
+    command = [sys.executable, "-m", "cli", *args]
     if drop_capabilities:
         command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", *command]
 
@@ -635,7 +636,7 @@ def test_an_os_error_at_the_edge_is_a_sentence(db: Path, tmp_path: Path):
 
 
 def test_an_unexpected_error_is_a_sentence_with_a_log(db: Path, monkeypatch):
-    batches_cli = sys.modules["pipelines.cli.batches"]
+    batches_cli = sys.modules["cli.batches"]
 
     def broken(store):
         raise RuntimeError("boom [/]")
@@ -658,8 +659,7 @@ def test_only_the_store_classifies_duckdb_errors():
     """One place maps DuckDB's errors: no module matches on DuckDB's message texts."""
     offenders = [
         str(path.relative_to(ROOT))
-        for folder in ("pipelines", "metrics", "data_checks", "dashboard", "sample_data")
-        for path in (ROOT / folder).rglob("*.py")
+        for path in product_files(".py")
         if "No space left on device" in path.read_text(encoding="utf-8")
         and path != ROOT / "pipelines" / "store.py"
     ]

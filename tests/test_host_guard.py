@@ -302,8 +302,8 @@ def _free_port() -> int:
 
 def guarded_command(host: str, port: int) -> list[str]:
     """`handover serve`'s Streamlit command with the guard: its entry point and options
-    (added here until pipelines/cli/serve.py runs them itself)."""
-    from pipelines.cli.serve import streamlit_command
+    (added here until cli/serve.py runs them itself)."""
+    from cli.serve import streamlit_command
 
     command = streamlit_command(host, port)
     script = command.index("run") + 1

@@ -131,7 +131,7 @@ def test_hostile_file(name: str, baseline: Path, tmp_path: Path) -> None:
 
 
 def test_the_installed_command_prints_only_its_sentences(baseline: Path, tmp_path: Path) -> None:
-    """`python -m pipelines ingest` as a user runs it, with the terminal's real stderr: what
+    """`python -m cli ingest` as a user runs it, with the terminal's real stderr: what
     the parser's child process writes there itself (a native reader's "memory allocation of …
     failed" and, where RUST_BACKTRACE is set as in this environment, its backtrace) must not
     reach the user; only one Error line per refused file does. CliRunner cannot see this: the
@@ -143,7 +143,7 @@ def test_the_installed_command_prints_only_its_sentences(baseline: Path, tmp_pat
            "HANDOVER_READ_MAX_UNZIPPED_BYTES": str(4 << 30), "RUST_BACKTRACE": "1"}
     db = copy_db(baseline, tmp_path / "db.duckdb")
     before = sha256(db)
-    done = subprocess.run([sys.executable, "-m", "pipelines", "ingest", "clients",
+    done = subprocess.run([sys.executable, "-m", "cli", "ingest", "clients",
                            *map(str, files), "--db", str(db)], capture_output=True, text=True,
                           check=False, env=env, cwd=tmp_path, timeout=300, stdin=subprocess.DEVNULL)
     shown = f"\n--- stderr\n{done.stderr[:4000]}"

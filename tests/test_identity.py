@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pipelines import accounts, audit, identity
 from pipelines.access import Actor
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import AccountError, HandoverError, SignInError
 from pipelines.store import Store
 

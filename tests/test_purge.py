@@ -17,7 +17,7 @@ from data_checks.runner import run_checks
 from metrics.figures import compute_figures
 from metrics.scores import compute_scores
 from pipelines.batches import list_batches, rejected_rows, rollback
-from pipelines.cli import app
+from cli import app
 from pipelines.errors import BatchError
 from pipelines.ingest import ingest_file
 from pipelines.purge import RAW_TABLES, file_size, purge

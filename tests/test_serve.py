@@ -10,8 +10,8 @@ from typing import ClassVar
 
 import pytest
 
-from pipelines.cli import app
-from pipelines.cli.serve import prepare_database, streamlit_command
+from cli import app
+from cli.serve import prepare_database, streamlit_command
 from pipelines.errors import HandoverError
 from pipelines.store import Store
 from sample_data.loader import has_data, is_sample

@@ -16,6 +16,7 @@ from pipelines.ingest import ingest_file
 from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store
 from tests.conftest import write_csv
+from tests.layout import product_files
 
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
 
@@ -134,8 +135,7 @@ def test_only_the_store_opens_duckdb():
     root = Path(__file__).parents[1]
     offenders = [
         str(path.relative_to(root))
-        for folder in ("pipelines", "metrics", "data_checks", "dashboard", "sample_data")
-        for path in (root / folder).rglob("*.py")
+        for path in product_files(".py")
         if "duckdb.connect(" in path.read_text(encoding="utf-8")
         and path != root / "pipelines" / "store.py"
     ]

@@ -134,7 +134,7 @@ def whole_command(db: Path, runs: int) -> dict:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines", "check", "--as-of", AS_OF.isoformat(),
+            [sys.executable, "-m", "cli", "check", "--as-of", AS_OF.isoformat(),
              "--json", "--db", str(fresh)], capture_output=True, text=True, cwd=ROOT, env=env)
         timings.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -6,7 +6,7 @@
 Without --events it uses the large sample's events file (generated once and cached in
 tests/benchmarks/output/large). Each run starts from a fresh copy of a database holding the
 large sample's clients and handovers (built once, cached in tests/benchmarks/output) and
-measures, each as a whole process (`python -m pipelines ingest events FILE --no-checks`):
+measures, each as a whole process (`python -m cli ingest events FILE --no-checks`):
 
 - the import of the events file;
 - the import of a newer export of the same log (one new row, every other row unchanged);
@@ -122,7 +122,7 @@ def measured(command: list[str]) -> tuple[float, float]:
 
 
 def run_cli(args: list[str]) -> tuple[float, float]:
-    env_cmd = [sys.executable, "-m", "pipelines", *args]
+    env_cmd = [sys.executable, "-m", "cli", *args]
     return measured(env_cmd)
 
 

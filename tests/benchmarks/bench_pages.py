@@ -87,7 +87,7 @@ def add_account(db: Path, name: str = "bench", role: str = "administrator") -> N
     import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pipelines", "users", "add", name, "--role", role,
+    subprocess.run([sys.executable, "-m", "cli", "users", "add", name, "--role", role,
                     "--db", str(db)], input=f"{PASSWORD}\n{PASSWORD}\n",
                    capture_output=True, text=True, timeout=300,
                    env={**os.environ, "HANDOVER_CONFIG": "none"})

@@ -11,9 +11,9 @@ import pytest
 from dashboard.audit_text import CODED, describe, user_label
 from dashboard.i18n import LANGUAGES, catalogue
 from sample_data.loader import SAMPLE_USER
+from tests.layout import PACKAGES
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("pipelines", "dashboard", "data_checks", "metrics", "sample_data")
 # spread into the details with ** (pipelines/identity.py: ``claimed``)
 SPREAD_KEYS = {"method", "issuer", "subject", "email"}
 

@@ -73,8 +73,8 @@ class Server:
                 "HANDOVER_CONFIG": str(self.workdir / "handover.toml")}
 
     def handover(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        """Run the `handover` command (`python -m pipelines`) on the server's database."""
-        return subprocess.run([sys.executable, "-m", "pipelines", *args], env=self.env(),
+        """Run the `handover` command (`python -m cli`) on the server's database."""
+        return subprocess.run([sys.executable, "-m", "cli", *args], env=self.env(),
                               cwd=self.workdir, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -96,7 +96,7 @@ def start_server(workdir: Path, port: int | None = None,
     env.pop("HANDOVER_DB", None)  # no account yet: the local administrator, every page
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines", "serve", *(["--demo"] if demo else []),
+            [sys.executable, "-m", "cli", "serve", *(["--demo"] if demo else []),
              "--db", str(db), "--port", str(port), "--no-open"],
             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,  # its own group: stop() ends both
@@ -282,7 +282,7 @@ def add_account(server: Server, name: str, role: str, *options: str,
     """`handover users add NAME --role ROLE [options]` on the server's database, the password
     on standard input (as an administrator's script would)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "users", "add", name, "--role", role, *options],
+        [sys.executable, "-m", "cli", "users", "add", name, "--role", role, *options],
         input=f"{password}\n{password}\n", env=server.env(), cwd=server.workdir,
         capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

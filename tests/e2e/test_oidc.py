@@ -105,7 +105,7 @@ server_metadata_url = "{provider.metadata_url}"
 
 
 def _handover(db: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "pipelines", *args, "--db", str(db)],
+    done = subprocess.run([sys.executable, "-m", "cli", *args, "--db", str(db)],
                           check=False, cwd=ROOT, capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.i18n import t
-from dashboard.masking import mask_email, mask_phone, mask_uscc
+from pipelines.masking import mask_email, mask_phone, mask_uscc
 from pipelines import access
 from tests.e2e.app_utils import (
     PAGES,

@@ -1,7 +1,7 @@
 """Running one corpus case against a loaded database, the way a user meets it.
 
 ``run(spec, db)`` runs ``handover ingest KIND FILE --db DB`` (``typer.testing.CliRunner`` on
-``pipelines.cli:app``), then, unless the case loads, the library call (``ingest_file`` or
+``cli:app``), then, unless the case loads, the library call (``ingest_file`` or
 ``ingest_feedback``) on the same database, and records what happened: exit status, stdout,
 stderr, an unhandled exception's traceback, the library's error (type, code, params,
 problems) and the SHA-256 of the database file before and after each step.
@@ -79,7 +79,7 @@ def load_baseline(folder: Path) -> Path:
     (in this process: call it through ``make_baseline``)."""
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from cli import app
     from tests.hostile.make_corpus import csv_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,7 @@ def run(spec: dict, db: Path) -> dict:
     """Run a case in this process (see the module's docstring); returns the record."""
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from cli import app
     from pipelines.errors import HandoverError
 
     db = Path(db)

@@ -10,6 +10,7 @@ first command just works; on any other address, or over real data, it refuses to
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import subprocess
 import sys
@@ -19,10 +20,12 @@ from typing import Annotated
 import typer
 
 from dashboard import host_guard
-from pipelines.cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
+from cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
 from pipelines.errors import HandoverError
 
-APP = host_guard.ENTRY_POINT  # dashboard/guarded_app.py: dashboard/app.py behind the host guard
+# dashboard/app.py behind the host guard (dashboard/host_guard.py), found as a file of the
+# installed dashboard package wherever it is installed, not relative to this module
+APP = Path(str(importlib.resources.files("dashboard").joinpath(host_guard.ENTRY_POINT.name)))
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -79,7 +82,7 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
         if progress:
             progress(f"{store.path} is empty: loading the sample data (a made-up Shanghai "
                      "bookkeeping firm) and running the data checks …")
-        from pipelines.cli.progress import bar
+        from cli.progress import bar
 
         with bar() as reporter:  # on a terminal only
             load_demo(store, "small", progress=reporter)

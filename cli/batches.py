@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli.common import (
+from cli.common import (
     DEFAULT_DB,
     ChecksOption,
     DbOption,

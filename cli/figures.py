@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.cli.checks import AsOfOption, JsonOption, parse_as_of
-from pipelines.cli.common import (
+from cli.checks import AsOfOption, JsonOption, parse_as_of
+from cli.common import (
     DEFAULT_DB,
     DbOption,
     cli_actor,

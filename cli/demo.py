@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli.common import (
+from cli.common import (
     DEFAULT_DB,
     DbOption,
     cli_actor,
@@ -38,7 +38,7 @@ def demo(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Fill the database with realistic generated sample data (never real client data)."""
-    from pipelines.cli.progress import bar
+    from cli.progress import bar
     from sample_data.loader import load_sample
 
     store = open_store(db)

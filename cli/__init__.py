@@ -18,19 +18,19 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from pipelines.cli import common
-from pipelines.cli.audit import audit
-from pipelines.cli.backup import backup, restore
-from pipelines.cli.batches import batches, purge, rollback
-from pipelines.cli.checks import check, failures
-from pipelines.cli.demo import demo
-from pipelines.cli.erase import erase_app
-from pipelines.cli.keys import encrypt, init, rekey
-from pipelines.cli.figures import metrics, rollup, scores
-from pipelines.cli.serve import serve
-from pipelines.cli.users import users_app
+from cli import common
+from cli.audit import audit
+from cli.backup import backup, restore
+from cli.batches import batches, purge, rollback
+from cli.checks import check, failures
+from cli.demo import demo
+from cli.erase import erase_app
+from cli.keys import encrypt, init, rekey
+from cli.figures import metrics, rollup, scores
+from cli.serve import serve
+from cli.users import users_app
 
-# command name -> module of pipelines/cli defining a function of that name
+# command name -> module of cli defining a function of that name
 LAZY_COMMANDS = {"ingest": "ingest"}
 
 
@@ -44,7 +44,7 @@ class LazyCommand(TyperCommand):
         from typer.main import get_command_from_info
         from typer.models import CommandInfo
 
-        function = getattr(importlib.import_module(f"pipelines.cli.{self.module}"), self.name)
+        function = getattr(importlib.import_module(f"cli.{self.module}"), self.name)
         return get_command_from_info(CommandInfo(callback=function),
                                      pretty_exceptions_short=app.pretty_exceptions_short,
                                      rich_markup_mode=group.rich_markup_mode)
@@ -71,13 +71,13 @@ class Commands(TyperGroup):
 
 
 def _docstring(module: str, function: str) -> str:
-    """The docstring of ``function`` in pipelines/cli/<module>.py, read without importing it
+    """The docstring of ``function`` in cli/<module>.py, read without importing it
     (the help typer would take from the function itself)."""
     tree = ast.parse(Path(__file__).with_name(f"{module}.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == function:
             return ast.get_docstring(node) or ""
-    raise LookupError(f"pipelines/cli/{module}.py has no function {function}")
+    raise LookupError(f"cli/{module}.py has no function {function}")
 
 
 def _lazy(name: str) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli.common import (
+from cli.common import (
     DEFAULT_DB,
     DbOption,
     cli_actor,
@@ -52,7 +52,7 @@ def check(
     day = parse_as_of(as_of)  # a mistyped date is said at once
     start_gx_import()  # the largest part of the command's time; it goes on meanwhile
     from data_checks.results import save_run
-    from pipelines.cli.progress import bar
+    from cli.progress import bar
 
     store = open_store(db)
     if docs is not None:  # a folder that cannot be written is said before the checks run

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli.common import (
+from cli.common import (
     DEFAULT_DB,
     ChecksOption,
     DbOption,
@@ -20,7 +20,7 @@ from pipelines.cli.common import (
     out,
     report_error,
 )
-from pipelines.cli.progress import bar
+from cli.progress import bar
 from pipelines.errors import HandoverError, StoreError
 from pipelines.feedback.tools import TOOLS
 from pipelines.templates import STORED

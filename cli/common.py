@@ -72,7 +72,7 @@ def checks_after(store: Store, trigger: str, actor) -> None:
     """The checks after a change, their summary on stdout; a failure of the checks is a
     warning (the change itself is done). A bar shows the suite running, on a terminal."""
     from data_checks.refresh import refresh_after
-    from pipelines.cli.progress import bar
+    from cli.progress import bar
 
     try:
         with bar() as progress:

@@ -25,8 +25,8 @@ from cli.batches import batches, purge, rollback
 from cli.checks import check, failures
 from cli.demo import demo
 from cli.erase import erase_app
-from cli.keys import encrypt, init, rekey
 from cli.figures import metrics, rollup, scores
+from cli.keys import encrypt, init, rekey
 from cli.serve import serve
 from cli.users import users_app
 
@@ -45,9 +45,11 @@ class LazyCommand(TyperCommand):
         from typer.models import CommandInfo
 
         function = getattr(importlib.import_module(f"cli.{self.module}"), self.name)
-        return get_command_from_info(CommandInfo(callback=function),
-                                     pretty_exceptions_short=app.pretty_exceptions_short,
-                                     rich_markup_mode=group.rich_markup_mode)
+        return get_command_from_info(
+            CommandInfo(callback=function),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=group.rich_markup_mode,
+        )
 
 
 class Commands(TyperGroup):
@@ -86,8 +88,7 @@ def _lazy(name: str) -> None:
     def not_loaded() -> None:  # never runs: the group loads the real command first
         raise RuntimeError(f"the command {name} was not loaded")
 
-    app.command(name=name, cls=stand_in, help=_docstring(LAZY_COMMANDS[name], name))(
-        not_loaded)
+    app.command(name=name, cls=stand_in, help=_docstring(LAZY_COMMANDS[name], name))(not_loaded)
 
 
 app = typer.Typer(
@@ -103,11 +104,17 @@ app = typer.Typer(
 
 @app.callback()
 def main(
-    as_user: Annotated[str | None, typer.Option(
-        "--as", envvar=common.AS_ENV, metavar="NAME",
-        help="Act as this account (its role and data scope; no password is asked: this "
-             "limits a script, it does not sign anyone in). Default: the operating-system "
-             "user, an administrator.")] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar=common.AS_ENV,
+            metavar="NAME",
+            help="Act as this account (its role and data scope; no password is asked: this "
+            "limits a script, it does not sign anyone in). Default: the operating-system "
+            "user, an administrator.",
+        ),
+    ] = None,
 ) -> None:
     common.acting_as = as_user
 

@@ -23,8 +23,9 @@ from cli.common import (
 
 @handles_errors
 def audit(
-    since: Annotated[str | None, typer.Option(
-        "--since", help="Entries from this date on, e.g. 2026-11-20.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Entries from this date on, e.g. 2026-11-20.")
+    ] = None,
     user: Annotated[str | None, typer.Option("--user", help="Entries of this user only.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     db: DbOption = DEFAULT_DB,
@@ -35,8 +36,12 @@ def audit(
     from pipelines import audit as audit_trail
 
     store = open_store(db)
-    frame = audit_trail.entries(store, since=parse_date(since, "--since") if since else None,
-                                user=user, actor=cli_actor(store))
+    frame = audit_trail.entries(
+        store,
+        since=parse_date(since, "--since") if since else None,
+        user=user,
+        actor=cli_actor(store),
+    )
     if as_json:
         print_json(frame.to_dict(orient="records"))
         return
@@ -46,6 +51,12 @@ def audit(
     table = Table("id", "at", "user", "action", "target", "detail")
     for row in frame.itertuples(index=False):
         detail = json.dumps(row.detail, ensure_ascii=False, default=str) if row.detail else ""
-        table.add_row(str(row.id), f"{row.at:%Y-%m-%d %H:%M:%S}", plain(row.user_name),
-                      plain(row.action), plain(row.target), plain(detail))
+        table.add_row(
+            str(row.id),
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            plain(row.user_name),
+            plain(row.action),
+            plain(row.target),
+            plain(detail),
+        )
     out.print(table)

@@ -38,16 +38,21 @@ def _tables(tables: dict[str, int]) -> Table:
 def backup(
     folder: Annotated[
         Path | None,
-        typer.Argument(metavar="DIR",
-                       help="Folder to write the backup into (a new handover-backup-… folder "
-                            "inside it). Default: backups/ beside the database.",
-                       show_default=False),
+        typer.Argument(
+            metavar="DIR",
+            help="Folder to write the backup into (a new handover-backup-… folder "
+            "inside it). Default: backups/ beside the database.",
+            show_default=False,
+        ),
     ] = None,
     keep: Annotated[
         int | None,
-        typer.Option("--keep", min=1, metavar="N",
-                     help="Afterwards remove the oldest complete backups in the folder beyond "
-                          "the newest N."),
+        typer.Option(
+            "--keep",
+            min=1,
+            metavar="N",
+            help="Afterwards remove the oldest complete backups in the folder beyond the newest N.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
@@ -63,9 +68,12 @@ def backup(
     for path in report.partials_removed:
         out.print(f"Removed the unfinished backup {path}.", markup=False)
     out.print(_tables(report.tables))
-    out.print(f"Backup written to {report.folder}: {len(report.tables)} tables, "
-              f"{report.rows:,} rows, {report.files} files, {_size(report.bytes)} "
-              f"(schema version {report.schema_version}).", markup=False)
+    out.print(
+        f"Backup written to {report.folder}: {len(report.tables)} tables, "
+        f"{report.rows:,} rows, {report.files} files, {_size(report.bytes)} "
+        f"(schema version {report.schema_version}).",
+        markup=False,
+    )
     for path in report.removed:
         out.print(f"Removed the older backup {path} (--keep {keep}).", markup=False)
 
@@ -73,14 +81,19 @@ def backup(
 @handles_errors
 def restore(
     backup_dir: Annotated[
-        Path, typer.Argument(metavar="BACKUP", help="A backup folder (handover-backup-…).")],
+        Path, typer.Argument(metavar="BACKUP", help="A backup folder (handover-backup-…).")
+    ],
     to: Annotated[
-        Path, typer.Option("--to", metavar="NEW.duckdb",
-                           help="The database file to create.")],
+        Path, typer.Option("--to", metavar="NEW.duckdb", help="The database file to create.")
+    ],
     replace: Annotated[
-        bool, typer.Option("--replace", help="Replace the file if it exists; the current "
-                                             "file is kept as NAME.before-restore-<time>.")]
-    = False,
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace the file if it exists; the current "
+            "file is kept as NAME.before-restore-<time>.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Rebuild a database from a backup, verified against its manifest (files, checksums,
@@ -92,11 +105,16 @@ def restore(
         print_json(report.to_dict())
         return
     out.print(_tables(report.tables))
-    out.print(f"Restored {report.backup} to {report.database}: {len(report.tables)} tables, "
-              f"{report.rows:,} rows, {_size(report.bytes)}.", markup=False)
+    out.print(
+        f"Restored {report.backup} to {report.database}: {len(report.tables)} tables, "
+        f"{report.rows:,} rows, {_size(report.bytes)}.",
+        markup=False,
+    )
     if report.upgraded:
-        out.print(f"The backup held schema version {report.backup_schema_version}; the "
-                  f"restored database was upgraded to version {report.schema_version}.",
-                  markup=False)
+        out.print(
+            f"The backup held schema version {report.backup_schema_version}; the "
+            f"restored database was upgraded to version {report.schema_version}.",
+            markup=False,
+        )
     if report.kept is not None:
         out.print(f"The previous database is kept as {report.kept}.", markup=False)

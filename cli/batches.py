@@ -51,26 +51,60 @@ def batches(
     if frame.empty:
         out.print("No batches yet.")
         return
-    table = Table("batch", "kind", "action", "file", "format", "user", "at", "read", "added",
-                  "updated", "unchanged", "rejected", "state")
+    table = Table(
+        "batch",
+        "kind",
+        "action",
+        "file",
+        "format",
+        "user",
+        "at",
+        "read",
+        "added",
+        "updated",
+        "unchanged",
+        "rejected",
+        "state",
+    )
     for row in frame.itertuples(index=False):
         if row.action == "rollback":
             state = f"undid batch {row.target_batch_id}"
-            counts = ("", f"-{row.count_rows_withdrawn}", f"{row.count_rows_restored} restored",
-                      "", "")
+            counts = (
+                "",
+                f"-{row.count_rows_withdrawn}",
+                f"{row.count_rows_restored} restored",
+                "",
+                "",
+            )
         elif row.action == "erase":  # a client's personal data, erased on request
             state = "erased (cannot be undone)"
             counts = ("", "", row.count_rows_updated, "", "")
         else:
-            state = (f"rolled back by {row.rolled_back_by}"
-                     if row.rolled_back_at is not None else "loaded")
+            state = (
+                f"rolled back by {row.rolled_back_by}"
+                if row.rolled_back_at is not None
+                else "loaded"
+            )
             if row.purged_at is not None:
                 state += f", {row.count_rows_purged} purged"
-            counts = (row.count_rows_read, row.count_rows_added, row.count_rows_updated,
-                      row.count_rows_unchanged, row.count_rows_rejected)
-        table.add_row(str(row.batch_id), row.kind, row.action, plain(row.file_name),
-                      plain(row.source_format), plain(row.user_name),
-                      f"{row.created_at:%Y-%m-%d %H:%M:%S}", *map(plain, counts), plain(state))
+            counts = (
+                row.count_rows_read,
+                row.count_rows_added,
+                row.count_rows_updated,
+                row.count_rows_unchanged,
+                row.count_rows_rejected,
+            )
+        table.add_row(
+            str(row.batch_id),
+            row.kind,
+            row.action,
+            plain(row.file_name),
+            plain(row.source_format),
+            plain(row.user_name),
+            f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+            *map(plain, counts),
+            plain(state),
+        )
     out.print(table)
 
 
@@ -98,12 +132,14 @@ def _mb(size: int) -> str:
 def purge(
     before: Annotated[
         str | None,
-        typer.Option("--before", help="Only what became dead before this date (rolled back, "
-                                      "or replaced by a newer upload), e.g. 2026-06-30. "
-                                      "Default: everything up to now."),
+        typer.Option(
+            "--before",
+            help="Only what became dead before this date (rolled back, "
+            "or replaced by a newer upload), e.g. 2026-06-30. "
+            "Default: everything up to now.",
+        ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; remove nothing.")]
-    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; remove nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -120,21 +156,26 @@ def purge(
         print_json(report.to_dict())
         return
     verb = "would remove" if dry_run else "removed"
-    table = Table("table", "rolled-back versions", "superseded versions",
-                  title=f"Purge of what was dead before {report.before:%Y-%m-%d %H:%M}"
-                        + (" (dry run)" if dry_run else f" (purge {report.purge_id})"))
+    table = Table(
+        "table",
+        "rolled-back versions",
+        "superseded versions",
+        title=f"Purge of what was dead before {report.before:%Y-%m-%d %H:%M}"
+        + (" (dry run)" if dry_run else f" (purge {report.purge_id})"),
+    )
     for name in RAW_TABLES:
         counts = report.removed.get(name, {})
-        table.add_row(name, f"{counts.get('rolled_back', 0):,}",
-                      f"{counts.get('superseded', 0):,}")
+        table.add_row(name, f"{counts.get('rolled_back', 0):,}", f"{counts.get('superseded', 0):,}")
     table.add_row("batch_rejections", f"{report.rejections:,}", "")
     out.print(table)
     total = report.count()
     if not total and not report.rejections:
         out.print("Nothing to purge: every row version can still become current.")
         return
-    out.print(f"{verb.capitalize()} {total:,} row version(s) and {report.rejections:,} "
-              f"rejected row(s) of {len(report.batches)} batch(es); current rows unchanged.")
+    out.print(
+        f"{verb.capitalize()} {total:,} row version(s) and {report.rejections:,} "
+        f"rejected row(s) of {len(report.batches)} batch(es); current rows unchanged."
+    )
     if dry_run:
         out.print(f"Database: {_mb(report.size_before)}.")
         return

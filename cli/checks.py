@@ -29,8 +29,11 @@ def parse_as_of(value: str | None) -> date:
 
 
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="The date checks and figures are computed as of "
-                                               "(default today), e.g. 2026-11-20.")
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The date checks and figures are computed as of (default today), e.g. 2026-11-20.",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -42,8 +45,7 @@ def check(
     docs: Annotated[
         Path | None, typer.Option(help="Also write Great Expectations' HTML Data Docs here.")
     ] = None,
-    verbose: Annotated[bool, typer.Option(help="Show Great Expectations' own output.")]
-    = False,
+    verbose: Annotated[bool, typer.Option(help="Show Great Expectations' own output.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Run the data checks, store the run, print per check: records checked and failed."""
@@ -51,45 +53,65 @@ def check(
 
     day = parse_as_of(as_of)  # a mistyped date is said at once
     start_gx_import()  # the largest part of the command's time; it goes on meanwhile
-    from data_checks.results import save_run
     from cli.progress import bar
+    from data_checks.results import save_run
 
     store = open_store(db)
     if docs is not None:  # a folder that cannot be written is said before the checks run
         docs = prepare_docs_dir(docs)
     actor = cli_actor(store)
     with bar(enabled=not as_json) as progress:
-        run = run_checks(store, day, docs_dir=docs, verbose=verbose,
-                         actor=actor, progress=progress)
+        run = run_checks(store, day, docs_dir=docs, verbose=verbose, actor=actor, progress=progress)
     save_run(store, run, actor=actor)
     if as_json:
-        print_json({
-            "run_id": run.run_id, "as_of": run.as_of,
-            "duration_seconds": round(run.duration_seconds, 3),
-            "checks": [{"check_id": o.check.id, "records_checked": o.records_checked,
-                        "records_failed": o.records_failed, "passed": not o.failures}
-                       for o in run.outcomes],
-            "data_docs": str(run.docs_index) if run.docs_index else None,
-        })
+        print_json(
+            {
+                "run_id": run.run_id,
+                "as_of": run.as_of,
+                "duration_seconds": round(run.duration_seconds, 3),
+                "checks": [
+                    {
+                        "check_id": o.check.id,
+                        "records_checked": o.records_checked,
+                        "records_failed": o.records_failed,
+                        "passed": not o.failures,
+                    }
+                    for o in run.outcomes
+                ],
+                "data_docs": str(run.docs_index) if run.docs_index else None,
+            }
+        )
         return
-    table = Table("check", "records checked", "records failed", "",
-                  title=f"Data checks as of {run.as_of} (run {run.run_id}, "
-                        f"{run.duration_seconds:.1f} s)")
+    table = Table(
+        "check",
+        "records checked",
+        "records failed",
+        "",
+        title=f"Data checks as of {run.as_of} (run {run.run_id}, {run.duration_seconds:.1f} s)",
+    )
     for o in run.outcomes:
-        table.add_row(o.check.id, f"{o.records_checked:,}", f"{o.records_failed:,}",
-                      "ok" if not o.failures else "FAILED")
+        table.add_row(
+            o.check.id,
+            f"{o.records_checked:,}",
+            f"{o.records_failed:,}",
+            "ok" if not o.failures else "FAILED",
+        )
     out.print(table)
     failed = sum(1 for o in run.outcomes if o.failures)
-    out.print(f"{failed} of {len(run.outcomes)} checks found problems. "
-              "`handover failures CHECK_ID` lists the records.", markup=False)
+    out.print(
+        f"{failed} of {len(run.outcomes)} checks found problems. "
+        "`handover failures CHECK_ID` lists the records.",
+        markup=False,
+    )
     if run.docs_index:
         out.print(f"Data Docs: {run.docs_index}", markup=False)
 
 
 @handles_errors
 def failures(
-    check_id: Annotated[str | None, typer.Argument(help="Only this check, e.g. clients.uscc.valid")]
-    = None,
+    check_id: Annotated[
+        str | None, typer.Argument(help="Only this check, e.g. clients.uscc.valid")
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -109,18 +131,28 @@ def failures(
     run = latest_run(store)
     if run is None:
         raise HandoverError("No check has run yet: `handover check` runs them.")
-    frame = mask_failures(list_failures(store, check_id, scope=scope_of(actor)),
-                          role_of(actor))
+    frame = mask_failures(list_failures(store, check_id, scope=scope_of(actor)), role_of(actor))
     if as_json:
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         print_json({"run_id": run["run_id"], "as_of": run["as_of"], "failures": records})
         return
-    table = Table("check", "record", "column", "value", "detail", "first seen",
-                  title=f"Failing records of run {run['run_id']} (as of {run['as_of']})")
+    table = Table(
+        "check",
+        "record",
+        "column",
+        "value",
+        "detail",
+        "first seen",
+        title=f"Failing records of run {run['run_id']} (as of {run['as_of']})",
+    )
     for row in frame.itertuples(index=False):  # records, columns and values are user text
-        table.add_row(plain(row.check_id), plain(row.record_key), plain(row.column_name),
-                      plain(row.offending_value), plain(row.detail),
-                      f"{row.first_seen_at:%Y-%m-%d %H:%M}"
-                      if row.first_seen_at is not None else "")
+        table.add_row(
+            plain(row.check_id),
+            plain(row.record_key),
+            plain(row.column_name),
+            plain(row.offending_value),
+            plain(row.detail),
+            f"{row.first_seen_at:%Y-%m-%d %H:%M}" if row.first_seen_at is not None else "",
+        )
     out.print(table)
     out.print(f"{len(frame)} failing record(s).", markup=False)

@@ -61,25 +61,29 @@ def open_store(db: Path) -> Store:
 
 ChecksOption = Annotated[
     bool,
-    typer.Option("--checks/--no-checks",
-                 help="Run the data checks again afterwards, as of today, so that their "
-                      "results describe the data as it now is (default). --no-checks for a "
-                      "script that loads many files and runs `handover check` once."),
+    typer.Option(
+        "--checks/--no-checks",
+        help="Run the data checks again afterwards, as of today, so that their "
+        "results describe the data as it now is (default). --no-checks for a "
+        "script that loads many files and runs `handover check` once.",
+    ),
 ]
 
 
 def checks_after(store: Store, trigger: str, actor) -> None:
     """The checks after a change, their summary on stdout; a failure of the checks is a
     warning (the change itself is done). A bar shows the suite running, on a terminal."""
-    from data_checks.refresh import refresh_after
     from cli.progress import bar
+    from data_checks.refresh import refresh_after
 
     try:
         with bar() as progress:
             done = refresh_after(store, trigger, actor=actor, progress=progress)
     except HandoverError as error:
-        err_console.print(f"Warning: the change is saved, but the data checks could not run: "
-                          f"{error.message}", markup=False)
+        err_console.print(
+            f"Warning: the change is saved, but the data checks could not run: {error.message}",
+            markup=False,
+        )
         return
     out.print(done.summary(), markup=False)
 
@@ -105,8 +109,11 @@ def cli_actor(store: Store):
     if actor is None:
         raise AccountError(
             f"--as {acting_as}: there is no enabled account of that name; `handover users "
-            "list` lists them.", title="Unknown user", code="cli_as_unknown",
-            params={"user": acting_as})
+            "list` lists them.",
+            title="Unknown user",
+            code="cli_as_unknown",
+            params={"user": acting_as},
+        )
     return actor
 
 
@@ -171,7 +178,9 @@ def _unexpected(error: BaseException) -> HandoverError:
         where = f"run again with {DEBUG_ENV}=1 for details"
     return HandoverError(
         f"unexpected error ({summary}); {where}. Please report it.",
-        title="Unexpected error", code="unexpected", params={"summary": summary},
+        title="Unexpected error",
+        code="unexpected",
+        params={"summary": summary},
     )
 
 

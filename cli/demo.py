@@ -25,16 +25,19 @@ class Size(str, Enum):
 
 @handles_errors
 def demo(
-    size: Annotated[Size, typer.Option(help="small: ~300 clients; large: 200k clients, 5M events.")]
-    = Size.small,
-    seed: Annotated[int, typer.Option(help="Seed of the generator; the same seed, the same data.")]
-    = 42,
+    size: Annotated[
+        Size, typer.Option(help="small: ~300 clients; large: 200k clients, 5M events.")
+    ] = Size.small,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the generator; the same seed, the same data.")
+    ] = 42,
     keep: Annotated[
-        Path | None, typer.Option(help="Also keep the generated import files in this folder.",
-                                  file_okay=False)
+        Path | None,
+        typer.Option(help="Also keep the generated import files in this folder.", file_okay=False),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Load even if the database already has data.")]
-    = False,
+    force: Annotated[
+        bool, typer.Option(help="Load even if the database already has data.")
+    ] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Fill the database with realistic generated sample data (never real client data)."""
@@ -44,7 +47,8 @@ def demo(
     store = open_store(db)
     actor = cli_actor(store)
     with bar() as progress:  # on a terminal only: a script reads the summaries as before
-        reports = load_sample(store, size.value, seed=seed, keep_dir=keep, force=force,
-                              progress=progress, actor=actor)
+        reports = load_sample(
+            store, size.value, seed=seed, keep_dir=keep, force=force, progress=progress, actor=actor
+        )
     for report in reports:
         out.print(report.summary(), markup=False)

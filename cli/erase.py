@@ -23,7 +23,10 @@ from cli.common import (
 )
 
 erase_app = typer.Typer(
-    name="erase", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="erase",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     help="Erase personal data on request (administrators only).",
 )
 
@@ -36,12 +39,13 @@ def _mb(size: int) -> str:
 @handles_errors
 def client(
     client_id: Annotated[str, typer.Argument(help="The client's id (客户编号).")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; change nothing.")]
-    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; change nothing.")] = False,
     docs: Annotated[
         Path | None,
-        typer.Option(help="Also clean the Data Docs in this folder (written by `handover "
-                          "check --docs`): the database does not know where they are."),
+        typer.Option(
+            help="Also clean the Data Docs in this folder (written by `handover "
+            "check --docs`): the database does not know where they are."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
@@ -52,26 +56,35 @@ def client(
     from pipelines.erasure import erase_client
 
     store = open_store(db)
-    report = erase_client(store, client_id, dry_run=dry_run, actor=cli_actor(store),
-                          docs_dir=docs)
+    report = erase_client(store, client_id, dry_run=dry_run, actor=cli_actor(store), docs_dir=docs)
     if as_json:
         print_json(report.to_dict())
         return
-    title = (f"Erasure of client {client_id}" + (" (dry run)" if dry_run else
-                                                 f" (now {report.pseudonym})"))
+    title = f"Erasure of client {client_id}" + (
+        " (dry run)" if dry_run else f" (now {report.pseudonym})"
+    )
     table = Table("table", "rows", "fields", title=title)
     for name, entry in report.changed.items():
         table.add_row(name, f"{int(entry['rows']):,}", plain(", ".join(entry["fields"])))
     out.print(table)
     verb = "Would change" if dry_run else "Changed"
-    out.print(f"{verb} {report.rows:,} row(s) in {len(report.changed)} table(s); the "
-              "handover facts stay, under the pseudonym.", markup=False)
+    out.print(
+        f"{verb} {report.rows:,} row(s) in {len(report.changed)} table(s); the "
+        "handover facts stay, under the pseudonym.",
+        markup=False,
+    )
     if report.docs_files is not None:
-        out.print(f"Data Docs in {docs}: {report.docs_files:,} page(s) "
-                  f"{'would be' if dry_run else 'were'} cleaned.", markup=False)
+        out.print(
+            f"Data Docs in {docs}: {report.docs_files:,} page(s) "
+            f"{'would be' if dry_run else 'were'} cleaned.",
+            markup=False,
+        )
     if dry_run:
         out.print("Nothing was changed (dry run).", markup=False)
         return
-    out.print(f"Database rewritten without the old bytes: {_mb(report.size_before)} → "
-              f"{_mb(report.size_after)}. Recorded in the audit trail (entry "
-              f"{report.audit_id}).", markup=False)
+    out.print(
+        f"Database rewritten without the old bytes: {_mb(report.size_before)} → "
+        f"{_mb(report.size_after)}. Recorded in the audit trail (entry "
+        f"{report.audit_id}).",
+        markup=False,
+    )

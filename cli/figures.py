@@ -29,20 +29,35 @@ from cli.common import (
 )
 from pipelines.errors import HandoverError
 
-FromOption = Annotated[str | None, typer.Option("--from", help="Handovers completed on or "
-                                                               "after this date.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Handovers completed on or before "
-                                                           "this date.")]
-TeamOption = Annotated[list[str] | None, typer.Option("--team", help="Only this team "
-                                                                     "(repeatable).")]
-StaffOption = Annotated[list[str] | None, typer.Option("--staff", help="Only this receiving "
-                                                                       "staff member.")]
-ReasonOption = Annotated[list[str] | None, typer.Option("--reason", help="Only this reason: "
-                         "resignation, rotation, leave, reassignment, other (or 离职…).")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="Handovers completed on or after this date.")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Handovers completed on or before this date.")
+]
+TeamOption = Annotated[
+    list[str] | None, typer.Option("--team", help="Only this team (repeatable).")
+]
+StaffOption = Annotated[
+    list[str] | None, typer.Option("--staff", help="Only this receiving staff member.")
+]
+ReasonOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reason",
+        help="Only this reason: resignation, rotation, leave, reassignment, other (or 离职…).",
+    ),
+]
 OpenOption = Annotated[bool, typer.Option("--open", help="Only handovers not completed.")]
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="Scoring configuration "
-                         "(else $HANDOVER_CONFIG, else ./handover.toml, else the defaults).",
-                         dir_okay=False)]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Scoring configuration "
+        "(else $HANDOVER_CONFIG, else ./handover.toml, else the defaults).",
+        dir_okay=False,
+    ),
+]
 
 
 def build_filters(date_from, date_to, teams, staff, reasons, open_only):
@@ -60,7 +75,9 @@ def build_filters(date_from, date_to, teams, staff, reasons, open_only):
     return Filters(
         period_from=parse_date(date_from, "--from") if date_from else None,
         period_to=parse_date(date_to, "--to") if date_to else None,
-        teams=tuple(teams or ()), staff=tuple(staff or ()), reasons=tuple(codes),
+        teams=tuple(teams or ()),
+        staff=tuple(staff or ()),
+        reasons=tuple(codes),
         open_only=open_only,
     )
 
@@ -74,9 +91,15 @@ def within_scope(store, filters):
 
 @handles_errors
 def metrics(
-    as_of: AsOfOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    team: TeamOption = None, staff: StaffOption = None, reason: ReasonOption = None,
-    open_only: OpenOption = False, config: ConfigOption = None, as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    team: TeamOption = None,
+    staff: StaffOption = None,
+    reason: ReasonOption = None,
+    open_only: OpenOption = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """The figures of the handovers selected, as of a date (DOMAIN.md §3 keys)."""
@@ -86,9 +109,12 @@ def metrics(
 
     day = parse_as_of(as_of)
     store = open_store(db)
-    values = compute_figures(store, day, within_scope(store, build_filters(
-                                 date_from, date_to, team, staff, reason, open_only)),
-                             config=load_config(config))
+    values = compute_figures(
+        store,
+        day,
+        within_scope(store, build_filters(date_from, date_to, team, staff, reason, open_only)),
+        config=load_config(config),
+    )
     if as_json:
         print_json(values)
         return
@@ -98,8 +124,17 @@ def metrics(
     out.print(table)
 
 
-SCORE_FIELDS = ("handover_id", "efficiency_score", "quality_score", "satisfaction_score",
-                "risk_score", "score", "band", "flags", "risk_level")
+SCORE_FIELDS = (
+    "handover_id",
+    "efficiency_score",
+    "quality_score",
+    "satisfaction_score",
+    "risk_score",
+    "score",
+    "band",
+    "flags",
+    "risk_level",
+)
 
 
 class Format(str, Enum):
@@ -110,22 +145,44 @@ class Format(str, Enum):
 
 @handles_errors
 def scores(
-    as_of: AsOfOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    team: TeamOption = None, staff: StaffOption = None, reason: ReasonOption = None,
-    open_only: OpenOption = False, config: ConfigOption = None, as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    team: TeamOption = None,
+    staff: StaffOption = None,
+    reason: ReasonOption = None,
+    open_only: OpenOption = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option(help="Print how the scores are computed.")] = False,
-    limit: Annotated[int | None, typer.Option(
-        "--limit", min=0, metavar="N", help="Only the first N rows (in the same order: by "
-                                            "handover).")] = None,
-    output_format: Annotated[Format | None, typer.Option(
-        "--format", metavar="FORMAT",
-        help="json (as --json), csv (UTF-8, the same columns; flags joined by \", \") or "
-             "parquet (needs --output, or standard output redirected to a file or a pipe). "
-             "Default: the table, or JSON with --json.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", metavar="FILE", dir_okay=False,
-        help="Write the --json or --format output to this file instead of standard "
-             "output.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            metavar="N",
+            help="Only the first N rows (in the same order: by handover).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help='json (as --json), csv (UTF-8, the same columns; flags joined by ", ") or '
+            "parquet (needs --output, or standard output redirected to a file or a pipe). "
+            "Default: the table, or JSON with --json.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            dir_okay=False,
+            help="Write the --json or --format output to this file instead of standard output.",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """One row per handover: the four sub-scores, score, band, flags and risk level."""
@@ -134,42 +191,66 @@ def scores(
     from metrics.scores import compute_scores
 
     if as_json and output_format not in (None, Format.json):
-        raise typer.BadParameter(f"--json and --format {output_format.value} ask for two "
-                                 "formats; give one.", param_hint="--format")
+        raise typer.BadParameter(
+            f"--json and --format {output_format.value} ask for two formats; give one.",
+            param_hint="--format",
+        )
     chosen = Format.json if as_json else output_format
     if output is not None and chosen is None:
-        raise typer.BadParameter("--output writes the --json or --format output; add one of "
-                                 "them.", param_hint="--output")
+        raise typer.BadParameter(
+            "--output writes the --json or --format output; add one of them.", param_hint="--output"
+        )
     if output is not None and not output.resolve().parent.is_dir():  # said before computing
-        raise typer.BadParameter(f"the folder {output.resolve().parent} does not exist.",
-                                 param_hint="--output")
+        raise typer.BadParameter(
+            f"the folder {output.resolve().parent} does not exist.", param_hint="--output"
+        )
     if chosen is Format.parquet and output is None and sys.stdout.isatty():
         raise HandoverError(
             "Parquet is a binary format and standard output is a terminal: give --output FILE, "
             "or redirect standard output to a file or a pipe.",
-            title="Parquet needs a file")  # the command line's own: no dashboard sentence
+            title="Parquet needs a file",
+        )  # the command line's own: no dashboard sentence
     settings = load_config(config)
     if explain:
         for name, formula in explain_scores(settings, "en"):
             out.print(Text.assemble((name, "bold"), ": ", formula))
         return
     store = open_store(db)
-    frame = compute_scores(store, parse_as_of(as_of), within_scope(store, build_filters(
-                               date_from, date_to, team, staff, reason, open_only)),
-                           config=settings)
+    frame = compute_scores(
+        store,
+        parse_as_of(as_of),
+        within_scope(store, build_filters(date_from, date_to, team, staff, reason, open_only)),
+        config=settings,
+    )
     if limit is not None:
         frame = frame.head(limit)
     if chosen is not None:
         write_scores(frame, chosen, output)
         return
-    table = Table("handover", "efficiency", "quality", "satisfaction", "risk", "score", "band",
-                  "risk", "flags")
+    table = Table(
+        "handover",
+        "efficiency",
+        "quality",
+        "satisfaction",
+        "risk",
+        "score",
+        "band",
+        "risk",
+        "flags",
+    )
     number = lambda v: "—" if v is None or v != v else f"{v:.0f}"  # noqa: E731
     for row in frame.itertuples(index=False):
-        table.add_row(plain(row.handover_id), number(row.efficiency_score),
-                      number(row.quality_score), number(row.satisfaction_score),
-                      number(row.risk_score), number(row.score), plain(row.band or "—"),
-                      plain(row.risk_level), plain(", ".join(row.flags)))
+        table.add_row(
+            plain(row.handover_id),
+            number(row.efficiency_score),
+            number(row.quality_score),
+            number(row.satisfaction_score),
+            number(row.risk_score),
+            number(row.score),
+            plain(row.band or "—"),
+            plain(row.risk_level),
+            plain(", ".join(row.flags)),
+        )
     out.print(table)
 
 
@@ -215,7 +296,7 @@ def write_scores(frame, fmt: Format, output: Path | None) -> None:
 
 def _chunks(frame):
     for start in range(0, len(frame), CHUNK_ROWS):
-        yield frame.iloc[start:start + CHUNK_ROWS]
+        yield frame.iloc[start : start + CHUNK_ROWS]
 
 
 _INFINITY = float("inf")
@@ -251,8 +332,11 @@ def _json_column(series) -> list[str]:
             unique, where = np.unique(values, return_inverse=True)  # every NaN as one
             texts = np.array([_json(v) for v in unique.tolist()], dtype=object)
             return texts[where.reshape(-1)].tolist()
-    elif (series.dtype != object and pd.api.types.is_string_dtype(series.dtype)
-          and not series.isna().any()):  # text without a missing value
+    elif (
+        series.dtype != object
+        and pd.api.types.is_string_dtype(series.dtype)
+        and not series.isna().any()
+    ):  # text without a missing value
         return list(map(encode_basestring, series.tolist()))
     return [_json(v) for v in series.tolist()]
 
@@ -268,14 +352,22 @@ def _json_flags(values: list) -> list[str]:
         items = tuple(flags)
         text = known.get(items)
         if text is None:
-            text = known[items] = ("[\n      " + ",\n      ".join(
-                _json(item, nan="NaN") for item in items) + "\n    ]") if items else "[]"
+            text = known[items] = (
+                (
+                    "[\n      "
+                    + ",\n      ".join(_json(item, nan="NaN") for item in items)
+                    + "\n    ]"
+                )
+                if items
+                else "[]"
+            )
         texts.append(text)
     return texts
 
 
-_JSON_ROW = "  {\n" + ",\n".join(f"    {encode_basestring(key)}: %s"
-                                   for key in SCORE_FIELDS) + "\n  }"
+_JSON_ROW = (
+    "  {\n" + ",\n".join(f"    {encode_basestring(key)}: %s" for key in SCORE_FIELDS) + "\n  }"
+)
 
 
 def _json_chunks(frame):
@@ -285,9 +377,11 @@ def _json_chunks(frame):
         return
     opening = "[\n"
     for part in _chunks(frame):
-        columns = [_json_flags(part[field].tolist()) if field == "flags"
-                   else _json_column(part[field]) for field in SCORE_FIELDS]
-        yield opening + ",\n".join(_JSON_ROW % row for row in zip(*columns))
+        columns = [
+            _json_flags(part[field].tolist()) if field == "flags" else _json_column(part[field])
+            for field in SCORE_FIELDS
+        ]
+        yield opening + ",\n".join(_JSON_ROW % row for row in zip(*columns, strict=False))
         opening = ",\n"
     yield "\n]\n"
 
@@ -316,11 +410,15 @@ def _csv_chunks(frame):
         for field in SCORE_FIELDS:
             values = part[field].tolist()
             if field == "flags":
-                columns.append(["" if f is None or (isinstance(f, float) and f != f)
-                                else ", ".join(f) for f in values])
+                columns.append(
+                    [
+                        "" if f is None or (isinstance(f, float) and f != f) else ", ".join(f)
+                        for f in values
+                    ]
+                )
             else:
                 columns.append([_csv_text(v) for v in values])
-        writer.writerows(zip(*columns))
+        writer.writerows(zip(*columns, strict=False))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -333,19 +431,37 @@ def _write_parquet(frame, sink) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("handover_id", pa.string()), *((name, pa.float64()) for name in (
-        "efficiency_score", "quality_score", "satisfaction_score", "risk_score", "score")),
-        ("band", pa.string()), ("flags", pa.list_(pa.string())), ("risk_level", pa.string())])
+    schema = pa.schema(
+        [
+            ("handover_id", pa.string()),
+            *(
+                (name, pa.float64())
+                for name in (
+                    "efficiency_score",
+                    "quality_score",
+                    "satisfaction_score",
+                    "risk_score",
+                    "score",
+                )
+            ),
+            ("band", pa.string()),
+            ("flags", pa.list_(pa.string())),
+            ("risk_level", pa.string()),
+        ]
+    )
     with pq.ParquetWriter(sink, schema) as writer:
         if frame.empty:
             writer.write_table(schema.empty_table())
         for part in _chunks(frame):
             columns = {field: part[field].tolist() for field in SCORE_FIELDS}
-            columns["flags"] = [None if f is None or (isinstance(f, float) and f != f)
-                                else list(f) for f in columns["flags"]]
+            columns["flags"] = [
+                None if f is None or (isinstance(f, float) and f != f) else list(f)
+                for f in columns["flags"]
+            ]
             for field in ("handover_id", "band", "risk_level"):
-                columns[field] = [None if isinstance(v, float) and v != v else v
-                                  for v in columns[field]]
+                columns[field] = [
+                    None if isinstance(v, float) and v != v else v for v in columns[field]
+                ]
             writer.write_table(pa.Table.from_pydict(columns, schema=schema))
 
 
@@ -358,27 +474,45 @@ class By(str, Enum):
 @handles_errors
 def rollup(
     by: Annotated[By, typer.Option(help="Group by receiving staff, team or month.")] = By.team,
-    as_of: AsOfOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    team: TeamOption = None, staff: StaffOption = None, reason: ReasonOption = None,
-    config: ConfigOption = None, as_json: JsonOption = False, db: DbOption = DEFAULT_DB,
+    as_of: AsOfOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    team: TeamOption = None,
+    staff: StaffOption = None,
+    reason: ReasonOption = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """Scores by staff, team or month, with the previous period and the change."""
     from metrics.config import load_config
     from metrics.rollups import rollup as compute_rollup
 
     store = open_store(db)
-    frame = compute_rollup(store, by.value, parse_as_of(as_of), within_scope(store, build_filters(
-                               date_from, date_to, team, staff, reason, False)),
-                           load_config(config))
+    frame = compute_rollup(
+        store,
+        by.value,
+        parse_as_of(as_of),
+        within_scope(store, build_filters(date_from, date_to, team, staff, reason, False)),
+        load_config(config),
+    )
     if as_json:
         print_json(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))
         return
-    table = Table(by.value, "handovers", "score", "previous", "change", "", "on time", "red",
-                  "high risk")
+    table = Table(
+        by.value, "handovers", "score", "previous", "change", "", "on time", "red", "high risk"
+    )
     fmt = lambda v, f="{:.1f}": "—" if v is None or v != v else f.format(v)  # noqa: E731
     for row in frame.to_dict(orient="records"):
-        table.add_row(plain(row[by.value]), str(row["handovers"]), fmt(row["score"]),
-                      fmt(row["previous_score"]), fmt(row["change"], "{:+.1f}"), row["trend"],
-                      fmt(row["on_time_rate"] * 100, "{:.0f}%"),
-                      fmt(row["share_red"] * 100, "{:.0f}%"), str(row["high_risk"]))
+        table.add_row(
+            plain(row[by.value]),
+            str(row["handovers"]),
+            fmt(row["score"]),
+            fmt(row["previous_score"]),
+            fmt(row["change"], "{:+.1f}"),
+            row["trend"],
+            fmt(row["on_time_rate"] * 100, "{:.0f}%"),
+            fmt(row["share_red"] * 100, "{:.0f}%"),
+            str(row["high_risk"]),
+        )
     out.print(table)

@@ -34,8 +34,10 @@ def _parse_maps(maps: list[str]) -> dict[str, str]:
     for item in maps:
         field, sep, column = item.partition("=")
         if not sep or not field.strip() or not column.strip():
-            raise typer.BadParameter(f"{item!r}: write FIELD=COLUMN, e.g. "
-                                     'overall_satisfaction="3、总体满意度"', param_hint="--map")
+            raise typer.BadParameter(
+                f'{item!r}: write FIELD=COLUMN, e.g. overall_satisfaction="3、总体满意度"',
+                param_hint="--map",
+            )
         parsed[field.strip()] = column.strip()
     return parsed
 
@@ -45,22 +47,31 @@ def ingest(
     kind: Annotated[Kind, typer.Argument(help="What the files hold.")],
     files: Annotated[
         list[Path],
-        typer.Argument(help="CSV (UTF-8, GBK, GB18030), XLSX or XLS files.", exists=True,
-                       dir_okay=False, readable=True),
+        typer.Argument(
+            help="CSV (UTF-8, GBK, GB18030), XLSX or XLS files.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ],
     source: Annotated[
         Source, typer.Option(help="feedback: the survey tool that wrote the export.")
     ] = Source.auto,
     maps: Annotated[
         list[str] | None,
-        typer.Option("--map", metavar="FIELD=COLUMN",
-                     help="feedback: the column of a field (client_id, uscc, company_name, "
-                          "contact_phone, submitted_at, overall_satisfaction, recommend_score, "
-                          "comment). Repeat for several."),
+        typer.Option(
+            "--map",
+            metavar="FIELD=COLUMN",
+            help="feedback: the column of a field (client_id, uscc, company_name, "
+            "contact_phone, submitted_at, overall_satisfaction, recommend_score, "
+            "comment). Repeat for several.",
+        ),
     ] = None,
     skip_invalid: Annotated[
         bool,
-        typer.Option("--skip-invalid", help="Load the good rows; record the bad ones in the batch."),
+        typer.Option(
+            "--skip-invalid", help="Load the good rows; record the bad ones in the batch."
+        ),
     ] = False,
     sheet: Annotated[
         str | None, typer.Option(help="Workbook sheet to read (default: the first).")
@@ -85,15 +96,28 @@ def ingest(
                 if kind is Kind.feedback:
                     from pipelines.feedback.ingest import ingest_feedback
 
-                    report = ingest_feedback(store, path, source=source.value, maps=mapping,
-                                             actor=actor, skip_invalid=skip_invalid,
-                                             sheet=sheet, progress=progress)
+                    report = ingest_feedback(
+                        store,
+                        path,
+                        source=source.value,
+                        maps=mapping,
+                        actor=actor,
+                        skip_invalid=skip_invalid,
+                        sheet=sheet,
+                        progress=progress,
+                    )
                 else:
                     from pipelines.ingest import ingest_file
 
-                    report = ingest_file(store, kind.value, path, actor=actor,
-                                         skip_invalid=skip_invalid, sheet=sheet,
-                                         progress=progress)
+                    report = ingest_file(
+                        store,
+                        kind.value,
+                        path,
+                        actor=actor,
+                        skip_invalid=skip_invalid,
+                        sheet=sheet,
+                        progress=progress,
+                    )
         except StoreError:
             raise  # the database itself failed: the other files would fail the same way
         except HandoverError as error:

@@ -21,10 +21,14 @@ from cli.common import (
 
 KeyFileOption = Annotated[
     Path | None,
-    typer.Option("--key-file", metavar="FILE",
-                 help="Write a new key to this file (readable by you only) instead of the "
-                      "database's own key file (~/.config/handover-insight/keys/…); then set "
-                      "HANDOVER_KEY_FILE to it.", show_default=False),
+    typer.Option(
+        "--key-file",
+        metavar="FILE",
+        help="Write a new key to this file (readable by you only) instead of the "
+        "database's own key file (~/.config/handover-insight/keys/…); then set "
+        "HANDOVER_KEY_FILE to it.",
+        show_default=False,
+    ),
 ]
 
 
@@ -36,9 +40,12 @@ def _said(report, as_json: bool, done: str) -> None:
         return
     out.print(done, markup=False)
     if report.key_file_written:
-        out.print(f"The key is in {report.key_file_written} (readable by you only). Keep a "
-                  "copy somewhere safe and apart from the database's backups: without it "
-                  "the data cannot be read by anyone.", markup=False)
+        out.print(
+            f"The key is in {report.key_file_written} (readable by you only). Keep a "
+            "copy somewhere safe and apart from the database's backups: without it "
+            "the data cannot be read by anyone.",
+            markup=False,
+        )
     elif report.key_source:
         out.print(f"The key is the one of {report.key_source}.", markup=False)
     note = env_note(report)
@@ -48,8 +55,12 @@ def _said(report, as_json: bool, done: str) -> None:
 
 @handles_errors
 def init(
-    encrypt: Annotated[bool, typer.Option("--encrypt", help="Encrypt the new database "
-                                          "(AES-GCM) with the key found or a new one.")] = False,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt", help="Encrypt the new database (AES-GCM) with the key found or a new one."
+        ),
+    ] = False,
     key_file: KeyFileOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
@@ -74,9 +85,13 @@ def encrypt(
     from pipelines.encrypt import encrypt_database
 
     report = encrypt_database(open_store(db), key_file, actor=cli_actor(open_store(db)))
-    _said(report, as_json, f"Encrypted {report.database}: {report.tables} tables, "
-                           f"{report.rows:,} rows, compared with the plain file before it "
-                           "was replaced.")
+    _said(
+        report,
+        as_json,
+        f"Encrypted {report.database}: {report.tables} tables, "
+        f"{report.rows:,} rows, compared with the plain file before it "
+        "was replaced.",
+    )
 
 
 @handles_errors
@@ -90,6 +105,10 @@ def rekey(
     from pipelines.encrypt import rekey_database
 
     report = rekey_database(open_store(db), key_file, actor=cli_actor(open_store(db)))
-    _said(report, as_json, f"{report.database} has a new key: {report.tables} tables, "
-                           f"{report.rows:,} rows, compared before the old file was "
-                           "replaced.")
+    _said(
+        report,
+        as_json,
+        f"{report.database} has a new key: {report.tables} tables, "
+        f"{report.rows:,} rows, compared before the old file was "
+        "replaced.",
+    )

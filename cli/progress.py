@@ -24,7 +24,7 @@ STAGE_WORDS = {
 
 def stage_words(stage: str) -> tuple[str, str]:
     if stage.startswith(CHECK_STAGE_PREFIX):
-        return f"Checking {stage[len(CHECK_STAGE_PREFIX):]}", "checks"
+        return f"Checking {stage[len(CHECK_STAGE_PREFIX) :]}", "checks"
     return STAGE_WORDS.get(stage, (stage, "items"))
 
 
@@ -52,11 +52,18 @@ def bar(enabled: bool = True) -> Iterator[Reporter]:
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     tasks: dict[str, int] = {}
     with Progress(*columns, console=console, transient=True) as shown:
+
         def reporter(stage: str, done: int, total: int | None = None) -> None:
             words, unit = stage_words(stage)
             if stage not in tasks:

@@ -19,8 +19,8 @@ from typing import Annotated
 
 import typer
 
-from dashboard import host_guard
 from cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
+from dashboard import host_guard
 from pipelines.errors import HandoverError
 
 # dashboard/app.py behind the host guard (dashboard/host_guard.py), found as a file of the
@@ -36,7 +36,7 @@ def is_loopback(host: str) -> bool:
 
 
 def sign_in_mode(path: Path, host: str) -> str:
-    """"accounts" (everybody signs in) or "local" (no account yet: the person at this machine
+    """ "accounts" (everybody signs in) or "local" (no account yet: the person at this machine
     is the administrator); raises a HandoverError naming `handover users add` where a
     dashboard without accounts would show the firm's data to whoever reaches it."""
     from pipelines.accounts import has_accounts
@@ -50,14 +50,19 @@ def sign_in_mode(path: Path, host: str) -> str:
             f"No account exists yet, and a dashboard on {host} can be reached from other "
             "machines: create the first account with `handover users add NAME --role "
             "administrator` (it asks for the password), then start it again.",
-            title="No accounts", code="serve_needs_account", params={"host": host})
+            title="No accounts",
+            code="serve_needs_account",
+            params={"host": host},
+        )
     if has_data(store) and not is_sample(store):
         raise HandoverError(
             f"{store.path} holds your own data and no account exists yet: create the first "
             "account with `handover users add NAME --role administrator` (it asks for the "
             "password), then start the dashboard again and sign in.",
-            title="No accounts", code="serve_needs_account_data",
-            params={"file": str(store.path)})
+            title="No accounts",
+            code="serve_needs_account_data",
+            params={"file": str(store.path)},
+        )
     return "local"
 
 
@@ -73,28 +78,35 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
         raise HandoverError(
             f"The folder {store.path.parent} does not exist, so there is no database "
             f"{store.path.name} in it. Check --db (or HANDOVER_DB).",
-            title="No such folder", code="folder_missing",
-            params={"folder": str(store.path.parent), "file": str(store.path)})
+            title="No such folder",
+            code="folder_missing",
+            params={"folder": str(store.path.parent), "file": str(store.path)},
+        )
     if demo:
         if has_data(store):
-            return (f"{store.path} already holds data: the sample data was not loaded (it "
-                    "would mix with yours). Serving the database as it is.")
+            return (
+                f"{store.path} already holds data: the sample data was not loaded (it "
+                "would mix with yours). Serving the database as it is."
+            )
         if progress:
-            progress(f"{store.path} is empty: loading the sample data (a made-up Shanghai "
-                     "bookkeeping firm) and running the data checks …")
+            progress(
+                f"{store.path} is empty: loading the sample data (a made-up Shanghai "
+                "bookkeeping firm) and running the data checks …"
+            )
         from cli.progress import bar
 
         with bar() as reporter:  # on a terminal only
             load_demo(store, "small", progress=reporter)
         return f"Loaded the sample data into {store.path}."
     if not store.exists():
-        return (f"No database at {store.path} yet: the dashboard starts empty, explains the "
-                "imports and offers the sample data. The file is created by the first import "
-                "(or by the sample); `handover serve --demo` loads the sample first.")
+        return (
+            f"No database at {store.path} yet: the dashboard starts empty, explains the "
+            "imports and offers the sample data. The file is created by the first import "
+            "(or by the sample); `handover serve --demo` loads the sample first."
+        )
     try:
         if not has_data(store):
-            return (f"{store.path} is empty: the dashboard starts empty and offers the sample "
-                    "data.")
+            return f"{store.path} is empty: the dashboard starts empty and offers the sample data."
     except EncryptionKeyError:  # nothing can be shown without the key: said once, exit 1
         raise
     except HandoverError as error:  # the dashboard says the same to whoever opens it
@@ -104,18 +116,26 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
 
 @handles_errors
 def serve(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the sample data (a made-up "
-                                       "bookkeeping firm) into an empty database first.")
-                    ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the sample data (a made-up bookkeeping firm) into an empty database first.",
+        ),
+    ] = False,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
-    host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 opens it to the "
-                                           "network.")] = "127.0.0.1",
-    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser "
-                                               "(when the machine has a display).")] = True,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; 0.0.0.0 opens it to the network.")
+    ] = "127.0.0.1",
+    open_browser: Annotated[
+        bool,
+        typer.Option("--open/--no-open", help="Open a browser (when the machine has a display)."),
+    ] = True,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """The dashboard (Streamlit). With --demo, an empty database gets the sample data first;
     without it, an empty or missing database starts empty and offers the sample."""
+
     def say(text: str) -> None:
         err_console.print(text, markup=False)
 
@@ -126,23 +146,34 @@ def serve(
         sign_in_mode(db, host)
     say(prepare_database(db, demo, progress=say))
     mode = sign_in_mode(db, host)
-    env = {**os.environ, "HANDOVER_DB": str(Path(db).resolve()),
-           "HANDOVER_KEEP_READY": "1"}  # dashboard/computations.py
+    env = {
+        **os.environ,
+        "HANDOVER_DB": str(Path(db).resolve()),
+        "HANDOVER_KEEP_READY": "1",
+    }  # dashboard/computations.py
     env.pop("HANDOVER_LOCAL_ADMIN", None)
     if mode == "local":
         env["HANDOVER_LOCAL_ADMIN"] = "1"
-        say("No account exists yet: whoever opens the dashboard on this machine is the local "
+        say(
+            "No account exists yet: whoever opens the dashboard on this machine is the local "
             "administrator. `handover users add NAME --role ROLE` creates accounts; from then "
-            "on everybody signs in.")
+            "on everybody signs in."
+        )
     else:
         say("Sign-in required: every user signs in with their own account.")
-    say(f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
-        "  (Ctrl+C stops it)")
+    say(
+        f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
+        "  (Ctrl+C stops it)"
+    )
     process = subprocess.Popen(streamlit_command(host, port) + sign_in_options, env=env)
     try:
         if open_browser and _has_display():
-            _open_when_ready(f"http://localhost:{port}", "127.0.0.1" if host == "0.0.0.0"
-                             else host, port, process)
+            _open_when_ready(
+                f"http://localhost:{port}",
+                "127.0.0.1" if host == "0.0.0.0" else host,
+                port,
+                process,
+            )
         raise typer.Exit(process.wait())
     except KeyboardInterrupt:
         process.terminate()
@@ -156,19 +187,39 @@ def streamlit_command(host: str, port: int) -> list[str]:
     viewers nothing but viewing: no table's own CSV button either, so that every download goes
     through the audited, permission-checked buttons (dashboard/exports.build_export)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--server.fileWatcherType", "none", "--theme.base", "light",
-        "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
-        "--client.disableDataExport", "true",  # exports: only the audited download buttons
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--theme.base",
+        "light",
+        "--client.showErrorDetails",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.disableDataExport",
+        "true",  # exports: only the audited download buttons
         *host_guard.streamlit_options(host, port),
     ]
 
 
 def _has_display() -> bool:
     return sys.platform in ("darwin", "win32") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def _open_when_ready(url: str, host: str, port: int, process: subprocess.Popen) -> None:

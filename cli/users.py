@@ -28,16 +28,23 @@ from cli.common import (
 from pipelines.errors import AccountError
 
 users_app = typer.Typer(
-    name="users", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="users",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     help="Accounts for sign-in: add, list, passwd, disable, role. Passwords are typed at a "
-         "prompt or read from standard input, never given as arguments.",
+    "prompt or read from standard input, never given as arguments.",
 )
 
 NameArg = Annotated[str, typer.Argument(help="The user name (unique, case ignored).")]
 TeamOption = Annotated[str | None, typer.Option("--team", help="The team a team_lead sees.")]
-StaffOption = Annotated[str | None, typer.Option(
-    "--staff", help="The staff name (as in the handover log) whose handovers a staff account "
-                    "sees.")]
+StaffOption = Annotated[
+    str | None,
+    typer.Option(
+        "--staff",
+        help="The staff name (as in the handover log) whose handovers a staff account sees.",
+    ),
+]
 
 
 def read_password() -> str:
@@ -55,12 +62,17 @@ def read_password() -> str:
             raise AccountError(
                 "No password was given: type it at the prompt, or pass it on standard input "
                 "(one line), never as an argument.",
-                title="Password missing", code="password_missing")
+                title="Password missing",
+                code="password_missing",
+            )
         accounts.check_password(first)
         second = lines[1] if len(lines) > 1 and lines[1] else first
     if first != second:
-        raise AccountError("The two passwords differ; nothing was changed.",
-                           title="Passwords differ", code="password_mismatch")
+        raise AccountError(
+            "The two passwords differ; nothing was changed.",
+            title="Passwords differ",
+            code="password_mismatch",
+        )
     return first
 
 
@@ -77,15 +89,27 @@ def add(
     team: TeamOption = None,
     staff: StaffOption = None,
     display_name: Annotated[str | None, typer.Option("--display-name")] = None,
-    email: Annotated[str | None, typer.Option(
-        "--email", help="Signs in through OpenID Connect with this (verified) address.")] = None,
-    subject: Annotated[str | None, typer.Option(
-        "--subject", help="Signs in through OpenID Connect as this subject (the identity "
-                          "provider's `sub`); then the e-mail address is not used for it.")
-                       ] = None,
-    oidc_only: Annotated[bool, typer.Option(
-        "--oidc-only", help="No password: signs in through OpenID Connect only (needs "
-                            "--email or --subject).")] = False,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email", help="Signs in through OpenID Connect with this (verified) address."
+        ),
+    ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject",
+            help="Signs in through OpenID Connect as this subject (the identity "
+            "provider's `sub`); then the e-mail address is not used for it.",
+        ),
+    ] = None,
+    oidc_only: Annotated[
+        bool,
+        typer.Option(
+            "--oidc-only",
+            help="No password: signs in through OpenID Connect only (needs --email or --subject).",
+        ),
+    ] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Create an account; its password is asked for (or read from standard input), unless it
@@ -97,10 +121,22 @@ def add(
     store = open_store(db)
     by = cli_actor(store)
     password = None if oidc_only else read_password()
-    actor = accounts.add_user(store, name, password, role, team=team, staff=staff, actor=by,
-                              display_name=display_name, email=email, oidc_subject=subject)
-    out.print(f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
-              markup=False)
+    actor = accounts.add_user(
+        store,
+        name,
+        password,
+        role,
+        team=team,
+        staff=staff,
+        actor=by,
+        display_name=display_name,
+        email=email,
+        oidc_subject=subject,
+    )
+    out.print(
+        f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
+        markup=False,
+    )
 
 
 @users_app.command("list")
@@ -117,8 +153,7 @@ def list_(
         print_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        out.print("No users yet: `handover users add NAME --role ROLE` creates one.",
-                  markup=False)
+        out.print("No users yet: `handover users add NAME --role ROLE` creates one.", markup=False)
         return
     table = Table("name", "display name", "role", "team", "staff", "email", "state", "created")
     for row in frame.itertuples(index=False):
@@ -127,9 +162,16 @@ def list_(
             state = f"disabled {row.disabled_at:%Y-%m-%d %H:%M}"
         elif row.locked_until is not None:
             state = f"locked until {row.locked_until:%Y-%m-%d %H:%M}"
-        table.add_row(plain(row.name), plain(row.display_name), plain(row.role),
-                      plain(row.team), plain(row.staff), plain(row.email), plain(state),
-                      f"{row.created_at:%Y-%m-%d %H:%M}")
+        table.add_row(
+            plain(row.name),
+            plain(row.display_name),
+            plain(row.role),
+            plain(row.team),
+            plain(row.staff),
+            plain(row.email),
+            plain(state),
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+        )
     out.print(table)
 
 
@@ -154,8 +196,9 @@ def disable(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     store = open_store(db)
     user = accounts.get_user(store, name)
     changed = accounts.disable_user(store, user.name, actor=cli_actor(store))
-    out.print(f"User {user.name} {'disabled' if changed else 'was already disabled'}.",
-              markup=False)
+    out.print(
+        f"User {user.name} {'disabled' if changed else 'was already disabled'}.", markup=False
+    )
 
 
 @users_app.command("role")
@@ -171,7 +214,8 @@ def role(
     from pipelines import accounts
 
     store = open_store(db)
-    actor = accounts.set_role(store, name, role, team=team, staff=staff,
-                              actor=cli_actor(store))
-    out.print(f"User {actor.name} now has the role {actor.role}"
-              f"{_scope(actor.team, actor.staff)}.", markup=False)
+    actor = accounts.set_role(store, name, role, team=team, staff=staff, actor=cli_actor(store))
+    out.print(
+        f"User {actor.name} now has the role {actor.role}{_scope(actor.team, actor.staff)}.",
+        markup=False,
+    )

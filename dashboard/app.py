@@ -52,13 +52,19 @@ def run() -> None:
     try:
         _run()
     finally:  # the server's own time per page, in its log (tests/benchmarks/bench_pages.py)
-        log.info("page %s ran in %.3f s", st.session_state.get("_page_path", "?"),
-                 time.perf_counter() - started)
+        log.info(
+            "page %s ran in %.3f s",
+            st.session_state.get("_page_path", "?"),
+            time.perf_counter() - started,
+        )
 
 
 def _run() -> None:
-    st.set_page_config(page_title=t("app.title", "zh") + " · handover-insight",
-                       page_icon=":material/handshake:", layout="wide")
+    st.set_page_config(
+        page_title=t("app.title", "zh") + " · handover-insight",
+        page_icon=":material/handshake:",
+        layout="wide",
+    )
     init_language()
     try:
         actor = signin.gate()
@@ -77,18 +83,27 @@ def _run() -> None:
     opened = []
     for key, (file, icon, section) in PAGES.items():
         if role.may_open(key):
-            page = st.Page(dir_path / "views" / file, title=t(f"{key}.title"), icon=icon,
-                           url_path=key)
+            page = st.Page(
+                dir_path / "views" / file, title=t(f"{key}.title"), icon=icon, url_path=key
+            )
             sections.setdefault(t(section), []).append(page)
             opened.append(page)
     # The default page answers at "/" only; a hidden home that opens the role's first page
     # lets every page keep its own address (/overview, /handovers?handover=…) for deep links.
-    home = st.Page(lambda: st.switch_page(opened[0], query_params=st.query_params.to_dict()),
-                   title=t("app.title"), url_path="home", default=True, visibility="hidden")
+    home = st.Page(
+        lambda: st.switch_page(opened[0], query_params=st.query_params.to_dict()),
+        title=t("app.title"),
+        url_path="home",
+        default=True,
+        visibility="hidden",
+    )
     # a page outside the role answers at its address with a refusal (and an audit entry),
     # not with the role's first page, so that a crafted link is seen for what it is
-    refused = [st.Page(_refusal(key), title=t(f"{key}.title"), url_path=key,
-                       visibility="hidden") for key in PAGES if not role.may_open(key)]
+    refused = [
+        st.Page(_refusal(key), title=t(f"{key}.title"), url_path=key, visibility="hidden")
+        for key in PAGES
+        if not role.may_open(key)
+    ]
     navigation = st.navigation({"": [home, *refused], **sections})
     st.session_state["_page_path"] = navigation.url_path or "home"
     signin.sidebar_account(actor)
@@ -114,16 +129,21 @@ def _refusal(key: str):
 def sign_in() -> None:
     """The sign-in page at every page's address, so that a deep link (/handovers?handover=…)
     asks to sign in and then opens what it named, within what the account may see."""
+
     def page() -> None:
         try:
             signin.sign_in_page()
         except HandoverError as error:
             show_error(error)
 
-    pages = [st.Page(page, title=t("signin.title"), url_path="signin", default=True,
-                     icon=":material/login:")]
-    pages += [st.Page(page, title=t("signin.title"), url_path=key, visibility="hidden")
-              for key in PAGES]
+    pages = [
+        st.Page(
+            page, title=t("signin.title"), url_path="signin", default=True, icon=":material/login:"
+        )
+    ]
+    pages += [
+        st.Page(page, title=t("signin.title"), url_path=key, visibility="hidden") for key in PAGES
+    ]
     navigation = st.navigation(pages, position="hidden")
     sidebar_language()
     navigation.run()
@@ -144,8 +164,10 @@ def run_page(navigation, pages: tuple[str, ...]) -> None:
             st.sidebar.info(t("app.sample"), icon=":material/science:")
         st.session_state.as_of, st.session_state.filters = sidebar_filters()
     if st.session_state.get("config_error"):
-        st.warning(t("app.config_error", error=st.session_state.config_error),
-                   icon=":material/settings_alert:")
+        st.warning(
+            t("app.config_error", error=st.session_state.config_error),
+            icon=":material/settings_alert:",
+        )
     navigation.run()
 
 

@@ -10,9 +10,16 @@ from dashboard.i18n import catalogue, t
 SEPARATOR = {"zh": "；", "en": "; "}
 COLON = {"zh": "：", "en": ": "}
 # keys whose value is a code with its own words: key -> catalogue prefix
-CODED = {"kind": "upload.kinds", "role": "roles", "previous_role": "roles", "reason": "audit.reasons",
-         "trigger": "audit.triggers", "what": "audit.targets", "method": "audit.methods",
-         "matched": "audit.methods"}
+CODED = {
+    "kind": "upload.kinds",
+    "role": "roles",
+    "previous_role": "roles",
+    "reason": "audit.reasons",
+    "trigger": "audit.triggers",
+    "what": "audit.targets",
+    "method": "audit.methods",
+    "matched": "audit.methods",
+}
 
 
 def _known(key: str) -> bool:
@@ -36,11 +43,17 @@ def value_text(key: str, value: object, lang: str) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):  # settings changed: {key: [old, new]}; sheets: {name: rows}
-        return "，".join(f"{name} {_pair(v, lang)}" for name, v in value.items()) \
-            if lang == "zh" else ", ".join(f"{name} {_pair(v, lang)}" for name, v in value.items())
+        return (
+            "，".join(f"{name} {_pair(v, lang)}" for name, v in value.items())
+            if lang == "zh"
+            else ", ".join(f"{name} {_pair(v, lang)}" for name, v in value.items())
+        )
     if isinstance(value, (list, tuple)):
-        return "、".join(value_text(key, v, lang) for v in value) if lang == "zh" else \
-            ", ".join(value_text(key, v, lang) for v in value)
+        return (
+            "、".join(value_text(key, v, lang) for v in value)
+            if lang == "zh"
+            else ", ".join(value_text(key, v, lang) for v in value)
+        )
     return str(value)
 
 
@@ -54,8 +67,10 @@ def describe(detail: dict | None, lang: str) -> str:
     """The details as one line of "label: value" pairs, or "" for none."""
     if not detail:
         return ""
-    return SEPARATOR[lang].join(f"{key_label(key, lang)}{COLON[lang]}{value_text(key, v, lang)}"
-                                for key, v in detail.items())
+    return SEPARATOR[lang].join(
+        f"{key_label(key, lang)}{COLON[lang]}{value_text(key, v, lang)}"
+        for key, v in detail.items()
+    )
 
 
 def user_label(name: str | None, lang: str) -> str:

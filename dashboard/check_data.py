@@ -19,8 +19,7 @@ def failures(version: tuple, check_id: str | None) -> pd.DataFrame:
     return _failures(version, check_id, data.scope_key())
 
 
-def page_in_context(version: tuple, check_id: str | None, first: int, rows: int
-                    ) -> pd.DataFrame:
+def page_in_context(version: tuple, check_id: str | None, first: int, rows: int) -> pd.DataFrame:
     """Rows ``first`` to ``first + rows`` of ``failures`` with their client, company,
     owner, team and handovers (data_checks.results.in_context): the context of the page
     shown only, not of every failing record (44,929 on the large sample)."""
@@ -55,11 +54,12 @@ def _failures(version: tuple, check_id: str | None, scope: tuple) -> pd.DataFram
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _page_in_context(version: tuple, check_id: str | None, first: int, rows: int,
-                     scope: tuple) -> pd.DataFrame:
+def _page_in_context(
+    version: tuple, check_id: str | None, first: int, rows: int, scope: tuple
+) -> pd.DataFrame:
     from data_checks.results import in_context
 
-    shown = _failures(version, check_id, scope).iloc[first:first + rows]
+    shown = _failures(version, check_id, scope).iloc[first : first + rows]
     return in_context(data.store(), shown, scope=Filters(*scope))
 
 

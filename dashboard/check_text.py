@@ -38,8 +38,9 @@ class Shape:
 
     def __post_init__(self) -> None:
         parts = re.split(r"\{(\w+)\}", self.template)
-        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                        for i, part in enumerate(parts))
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
         object.__setattr__(self, "pattern", re.compile(regex, re.DOTALL))
 
     @property
@@ -60,40 +61,51 @@ _FUTURE = Shape("in the future: after {day}", "future")
 # Checks run by a built-in expectation (no SQL) write no detail.
 DETAIL_SHAPES: dict[str, tuple[Shape, ...]] = {
     "clients.contract_end.current": (
-        Shape("active, but the contract ended before {day}", "contract_ended"),),
+        Shape("active, but the contract ended before {day}", "contract_ended"),
+    ),
     "clients.terminated_at.present": (
-        Shape("terminated without a termination date", "no_termination_date"),),
+        Shape("terminated without a termination date", "no_termination_date"),
+    ),
     "clients.dates.plausible": (
-        _BEFORE, _YEAR_AFTER, Shape("more than ten years after {day}", "ten_years_after")),
+        _BEFORE,
+        _YEAR_AFTER,
+        Shape("more than ten years after {day}", "ten_years_after"),
+    ),
     "clients.uscc.valid": (
         Shape("not 18 characters of 0-9 and A-Y without I, O, S, V, Z", "uscc_malformed"),
         Shape("check character should be {char}", "uscc_check_character"),
-        Shape("organisation code check character should be {char}", "org_check_character")),
+        Shape("organisation code check character should be {char}", "org_check_character"),
+    ),
     "handovers.client.known": (Shape("no client has this client_id", "unknown_client"),),
     "handovers.dates.ordered": (
         Shape("planned start is after the planned end {day}", "planned_start_after_end"),
-        Shape("actual start is after the actual end {time}", "actual_start_after_end")),
+        Shape("actual start is after the actual end {time}", "actual_start_after_end"),
+    ),
     "handovers.dates.plausible": (_BEFORE, _YEAR_AFTER, _FUTURE),
-    "handovers.staff.distinct": (
-        Shape("the receiver is the one handing over", "same_staff"),),
+    "handovers.staff.distinct": (Shape("the receiver is the one handing over", "same_staff"),),
     "handovers.owner.consistent": (
-        Shape("the client master names (nobody) as the responsible accountant",
-              "owner_missing"),
-        Shape("the client master names {staff} as the responsible accountant",
-              "owner_other")),
+        Shape("the client master names (nobody) as the responsible accountant", "owner_missing"),
+        Shape("the client master names {staff} as the responsible accountant", "owner_other"),
+    ),
     "events.handover.known": (Shape("no handover has this handover_id", "unknown_handover"),),
     "events.item.known": (
         Shape("an item event names no checklist item", "no_item"),
-        Shape("not a checklist item", "unknown_item")),
+        Shape("not a checklist item", "unknown_item"),
+    ),
     "events.occurred_at.plausible": (_BEFORE, _FUTURE),
     "feedback.client.matched": (
-        Shape("the response names no client (no client id, USCC, company or phone)",
-              "names_no_client"),
-        Shape("no client has the client id, USCC, company name or phone it gives",
-              "no_matching_client")),
+        Shape(
+            "the response names no client (no client id, USCC, company or phone)", "names_no_client"
+        ),
+        Shape(
+            "no client has the client id, USCC, company name or phone it gives",
+            "no_matching_client",
+        ),
+    ),
     "feedback.scores.in_range": (
         Shape("overall satisfaction is rated 1-5", "satisfaction_range"),
-        Shape("likelihood to recommend is scored 0-10", "recommend_range")),
+        Shape("likelihood to recommend is scored 0-10", "recommend_range"),
+    ),
     "feedback.submitted_at.plausible": (_BEFORE, _FUTURE),
 }
 
@@ -121,8 +133,11 @@ def detail_code(check_id: str, detail: str | None) -> tuple[str, dict[str, str]]
 
 @cache
 def _logged(check_id: str, detail: str) -> bool:
-    log.warning("no locale text for a detail of the check %s: %r (dashboard/check_text.py)",
-                check_id, detail)
+    log.warning(
+        "no locale text for a detail of the check %s: %r (dashboard/check_text.py)",
+        check_id,
+        detail,
+    )
     return True
 
 
@@ -133,8 +148,7 @@ def _text(key: str, lang: str) -> str:
     return entry.get(lang) or entry[DEFAULT_LANGUAGE]
 
 
-def render_detail(check_id: str, detail: str | None, lang: str, *,
-                  markdown: bool = False) -> str:
+def render_detail(check_id: str, detail: str | None, lang: str, *, markdown: bool = False) -> str:
     """A failure's detail in ``lang``: "—" for none; a detail no shape fits as written (and
     logged once). Values (a member of staff's name…) go in as they are, for a table cell, or
     escaped as plain text with ``markdown`` (for a caption, an alert)."""

@@ -20,15 +20,45 @@ from dashboard.masking import mask_failures
 from dashboard.roles import current_role
 
 # The failing-records table, in this order.
-FAILURE_COLUMNS = ["check", "company_name", "client_id", "owner", "team", "handovers",
-                   "column", "offending_value", "detail", "first_seen_at", "record_key"]
+FAILURE_COLUMNS = [
+    "check",
+    "company_name",
+    "client_id",
+    "owner",
+    "team",
+    "handovers",
+    "column",
+    "offending_value",
+    "detail",
+    "first_seen_at",
+    "record_key",
+]
 # Widths (pixels) that keep the record's place and its problem on one screen at 1440 px.
-FAILURE_WIDTHS = {"check": 150, "company_name": 160, "client_id": 75, "owner": 60,
-                  "team": 65, "handovers": 110, "column": 80, "offending_value": 110,
-                  "detail": 200}
+FAILURE_WIDTHS = {
+    "check": 150,
+    "company_name": 160,
+    "client_id": 75,
+    "owner": 60,
+    "team": 65,
+    "handovers": 110,
+    "column": 80,
+    "offending_value": 110,
+    "detail": 200,
+}
 # A fix history, in this order.
-HISTORY_COLUMNS = ["check", "record_key", "column", "offending_value", "detail", "state",
-                   "first_seen_at", "last_seen_at", "runs", "resolved_at", "resolved_by"]
+HISTORY_COLUMNS = [
+    "check",
+    "record_key",
+    "column",
+    "offending_value",
+    "detail",
+    "state",
+    "first_seen_at",
+    "last_seen_at",
+    "runs",
+    "resolved_at",
+    "resolved_by",
+]
 
 
 def _text(value: object) -> str | None:
@@ -52,16 +82,25 @@ def _shared(found: pd.DataFrame, lang: str, role=None) -> pd.DataFrame:
     """Check name, column label, masked value (for ``role``, else the session's) and
     detail in the language."""
     masked = mask_failures(found, role or current_role())
-    return pd.DataFrame({
-        "check": [check_name(c, lang) for c in found["check_id"]],
-        "record_key": found["record_key"].map(_text),
-        "column": [column_label(c, col, lang)
-                   for c, col in zip(found["check_id"], found["column_name"])],
-        "offending_value": masked["offending_value"].map(_text),
-        "detail": [None if shown == NO_VALUE else shown  # the table's own "—"
-                   for shown in (render_detail(c, d, lang)
-                                 for c, d in zip(found["check_id"], found["detail"]))],
-    }, index=found.index)
+    return pd.DataFrame(
+        {
+            "check": [check_name(c, lang) for c in found["check_id"]],
+            "record_key": found["record_key"].map(_text),
+            "column": [
+                column_label(c, col, lang)
+                for c, col in zip(found["check_id"], found["column_name"], strict=False)
+            ],
+            "offending_value": masked["offending_value"].map(_text),
+            "detail": [
+                None if shown == NO_VALUE else shown  # the table's own "—"
+                for shown in (
+                    render_detail(c, d, lang)
+                    for c, d in zip(found["check_id"], found["detail"], strict=False)
+                )
+            ],
+        },
+        index=found.index,
+    )
 
 
 def failures_frame(found: pd.DataFrame, lang: str | None = None, role=None) -> pd.DataFrame:
@@ -73,10 +112,12 @@ def failures_frame(found: pd.DataFrame, lang: str | None = None, role=None) -> p
         return pd.DataFrame(columns=FAILURE_COLUMNS)
     frame = _shared(found, lang, role)
     for column in ("company_name", "client_id", "owner", "team"):
-        frame[column] = (found[column].map(_text) if column in found.columns
-                         else None)
-    frame["handovers"] = (found["handover_ids"].map(lambda ids: _join(ids, lang))
-                          if "handover_ids" in found.columns else None)
+        frame[column] = found[column].map(_text) if column in found.columns else None
+    frame["handovers"] = (
+        found["handover_ids"].map(lambda ids: _join(ids, lang))
+        if "handover_ids" in found.columns
+        else None
+    )
     frame["first_seen_at"] = pd.to_datetime(found.get("first_seen_at"), errors="coerce")
     return frame[FAILURE_COLUMNS].reset_index(drop=True)
 
@@ -88,17 +129,22 @@ def history_frame(history: pd.DataFrame, lang: str | None = None) -> pd.DataFram
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     frame = _shared(history, lang)
     frame["state"] = [
-        t("data_quality.state.open", lang) if pd.isna(run) else
-        t("data_quality.state.fixed", lang) if pd.notna(batch) else
-        t("data_quality.state.gone", lang)
-        for run, batch in zip(history["resolved_run"], history["resolved_by_batch"])]
+        t("data_quality.state.open", lang)
+        if pd.isna(run)
+        else t("data_quality.state.fixed", lang)
+        if pd.notna(batch)
+        else t("data_quality.state.gone", lang)
+        for run, batch in zip(history["resolved_run"], history["resolved_by_batch"], strict=False)
+    ]
     for column in ("first_seen_at", "last_seen_at", "resolved_at"):
         frame[column] = pd.to_datetime(history[column], errors="coerce")
     frame["runs"] = history["runs"].map(lambda runs: _join(runs, lang))
     frame["resolved_by"] = [
-        None if pd.isna(batch) else
-        f"#{int(batch)} {name}" if _text(name) else f"#{int(batch)}"
-        for batch, name in zip(history["resolved_by_batch"], history["resolved_by_file"])]
+        None if pd.isna(batch) else f"#{int(batch)} {name}" if _text(name) else f"#{int(batch)}"
+        for batch, name in zip(
+            history["resolved_by_batch"], history["resolved_by_file"], strict=False
+        )
+    ]
     return frame[HISTORY_COLUMNS].reset_index(drop=True)
 
 
@@ -107,12 +153,20 @@ def _labels(columns: list[str], lang: str) -> dict[str, str]:
 
 
 def _date_config(labels: dict[str, str], columns: list[str], lang: str) -> dict:
-    return {labels[c]: st.column_config.DatetimeColumn(format=date_column_format(lang, True))
-            for c in columns if c in labels}
+    return {
+        labels[c]: st.column_config.DatetimeColumn(format=date_column_format(lang, True))
+        for c in columns
+        if c in labels
+    }
 
 
-def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = False,
-                   everything: Callable[[], pd.DataFrame] | None = None):
+def failures_table(
+    found: pd.DataFrame,
+    name: str,
+    key: str,
+    selectable: bool = False,
+    everything: Callable[[], pd.DataFrame] | None = None,
+):
     """The failing records as a table (with downloads); the selection event when
     ``selectable``. ``everything``: a function giving all the failing records when
     ``found`` is a page of them (the downloads hold all, read and worded when clicked)."""
@@ -122,18 +176,28 @@ def failures_table(found: pd.DataFrame, name: str, key: str, selectable: bool = 
     config = _date_config(labels, ["first_seen_at"], lang)
     for column, width in FAILURE_WIDTHS.items():
         config[labels[column]] = st.column_config.TextColumn(width=width)
-    return table(frame, name, labels=labels, key=key, selectable=selectable,
-                 column_config=config, everything=None if everything is None
-                 else lambda: failures_frame(everything(), lang, role))
+    return table(
+        frame,
+        name,
+        labels=labels,
+        key=key,
+        selectable=selectable,
+        column_config=config,
+        everything=None if everything is None else lambda: failures_frame(everything(), lang, role),
+    )
 
 
 def history_table(history: pd.DataFrame, name: str, key: str) -> None:
     """A fix history as a table (with downloads)."""
     lang = current_language()
     labels = _labels(HISTORY_COLUMNS, lang)
-    table(history_frame(history, lang), name, labels=labels, key=key,
-          column_config=_date_config(labels, ["first_seen_at", "last_seen_at",
-                                              "resolved_at"], lang))
+    table(
+        history_frame(history, lang),
+        name,
+        labels=labels,
+        key=key,
+        column_config=_date_config(labels, ["first_seen_at", "last_seen_at", "resolved_at"], lang),
+    )
 
 
 def open_handover(handover_id: str) -> None:
@@ -154,10 +218,15 @@ def open_handover_action(handover_ids: list[str], key: str) -> None:
     row = st.container(horizontal=True, vertical_alignment="bottom")
     chosen = handover_ids[0]
     if len(handover_ids) > 1:
-        chosen = row.selectbox(t("data_quality.pick_handover", n=len(handover_ids)),
-                               handover_ids, key=f"{key}_pick")
-    if row.button(t("data_quality.open_handover", handover=chosen), key=key, type="primary",
-                  icon=":material/open_in_new:"):
+        chosen = row.selectbox(
+            t("data_quality.pick_handover", n=len(handover_ids)), handover_ids, key=f"{key}_pick"
+        )
+    if row.button(
+        t("data_quality.open_handover", handover=chosen),
+        key=key,
+        type="primary",
+        icon=":material/open_in_new:",
+    ):
         open_handover(chosen)
 
 
@@ -174,9 +243,13 @@ def record_failing_checks(failing: pd.DataFrame, handover_id: str) -> None:
     else:
         columns = ["check", "record_key", "column", "offending_value", "detail"]
         labels = _labels(columns, lang)
-        table(failures_frame(failing.assign(first_seen_at=None), lang)[columns],
-              f"checks_{handover_id}", labels=labels, key="record_checks",
-              column_config={labels["detail"]: st.column_config.TextColumn(width="large")})
+        table(
+            failures_frame(failing.assign(first_seen_at=None), lang)[columns],
+            f"checks_{handover_id}",
+            labels=labels,
+            key="record_checks",
+            column_config={labels["detail"]: st.column_config.TextColumn(width="large")},
+        )
     history = check_data.handover_history(data.version(), handover_id)
     with st.expander(t("data_quality.handover_history_title", n=len(history))):
         if history.empty:

@@ -17,8 +17,8 @@ from dashboard.i18n import catalogue, current_language, t
 from dashboard.masking import mask_frame
 from dashboard.roles import current_actor, current_role
 from dashboard.text import hide_paths, plain
-from metrics.catalogue import figure as figure_entry
 from metrics.catalogue import definition, format_value, label
+from metrics.catalogue import figure as figure_entry
 from pipelines.errors import HandoverError
 
 log = logging.getLogger("handover.dashboard")
@@ -80,10 +80,21 @@ def stale_checks_notice() -> None:
     changed = data.check_staleness(data.version())
     if run is None or changed is None:
         return
-    st.warning(t("data_quality.stale", at=f"{run['started_at']:%Y-%m-%d %H:%M}",
-                 batches=changed["batches"], newest=f"{changed['newest_at']:%Y-%m-%d %H:%M}")
-               + " " + t("data_quality.stale_run" if current_actor().may("run_checks")
-                         else "data_quality.stale_ask"), icon=":material/update:")
+    st.warning(
+        t(
+            "data_quality.stale",
+            at=f"{run['started_at']:%Y-%m-%d %H:%M}",
+            batches=changed["batches"],
+            newest=f"{changed['newest_at']:%Y-%m-%d %H:%M}",
+        )
+        + " "
+        + t(
+            "data_quality.stale_run"
+            if current_actor().may("run_checks")
+            else "data_quality.stale_ask"
+        ),
+        icon=":material/update:",
+    )
 
 
 def page_header(key: str) -> None:
@@ -96,14 +107,19 @@ def figure_help(key: str) -> str:
     return f"{figure_entry(key)[lang]}: {definition('figures', key, lang)}"
 
 
-def kpi_tiles(values: dict, keys: list[str], current: dict | None = None,
-              previous: dict | None = None, columns: int = 4) -> None:
+def kpi_tiles(
+    values: dict,
+    keys: list[str],
+    current: dict | None = None,
+    previous: dict | None = None,
+    columns: int = 4,
+) -> None:
     """One tile per figure; the delta compares ``current`` with ``previous`` (period values)."""
     lang = current_language()
-    rows = [keys[i:i + columns] for i in range(0, len(keys), columns)]
+    rows = [keys[i : i + columns] for i in range(0, len(keys), columns)]
     for row in rows:
         cells = st.columns(columns)
-        for cell, key in zip(cells, row):
+        for cell, key in zip(cells, row, strict=False):
             delta, colour = None, "normal"
             if current is not None and previous is not None:
                 delta = _delta(key, current.get(key), previous.get(key))
@@ -113,8 +129,14 @@ def kpi_tiles(values: dict, keys: list[str], current: dict | None = None,
                     colour = "inverse"
                 elif figure_entry(key)["higher_is_better"] == "neutral":
                     colour = "off"
-            cell.metric(label("figures", key, lang), format_value(key, values.get(key), lang),
-                        delta=delta, delta_color=colour, help=figure_help(key), border=True)
+            cell.metric(
+                label("figures", key, lang),
+                format_value(key, values.get(key), lang),
+                delta=delta,
+                delta_color=colour,
+                help=figure_help(key),
+                border=True,
+            )
 
 
 def _delta(key: str, now: float | None, before: float | None) -> str | None:
@@ -150,18 +172,31 @@ def pager(matched: int, key: str, size: int = PAGE_ROWS) -> int:
     if not isinstance(chosen, int) or not 1 <= chosen <= pages:
         st.session_state[state] = min(max(chosen, 1), pages) if isinstance(chosen, int) else 1
     left, right = st.columns([1, 5], vertical_alignment="bottom")
-    page = left.number_input(t("common.page"), min_value=1, max_value=pages, step=1,
-                             key=state)
+    page = left.number_input(t("common.page"), min_value=1, max_value=pages, step=1, key=state)
     first = (int(page) - 1) * size
-    right.caption(t("common.page_rows", first=first + 1, last=min(first + size, matched),
-                    matched=matched, pages=pages))
+    right.caption(
+        t(
+            "common.page_rows",
+            first=first + 1,
+            last=min(first + size, matched),
+            matched=matched,
+            pages=pages,
+        )
+    )
     return first
 
 
-def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
-          mask_columns: dict[str, str] | None = None, key: str | None = None,
-          selectable: bool = False, height: int | None = None, column_config=None,
-          everything=None):
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    labels: dict[str, str] | None = None,
+    mask_columns: dict[str, str] | None = None,
+    key: str | None = None,
+    selectable: bool = False,
+    height: int | None = None,
+    column_config=None,
+    everything=None,
+):
     """A masked, labelled table with CSV and XLSX downloads; returns the selection event
     when ``selectable``. A frame of more than PAGE_ROWS rows is shown a page at a time (the
     selection's rows still count from its first row). ``everything``: a function giving all
@@ -171,10 +206,15 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
     first = 0
     if everything is None and len(frame) > PAGE_ROWS:  # a page at a time, downloads all
         first = pager(len(frame), key or name)
-        everything, frame = (lambda whole=frame: whole), frame.iloc[first:first + PAGE_ROWS]
+        everything, frame = (lambda whole=frame: whole), frame.iloc[first : first + PAGE_ROWS]
     shown = _prepared(frame, labels, mask_columns, role)
-    kwargs = {"hide_index": True, "width": "stretch", "key": key,
-              "column_config": column_config, "placeholder": "—"}
+    kwargs = {
+        "hide_index": True,
+        "width": "stretch",
+        "key": key,
+        "column_config": column_config,
+        "placeholder": "—",
+    }
     if height:
         kwargs["height"] = height
     if selectable:
@@ -187,8 +227,9 @@ def table(frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None,
     if everything is None:
         downloads(shown, name, key=key or name)
     else:
-        downloads(lambda: _prepared(everything(), labels, mask_columns, role), name,
-                  key=key or name)
+        downloads(
+            lambda: _prepared(everything(), labels, mask_columns, role), name, key=key or name
+        )
     return event
 
 
@@ -201,8 +242,9 @@ class _Selected:
         self.selection = SimpleNamespace(rows=rows)
 
 
-def _prepared(frame: pd.DataFrame, labels: dict[str, str] | None,
-              mask_columns: dict[str, str] | None, role) -> pd.DataFrame:
+def _prepared(
+    frame: pd.DataFrame, labels: dict[str, str] | None, mask_columns: dict[str, str] | None, role
+) -> pd.DataFrame:
     shown = mask_frame(frame, role, mask_columns)
     return shown.rename(columns=labels) if labels else shown
 
@@ -219,24 +261,35 @@ def downloads(frame, name: str, key: str) -> None:
     stem = file_stem(name)
     store = data.store()
     rows = frame if callable(frame) else (lambda: frame)
-    row.download_button(t("common.download_csv"),
-                        lambda: build_export(store, actor, name, {name: rows()}, "csv"),
-                        file_name=f"{stem}.csv", on_click="ignore",
-                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    row.download_button(t("common.download_xlsx"),
-                        lambda: build_export(store, actor, name, {name: rows()}, "xlsx"),
-                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
-                          mime="application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet", icon=":material/table:")
+    row.download_button(
+        t("common.download_csv"),
+        lambda: build_export(store, actor, name, {name: rows()}, "csv"),
+        file_name=f"{stem}.csv",
+        on_click="ignore",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+    )
+    row.download_button(
+        t("common.download_xlsx"),
+        lambda: build_export(store, actor, name, {name: rows()}, "xlsx"),
+        file_name=f"{stem}.xlsx",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table:",
+    )
 
 
 def style(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
     """The dashboard's look. Data in a chart (category names, hover texts) goes in through
     ``dashboard.text.chart_text``: Plotly reads a few HTML tags in them."""
     fig.update_layout(
-        title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10,
-                                            "b": 10},
-        font={"family": FONT, "size": 13}, legend={"orientation": "h", "y": -0.2},
+        title=title,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+        font={"family": FONT, "size": 13},
+        legend={"orientation": "h", "y": -0.2},
         colorway=SERIES_COLOURS,
     )
     return fig

@@ -42,8 +42,7 @@ def version_of(path: str, settings) -> tuple:
     every cache of the pages is keyed by (dashboard.data.version)."""
     from pipelines.store import Store
 
-    return (str(path), Store(path).data_version(),
-            json.dumps(settings.to_toml(), sort_keys=True))
+    return (str(path), Store(path).data_version(), json.dumps(settings.to_toml(), sort_keys=True))
 
 
 def current_settings():
@@ -70,8 +69,7 @@ def compute(version: tuple, as_of: date, scope: tuple):
 class Computations:
     """Computations by key, each made once (see the module)."""
 
-    def __init__(self, make: Callable[[tuple, date, tuple], object] = compute,
-                 keep: int = KEEP):
+    def __init__(self, make: Callable[[tuple, date, tuple], object] = compute, keep: int = KEEP):
         self._make = make
         self._keep = keep
         self._lock = threading.Lock()
@@ -129,21 +127,30 @@ class Computations:
             future.set_exception(error)
             return
         future.set_result(result)
-        log.info("computed %s handovers as of %s in %.3f s%s",
-                 getattr(result, "handovers", "?"), key[1], time.perf_counter() - started,
-                 AHEAD if ahead else "")
+        log.info(
+            "computed %s handovers as of %s in %.3f s%s",
+            getattr(result, "handovers", "?"),
+            key[1],
+            time.perf_counter() - started,
+            AHEAD if ahead else "",
+        )
 
     # --- kept ready ---
 
-    def keep_ready(self, current: Callable[[str], tuple], every: float = EVERY,
-                   recent: float = RECENT) -> None:
+    def keep_ready(
+        self, current: Callable[[str], tuple], every: float = EVERY, recent: float = RECENT
+    ) -> None:
         """Start the thread that makes the recently asked computations again when the data
         changes (once per process; ``current(path)`` gives a database's version now)."""
         with self._lock:
             if self._watcher is not None and self._watcher.is_alive():
                 return
-            self._watcher = threading.Thread(target=self._watch, args=(current, every, recent),
-                                             name="handover-keep-ready", daemon=True)
+            self._watcher = threading.Thread(
+                target=self._watch,
+                args=(current, every, recent),
+                name="handover-keep-ready",
+                daemon=True,
+            )
             self._watcher.start()
 
     def _watch(self, current: Callable[[str], tuple], every: float, recent: float) -> None:
@@ -155,8 +162,9 @@ class Computations:
             except Exception:  # never let the thread die; the pages compute on their own
                 log.exception("keeping the computations ready failed")
 
-    def refresh(self, current: Callable[[str], tuple], recent: float = RECENT,
-                failed: set | None = None) -> list[Key]:
+    def refresh(
+        self, current: Callable[[str], tuple], recent: float = RECENT, failed: set | None = None
+    ) -> list[Key]:
         """Make, for each database's current version, the computations asked for in the
         last ``recent`` seconds that are not there yet; the keys made (one pass of the
         thread; also for tests)."""
@@ -181,8 +189,9 @@ class Computations:
             self._run(key, future, ahead=True)
             if future.exception() is not None:
                 failed.add(key)
-                log.warning("could not make the computation of %s ready: %s", key[1],
-                            future.exception())
+                log.warning(
+                    "could not make the computation of %s ready: %s", key[1], future.exception()
+                )
             else:
                 made.append(key)
         return made

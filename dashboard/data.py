@@ -182,25 +182,33 @@ def risk_counts(version: tuple, as_of: date, filters: tuple, since: date | None 
     return _risk_counts(version, as_of, scoped_key(filters), since)
 
 
-def risk_rows(version: tuple, as_of: date, filters: tuple, since: date | None, only: str,
-              offset: int, limit: int) -> pd.DataFrame:
+def risk_rows(
+    version: tuple,
+    as_of: date,
+    filters: tuple,
+    since: date | None,
+    only: str,
+    offset: int,
+    limit: int,
+) -> pd.DataFrame:
     """A page of one of the risk lists (metrics.views.risk_rows)."""
     return _risk_rows(version, as_of, scoped_key(filters), since, only, offset, limit)
 
 
-def risk_rows_reader(version: tuple, as_of: date, filters: tuple, since: date | None,
-                     only: str):
+def risk_rows_reader(version: tuple, as_of: date, filters: tuple, since: date | None, only: str):
     """A function (offset, limit) giving rows of one of the risk lists, that takes no
     session values (a download runs it when clicked)."""
     from metrics.views import risk_rows as read
 
     where, chosen, settings = _taken_now(version, as_of, filters)
-    return lambda offset, limit: read(where, as_of, chosen, config=settings, since=since,
-                                      only=only, offset=offset, limit=limit)
+    return lambda offset, limit: read(
+        where, as_of, chosen, config=settings, since=since, only=only, offset=offset, limit=limit
+    )
 
 
-def flag_counts(version: tuple, as_of: date, filters: tuple,
-                since: date | None = None) -> pd.DataFrame:
+def flag_counts(
+    version: tuple, as_of: date, filters: tuple, since: date | None = None
+) -> pd.DataFrame:
     return _flag_counts(version, as_of, scoped_key(filters), since)
 
 
@@ -250,8 +258,9 @@ def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
 def _figures(version: tuple, as_of: date, filters: tuple) -> dict:
     from metrics.figures import compute_figures
 
-    return compute_figures(computed(version, as_of, filters), as_of, _filters(filters),
-                           config=config())
+    return compute_figures(
+        computed(version, as_of, filters), as_of, _filters(filters), config=config()
+    )
 
 
 def periods(version: tuple, as_of: date, filters: tuple):
@@ -277,10 +286,10 @@ def figures_with_change(version: tuple, as_of: date, filters: Filters):
     stated = periods(version, as_of, filters_key(filters))
     (start, end), (pstart, pend) = stated.current, stated.previous
     values = figures(version, as_of, filters_key(filters))
-    now = figures(version, as_of, filters_key(replace(filters, period_from=start,
-                                                      period_to=end)))
-    before = figures(version, as_of, filters_key(replace(filters, period_from=pstart,
-                                                         period_to=pend)))
+    now = figures(version, as_of, filters_key(replace(filters, period_from=start, period_to=end)))
+    before = figures(
+        version, as_of, filters_key(replace(filters, period_from=pstart, period_to=pend))
+    )
     return values, now, before, stated
 
 
@@ -307,10 +316,14 @@ def management_report(as_of: date, filters: tuple, lang: str):
             values=figures_of(chosen),
             now=figures_of(replace(chosen, period_from=start, period_to=end)),
             before=figures_of(replace(chosen, period_from=pstart, period_to=pend)),
-            stated=stated, scores=compute_scores(where, as_of, chosen, config=settings),
+            stated=stated,
+            scores=compute_scores(where, as_of, chosen, config=settings),
             staff=compute_rollup(where, "staff", as_of, chosen, config=settings),
             team=compute_rollup(where, "team", as_of, chosen, config=settings),
-            as_of=as_of, lang=lang, minimum=settings.min_handovers)
+            as_of=as_of,
+            lang=lang,
+            minimum=settings.min_handovers,
+        )
 
     return build
 
@@ -319,16 +332,16 @@ def management_report(as_of: date, filters: tuple, lang: str):
 def _scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores
 
-    return compute_scores(computed(version, as_of, filters), as_of, _filters(filters),
-                          config=config())
+    return compute_scores(
+        computed(version, as_of, filters), as_of, _filters(filters), config=config()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _rollup(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.rollups import rollup as compute
 
-    return compute(computed(version, as_of, filters), by, as_of, _filters(filters),
-                   config=config())
+    return compute(computed(version, as_of, filters), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -429,12 +442,12 @@ def _forget_older(version: tuple) -> None:
 
 # --- satisfaction, risk and settings pages (metrics/views.py) ---
 
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import satisfaction_by as compute
 
-    return compute(computed(version, as_of, filters), by, as_of, _filters(filters),
-                   config=config())
+    return compute(computed(version, as_of, filters), by, as_of, _filters(filters), config=config())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -448,26 +461,44 @@ def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.Dat
 def _risk_counts(version: tuple, as_of: date, filters: tuple, since: date | None):
     from metrics.views import risk_counts as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
-                since=since)
+    return read(
+        computed(version, as_of, filters), as_of, _filters(filters), config=config(), since=since
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _risk_rows(version: tuple, as_of: date, filters: tuple, since: date | None, only: str,
-               offset: int, limit: int) -> pd.DataFrame:
+def _risk_rows(
+    version: tuple,
+    as_of: date,
+    filters: tuple,
+    since: date | None,
+    only: str,
+    offset: int,
+    limit: int,
+) -> pd.DataFrame:
     from metrics.views import risk_rows as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
-                since=since, only=only, offset=offset, limit=limit)
+    return read(
+        computed(version, as_of, filters),
+        as_of,
+        _filters(filters),
+        config=config(),
+        since=since,
+        only=only,
+        offset=offset,
+        limit=limit,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _flag_counts(version: tuple, as_of: date, filters: tuple,
-                 since: date | None = None) -> pd.DataFrame:
+def _flag_counts(
+    version: tuple, as_of: date, filters: tuple, since: date | None = None
+) -> pd.DataFrame:
     from metrics.views import flag_counts as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
-                since=since)
+    return read(
+        computed(version, as_of, filters), as_of, _filters(filters), config=config(), since=since
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -482,6 +513,7 @@ def _scores_with(version: tuple, as_of: date, filters: tuple, settings: str) -> 
 
 # --- what pages show of many handovers: counts and pages of rows ---
 
+
 def score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     return _score_histogram(version, as_of, scoped_key(filters))
 
@@ -493,24 +525,56 @@ def _score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFram
     return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
 
 
-def scores_page(version: tuple, as_of: date, filters: tuple, bands: tuple = (),
-                flags: tuple = (), search: str = "", offset: int = 0, limit: int = 100):
+def scores_page(
+    version: tuple,
+    as_of: date,
+    filters: tuple,
+    bands: tuple = (),
+    flags: tuple = (),
+    search: str = "",
+    offset: int = 0,
+    limit: int = 100,
+):
     """One page of the scores table (metrics.views.ScoresPage) within the account's scope."""
-    return _scores_page(version, as_of, scoped_key(filters), tuple(bands), tuple(flags),
-                        search, int(offset), int(limit))
+    return _scores_page(
+        version,
+        as_of,
+        scoped_key(filters),
+        tuple(bands),
+        tuple(flags),
+        search,
+        int(offset),
+        int(limit),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scores_page(version: tuple, as_of: date, filters: tuple, bands: tuple, flags: tuple,
-                 search: str, offset: int, limit: int):
+def _scores_page(
+    version: tuple,
+    as_of: date,
+    filters: tuple,
+    bands: tuple,
+    flags: tuple,
+    search: str,
+    offset: int,
+    limit: int,
+):
     from metrics.views import scores_page as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config(),
-                bands=bands, flags=flags, search=search, offset=offset, limit=limit)
+    return read(
+        computed(version, as_of, filters),
+        as_of,
+        _filters(filters),
+        config=config(),
+        bands=bands,
+        flags=flags,
+        search=search,
+        offset=offset,
+        limit=limit,
+    )
 
 
-def all_scores(as_of: date, filters: tuple, bands: tuple = (), flags: tuple = (),
-               search: str = ""):
+def all_scores(as_of: date, filters: tuple, bands: tuple = (), flags: tuple = (), search: str = ""):
     """A function without arguments giving every row of the scores table as filtered (for a
     download, made when it is clicked); the scope is taken now."""
     where, chosen, settings = _taken_now(version(), as_of, filters)
@@ -518,8 +582,16 @@ def all_scores(as_of: date, filters: tuple, bands: tuple = (), flags: tuple = ()
     def rows() -> pd.DataFrame:
         from metrics.views import scores_page as read
 
-        found = read(where, as_of, chosen, config=settings, bands=tuple(bands),
-                     flags=tuple(flags), search=search, limit=2**62)
+        found = read(
+            where,
+            as_of,
+            chosen,
+            config=settings,
+            bands=tuple(bands),
+            flags=tuple(flags),
+            search=search,
+            limit=2**62,
+        )
         return found.rows
 
     return rows
@@ -534,5 +606,6 @@ def handover_scores(version: tuple, as_of: date, handover_id: str):
 def _handover_scores(version: tuple, as_of: date, filters: tuple, handover_id: str):
     from metrics.views import handover_scores as read
 
-    return read(computed(version, as_of, filters), handover_id, as_of, _filters(filters),
-                config=config())
+    return read(
+        computed(version, as_of, filters), handover_id, as_of, _filters(filters), config=config()
+    )

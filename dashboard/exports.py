@@ -66,8 +66,9 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            safe_frame(_excel_ready(frame)).to_excel(writer, sheet_name=sheet_title(name),
-                                                      index=False)
+            safe_frame(_excel_ready(frame)).to_excel(
+                writer, sheet_name=sheet_title(name), index=False
+            )
     return buffer.getvalue()
 
 
@@ -93,9 +94,13 @@ def build_export(store, actor, name: str, sheets: dict[str, pd.DataFrame], fmt: 
     require(actor, "export")
     content = to_csv(next(iter(sheets.values()))) if fmt == "csv" else to_xlsx(sheets)
     first = next(iter(sheets))
-    audit.append(store, actor.name, "export", name, format=fmt,
-                 rows=len(sheets[first]) if fmt == "csv" else
-                 sum(len(frame) for frame in sheets.values()),
-                 sheets={sheet: len(frame) for sheet, frame in sheets.items()}
-                 if fmt == "xlsx" else None)
+    audit.append(
+        store,
+        actor.name,
+        "export",
+        name,
+        format=fmt,
+        rows=len(sheets[first]) if fmt == "csv" else sum(len(frame) for frame in sheets.values()),
+        sheets={sheet: len(frame) for sheet, frame in sheets.items()} if fmt == "xlsx" else None,
+    )
     return content

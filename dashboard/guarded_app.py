@@ -15,8 +15,13 @@ from starlette.middleware import Middleware
 from dashboard.host_guard import ENV, HostGuard, configured_hosts, log
 
 allowed = configured_hosts()
-log.info("This server answers to %s (%s adds names); other Host or Origin headers are "
-         "refused.", ", ".join(allowed), ENV)
+log.info(
+    "This server answers to %s (%s adds names); other Host or Origin headers are refused.",
+    ", ".join(allowed),
+    ENV,
+)
 
-app = st.App(Path(__file__).resolve().with_name("app.py"),
-             middleware=[Middleware(HostGuard, allowed=allowed)])
+app = st.App(
+    Path(__file__).resolve().with_name("app.py"),
+    middleware=[Middleware(HostGuard, allowed=allowed)],
+)

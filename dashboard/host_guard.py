@@ -93,7 +93,8 @@ def administrator_hosts(environ: Mapping[str, str]) -> list[str]:
                 f"{ENV} lists {_escaped(entry.strip())}, which is not a host name or an IP "
                 "address. List the names the dashboard is opened by, separated by commas, "
                 "without http://, port or path: e.g. dashboard.firm.local,10.0.0.5.",
-                title="Not a host name")
+                title="Not a host name",
+            )
         names.append(name)
     return names
 
@@ -139,8 +140,10 @@ def configured_hosts() -> list[str]:
     :func:`streamlit_options` passed), else the list for its ``server.address``."""
     from streamlit import config
 
-    configured = [host_name(name) or name.strip().lower()
-                  for name in config.get_option("server.allowedHosts") or []]
+    configured = [
+        host_name(name) or name.strip().lower()
+        for name in config.get_option("server.allowedHosts") or []
+    ]
     return configured or allowed_hosts(config.get_option("server.address") or "")
 
 
@@ -178,8 +181,15 @@ def _split_host(value: str | None) -> tuple[str, int | None] | None:
         name, port = parts.hostname, parts.port
     except ValueError:
         return None
-    if (not name or parts.username is not None or parts.password is not None or parts.path
-            or parts.query or parts.fragment or value.endswith(":")):
+    if (
+        not name
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or value.endswith(":")
+    ):
         return None
     return name.rstrip("."), port
 
@@ -192,9 +202,16 @@ def _split_origin(value: str) -> tuple[str, str, int] | None:
         name, port = parts.hostname, parts.port
     except ValueError:
         return None
-    if (parts.scheme not in ("http", "https") or not name or parts.username is not None
-            or parts.password is not None or parts.path or parts.query or parts.fragment
-            or parts.netloc.endswith(":")):
+    if (
+        parts.scheme not in ("http", "https")
+        or not name
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.netloc.endswith(":")
+    ):
         return None
     return parts.scheme, name.rstrip("."), port or _DEFAULT_PORTS[parts.scheme]
 
@@ -207,8 +224,11 @@ def is_host_allowed(host_header: str | None, allowed: Iterable[str]) -> bool:
         return False
     name = parsed[0]
     for pattern in allowed:
-        if pattern == "*" or name == pattern or (
-                pattern.startswith("*.") and name.endswith(pattern[1:])):
+        if (
+            pattern == "*"
+            or name == pattern
+            or (pattern.startswith("*.") and name.endswith(pattern[1:]))
+        ):
             return True
     return False
 
@@ -223,8 +243,9 @@ def is_same_origin(origin_header: str, host_header: str | None) -> bool:
     return (name, port) == (host[0], host[1] or _DEFAULT_PORTS[scheme])
 
 
-def refusal(host_header: str | None, origin_header: str | None,
-            allowed: Iterable[str]) -> str | None:
+def refusal(
+    host_header: str | None, origin_header: str | None, allowed: Iterable[str]
+) -> str | None:
     """Why a request with these headers is refused (``"host"`` or ``"origin"``), or None
     when it is not. No Origin (a non-browser client, or a plain page load) passes on Host."""
     if not is_host_allowed(host_header, allowed):
@@ -239,8 +260,9 @@ def _escaped(value: object) -> str:
     if value is None:
         return "(none)"
     text = str(value)
-    return ascii(text[:_SHOWN]) + (f" (+{len(text) - _SHOWN} characters)"
-                                   if len(text) > _SHOWN else "")
+    return ascii(text[:_SHOWN]) + (
+        f" (+{len(text) - _SHOWN} characters)" if len(text) > _SHOWN else ""
+    )
 
 
 class HostGuard:
@@ -271,12 +293,17 @@ class HostGuard:
             return
         kind = "WebSocket" if scope["type"] == "websocket" else scope.get("method", "HTTP")
         client = scope.get("client") or ("?", 0)
-        log.warning("Refused %s %s from %s: %s; this server answers to %s (%s adds names)",
-                    kind, _escaped(scope.get("path", "")), _escaped(client[0]),
-                    f"Host {_escaped(host)} is not one of its addresses" if refused == "host"
-                    else f"Origin {_escaped(origin)} is not the address asked for "
-                         f"(Host {_escaped(host)})",
-                    ", ".join(self.allowed), ENV)
+        log.warning(
+            "Refused %s %s from %s: %s; this server answers to %s (%s adds names)",
+            kind,
+            _escaped(scope.get("path", "")),
+            _escaped(client[0]),
+            f"Host {_escaped(host)} is not one of its addresses"
+            if refused == "host"
+            else f"Origin {_escaped(origin)} is not the address asked for (Host {_escaped(host)})",
+            ", ".join(self.allowed),
+            ENV,
+        )
         await self._refuse(scope, receive, send, refused)
 
     @staticmethod
@@ -285,9 +312,11 @@ class HostGuard:
         from starlette.websockets import WebSocketClose
 
         status, body = (400, HOST_REFUSED) if refused == "host" else (403, ORIGIN_REFUSED)
-        if scope["type"] == "websocket" and \
-                "websocket.http.response" not in scope.get("extensions", {}):
+        if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
+            "extensions", {}
+        ):
             await WebSocketClose(code=1008)(scope, receive, send)  # 1008: policy violation
             return
-        await PlainTextResponse(body, status_code=status,
-                                headers={"Cache-Control": "no-store"})(scope, receive, send)
+        await PlainTextResponse(body, status_code=status, headers={"Cache-Control": "no-store"})(
+            scope, receive, send
+        )

@@ -72,6 +72,7 @@ def words_of(values, word):
     row: a column of codes over hundreds of thousands of rows is worded as fast as its
     handful of codes. Lists (e.g. flags) are given to ``word`` as tuples; missing values as
     None."""
+
     def key(value):
         if isinstance(value, str):
             return value
@@ -110,8 +111,8 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
         return "—"
     return f"{value:,.{digits}f}"
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _as_date(value: object):
@@ -135,11 +136,15 @@ def _as_date(value: object):
     text = str(value).strip()
     if not text:
         return None
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                    "%Y-%m-%d", "%Y-%m"):
+    for pattern in (
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d",
+        "%Y-%m",
+    ):
         try:
-            return dt.datetime.strptime(text[:19] if "T" in text or " " in text else text,
-                                        pattern)
+            return dt.datetime.strptime(text[:19] if "T" in text or " " in text else text, pattern)
         except ValueError:
             continue
     return None
@@ -151,8 +156,13 @@ def fmt_month(value: object, lang: str | None = None) -> str:
     value, and text that is no month comes back as it was."""
     day = _as_date(value)
     if day is None:
-        return "—" if value is None or (isinstance(value, float) and value != value) \
-            or str(value).strip() in ("", "NaT") else str(value)
+        return (
+            "—"
+            if value is None
+            or (isinstance(value, float) and value != value)
+            or str(value).strip() in ("", "NaT")
+            else str(value)
+        )
     if (lang or current_language()) == "zh":
         return f"{day.year}年{day.month}月"
     return f"{_MONTHS_EN[day.month - 1]} {day.year}"
@@ -166,8 +176,13 @@ def fmt_date(value: object, lang: str | None = None, time: bool = False) -> str:
 
     day = _as_date(value)
     if day is None:
-        return "—" if value is None or (isinstance(value, float) and value != value) \
-            or str(value).strip() in ("", "NaT") else str(value)
+        return (
+            "—"
+            if value is None
+            or (isinstance(value, float) and value != value)
+            or str(value).strip() in ("", "NaT")
+            else str(value)
+        )
     clock = f" {day:%H:%M}" if time and isinstance(day, dt.datetime) else ""
     if (lang or current_language()) == "zh":
         return f"{day.year}年{day.month}月{day.day}日{clock}"

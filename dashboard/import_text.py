@@ -70,8 +70,11 @@ def column_label(problem: Problem, kind: str, lang: str | None = None) -> str:
         return problem.column
     label = field_label(kind, problem.field, lang)
     written = problem.column.strip()
-    own_names = {label.casefold(), problem.field.casefold(),
-                 problem.field.replace("_", " ").casefold()}
+    own_names = {
+        label.casefold(),
+        problem.field.casefold(),
+        problem.field.replace("_", " ").casefold(),
+    }
     if not written or written.casefold() in own_names:  # the template's own header
         return label
     if lang == "zh":
@@ -79,15 +82,22 @@ def column_label(problem: Problem, kind: str, lang: str | None = None) -> str:
     return f"{written} ({label})"
 
 
-def problems_frame(problems: list[Problem], kind: str, lang: str | None = None
-                   ) -> pd.DataFrame:
+def problems_frame(problems: list[Problem], kind: str, lang: str | None = None) -> pd.DataFrame:
     """The rejected rows as a table in the user's language: row, column, value, why (the
     columns keep these names; ``upload.problem.*`` labels them)."""
     lang = _lang(lang)
     return pd.DataFrame(
-        [{"row": p.row, "column": column_label(p, kind, lang), "value": p.value,
-          "why": reason(p, lang)} for p in problems],
-        columns=["row", "column", "value", "why"])
+        [
+            {
+                "row": p.row,
+                "column": column_label(p, kind, lang),
+                "value": p.value,
+                "why": reason(p, lang),
+            }
+            for p in problems
+        ],
+        columns=["row", "column", "value", "why"],
+    )
 
 
 _CSV = re.compile(r"^(CSV|HTML) \((.+)\)$")
@@ -103,7 +113,7 @@ def format_label(fmt: str | None, lang: str | None = None) -> str:
 
     for tool in TOOLS.values():  # a survey batch: "<tool label> <format>"
         if fmt.startswith(tool.label + " "):
-            rest = format_label(fmt[len(tool.label) + 1:], lang)
+            rest = format_label(fmt[len(tool.label) + 1 :], lang)
             return f"{tool_label(tool.name, lang)} · {rest}"
     found = _CSV.match(fmt)
     if found:
@@ -128,8 +138,11 @@ def exclusions(excluded: dict[str, int], lang: str | None = None) -> str:
     lang = _lang(lang)
     parts = []
     for key, count in excluded.items():
-        label = t(f"upload.exclusions.{key}", lang) if f"upload.exclusions.{key}" in \
-            catalogue() else key
+        label = (
+            t(f"upload.exclusions.{key}", lang)
+            if f"upload.exclusions.{key}" in catalogue()
+            else key
+        )
         parts.append(f"{label} {count}")
     return ("、" if lang == "zh" else ", ").join(parts)
 
@@ -155,18 +168,23 @@ def error_text(error: HandoverError, lang: str | None = None) -> str:
     if "missing" in params and isinstance(params["missing"], list):
         params["missing"] = _list((field_label(kind, m, lang) for m in params["missing"]), lang)
     if "doubles" in params and isinstance(params["doubles"], list):
-        said = [_cell("upload.misc.double", lang, first=a, second=b,
-                      field=field_label(kind, name, lang)) for a, b, name in params["doubles"]]
+        said = [
+            _cell(
+                "upload.misc.double", lang, first=a, second=b, field=field_label(kind, name, lang)
+            )
+            for a, b, name in params["doubles"]
+        ]
         params["doubles"] = ("；" if lang == "zh" else "; ").join(said)
     if "fields" in params and isinstance(params["fields"], list):
-        params["fields"] = _list((field_label("feedback", f, lang) for f in params["fields"]),
-                                 lang)
+        params["fields"] = _list((field_label("feedback", f, lang) for f in params["fields"]), lang)
     if "field" in params and error.code.startswith("survey_"):
         params["field"] = field_label("feedback", str(params["field"]), lang)
     if "tool" in params:
         params["tool"] = tool_label(str(params["tool"]), lang)
-    params = {k: (v.name if isinstance(v, Path) else hide_paths(v) if isinstance(v, str)
-                  else v) for k, v in params.items()}
+    params = {
+        k: (v.name if isinstance(v, Path) else hide_paths(v) if isinstance(v, str) else v)
+        for k, v in params.items()
+    }
     try:
         return t(f"errors.{error.code}", lang, **params)
     except (KeyError, IndexError, ValueError):

@@ -9,14 +9,14 @@ from pipelines.masking import MASKS
 
 
 def mask_value(field: str, value: object, role: Role) -> object:
-    if value is None or value is pd.NA or value != value or role.sees(field) \
-            or field not in MASKS:
+    if value is None or value is pd.NA or value != value or role.sees(field) or field not in MASKS:
         return value
     return MASKS[field](str(value))
 
 
-def mask_frame(frame: pd.DataFrame, role: Role, columns: dict[str, str] | None = None
-               ) -> pd.DataFrame:
+def mask_frame(
+    frame: pd.DataFrame, role: Role, columns: dict[str, str] | None = None
+) -> pd.DataFrame:
     """A copy with confidential columns masked; ``columns`` maps other column names to the
     field they hold (e.g. given_contact_phone → contact_phone)."""
     frame = frame.copy()
@@ -33,6 +33,6 @@ def mask_failures(frame: pd.DataFrame, role: Role) -> pd.DataFrame:
     if "offending_value" in frame.columns and "column_name" in frame.columns:
         frame["offending_value"] = [
             mask_value(column, value, role) if column in MASKS else value
-            for column, value in zip(frame["column_name"], frame["offending_value"])
+            for column, value in zip(frame["column_name"], frame["offending_value"], strict=False)
         ]
     return frame

@@ -58,8 +58,9 @@ def _auth_section():
             return None
         return st.secrets.get("auth")
     except Exception as error:  # noqa: BLE001 - a secrets file Streamlit cannot read
-        log.warning("the secrets file cannot be read (%s): OpenID Connect is off",
-                    error.__class__.__name__)
+        log.warning(
+            "the secrets file cannot be read (%s): OpenID Connect is off", error.__class__.__name__
+        )
         return None
 
 
@@ -80,8 +81,7 @@ def offer_login() -> None:
 
     if not configured():
         return
-    if st.button(t("oidc.login_button"), key=BUTTON_KEY, type="primary",
-                 icon=":material/badge:"):
+    if st.button(t("oidc.login_button"), key=BUTTON_KEY, type="primary", icon=":material/badge:"):
         st.login()
     st.caption(t("oidc.login_help"))
 
@@ -127,8 +127,9 @@ def signed_in_actor(store: Store) -> Actor | None:
             return current
         # disabled (or gone) since: mapped again below, which records one refusal
     try:
-        actor = identity.actor_for_claims(store, email=email, subject=subject, issuer=issuer,
-                                          email_verified=verified)
+        actor = identity.actor_for_claims(
+            store, email=email, subject=subject, issuer=issuer, email_verified=verified
+        )
     except SignInError as error:
         st.session_state[SESSION_KEY] = {"claims": claims, "actor": None, "error": error}
         raise

@@ -20,13 +20,19 @@ from pipelines.progress import CHECK_STAGE_PREFIX, Reporter
 def stage_text(stage: str, done: int, total: int | None, lang: str | None = None) -> str:
     """``progress.<stage>`` (or ``progress.check`` with the suite's name) with the counts."""
     if stage.startswith(CHECK_STAGE_PREFIX):
-        suite = stage[len(CHECK_STAGE_PREFIX):]
-        words = t("progress.check", lang, suite=t(f"upload.kinds.{suite}", lang)
-                  if f"upload.kinds.{suite}" in _keys() else suite)
+        suite = stage[len(CHECK_STAGE_PREFIX) :]
+        words = t(
+            "progress.check",
+            lang,
+            suite=t(f"upload.kinds.{suite}", lang) if f"upload.kinds.{suite}" in _keys() else suite,
+        )
     else:
         words = t(f"progress.{stage}", lang) if f"progress.{stage}" in _keys() else stage
-    counted = t("progress.of", lang, done=done, total=total) if total else \
-        t("progress.so_far", lang, done=done)
+    counted = (
+        t("progress.of", lang, done=done, total=total)
+        if total
+        else t("progress.so_far", lang, done=done)
+    )
     return f"{words} · {counted}"
 
 

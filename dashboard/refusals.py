@@ -27,8 +27,7 @@ def record(what: str, target: str) -> None:
 
     actor = current_actor()
     try:
-        audit.append(data.store(), actor.name, "access_refused", target, what=what,
-                     role=actor.role)
+        audit.append(data.store(), actor.name, "access_refused", target, what=what, role=actor.role)
     except HandoverError as error:  # the refusal itself holds without its record
         log.warning("could not record a refused %s (%r): %s", what, target, error)
         return

@@ -61,8 +61,11 @@ def figure_unit(key: str, lang: str) -> str:
 def flag_text(flags, lang: str) -> str:
     """Localised flag labels joined, for a cell."""
     items = list(flags) if flags is not None and not isinstance(flags, str) else []
-    return "、".join(label("flags", str(flag), lang) for flag in items) if lang == "zh" \
+    return (
+        "、".join(label("flags", str(flag), lang) for flag in items)
+        if lang == "zh"
         else ", ".join(label("flags", str(flag), lang) for flag in items)
+    )
 
 
 def top_flags_text(pairs, lang: str) -> str:
@@ -95,9 +98,11 @@ def by_risk(scores: pd.DataFrame) -> pd.DataFrame:
         return scores
     order = scores.assign(
         _band=scores["band"].map(lambda b: BAND_ORDER.get(b, len(BAND_ORDER))),
-        _unscored=scores["score"].isna())
-    return order.sort_values(["_unscored", "_band", "score", "handover_id"],
-                             kind="stable").drop(columns=["_band", "_unscored"])
+        _unscored=scores["score"].isna(),
+    )
+    return order.sort_values(["_unscored", "_band", "score", "handover_id"], kind="stable").drop(
+        columns=["_band", "_unscored"]
+    )
 
 
 def handovers_sheet(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -120,23 +125,29 @@ def handovers_sheet(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
     }
     rows = []
     for row in ordered.to_dict(orient="records"):
-        rows.append({
-            "handover_id": row.get("handover_id"),
-            "company_name": row.get("company_name"),
-            "team": row.get("team"),
-            "from_staff": row.get("from_staff"),
-            "to_staff": row.get("to_staff"),
-            "reason": coded("reasons", row.get("reason"), lang),
-            "state": t("overview.state_completed" if row.get("is_completed")
-                       else "overview.state_open", lang),
-            "planned_end": _day(row.get("planned_end"), lang),
-            "actual_end": _day(row.get("actual_end"), lang, time=True),
-            "score": rounded(row.get("score")),
-            "band": coded("bands", row.get("band"), lang),
-            **{f"{name}_score": rounded(row.get(f"{name}_score")) for name in SUB_SCORES},
-            "risk_level": coded("risk_levels", row.get("risk_level"), lang),
-            "flags": flag_text(row.get("flags"), lang),
-        })
+        rows.append(
+            {
+                "handover_id": row.get("handover_id"),
+                "company_name": row.get("company_name"),
+                "team": row.get("team"),
+                "from_staff": row.get("from_staff"),
+                "to_staff": row.get("to_staff"),
+                "reason": coded("reasons", row.get("reason"), lang),
+                "state": t(
+                    "overview.state_completed"
+                    if row.get("is_completed")
+                    else "overview.state_open",
+                    lang,
+                ),
+                "planned_end": _day(row.get("planned_end"), lang),
+                "actual_end": _day(row.get("actual_end"), lang, time=True),
+                "score": rounded(row.get("score")),
+                "band": coded("bands", row.get("band"), lang),
+                **{f"{name}_score": rounded(row.get(f"{name}_score")) for name in SUB_SCORES},
+                "risk_level": coded("risk_levels", row.get("risk_level"), lang),
+                "flags": flag_text(row.get("flags"), lang),
+            }
+        )
     return pd.DataFrame(rows, columns=list(columns)).rename(columns=columns)
 
 
@@ -149,70 +160,92 @@ def _day(value, lang: str, time: bool = False):
 
 def ranking_sheet(frame: pd.DataFrame, by: str, minimum: int, lang: str) -> pd.DataFrame:
     columns = {
-        "rank": t("columns.rank", lang), by: t(f"columns.{by}", lang),
-        "handovers": t("columns.handovers", lang), "score": t("columns.score", lang),
+        "rank": t("columns.rank", lang),
+        by: t(f"columns.{by}", lang),
+        "handovers": t("columns.handovers", lang),
+        "score": t("columns.score", lang),
         "previous_score": t("columns.previous_score", lang),
-        "change": t("columns.change", lang), "weakest": t("overview.col_weakest", lang),
+        "change": t("columns.change", lang),
+        "weakest": t("overview.col_weakest", lang),
         "top_flags": t("overview.col_top_flags", lang),
         "on_time_rate": t("overview.col_on_time_percent", lang),
         "share_red": t("overview.col_red_percent", lang),
-        "high_risk": t("columns.high_risk", lang), "note": t("overview.col_note", lang),
+        "high_risk": t("columns.high_risk", lang),
+        "note": t("overview.col_note", lang),
     }
     rows = []
     for row in frame.to_dict(orient="records"):
-        rows.append({
-            "rank": None if pd.isna(row.get("rank")) else int(row["rank"]),
-            by: row.get(by),
-            "handovers": int(row["handovers"]),
-            "score": rounded(row.get("score")),
-            "previous_score": rounded(row.get("previous_score")),
-            "change": rounded(row.get("change")),
-            "weakest": weakest_text(row.get("weakest"), row.get("weakest_score"), lang),
-            "top_flags": top_flags_text(row.get("top_flags"), lang),
-            "on_time_rate": percent(row.get("on_time_rate")),
-            "share_red": percent(row.get("share_red")),
-            "high_risk": int(row["high_risk"]),
-            "note": None if row.get("ranked") else t("overview.unranked_note", lang,
-                                                      n=minimum),
-        })
+        rows.append(
+            {
+                "rank": None if pd.isna(row.get("rank")) else int(row["rank"]),
+                by: row.get(by),
+                "handovers": int(row["handovers"]),
+                "score": rounded(row.get("score")),
+                "previous_score": rounded(row.get("previous_score")),
+                "change": rounded(row.get("change")),
+                "weakest": weakest_text(row.get("weakest"), row.get("weakest_score"), lang),
+                "top_flags": top_flags_text(row.get("top_flags"), lang),
+                "on_time_rate": percent(row.get("on_time_rate")),
+                "share_red": percent(row.get("share_red")),
+                "high_risk": int(row["high_risk"]),
+                "note": None if row.get("ranked") else t("overview.unranked_note", lang, n=minimum),
+            }
+        )
     return pd.DataFrame(rows, columns=list(columns)).rename(columns=columns)
 
 
-def summary_sheet(values: dict, now: dict, before: dict, stated, as_of, lang: str
-                  ) -> pd.DataFrame:
+def summary_sheet(values: dict, now: dict, before: dict, stated, as_of, lang: str) -> pd.DataFrame:
     (start, end), (pstart, pend) = stated.current, stated.previous
-    period = t("overview.window_period", lang, start=fmt_date(start, lang),
-               end=fmt_date(end, lang))
-    previous = t("overview.window_period", lang, start=fmt_date(pstart, lang),
-                 end=fmt_date(pend, lang))
+    period = t("overview.window_period", lang, start=fmt_date(start, lang), end=fmt_date(end, lang))
+    previous = t(
+        "overview.window_period", lang, start=fmt_date(pstart, lang), end=fmt_date(pend, lang)
+    )
     state = t("overview.window_state", lang, as_of=fmt_date(as_of, lang))
     rows = []
     for key in FIGURE_KEYS:
         if key in STATE_FIGURES:
-            value, earlier, window, compared = figure_number(key, values.get(key)), None, \
-                state, None
+            value, earlier, window, compared = (
+                figure_number(key, values.get(key)),
+                None,
+                state,
+                None,
+            )
         else:
             value = figure_number(key, now.get(key))
             earlier = figure_number(key, before.get(key))
             window, compared = period, previous
-        change = None if value is None or earlier is None else round(value - earlier, 2 if
-                                                                      figure_entry(key)["unit"]
-                                                                      == "score" else 1)
-        rows.append({
-            t("overview.figure", lang): label("figures", key, lang),
-            t("overview.col_unit", lang): figure_unit(key, lang),
-            t("overview.col_window", lang): window,
-            t("overview.value", lang): value,
-            t("overview.col_compared", lang): compared,
-            t("overview.col_previous", lang): earlier,
-            t("columns.change", lang): change,
-        })
+        change = (
+            None
+            if value is None or earlier is None
+            else round(value - earlier, 2 if figure_entry(key)["unit"] == "score" else 1)
+        )
+        rows.append(
+            {
+                t("overview.figure", lang): label("figures", key, lang),
+                t("overview.col_unit", lang): figure_unit(key, lang),
+                t("overview.col_window", lang): window,
+                t("overview.value", lang): value,
+                t("overview.col_compared", lang): compared,
+                t("overview.col_previous", lang): earlier,
+                t("columns.change", lang): change,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def sheets(*, values: dict, now: dict, before: dict, stated, scores: pd.DataFrame,
-           staff: pd.DataFrame, team: pd.DataFrame, as_of, lang: str, minimum: int = 3
-           ) -> dict[str, pd.DataFrame]:
+def sheets(
+    *,
+    values: dict,
+    now: dict,
+    before: dict,
+    stated,
+    scores: pd.DataFrame,
+    staff: pd.DataFrame,
+    team: pd.DataFrame,
+    as_of,
+    lang: str,
+    minimum: int = 3,
+) -> dict[str, pd.DataFrame]:
     """The workbook's sheets by title (titles unique and valid for Excel)."""
     result: dict[str, pd.DataFrame] = {}
 
@@ -220,11 +253,10 @@ def sheets(*, values: dict, now: dict, before: dict, stated, scores: pd.DataFram
         name, n = sheet_title(title), 2
         while name.casefold() in {k.casefold() for k in result}:
             suffix = f" ({n})"
-            name, n = sheet_title(title)[:31 - len(suffix)] + suffix, n + 1
+            name, n = sheet_title(title)[: 31 - len(suffix)] + suffix, n + 1
         result[name] = frame
 
-    add(t("overview.sheet_summary", lang), summary_sheet(values, now, before, stated, as_of,
-                                                         lang))
+    add(t("overview.sheet_summary", lang), summary_sheet(values, now, before, stated, as_of, lang))
     add(t("overview.sheet_handovers", lang), handovers_sheet(scores, lang))
     add(t("overview.sheet_by_staff", lang), ranking_sheet(staff, "staff", minimum, lang))
     add(t("overview.sheet_by_team", lang), ranking_sheet(team, "team", minimum, lang))
@@ -232,8 +264,10 @@ def sheets(*, values: dict, now: dict, before: dict, stated, scores: pd.DataFram
         teams = sorted({v for v in scores["team"] if isinstance(v, str) and v.strip()})
         for name in teams:
             # the name as it is (t() would escape it for Markdown)
-            add(f"{t('overview.sheet_team_prefix', lang)}{name}",
-                handovers_sheet(scores[scores["team"] == name], lang))
+            add(
+                f"{t('overview.sheet_team_prefix', lang)}{name}",
+                handovers_sheet(scores[scores["team"] == name], lang),
+            )
         blank = scores[~scores["team"].isin(teams)]
         if not blank.empty:
             add(t("overview.sheet_no_team", lang), handovers_sheet(blank, lang))

@@ -44,34 +44,58 @@ def flag_charts(counts: pd.DataFrame) -> None:
     counts = counts.assign(team=counts["team"].fillna("—"))
     present = [f for f in FLAGS if f in set(counts["flag"])]
     left, right = st.columns([3, 2])
-    grid = counts.pivot_table(index="team", columns="flag", values="handovers",
-                              aggfunc="sum", fill_value=0).reindex(columns=present,
-                                                                   fill_value=0)
+    grid = counts.pivot_table(
+        index="team", columns="flag", values="handovers", aggfunc="sum", fill_value=0
+    ).reindex(columns=present, fill_value=0)
     teams = len(grid)
     grid = most_flagged(grid, HEATMAP_TEAMS)
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[flag_label(f) for f in grid.columns],
-        y=[chart_text(team) for team in grid.index],  # teams are data: plain text
-        colorscale="Reds", texttemplate="%{z}", hoverongaps=False,
-        colorbar={"title": {"text": t("risk.count_axis")}},
-        hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
-    fig.update_layout(xaxis={"title": t("risk.flag_axis"), "tickangle": -30},
-                      yaxis={"title": t("columns.team"), "autorange": "reversed"})
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=[flag_label(f) for f in grid.columns],
+            y=[chart_text(team) for team in grid.index],  # teams are data: plain text
+            colorscale="Reds",
+            texttemplate="%{z}",
+            hoverongaps=False,
+            colorbar={"title": {"text": t("risk.count_axis")}},
+            hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        xaxis={"title": t("risk.flag_axis"), "tickangle": -30},
+        yaxis={"title": t("columns.team"), "autorange": "reversed"},
+    )
     height = max(320, 60 * len(grid) + 200)
     left.plotly_chart(style(fig, t("risk.heatmap_title"), height=height), width="stretch")
     if teams > len(grid):
         left.caption(t("risk.heatmap_most_flagged", n=len(grid), total=teams))
     counts = counts.groupby("flag")["handovers"].sum().reindex(present).sort_values()
     fig = go.Figure()
-    for critical, colour, name in ((True, CRITICAL_COLOUR, t("risk.critical_legend")),
-                                   (False, OTHER_COLOUR, t("risk.other_legend"))):
+    for critical, colour, name in (
+        (True, CRITICAL_COLOUR, t("risk.critical_legend")),
+        (False, OTHER_COLOUR, t("risk.other_legend")),
+    ):
         part = counts[[(f in CRITICAL_FLAGS) == critical for f in counts.index]]
-        fig.add_bar(y=[flag_label(f) for f in part.index], x=part.values, orientation="h",
-                    marker_color=colour, name=name, text=part.values, textposition="outside",
-                    cliponaxis=False)
-    fig.update_layout(xaxis={"title": t("risk.count_axis"),  # room for the longest bar's label
-                             "range": [0, max(1, counts.max()) * 1.2]},
-                      yaxis={"title": "", "categoryorder": "array",
-                             "categoryarray": [flag_label(f) for f in counts.index]},
-                      barmode="overlay")
+        fig.add_bar(
+            y=[flag_label(f) for f in part.index],
+            x=part.values,
+            orientation="h",
+            marker_color=colour,
+            name=name,
+            text=part.values,
+            textposition="outside",
+            cliponaxis=False,
+        )
+    fig.update_layout(
+        xaxis={
+            "title": t("risk.count_axis"),  # room for the longest bar's label
+            "range": [0, max(1, counts.max()) * 1.2],
+        },
+        yaxis={
+            "title": "",
+            "categoryorder": "array",
+            "categoryarray": [flag_label(f) for f in counts.index],
+        },
+        barmode="overlay",
+    )
     right.plotly_chart(style(fig, t("risk.counts_title"), height=height), width="stretch")

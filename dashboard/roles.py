@@ -37,8 +37,10 @@ class Role:
 
 def roles() -> dict[str, Role]:
     """Every role of access.toml, as the pages use it."""
-    return {name: Role(spec.name, spec.pages, spec.unmasked, spec.scope)
-            for name, spec in access.roles().items()}
+    return {
+        name: Role(spec.name, spec.pages, spec.unmasked, spec.scope)
+        for name, spec in access.roles().items()
+    }
 
 
 def role_of(actor: Actor) -> Role:

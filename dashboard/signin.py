@@ -45,11 +45,11 @@ DEFAULT_IDLE_MINUTES = 8 * 60
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 # session-state keys: a leading underscore and no widget of the app uses them
-ACCOUNT = "_signin_account"      # the account name a password or OIDC sign-in established
-METHOD = "_signin_method"        # "password", "oidc" or "local"
+ACCOUNT = "_signin_account"  # the account name a password or OIDC sign-in established
+METHOD = "_signin_method"  # "password", "oidc" or "local"
 LAST_ACTIVE = "_signin_last_active"
-ACTOR = "_signin_actor"          # this run's account, for session_actor()
-NOTICE = "_signin_notice"        # why the sign-in page is shown (expired, account gone…)
+ACTOR = "_signin_actor"  # this run's account, for session_actor()
+NOTICE = "_signin_notice"  # why the sign-in page is shown (expired, account gone…)
 
 
 def idle_timeout() -> timedelta:
@@ -59,8 +59,12 @@ def idle_timeout() -> timedelta:
     except ValueError:
         minutes = 0
     if minutes <= 0:
-        log.warning("%s=%r is not a positive number of minutes; using %d", IDLE_ENV, raw,
-                    DEFAULT_IDLE_MINUTES)
+        log.warning(
+            "%s=%r is not a positive number of minutes; using %d",
+            IDLE_ENV,
+            raw,
+            DEFAULT_IDLE_MINUTES,
+        )
         minutes = DEFAULT_IDLE_MINUTES
     return timedelta(minutes=minutes)
 
@@ -152,8 +156,9 @@ def _foreign_identity_cookie() -> bool:
         return False
     if not st.session_state.get("_signin_foreign_recorded"):
         try:
-            audit.append(data.store(), None, "signin_failed", None, reason="foreign_cookie",
-                         method="oidc")
+            audit.append(
+                data.store(), None, "signin_failed", None, reason="foreign_cookie", method="oidc"
+            )
         except HandoverError as error:
             log.warning("could not record a foreign identity cookie: %s", error)
         st.session_state["_signin_foreign_recorded"] = True
@@ -213,19 +218,26 @@ def sign_in_page() -> None:
 
         show_error(error)
         st.caption(t("oidc.refused_hint"))
-        if st.button(t("oidc.sign_in_other"), icon=":material/switch_account:",
-                     key="signin_oidc_other"):
+        if st.button(
+            t("oidc.sign_in_other"), icon=":material/switch_account:", key="signin_oidc_other"
+        ):
             oidc.sign_out()
     if not data.has_accounts():
         st.warning(t("signin.no_accounts"), icon=":material/person_off:")
         return
     with st.form("signin_form", clear_on_submit=True, enter_to_submit=True):
-        name = st.text_input(t("signin.name"), value=state.get("_signin_last_name", ""),
-                             max_chars=accounts.MAX_NAME_LENGTH, autocomplete="username")
-        password = st.text_input(t("signin.password"), type="password", max_chars=1024,
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(t("signin.submit"), type="primary",
-                                          icon=":material/login:")
+        name = st.text_input(
+            t("signin.name"),
+            value=state.get("_signin_last_name", ""),
+            max_chars=accounts.MAX_NAME_LENGTH,
+            autocomplete="username",
+        )
+        password = st.text_input(
+            t("signin.password"), type="password", max_chars=1024, autocomplete="current-password"
+        )
+        submitted = st.form_submit_button(
+            t("signin.submit"), type="primary", icon=":material/login:"
+        )
     if submitted:
         state["_signin_last_name"] = name
         try:

@@ -11,6 +11,7 @@ from dashboard import data
 from dashboard.i18n import LANGUAGES, language_from_locale, t
 from metrics.selection import Filters
 
+
 def _param(name: str) -> str | None:
     value = st.query_params.get(name)
     return value or None
@@ -27,15 +28,21 @@ def _date(name: str) -> date | None:
 def init_language() -> str:
     if "lang" not in st.session_state:
         chosen = _param("lang")
-        st.session_state.lang = chosen if chosen in LANGUAGES else language_from_locale(
-            getattr(st.context, "locale", None))
+        st.session_state.lang = (
+            chosen
+            if chosen in LANGUAGES
+            else language_from_locale(getattr(st.context, "locale", None))
+        )
     return st.session_state.lang
 
 
 def sidebar_language() -> None:
     choice = st.sidebar.segmented_control(
-        t("common.language"), options=list(LANGUAGES), default=st.session_state.lang,
-        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_choice",
+        t("common.language"),
+        options=list(LANGUAGES),
+        default=st.session_state.lang,
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        key="lang_choice",
     )
     if choice and choice != st.session_state.lang:
         st.session_state.lang = choice
@@ -48,21 +55,47 @@ def sidebar_filters() -> tuple[date, Filters]:
     options = data.filter_options(data.version())
     side = st.sidebar
     side.subheader(t("common.filters"))
-    as_of = side.date_input(t("common.as_of"), value=_date("as_of") or date.today(),
-                            key="f_as_of", help=t("common.as_of_help"))
-    period = side.date_input(t("common.period"), value=_period_default(), key="f_period",
-                             help=t("common.period_help"))
-    teams = side.multiselect(t("common.team"), options["teams"], default=_listed("team",
-                             options["teams"]), key="f_team", placeholder=t("common.choose"))
-    staff = side.multiselect(t("common.staff"), options["staff"], default=_listed(
-        "staff", options["staff"]), key="f_staff", placeholder=t("common.choose"))
-    reasons = side.multiselect(t("common.reason"), options["reasons"], default=_listed(
-        "reason", options["reasons"]), key="f_reason", placeholder=t("common.choose"),
-        format_func=lambda code: t(f"reasons.{code}") if code else code)
-    start, end = (list(period) + [None, None])[:2] if isinstance(period, (list, tuple)) else (
-        period, None)
-    filters = Filters(period_from=start, period_to=end, teams=tuple(teams), staff=tuple(staff),
-                      reasons=tuple(reasons))
+    as_of = side.date_input(
+        t("common.as_of"),
+        value=_date("as_of") or date.today(),
+        key="f_as_of",
+        help=t("common.as_of_help"),
+    )
+    period = side.date_input(
+        t("common.period"), value=_period_default(), key="f_period", help=t("common.period_help")
+    )
+    teams = side.multiselect(
+        t("common.team"),
+        options["teams"],
+        default=_listed("team", options["teams"]),
+        key="f_team",
+        placeholder=t("common.choose"),
+    )
+    staff = side.multiselect(
+        t("common.staff"),
+        options["staff"],
+        default=_listed("staff", options["staff"]),
+        key="f_staff",
+        placeholder=t("common.choose"),
+    )
+    reasons = side.multiselect(
+        t("common.reason"),
+        options["reasons"],
+        default=_listed("reason", options["reasons"]),
+        key="f_reason",
+        placeholder=t("common.choose"),
+        format_func=lambda code: t(f"reasons.{code}") if code else code,
+    )
+    start, end = (
+        (list(period) + [None, None])[:2] if isinstance(period, (list, tuple)) else (period, None)
+    )
+    filters = Filters(
+        period_from=start,
+        period_to=end,
+        teams=tuple(teams),
+        staff=tuple(staff),
+        reasons=tuple(reasons),
+    )
     _to_url(as_of, filters)
     return as_of, filters
 
@@ -83,8 +116,9 @@ def _listed(name: str, allowed: list[str]) -> list[str]:
     kept = [v for v in given if v in allowed]
     dropped = [v for v in given if v not in allowed]
     if dropped:
-        st.sidebar.warning(t("common.filter_ignored", values="、".join(dropped)),
-                           icon=":material/filter_alt_off:")
+        st.sidebar.warning(
+            t("common.filter_ignored", values="、".join(dropped)), icon=":material/filter_alt_off:"
+        )
         if data.is_scoped():
             from dashboard import refusals
 
@@ -116,15 +150,17 @@ def _to_url(as_of: date, filters: Filters) -> None:
 _PAGE_PARAMS = ("team", "staff", "band", "handover")
 
 
-def open_filtered(page: str, *, team: str | None = None, staff: str | None = None,
-                  **params: str | None) -> None:
+def open_filtered(
+    page: str, *, team: str | None = None, staff: str | None = None, **params: str | None
+) -> None:
     """Open ``page`` with the sidebar's team and staff filters set to ``team`` and ``staff``
     (a filter not given is cleared) and the other parameters (e.g. ``band="red"``) in the URL;
     the language, as-of date, period and reasons stay. The filter widgets are re-created from
     the URL on the next run (their old values are dropped here, since a widget's value cannot
     be set once it was drawn in this run)."""
-    wanted = {name: value for name, value in st.query_params.to_dict().items()
-              if name not in _PAGE_PARAMS}
+    wanted = {
+        name: value for name, value in st.query_params.to_dict().items() if name not in _PAGE_PARAMS
+    }
     for name, value in (("team", team), ("staff", staff), *params.items()):
         if value:
             wanted[name] = value

@@ -31,20 +31,28 @@ def welcome() -> None:
         st.info(t("welcome.ask_someone"), icon=":material/info:")
         return
     row = st.container(horizontal=True)
-    row.page_link("views/upload.py", label=t("welcome.go_upload"),
-                  icon=":material/upload_file:")
+    row.page_link("views/upload.py", label=t("welcome.go_upload"), icon=":material/upload_file:")
     for kind in TEMPLATE_KINDS:
         template = TEMPLATES / f"{kind}_template.xlsx"
         if template.exists():
-            row.download_button(t("welcome.template", kind=t(f"upload.kinds.{kind}")),
-                                template.read_bytes(), file_name=template.name, mime=XLSX,
-                                icon=":material/download:", key=f"welcome_template_{kind}")
+            row.download_button(
+                t("welcome.template", kind=t(f"upload.kinds.{kind}")),
+                template.read_bytes(),
+                file_name=template.name,
+                mime=XLSX,
+                icon=":material/download:",
+                key=f"welcome_template_{kind}",
+            )
     st.caption(t("welcome.cli"))
     st.code(COMMANDS, language="bash")
     st.subheader(t("welcome.sample_title"))
     st.markdown(t("welcome.sample_text"))
-    if st.button(t("welcome.load_sample"), type="primary", icon=":material/dataset:",
-                 key="welcome_load_sample"):
+    if st.button(
+        t("welcome.load_sample"),
+        type="primary",
+        icon=":material/dataset:",
+        key="welcome_load_sample",
+    ):
         load_the_sample()
 
 

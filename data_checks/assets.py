@@ -28,10 +28,16 @@ ASSETS: dict[str, Asset] = {
         key="client_id",
         reported=("client_id", "company_name", "contact_name", "contact_phone", "uscc", "email"),
     ),
-    "handovers": Asset("handovers", "select * from stg_handovers", key="handover_id",
-                       reported=("handover_id",)),
-    "events": Asset("events", "select * from stg_events", key="record_key",
-                    reported=("record_key",)),
-    "feedback": Asset("feedback", "select * from feedback_responses where is_real",
-                      key="response_key", reported=("response_key",)),
+    "handovers": Asset(
+        "handovers", "select * from stg_handovers", key="handover_id", reported=("handover_id",)
+    ),
+    "events": Asset(
+        "events", "select * from stg_events", key="record_key", reported=("record_key",)
+    ),
+    "feedback": Asset(
+        "feedback",
+        "select * from feedback_responses where is_real",
+        key="response_key",
+        reported=("response_key",),
+    ),
 }

@@ -63,7 +63,6 @@ import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
 
 from pipelines.access import CONFIDENTIAL, Actor, require, role
@@ -103,15 +102,23 @@ def confidential_values(store: Store, fields: Iterable[str]) -> dict[str, set[st
     fields = [f for f in fields if f in CONFIDENTIAL]
 
     def read(conn) -> dict[str, set[str]]:
-        tables = {r[0] for r in conn.execute(
-            "select table_name from information_schema.tables").fetchall()}
+        tables = {
+            r[0]
+            for r in conn.execute("select table_name from information_schema.tables").fetchall()
+        }
         found: dict[str, set[str]] = {f: set() for f in fields}
         for field in fields:
-            parts = [f"select {column} as v from {table} where {column} is not null"
-                     for table, column in SOURCES[field] if table in tables]
-            parts += [f"select offending_value as v from {table} "
-                      f"where column_name = '{field}' and offending_value is not null"
-                      for table in RESULT_TABLES if table in tables]
+            parts = [
+                f"select {column} as v from {table} where {column} is not null"
+                for table, column in SOURCES[field]
+                if table in tables
+            ]
+            parts += [
+                f"select offending_value as v from {table} "
+                f"where column_name = '{field}' and offending_value is not null"
+                for table in RESULT_TABLES
+                if table in tables
+            ]
             if parts:
                 query = "select distinct v from (" + " union all ".join(parts) + ")"
                 found[field] = {r[0] for r in conn.execute(query).fetchall()}
@@ -192,10 +199,13 @@ def _alnum(text: str) -> int:
 PATTERNS: dict[str, re.Pattern[str]] = {
     "contact_phone": re.compile(
         rf"(?<![{_WORD}])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]){{8}}(?![{_WORD}])"
-        rf"|(?<![{_WORD}.])0[1-9][0-9]{{1,2}}[ -]?[0-9]{{7,8}}(?![{_WORD}])"),
+        rf"|(?<![{_WORD}.])0[1-9][0-9]{{1,2}}[ -]?[0-9]{{7,8}}(?![{_WORD}])"
+    ),
     "uscc": re.compile(
         rf"(?<![{_WORD}])[0-9A-HJ-NP-RTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NP-RTUWXY]{{10}}"
-        rf"(?![{_WORD}])", re.IGNORECASE),
+        rf"(?![{_WORD}])",
+        re.IGNORECASE,
+    ),
     "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
 }
 
@@ -216,11 +226,16 @@ def _trie_pattern(words: Iterable[str]) -> str:
     def build(node: dict) -> str:
         chain = []  # a run of single children is one literal, not one call per character
         while len(node) == 1 and "" not in node:
-            (ch, node), = node.items()
+            ((ch, node),) = node.items()
             chain.append(re.escape(ch))
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        body = ("" if not branches else branches[0] if len(branches) == 1
-                else "(?:" + "|".join(branches) + ")")
+        body = (
+            ""
+            if not branches
+            else branches[0]
+            if len(branches) == 1
+            else "(?:" + "|".join(branches) + ")"
+        )
         if body and "" in node:
             body = f"(?:{body})?"
         return "".join(chain) + body
@@ -256,7 +271,8 @@ class Masker:
         self._replacement: dict[str, str | None] = {}
         # the words by their longest run, and how that run sits in a page's runs
         self._index: dict[str, dict[str, list[str]]] = {
-            kind: defaultdict(list) for kind in ("whole", "ends", "begins", "inside")}
+            kind: defaultdict(list) for kind in ("whole", "ends", "begins", "inside")
+        }
         self._runs: dict[str, tuple[tuple[str, str], ...]] = {}
         self._always: list[str] = []  # no run of 3 letters or digits to find them by
         for field, raw_values in values.items():
@@ -269,8 +285,9 @@ class Masker:
                             self._source[word] = (field, form, spell)
                             self._file(word)
         self._inside_lengths = sorted({len(key) for key in self._index["inside"]})
-        self._edge_length = max((len(key) for kind in ("ends", "begins")
-                                 for key in self._index[kind]), default=0)
+        self._edge_length = max(
+            (len(key) for kind in ("ends", "begins") for key in self._index[kind]), default=0
+        )
 
     def _file(self, word: str) -> None:
         found = _RUN.findall(word)
@@ -311,9 +328,11 @@ class Masker:
         regular expression built of them finds which it does)."""
         runs = set(_RUN.findall(text))
         edges = range(1, self._edge_length + 1)
-        page = {"whole": runs,
-                "ends": {r[-k:] for r in runs for k in edges if k <= len(r)},
-                "begins": {r[:k] for r in runs for k in edges if k <= len(r)}}
+        page = {
+            "whole": runs,
+            "ends": {r[-k:] for r in runs for k in edges if k <= len(r)},
+            "begins": {r[:k] for r in runs for k in edges if k <= len(r)},
+        }
         found: set[str] = set()
         for kind in ("whole", "ends", "begins"):
             index = self._index[kind]
@@ -326,9 +345,8 @@ class Masker:
                 if length > size:
                     break
                 for start in range(size - length + 1):
-                    found.update(inside.get(run[start:start + length], ()))
-        found = {w for w in found
-                 if all(run in page[kind] for kind, run in self._runs.get(w, ()))}
+                    found.update(inside.get(run[start : start + length], ()))
+        found = {w for w in found if all(run in page[kind] for kind, run in self._runs.get(w, ()))}
         found.update(w for w in self._always if w in text)
         return sorted(w for w in found if self.replacement(w) is not None)
 
@@ -354,8 +372,9 @@ class Masker:
             if regex is not None:
                 text = regex.sub(lambda m: self.replacement(m.group(0)), text)
             for field in self.fields:
-                text = PATTERNS[field].sub(lambda m, f=field: mask(f, m.group(0)) or m.group(0),
-                                           text)
+                text = PATTERNS[field].sub(
+                    lambda m, f=field: mask(f, m.group(0)) or m.group(0), text
+                )
             if not self.remaining(text):
                 break
         return text
@@ -380,8 +399,12 @@ def _pages(docs_dir: Path) -> dict[str, str]:
     pages = {}
     for path in sorted(docs_dir.rglob("*")):
         relative = path.relative_to(docs_dir)
-        if (relative.parts[0] == "static" or path.is_symlink() or not path.is_file()
-                or path.suffix.lower() not in (".html", ".htm")):
+        if (
+            relative.parts[0] == "static"
+            or path.is_symlink()
+            or not path.is_file()
+            or path.suffix.lower() not in (".html", ".htm")
+        ):
             continue
         pages[relative.as_posix()] = path.read_bytes().decode("utf-8", "surrogateescape")
     return pages
@@ -415,7 +438,8 @@ def _check(data: bytes, masker: Masker, actor: Actor) -> None:
             f"The Data Docs could not be masked for {actor.name}: {left} confidential "
             f"value(s) would remain in {files} file(s), so nothing was exported. Build the "
             "Data Docs again and retry; if it happens again, report this message.",
-            title="Data Docs not exported", code="docs_mask_failed",
+            title="Data Docs not exported",
+            code="docs_mask_failed",
             params={"user": actor.name, "count": left, "files": files},
         )
 
@@ -440,8 +464,11 @@ def mask_in_place(store: Store, docs_dir: Path) -> int:
             raise DocsExportError(
                 f"The Data Docs page {name} could not be masked ({left} confidential value(s) "
                 "would remain), so it was removed: build the Data Docs again, and report this "
-                "message if it happens again.", title="Data Docs not written",
-                code="docs_mask_failed_page", params={"page": name, "count": left})
+                "message if it happens again.",
+                title="Data Docs not written",
+                code="docs_mask_failed_page",
+                params={"page": name, "count": left},
+            )
         if masked == text:
             continue
         fd, temporary = tempfile.mkstemp(prefix=".masked-", dir=page.parent)
@@ -465,7 +492,8 @@ def require_docs_export(actor: Actor) -> None:
             f"{spec.scope}); the Data Docs describe the whole firm's data and cannot be cut "
             "to it, so they were not exported. The failing records within that scope are "
             "listed on the Data quality page.",
-            title="Not permitted", code="docs_scope_refused",
+            title="Not permitted",
+            code="docs_scope_refused",
             params={"user": actor.name, "role": actor.role, "scope": spec.scope},
         )
 
@@ -486,7 +514,9 @@ def docs_zip_for(store: Store, docs_dir: Path, actor: Actor) -> bytes:
     if not (docs_dir / "index.html").is_file():
         raise DocsExportError(
             f"There are no Data Docs in {docs_dir} yet: build them first.",
-            title="No Data Docs", code="docs_missing", params={"folder": str(docs_dir)},
+            title="No Data Docs",
+            code="docs_missing",
+            params={"folder": str(docs_dir)},
         )
     try:
         pages = _pages(docs_dir)
@@ -494,7 +524,8 @@ def docs_zip_for(store: Store, docs_dir: Path, actor: Actor) -> bytes:
         reason = err.strerror or str(err)
         raise DocsExportError(
             f"The Data Docs in {docs_dir} cannot be read ({reason}); nothing was exported.",
-            title="Data Docs not exported", code="docs_unreadable",
+            title="Data Docs not exported",
+            code="docs_unreadable",
             params={"folder": str(docs_dir), "reason": reason},
         ) from err
     hidden = [f for f in CONFIDENTIAL if f not in spec.unmasked]
@@ -505,6 +536,7 @@ def docs_zip_for(store: Store, docs_dir: Path, actor: Actor) -> bytes:
     _check(data, masker, actor)
     from pipelines import audit
 
-    audit.append(store, actor.name, "export", "data_docs", format="zip", pages=len(pages),
-                 masked=hidden)
+    audit.append(
+        store, actor.name, "export", "data_docs", format="zip", pages=len(pages), masked=hidden
+    )
     return data

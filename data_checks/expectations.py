@@ -29,8 +29,14 @@ class FailingRecordsTable(QueryTable):
     query_param_name: ClassVar[str] = "unexpected_rows_query"
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
-    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
-                    runtime_configuration) -> list[dict]:
+    def _sqlalchemy(
+        cls,
+        execution_engine,
+        metric_domain_kwargs,
+        metric_value_kwargs,
+        metrics,
+        runtime_configuration,
+    ) -> list[dict]:
         return _all_rows(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs)
 
 
@@ -42,10 +48,14 @@ def _all_rows(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs) 
     )
     query = cls._get_query_from_metric_value_kwargs(metric_value_kwargs)
     subquery = cls._get_substituted_batch_subquery_from_query_and_batch_selectable(
-        query=query, batch_selectable=batch_selectable, execution_engine=execution_engine,
+        query=query,
+        batch_selectable=batch_selectable,
+        execution_engine=execution_engine,
     )
     return cls._get_sqlalchemy_records_from_substituted_batch_subquery(
-        substituted_batch_subquery=subquery, execution_engine=execution_engine, fetch_all=True,
+        substituted_batch_subquery=subquery,
+        execution_engine=execution_engine,
+        fetch_all=True,
     )
 
 
@@ -54,8 +64,9 @@ class ExpectNoFailingRecords(UnexpectedRowsExpectation):
 
     metric_dependencies: ClassVar[tuple[str, ...]] = ("failing_records_query.table",)
 
-    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
-                  execution_engine: Any = None) -> dict:
+    def _validate(
+        self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None
+    ) -> dict:
         rows = metrics["failing_records_query.table"]
         return {
             "success": not rows,

@@ -131,7 +131,6 @@ _DUCKDB_DIALECT_MODULE = _DuckDBDialectModule(dialect=None, name="duckdb")
 
 def _patch_regex() -> None:
     import sqlalchemy as sa
-
     from great_expectations.expectations.metrics import util
 
     original = util.get_dialect_regex_expression
@@ -144,14 +143,13 @@ def _patch_regex() -> None:
 
     util.get_dialect_regex_expression = get_dialect_regex_expression
     for name, module in list(sys.modules.items()):
-        if name.startswith("great_expectations.expectations.metrics") and getattr(
-            module, "get_dialect_regex_expression", None
-        ) is original:
+        if (
+            name.startswith("great_expectations.expectations.metrics")
+            and getattr(module, "get_dialect_regex_expression", None) is original
+        ):
             module.get_dialect_regex_expression = get_dialect_regex_expression
 
 
 def quiet_context(context) -> None:
     """No progress bars on the user's terminal."""
-    context.variables.progress_bars = ProgressBarsConfig(
-        globally=False, metric_calculations=False
-    )
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)

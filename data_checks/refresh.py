@@ -32,17 +32,25 @@ class Refresh:
     checks: int
     failed_checks: int
     failing_records: int
-    new_failures: int      # first seen in this run
-    resolved: int          # failing in the previous run, not any more
+    new_failures: int  # first seen in this run
+    resolved: int  # failing in the previous run, not any more
 
     def summary(self) -> str:
-        return (f"Data checks re-run as of {self.as_of} (run {self.run_id}): "
-                f"{self.failing_records} failing record(s) in {self.failed_checks} of "
-                f"{self.checks} checks; {self.new_failures} new, {self.resolved} resolved.")
+        return (
+            f"Data checks re-run as of {self.as_of} (run {self.run_id}): "
+            f"{self.failing_records} failing record(s) in {self.failed_checks} of "
+            f"{self.checks} checks; {self.new_failures} new, {self.resolved} resolved."
+        )
 
 
-def refresh_after(store: Store, trigger: str, *, actor: Actor | None = None,
-                  as_of: date | None = None, progress: Reporter | None = None) -> Refresh:
+def refresh_after(
+    store: Store,
+    trigger: str,
+    *,
+    actor: Actor | None = None,
+    as_of: date | None = None,
+    progress: Reporter | None = None,
+) -> Refresh:
     """Run and store every check after ``trigger`` ("upload" or "rollback") by ``actor``;
     ``progress`` is told which suite runs (``run_checks``)."""
     from data_checks.results import save_run
@@ -50,23 +58,36 @@ def refresh_after(store: Store, trigger: str, *, actor: Actor | None = None,
 
     if trigger not in TRIGGERS:
         raise ValueError(f"{trigger!r} is not a change that triggers the checks: {TRIGGERS}")
-    run = run_checks(store, as_of or date.today(), actor=actor, trigger=trigger,
-                     progress=progress)
+    run = run_checks(store, as_of or date.today(), actor=actor, trigger=trigger, progress=progress)
     run_id = save_run(store, run, actor=actor, trigger=trigger)
     new, resolved = store.query(
         "select count(*) filter (where first_seen_run = ?), "
-        "count(*) filter (where resolved_run = ?) from failure_history", [run_id, run_id]
+        "count(*) filter (where resolved_run = ?) from failure_history",
+        [run_id, run_id],
     ).rows[0]
     failing = sum(o.records_failed for o in run.outcomes)
-    return Refresh(run_id=run_id, as_of=run.as_of, checks=len(run.outcomes),
-                   failed_checks=sum(1 for o in run.outcomes if o.failures),
-                   failing_records=failing, new_failures=int(new), resolved=int(resolved))
+    return Refresh(
+        run_id=run_id,
+        as_of=run.as_of,
+        checks=len(run.outcomes),
+        failed_checks=sum(1 for o in run.outcomes if o.failures),
+        failing_records=failing,
+        new_failures=int(new),
+        resolved=int(resolved),
+    )
 
 
 # -- before confirming an upload ------------------------------------------------------------
 
-FINDING_COLUMNS = ["source_row", "check_id", "record_key", "column_name", "offending_value",
-                   "detail", "is_new"]
+FINDING_COLUMNS = [
+    "source_row",
+    "check_id",
+    "record_key",
+    "column_name",
+    "offending_value",
+    "detail",
+    "is_new",
+]
 
 
 @dataclass
@@ -86,9 +107,15 @@ class Trial:
     responses: pd.DataFrame | None = None
 
 
-def trial_import(store: Store, kind: str, load: Callable[[Store], object], *,
-                 actor: Actor | None = None, as_of: date | None = None,
-                 progress: Reporter | None = None) -> Trial:
+def trial_import(
+    store: Store,
+    kind: str,
+    load: Callable[[Store], object],
+    *,
+    actor: Actor | None = None,
+    as_of: date | None = None,
+    progress: Reporter | None = None,
+) -> Trial:
     """Load a file into a private copy of the database with ``load(copy)`` (the real import,
     e.g. ``ingest_file(copy, ...)``), run the checks there with the same runner and
     registry as after a real upload, and keep what they find in the file's rows; the copy
@@ -113,10 +140,21 @@ def trial_import(store: Store, kind: str, load: Callable[[Store], object], *,
         report = load(copy)
         batch_id = getattr(report, "batch_id", None)
         if batch_id is None:  # the same bytes are loaded already, or no row is good
-            return Trial(report, pd.DataFrame(columns=FINDING_COLUMNS), checks,
-                         _responses(copy, -1, report) if kind == "feedback" else None)
-        run = run_checks(copy, as_of or date.today(), actor=actor, trigger="upload",
-                         suites=(kind,), progress=progress, snapshot=False)
+            return Trial(
+                report,
+                pd.DataFrame(columns=FINDING_COLUMNS),
+                checks,
+                _responses(copy, -1, report) if kind == "feedback" else None,
+            )
+        run = run_checks(
+            copy,
+            as_of or date.today(),
+            actor=actor,
+            trigger="upload",
+            suites=(kind,),
+            progress=progress,
+            snapshot=False,
+        )
         run_id = save_run(copy, run, actor=actor, trigger="upload")
         findings = batch_findings(copy, batch_id, run_id)
         responses = _responses(copy, batch_id, report) if kind == "feedback" else None
@@ -156,10 +194,17 @@ def _responses(store: Store, batch_id: int, report: object) -> pd.DataFrame | No
 
     found = store.read(read)
     found["status"] = [
-        "duplicate_in_file" if row in twice else "rejected" if row in bad
-        else "already_loaded" if loaded is not None and loaded == loaded and loaded != batch_id
-        else "matched" if matched else "unmatched"
-        for row, loaded, matched in zip(found["source_row"], found["loaded_batch"],
-                                         found["is_matched"])
+        "duplicate_in_file"
+        if row in twice
+        else "rejected"
+        if row in bad
+        else "already_loaded"
+        if loaded is not None and loaded == loaded and loaded != batch_id
+        else "matched"
+        if matched
+        else "unmatched"
+        for row, loaded, matched in zip(
+            found["source_row"], found["loaded_batch"], found["is_matched"], strict=False
+        )
     ]
     return found.drop(columns="loaded_batch")

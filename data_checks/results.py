@@ -25,8 +25,9 @@ from pipelines.store import Store
 FAILURE_COLUMNS = ["check_id", "record_key", "column_name", "offending_value", "detail"]
 
 
-def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
-             trigger: str | None = None) -> int:
+def save_run(
+    store: Store, run: CheckRun, *, actor: Actor | None = None, trigger: str | None = None
+) -> int:
     """Store the run; returns its id. The ``actor`` (else the command line's operator) needs
     the permission ``run_checks``, and is in the audit trail; a run that follows an upload or
     a rollback (``trigger`` "upload" or "rollback": data_checks/refresh.py) needs that
@@ -53,15 +54,19 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
     nothing."""
     actor = acting(actor, trigger or "run_checks")
     failures = pd.DataFrame(
-        [(f.check_id, f.record_key, f.column_name, f.offending_value, f.detail)
-         for o in run.outcomes for f in o.failures],
+        [
+            (f.check_id, f.record_key, f.column_name, f.offending_value, f.detail)
+            for o in run.outcomes
+            for f in o.failures
+        ],
         columns=FAILURE_COLUMNS,
     ).drop_duplicates(subset=["check_id", "record_key", "column_name"])
     results = pd.DataFrame(
-        [(o.check.id, o.check.suite, o.records_checked, o.records_failed, not o.failures)
-         for o in run.outcomes],
-        columns=["check_id", "suite", "count_records_checked", "count_records_failed",
-                 "is_passed"],
+        [
+            (o.check.id, o.check.suite, o.records_checked, o.records_failed, not o.failures)
+            for o in run.outcomes
+        ],
+        columns=["check_id", "suite", "count_records_checked", "count_records_failed", "is_passed"],
     )
 
     def write(conn) -> int:
@@ -72,16 +77,27 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
         seen_batch, seen_at = previous[0] if previous else (None, None)
         conn.execute(
             "insert into check_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, run.started_at, run.finished_at, run.as_of, run.duration_seconds,
-             run.last_batch_id, run.batch_ids, len(run.outcomes),
-             int((~results["is_passed"]).sum()), len(failures)],
+            [
+                run_id,
+                run.started_at,
+                run.finished_at,
+                run.as_of,
+                run.duration_seconds,
+                run.last_batch_id,
+                run.batch_ids,
+                len(run.outcomes),
+                int((~results["is_passed"]).sum()),
+                len(failures),
+            ],
         )
         conn.register("run_results", results)
         conn.execute("insert into check_results select ?, * from run_results", [run_id])
         conn.register("now_failing", failures)
         conn.execute("insert into check_failures select ?, * from now_failing", [run_id])
-        same = ("h.check_id = n.check_id and h.record_key = n.record_key "
-                "and h.column_name = n.column_name")
+        same = (
+            "h.check_id = n.check_id and h.record_key = n.record_key "
+            "and h.column_name = n.column_name"
+        )
         conn.execute(
             f"""
             create or replace temp table resolved_failures as
@@ -92,10 +108,17 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
                 and not exists (select 1 from now_failing as n where {same})
             """
         )
-        conn.execute(FIXING_BATCHES_SQL, [
-            seen_batch, seen_at, seen_at, list(run.batch_ids or []),
-            list(run.batch_ids or []), run.finished_at,
-        ])
+        conn.execute(
+            FIXING_BATCHES_SQL,
+            [
+                seen_batch,
+                seen_at,
+                seen_at,
+                list(run.batch_ids or []),
+                list(run.batch_ids or []),
+                run.finished_at,
+            ],
+        )
         conn.execute(
             """
             update failure_history as h
@@ -131,8 +154,16 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
         )
         conn.unregister("run_results")
         conn.unregister("now_failing")
-        audit.record(conn, actor.name, "check_run", run_id, as_of=run.as_of,
-                     checks=len(run.outcomes), failed=len(failures), trigger=trigger)
+        audit.record(
+            conn,
+            actor.name,
+            "check_run",
+            run_id,
+            as_of=run.as_of,
+            checks=len(run.outcomes),
+            failed=len(failures),
+            trigger=trigger,
+        )
         return run_id
 
     run.run_id = store.write(write)
@@ -141,20 +172,26 @@ def save_run(store: Store, run: CheckRun, *, actor: Actor | None = None,
 
 # The raw table whose rows are the records of each suite: a failure's record_key is the
 # table's record_key (client_id, handover_id, the event key, response_key).
-RAW_TABLES = {"clients": "raw_clients", "handovers": "raw_handovers", "events": "raw_events",
-              "feedback": "raw_feedback"}
+RAW_TABLES = {
+    "clients": "raw_clients",
+    "handovers": "raw_handovers",
+    "events": "raw_events",
+    "feedback": "raw_feedback",
+}
 
 
 def _each_suite(sql: str) -> str:
     """``sql`` (naming ``{suite}`` and ``{raw}``) once per suite, joined by union all."""
-    return "\n    union all\n    ".join(sql.strip().format(suite=suite, raw=raw)
-                                         for suite, raw in RAW_TABLES.items())
+    return "\n    union all\n    ".join(
+        sql.strip().format(suite=suite, raw=raw) for suite, raw in RAW_TABLES.items()
+    )
 
 
 # For each failure in resolved_failures (open, and not seen by this run) the batch that fixed
 # it, or null: see save_run. Parameters: the previous run's last_batch_id and started_at
 # (twice), this run's batch_ids (twice) and finished_at.
-FIXING_BATCHES_SQL = """
+FIXING_BATCHES_SQL = (
+    """
 create or replace temp table fixing_batches as
 with candidates as (
     select b.batch_id, coalesce(b.target_batch_id, b.batch_id) as rows_of
@@ -170,12 +207,14 @@ with candidates as (
 ),
 
 changed as (
-    """ + _each_suite("""
+    """
+    + _each_suite("""
     select '{suite}' as suite, c.batch_id, r.record_key
     from candidates as c
     join {raw} as r on r.batch_id = c.rows_of
     where r.record_key in (select record_key from resolved_failures where suite = '{suite}')
-    """) + """
+    """)
+    + """
 )
 
 select s.check_id, s.record_key, s.column_name, max(c.batch_id) as batch_id
@@ -183,6 +222,7 @@ from resolved_failures as s
 left join changed as c on c.suite = s.suite and c.record_key = s.record_key
 group by s.check_id, s.record_key, s.column_name
 """
+)
 
 
 def batch_findings(store: Store, batch_id: int, run_id: int | None = None) -> pd.DataFrame:
@@ -192,8 +232,15 @@ def batch_findings(store: Store, batch_id: int, run_id: int | None = None) -> pd
     file (``source_row``) and whether the failure is new in that run (``is_new``: first seen
     by it). Sorted by row and check. A row the import found unchanged is not stored in the
     batch, so it is not listed; a rollback has no rows."""
-    columns = ["source_row", "check_id", "record_key", "column_name", "offending_value",
-               "detail", "is_new"]
+    columns = [
+        "source_row",
+        "check_id",
+        "record_key",
+        "column_name",
+        "offending_value",
+        "detail",
+        "is_new",
+    ]
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     kind = store.query("select kind from batches where batch_id = ?", [batch_id]).rows
     if run_id is None or not kind or kind[0][0] not in RAW_TABLES:
@@ -247,16 +294,19 @@ IN_SCOPE = """exists (
                 and s.record_key = {alias}.record_key)"""
 
 
-def _scoped_df(store: Store, scope: ScopeArg, sql: str, params: list | dict
-               ) -> pd.DataFrame:
+def _scoped_df(store: Store, scope: ScopeArg, sql: str, params: list | dict) -> pd.DataFrame:
     """``sql`` (whose ``{in_scope_f}``/``{in_scope_h}`` read ``scope_records``) on one
     connection after building ``scope_records`` for the scope."""
     in_scope, scope_params = scope_handovers_sql(scope)
 
     def run(conn) -> pd.DataFrame:
         conn.execute(SCOPE_RECORDS_SQL.format(in_scope=in_scope), scope_params)
-        return conn.execute(sql.format(in_scope_f=IN_SCOPE.format(alias="f"),
-                                       in_scope_h=IN_SCOPE.format(alias="h")), params).df()
+        return conn.execute(
+            sql.format(
+                in_scope_f=IN_SCOPE.format(alias="f"), in_scope_h=IN_SCOPE.format(alias="h")
+            ),
+            params,
+        ).df()
 
     return store.read(run)
 
@@ -272,11 +322,16 @@ def latest_run(store: Store, scope: ScopeArg = None) -> dict | None:
         return None
     run = row[0]
     if is_scoped(scope):
-        counts = _scoped_df(store, scope, """
+        counts = _scoped_df(
+            store,
+            scope,
+            """
             select count(distinct check_id) as checks, count(*) as failures
             from check_failures as f
             where f.run_id = ? and {in_scope_f}
-            """, [run["run_id"]]).iloc[0]
+            """,
+            [run["run_id"]],
+        ).iloc[0]
         run["count_failed_checks"] = int(counts["checks"])
         run["count_failures"] = int(counts["failures"])
     return run
@@ -291,13 +346,12 @@ def changes_since(store: Store, run: dict | None) -> dict | None:
     if run is None:
         return None
     count, newest = store.query(
-        "select count(*), max(created_at) from batches where created_at > ?",
-        [run["started_at"]]).rows[0]
+        "select count(*), max(created_at) from batches where created_at > ?", [run["started_at"]]
+    ).rows[0]
     return {"batches": int(count), "newest_at": newest} if count else None
 
 
-def run_results(store: Store, run_id: int | None = None, scope: ScopeArg = None
-                ) -> pd.DataFrame:
+def run_results(store: Store, run_id: int | None = None, scope: ScopeArg = None) -> pd.DataFrame:
     """Per check of a run (default the latest): records checked and failed, with labels.
 
     With a ``scope``: records failed counts the scope's failing records (those ``failures``
@@ -306,14 +360,23 @@ def run_results(store: Store, run_id: int | None = None, scope: ScopeArg = None
     scope."""
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     if run_id is None:
-        return pd.DataFrame(columns=["check_id", "suite", "count_records_checked",
-                                     "count_records_failed", "is_passed"])
+        return pd.DataFrame(
+            columns=[
+                "check_id",
+                "suite",
+                "count_records_checked",
+                "count_records_failed",
+                "is_passed",
+            ]
+        )
     if is_scoped(scope):
         frame = _scoped_df(store, scope, SCOPED_RESULTS_SQL, [run_id, run_id])
     else:
         frame = store.query_df(
             "select check_id, suite, count_records_checked, count_records_failed, is_passed "
-            "from check_results where run_id = ?", [run_id])
+            "from check_results where run_id = ?",
+            [run_id],
+        )
     order = {check_id: i for i, check_id in enumerate(BY_ID)}
     frame["description_en"] = frame["check_id"].map(lambda c: BY_ID[c].en if c in BY_ID else "")
     frame["description_zh"] = frame["check_id"].map(lambda c: BY_ID[c].zh if c in BY_ID else "")
@@ -335,7 +398,9 @@ checked as (
     group by suite
 )
 """
-SCOPED_RESULTS_SQL = SCOPED_COUNTS_SQL.replace("{runs}", "f.run_id = ?") + """
+SCOPED_RESULTS_SQL = (
+    SCOPED_COUNTS_SQL.replace("{runs}", "f.run_id = ?")
+    + """
 select c.check_id, c.suite, coalesce(k.checked, 0) as count_records_checked,
        coalesce(x.failed, 0) as count_records_failed, coalesce(x.failed, 0) = 0 as is_passed
 from check_results as c
@@ -343,10 +408,12 @@ left join failed as x on x.run_id = c.run_id and x.check_id = c.check_id
 left join checked as k on k.suite = c.suite
 where c.run_id = ?
 """
+)
 
 
-def failures(store: Store, check_id: str | None = None, run_id: int | None = None,
-             scope: ScopeArg = None) -> pd.DataFrame:
+def failures(
+    store: Store, check_id: str | None = None, run_id: int | None = None, scope: ScopeArg = None
+) -> pd.DataFrame:
     """The failing records of a run (default the latest), with when each was first seen.
     With a ``scope``, only those of the scope's records (see ``SCOPE_RECORDS_SQL``)."""
     run_id = run_id or (latest_run(store) or {}).get("run_id")
@@ -373,8 +440,9 @@ def failures(store: Store, check_id: str | None = None, run_id: int | None = Non
     return store.query_df(sql.format(scoped=""), params)
 
 
-def fix_history(store: Store, check_id: str | None = None, record_key: str | None = None,
-                scope: ScopeArg = None) -> pd.DataFrame:
+def fix_history(
+    store: Store, check_id: str | None = None, record_key: str | None = None, scope: ScopeArg = None
+) -> pd.DataFrame:
     """Every failure ever seen: when first and last seen, and what resolved it. With a
     ``scope``, only those of the scope's records as loaded now (see ``SCOPE_RECORDS_SQL``)."""
     sql = """
@@ -394,7 +462,11 @@ def run_history(store: Store, scope: ScopeArg = None) -> pd.DataFrame:
     """Records failed per check and run, for trends. With a ``scope``, the counts of the
     scope as ``run_results`` gives them (records checked: as loaded now, for every run)."""
     if is_scoped(scope):
-        return _scoped_df(store, scope, SCOPED_COUNTS_SQL.replace("{runs}", "true") + """
+        return _scoped_df(
+            store,
+            scope,
+            SCOPED_COUNTS_SQL.replace("{runs}", "true")
+            + """
             select r.run_id, r.started_at, r.as_of, c.check_id,
                    coalesce(k.checked, 0) as count_records_checked,
                    coalesce(x.failed, 0) as count_records_failed
@@ -403,7 +475,9 @@ def run_history(store: Store, scope: ScopeArg = None) -> pd.DataFrame:
             left join failed as x on x.run_id = c.run_id and x.check_id = c.check_id
             left join checked as k on k.suite = c.suite
             order by r.run_id, c.check_id
-            """, [])
+            """,
+            [],
+        )
     return store.query_df(
         """
         select r.run_id, r.started_at, r.as_of, c.check_id, c.count_records_checked,
@@ -494,12 +568,13 @@ CONTEXT_COLUMNS = ["client_id", "company_name", "owner", "team", "handover_id", 
 # large firm, for a page of clients that needs none of them).
 CONTEXT_EVENTS = "select record_key, handover_id from stg_events"
 CONTEXT_FEEDBACK = "select response_key, handover_id, client_id from feedback_responses"
-CONTEXT_NONE = ("select cast(null as varchar) as {key}, cast(null as varchar) as handover_id, "
-                "cast(null as varchar) as client_id where false")
+CONTEXT_NONE = (
+    "select cast(null as varchar) as {key}, cast(null as varchar) as handover_id, "
+    "cast(null as varchar) as client_id where false"
+)
 
 
-def record_context(store: Store, records: pd.DataFrame, scope: ScopeArg = None
-                   ) -> pd.DataFrame:
+def record_context(store: Store, records: pd.DataFrame, scope: ScopeArg = None) -> pd.DataFrame:
     """Where each record (``records``: suite, record_key) belongs, as loaded now: its
     ``client_id``, ``company_name``, ``owner`` (the client's assigned_staff), ``team``,
     ``handover_id`` (its own handover: the handover itself, the event's, the response's
@@ -516,8 +591,10 @@ def record_context(store: Store, records: pd.DataFrame, scope: ScopeArg = None
     sql = CONTEXT_SQL.format(
         in_scope=in_scope,
         events=CONTEXT_EVENTS if "events" in suites else CONTEXT_NONE.format(key="record_key"),
-        feedback=CONTEXT_FEEDBACK if "feedback" in suites
-        else CONTEXT_NONE.format(key="response_key"))
+        feedback=CONTEXT_FEEDBACK
+        if "feedback" in suites
+        else CONTEXT_NONE.format(key="response_key"),
+    )
 
     def run(conn) -> pd.DataFrame:
         conn.register("wanted_records", wanted)
@@ -528,12 +605,14 @@ def record_context(store: Store, records: pd.DataFrame, scope: ScopeArg = None
 
     found = store.read(run)
     found["handover_ids"] = found["handover_ids"].map(
-        lambda ids: [str(i) for i in ids] if ids is not None else [])
+        lambda ids: [str(i) for i in ids] if ids is not None else []
+    )
     return found[columns]
 
 
-def failures_in_context(store: Store, check_id: str | None = None, run_id: int | None = None,
-                        scope: ScopeArg = None) -> pd.DataFrame:
+def failures_in_context(
+    store: Store, check_id: str | None = None, run_id: int | None = None, scope: ScopeArg = None
+) -> pd.DataFrame:
     """``failures`` (of the latest run, or ``run_id``), each with where its record belongs
     (``record_context``): the columns of ``failures``, then ``suite`` and the context."""
     return in_context(store, failures(store, check_id, run_id, scope), scope)
@@ -545,25 +624,41 @@ def in_context(store: Store, found: pd.DataFrame, scope: ScopeArg = None) -> pd.
     found = found.assign(suite=found["check_id"].astype(str).str.split(".").str[0])
     context = record_context(store, found, scope)
     if context.empty:
-        return found.assign(**{c: None for c in CONTEXT_COLUMNS}).assign(
-            handover_ids=[[] for _ in range(len(found))])
+        return found.assign(**dict.fromkeys(CONTEXT_COLUMNS)).assign(
+            handover_ids=[[] for _ in range(len(found))]
+        )
     merged = found.merge(context, on=["suite", "record_key"], how="left")
     merged["handover_ids"] = merged["handover_ids"].map(
-        lambda ids: ids if isinstance(ids, list) else [])
+        lambda ids: ids if isinstance(ids, list) else []
+    )
     return merged
 
 
-def record_history(store: Store, records: list[tuple[str, str]], scope: ScopeArg = None
-                   ) -> pd.DataFrame:
+def record_history(
+    store: Store, records: list[tuple[str, str]], scope: ScopeArg = None
+) -> pd.DataFrame:
     """The fix history of some records (``records``: (suite, record_key) pairs): one row per
     time a check found a record failing on a column, with when it was first and last seen,
     the runs that saw it failing (``runs``, ascending, and ``count_runs``), and what resolved
     it (run, time, and the upload batch with its file name; empty while it still fails or
     when no upload fixed it). Newest first. With a ``scope``, only records of the scope."""
-    columns = ["check_id", "record_key", "column_name", "offending_value", "detail",
-               "first_seen_run", "first_seen_at", "last_seen_run", "last_seen_at", "runs",
-               "count_runs", "resolved_run", "resolved_at", "resolved_by_batch",
-               "resolved_by_file"]
+    columns = [
+        "check_id",
+        "record_key",
+        "column_name",
+        "offending_value",
+        "detail",
+        "first_seen_run",
+        "first_seen_at",
+        "last_seen_run",
+        "last_seen_at",
+        "runs",
+        "count_runs",
+        "resolved_run",
+        "resolved_at",
+        "resolved_by_batch",
+        "resolved_by_file",
+    ]
     if not records or not store.exists():
         return pd.DataFrame(columns=columns)
     wanted = pd.DataFrame(records, columns=["suite", "record_key"]).astype(str)
@@ -591,15 +686,13 @@ def record_history(store: Store, records: list[tuple[str, str]], scope: ScopeArg
             if is_scoped(scope):
                 in_scope, params = scope_handovers_sql(scope)
                 conn.execute(SCOPE_RECORDS_SQL.format(in_scope=in_scope), params)
-                return conn.execute(sql.format(
-                    scoped=" and " + IN_SCOPE.format(alias="h"))).df()
+                return conn.execute(sql.format(scoped=" and " + IN_SCOPE.format(alias="h"))).df()
             return conn.execute(sql.format(scoped="")).df()
         finally:
             conn.unregister("wanted_history")
 
     found = store.read(run)
-    found["runs"] = found["runs"].map(lambda ids: [int(i) for i in ids]
-                                      if ids is not None else [])
+    found["runs"] = found["runs"].map(lambda ids: [int(i) for i in ids] if ids is not None else [])
     found["count_runs"] = found["runs"].map(len)
     return found[columns]
 
@@ -613,17 +706,29 @@ def handover_history(store: Store, handover_id: str, scope: ScopeArg = None) -> 
 
     def run(conn) -> list[tuple[str, str]]:
         found = [("handovers", handover_id)]
-        found += [("clients", r[0]) for r in conn.execute(
-            "select distinct client_id from stg_handovers where handover_id = ? "
-            "and client_id is not null", [handover_id]).fetchall()]
-        found += [("events", r[0]) for r in conn.execute(
-            "select record_key from stg_events where handover_id = ?", [handover_id]
-        ).fetchall()]
+        found += [
+            ("clients", r[0])
+            for r in conn.execute(
+                "select distinct client_id from stg_handovers where handover_id = ? "
+                "and client_id is not null",
+                [handover_id],
+            ).fetchall()
+        ]
+        found += [
+            ("events", r[0])
+            for r in conn.execute(
+                "select record_key from stg_events where handover_id = ?", [handover_id]
+            ).fetchall()
+        ]
         if not is_scoped(scope):
-            found += [("events", r[0]) for r in conn.execute(
-                "select distinct record_key from failure_history "
-                "where check_id like 'events.%' and starts_with(record_key, ? || '|')",
-                [handover_id]).fetchall()]
+            found += [
+                ("events", r[0])
+                for r in conn.execute(
+                    "select distinct record_key from failure_history "
+                    "where check_id like 'events.%' and starts_with(record_key, ? || '|')",
+                    [handover_id],
+                ).fetchall()
+            ]
         return list(dict.fromkeys(found))
 
     return record_history(store, store.read(run), scope)

@@ -46,8 +46,8 @@ from data_checks.assets import ASSETS, Asset
 from data_checks.registry import CHECKS, SUITES, Check, checks_of
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
-from pipelines.progress import CHECK_STAGE_PREFIX, Reporter, report
 from pipelines.private_files import private_tempdir
+from pipelines.progress import CHECK_STAGE_PREFIX, Reporter, report
 from pipelines.store import Store, os_fault_reason, store_fault
 from pipelines.templates import CHECKLIST_ITEMS, ITEM_EVENT_TYPES
 
@@ -114,7 +114,8 @@ def _expectation(check: Check, as_of: date):
     meta = {"check_id": check.id}
     if check.is_sql:
         return ExpectNoFailingRecords(
-            unexpected_rows_query=_sql_for(check, as_of), meta=meta,
+            unexpected_rows_query=_sql_for(check, as_of),
+            meta=meta,
             description=f"{check.id}: {check.en}",
         )
     column, name, kwargs = check.expectation
@@ -137,10 +138,18 @@ def _quiet(verbose: bool):
         logger.setLevel(level)
 
 
-def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = None,
-               verbose: bool = False, *, actor: Actor | None = None,
-               trigger: str | None = None, suites: tuple[str, ...] | None = None,
-               progress: Reporter | None = None, snapshot: bool = True) -> CheckRun:
+def run_checks(
+    store: Store,
+    as_of: date | None = None,
+    docs_dir: Path | None = None,
+    verbose: bool = False,
+    *,
+    actor: Actor | None = None,
+    trigger: str | None = None,
+    suites: tuple[str, ...] | None = None,
+    progress: Reporter | None = None,
+    snapshot: bool = True,
+) -> CheckRun:
     """Validate every suite (or only ``suites``) as of a date; returns the outcomes (not yet
     saved). The ``actor`` (else the command line's operator) needs the permission
     ``run_checks``, or, for the run that follows an upload or rollback, that one
@@ -170,36 +179,47 @@ def run_checks(store: Store, as_of: date | None = None, docs_dir: Path | None = 
         counts, queries = _prepare_batches(target, suites)
         try:
             gx_imported()
-            outcomes, docs_index = _validate(target, suites, queries, counts, as_of, docs_dir,
-                                             progress, planned)
+            outcomes, docs_index = _validate(
+                target, suites, queries, counts, as_of, docs_dir, progress, planned
+            )
         finally:
             if not snapshot:  # the caller's file: leave it as it was
                 _drop_batches(target, queries)
     return CheckRun(
-        as_of=as_of, started_at=started, finished_at=datetime.now(), outcomes=outcomes,
-        last_batch_id=max(batch_ids) if batch_ids else None, batch_ids=batch_ids,
+        as_of=as_of,
+        started_at=started,
+        finished_at=datetime.now(),
+        outcomes=outcomes,
+        last_batch_id=max(batch_ids) if batch_ids else None,
+        batch_ids=batch_ids,
         docs_index=docs_index,
     )
 
 
-def _validate(target: Store, suites: tuple[str, ...], queries: dict[str, str],
-              counts: dict[str, int], as_of: date, docs_dir: Path | None,
-              progress: Reporter | None, planned: dict[str, int]
-              ) -> tuple[list[CheckOutcome], Path | None]:
+def _validate(
+    target: Store,
+    suites: tuple[str, ...],
+    queries: dict[str, str],
+    counts: dict[str, int],
+    as_of: date,
+    docs_dir: Path | None,
+    progress: Reporter | None,
+    planned: dict[str, int],
+) -> tuple[list[CheckOutcome], Path | None]:
     """GX validates each suite on ``target`` (read-only); the outcomes and the Data Docs."""
     from data_checks import gx_compat
 
     gx_compat.install()
-    import great_expectations as gx
-
     import duckdb_engine
+    import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
     gx_compat.quiet_context(context)
     # GX's connections are opened by the store (its settings, its retries, the key of an
     # encrypted database), handed to SQLAlchemy through duckdb-engine's wrapper
     source = context.data_sources.add_sql(
-        name="handover", connection_string="duckdb:///:memory:",
+        name="handover",
+        connection_string="duckdb:///:memory:",
         kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(target.open_for_library())},
     )
     outcomes: list[CheckOutcome] = []
@@ -207,8 +227,17 @@ def _validate(target: Store, suites: tuple[str, ...], queries: dict[str, str],
         for suite in suites:
             stage = CHECK_STAGE_PREFIX + suite
             report(progress, stage, 0, planned[suite])
-            outcomes.extend(_run_suite(context, source, ASSETS[suite], as_of, counts[suite],
-                                       for_docs=docs_dir is not None, query=queries[suite]))
+            outcomes.extend(
+                _run_suite(
+                    context,
+                    source,
+                    ASSETS[suite],
+                    as_of,
+                    counts[suite],
+                    for_docs=docs_dir is not None,
+                    query=queries[suite],
+                )
+            )
             report(progress, stage, planned[suite], planned[suite])
         docs_index = _build_docs(context, docs_dir) if docs_dir else None
         if docs_dir:  # no page on disk holds a phone, USCC or e-mail unmasked
@@ -240,8 +269,7 @@ def start_gx_import():
             _gx_import_error.append(err)
 
     if _gx_import is None:
-        _gx_import = threading.Thread(target=load, name="import-great-expectations",
-                                      daemon=True)
+        _gx_import = threading.Thread(target=load, name="import-great-expectations", daemon=True)
         _gx_import.start()
     thread = _gx_import
 
@@ -274,9 +302,13 @@ def _close(source) -> None:
 
 
 def _batches_in_force(conn) -> list[int]:
-    return [r[0] for r in conn.execute(
-        "select batch_id from batches where action = 'import' and rolled_back_at is null "
-        "order by batch_id").fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select batch_id from batches where action = 'import' and rolled_back_at is null "
+            "order by batch_id"
+        ).fetchall()
+    ]
 
 
 def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]]:
@@ -294,9 +326,13 @@ def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]
 
     def copy(conn) -> tuple[list[int], dict[str, int]]:
         batch_ids = _batches_in_force(conn)
-        for source, copied in ((store.path, target),
-                               (store.path.with_name(store.path.name + ".wal"),
-                                target.with_name(target.name + ".wal"))):
+        for source, copied in (
+            (store.path, target),
+            (
+                store.path.with_name(store.path.name + ".wal"),
+                target.with_name(target.name + ".wal"),
+            ),
+        ):
             if source.exists():
                 shutil.copyfile(source, copied)
                 os.chmod(copied, 0o600)
@@ -304,8 +340,10 @@ def take_snapshot(store: Store, target: Path) -> tuple[list[int], dict[str, int]
 
     result = store.read(copy)
     logging.getLogger(__name__).info(
-        "snapshot of %s taken in %.2f s; the database is free again", store.path,
-        time.perf_counter() - started)
+        "snapshot of %s taken in %.2f s; the database is free again",
+        store.path,
+        time.perf_counter() - started,
+    )
     return result
 
 
@@ -325,21 +363,23 @@ def _batch_table(suite: str) -> str:
     return f"check_batch_{suite}"
 
 
-def _prepare_batches(target: Store, suites: tuple[str, ...]
-                     ) -> tuple[dict[str, int], dict[str, str]]:
+def _prepare_batches(
+    target: Store, suites: tuple[str, ...]
+) -> tuple[dict[str, int], dict[str, str]]:
     """Compute the costly assets (``MATERIALISED_SUITES``) into tables of ``target`` and count
     the records each suite validates; returns the counts and the query GX validates per
     suite (the asset's own query, or its table)."""
     chosen = [s for s in suites if s in MATERIALISED_SUITES]
-    queries = {s: f"select * from {_batch_table(s)}" if s in chosen else ASSETS[s].query
-               for s in suites}
+    queries = {
+        s: f"select * from {_batch_table(s)}" if s in chosen else ASSETS[s].query for s in suites
+    }
 
     def prepare(conn) -> dict[str, int]:
         for suite in chosen:
-            conn.execute(f"create or replace table {_batch_table(suite)} as "
-                         f"{ASSETS[suite].query}")
-        return {s: conn.execute(f"select count(*) from ({queries[s]})").fetchall()[0][0]
-                for s in suites}
+            conn.execute(f"create or replace table {_batch_table(suite)} as {ASSETS[suite].query}")
+        return {
+            s: conn.execute(f"select count(*) from ({queries[s]})").fetchall()[0][0] for s in suites
+        }
 
     if not chosen:
         return target.read(prepare), queries
@@ -350,12 +390,21 @@ def _drop_batches(target: Store, queries: dict[str, str]) -> None:
     """Remove the tables ``_prepare_batches`` wrote into ``target``."""
     tables = [_batch_table(s) for s, q in queries.items() if q != ASSETS[s].query]
     if tables:
-        target.write(lambda conn: [conn.execute(f"drop table if exists {t}")
-                                   for t in tables], data_change=False)
+        target.write(
+            lambda conn: [conn.execute(f"drop table if exists {t}") for t in tables],
+            data_change=False,
+        )
 
 
-def _run_suite(context, source, asset: Asset, as_of: date, records: int,
-               for_docs: bool, query: str | None = None) -> list[CheckOutcome]:
+def _run_suite(
+    context,
+    source,
+    asset: Asset,
+    as_of: date,
+    records: int,
+    for_docs: bool,
+    query: str | None = None,
+) -> list[CheckOutcome]:
     """Validate one suite's checks on its asset; ``query`` the batch GX validates (default
     the asset's query; a run passes the table it computed the asset into)."""
     import great_expectations as gx
@@ -375,13 +424,17 @@ def _run_suite(context, source, asset: Asset, as_of: date, records: int,
     batch = batch_definition.get_batch()
     started = time.perf_counter()
     if for_docs:  # a validation definition keeps its results in the store Data Docs render
-        validation = context.validation_definitions.add(gx.ValidationDefinition(
-            name=f"{asset.suite} as of {as_of}", data=batch_definition, suite=suite))
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=f"{asset.suite} as of {as_of}", data=batch_definition, suite=suite
+            )
+        )
         result = validation.run(result_format=result_format)
     else:  # validating the batch directly skips serialising every result into that store
         result = batch.validate(suite, result_format=result_format)
-    logging.getLogger(__name__).debug("suite %s in %.2f s", asset.suite,
-                                      time.perf_counter() - started)
+    logging.getLogger(__name__).debug(
+        "suite %s in %.2f s", asset.suite, time.perf_counter() - started
+    )
     by_id = {c.id: c for c in checks}
     outcomes = []
     for item in result.results:
@@ -428,14 +481,24 @@ def _column_failures(check: Check, asset: Asset, item) -> list[Failure]:
             f"The check {check.id} reported {expected} failing records but listed "
             f"{len(rows)}. Nothing was recorded."
         )
-    return [Failure(check.id, _text(row[asset.key]), check.column, _text(row.get(check.column)))
-            for row in rows]
+    return [
+        Failure(check.id, _text(row[asset.key]), check.column, _text(row.get(check.column)))
+        for row in rows
+    ]
 
 
 def _sql_failures(check: Check, item) -> list[Failure]:
     rows = (item.result.get("details") or {}).get("unexpected_rows") or []
-    return [Failure(check.id, _text(r["record_key"]), r["column_name"],
-                    _text(r["offending_value"]), r.get("detail")) for r in rows]
+    return [
+        Failure(
+            check.id,
+            _text(r["record_key"]),
+            r["column_name"],
+            _text(r["offending_value"]),
+            r.get("detail"),
+        )
+        for r in rows
+    ]
 
 
 def prepare_docs_dir(docs_dir: Path) -> Path:
@@ -462,9 +525,13 @@ def _docs_fault(err: OSError, docs_dir: Path) -> HandoverError:
     return HandoverError(
         f"The Data Docs cannot be written into {docs_dir}: {reason}; nothing was recorded, so "
         "choose another folder (--docs) and run the checks again.",
-        title="Data Docs not written", code="docs_not_writable",
-        params={"folder": str(docs_dir), "reason": reason,
-                "errno": errno.errorcode.get(err.errno or 0, "")},
+        title="Data Docs not written",
+        code="docs_not_writable",
+        params={
+            "folder": str(docs_dir),
+            "reason": reason,
+            "errno": errno.errorcode.get(err.errno or 0, ""),
+        },
     )
 
 
@@ -489,8 +556,10 @@ def _build_docs(context, docs_dir: Path) -> Path:
         site_name=site,
         site_config={
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(docs_dir)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )

@@ -47,8 +47,9 @@ class Computed:
             self._db.register("arrow_table", table)
             self._db.execute(f"create table {name} as select * from arrow_table")
             self._db.unregister("arrow_table")
-        self._db.execute(f"create table {COMPUTED_MARK} as select $marker as values_json",
-                         {"marker": marker})
+        self._db.execute(
+            f"create table {COMPUTED_MARK} as select $marker as values_json", {"marker": marker}
+        )
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn`` on a connection of its own to the computed tables (as ``Store.read``
@@ -67,16 +68,17 @@ class Computed:
         self._db.close()
 
 
-def compute(store: Store, as_of: date, config: Config, scope: Filters | None = None
-            ) -> Computed:
+def compute(store: Store, as_of: date, config: Config, scope: Filters | None = None) -> Computed:
     """Facts, flags and scores of every handover of ``scope`` (the firm when None) as of
     ``as_of`` under ``config``, from one read of the database."""
     only_scope = scope_of(scope)
 
     def run(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, pa.Table], str]:
         values = prepare(conn, as_of, only_scope, config, upto="scores")
-        tables = {name: conn.sql(f"select * from {source}").to_arrow_table()
-                  for name, source in COMPUTED_TABLES.items()}
+        tables = {
+            name: conn.sql(f"select * from {source}").to_arrow_table()
+            for name, source in COMPUTED_TABLES.items()
+        }
         return tables, values_json(values, only_scope)
 
     tables, marker = store.read(run)

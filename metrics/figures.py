@@ -15,10 +15,23 @@ FIGURES_DIR = Path(__file__).parent / "sql" / "figures"
 
 # The order users read them in (DOMAIN.md §3); every key has its file.
 FIGURE_KEYS = (
-    "handovers_total", "handovers_completed", "on_time_rate", "mean_duration_days",
-    "overdue_open", "checklist_coverage", "discrepancy_fix_rate", "csat", "mean_satisfaction",
-    "nps", "responses_total", "responses_unmatched", "responses_attributed", "response_rate",
-    "followup_30d_rate", "access_revoked_24h_rate", "churn_90d_rate",
+    "handovers_total",
+    "handovers_completed",
+    "on_time_rate",
+    "mean_duration_days",
+    "overdue_open",
+    "checklist_coverage",
+    "discrepancy_fix_rate",
+    "csat",
+    "mean_satisfaction",
+    "nps",
+    "responses_total",
+    "responses_unmatched",
+    "responses_attributed",
+    "response_rate",
+    "followup_30d_rate",
+    "access_revoked_24h_rate",
+    "churn_90d_rate",
 )
 
 
@@ -31,22 +44,27 @@ def figures_sql(keys: tuple[str, ...]) -> str:
     """One statement giving the figures of ``keys`` as one row, a column per figure: each
     figure's own file as a scalar subquery (a page asks for 17 figures of three periods;
     one query each cost more in planning and round trips than in reading)."""
-    return "select\n" + ",\n".join(
-        f"(\n{figure_sql(key).strip()}\n) as {key}" for key in keys)
+    return "select\n" + ",\n".join(f"(\n{figure_sql(key).strip()}\n) as {key}" for key in keys)
 
 
-def figures_on(conn, values: dict[str, object], keys: list[str] | None = None
-               ) -> dict[str, float | int | None]:
+def figures_on(
+    conn, values: dict[str, object], keys: list[str] | None = None
+) -> dict[str, float | int | None]:
     """The figures on a connection already prepared (``session.prepare``)."""
     chosen = tuple(keys or FIGURE_KEYS)
     row = run_sql(conn, figures_sql(chosen), values).fetchall()[0]
-    return {key: float(value) if value is not None and not isinstance(value, int) else value
-            for key, value in zip(chosen, row)}
+    return {
+        key: float(value) if value is not None and not isinstance(value, int) else value
+        for key, value in zip(chosen, row, strict=False)
+    }
 
 
 def compute_figures(
-    store: Store, as_of: date | None = None, filters: Filters | None = None,
-    keys: list[str] | None = None, config: Config | None = None,
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    keys: list[str] | None = None,
+    config: Config | None = None,
 ) -> dict[str, float | int | None]:
     """Every figure (or those of ``keys``) as of a date over the selected handovers."""
     as_of = as_of or date.today()

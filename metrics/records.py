@@ -11,7 +11,7 @@ import pandas as pd
 
 from metrics.selection import ScopeArg, is_scoped, scope_conditions, scope_handovers_sql
 from pipelines.store import Store
-from pipelines.templates import CHECKLIST_ITEMS, EVENT_TYPES, SENSITIVE_ITEMS
+from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
 
 
 def filter_options(store: Store, scope: ScopeArg = None) -> dict[str, list[str]]:
@@ -24,17 +24,23 @@ def filter_options(store: Store, scope: ScopeArg = None) -> dict[str, list[str]]
 
     def run(conn):
         def values(column: str) -> list[str]:
-            return [r[0] for r in conn.execute(
-                f"select distinct {column} from stg_handovers where {column} is not null"
-                f"{where} order by 1", params).fetchall()]
-        return {"teams": values("team"), "staff": values("to_staff"),
-                "reasons": values("reason")}
+            return [
+                r[0]
+                for r in conn.execute(
+                    f"select distinct {column} from stg_handovers where {column} is not null"
+                    f"{where} order by 1",
+                    params,
+                ).fetchall()
+            ]
+
+        return {"teams": values("team"), "staff": values("to_staff"), "reasons": values("reason")}
 
     return store.read(run)
 
 
-def handover_record(store: Store, handover_id: str, scope: ScopeArg = None
-                    ) -> dict[str, object] | None:
+def handover_record(
+    store: Store, handover_id: str, scope: ScopeArg = None
+) -> dict[str, object] | None:
     """Everything about one handover (the seed's §6 archive): the form, its client, the
     timeline of events, the checklist item by item, discrepancies and fixes, feedback
     received, and the failing data checks of its client and of itself. None for an unknown
@@ -43,25 +49,35 @@ def handover_record(store: Store, handover_id: str, scope: ScopeArg = None
     where = "".join(f" and {c}" for c in in_scope)
 
     def run(conn):
-        form = conn.execute(f"select * from stg_handovers where handover_id = $handover_id"
-                            f"{where}", {"handover_id": handover_id, **params}).df()
+        form = conn.execute(
+            f"select * from stg_handovers where handover_id = $handover_id{where}",
+            {"handover_id": handover_id, **params},
+        ).df()
         if form.empty:
             return None
         client_id = form.iloc[0]["client_id"]
-        client = conn.execute("select * exclude (extra, record_key) from stg_clients "
-                              "where client_id = ?", [client_id]).df()
+        client = conn.execute(
+            "select * exclude (extra, record_key) from stg_clients where client_id = ?", [client_id]
+        ).df()
         events = conn.execute(
             "select occurred_at, event_type, item_code, actor, note from stg_events "
-            "where handover_id = ? order by occurred_at, event_type", [handover_id]).df()
+            "where handover_id = ? order by occurred_at, event_type",
+            [handover_id],
+        ).df()
         feedback = conn.execute(
             "select submitted_at, source_tool, overall_satisfaction, recommend_score, comment, "
             "matched_by from feedback_responses where is_real and handover_id = ? "
-            "order by submitted_at", [handover_id]).df()
+            "order by submitted_at",
+            [handover_id],
+        ).df()
         # an event key begins with its handover id and '|'; for a scoped account, also one
         # of this handover's events (so that no other handover's key, such as 'A|B|…' of
         # handover 'A|B' under 'A', can show)
-        own_events = ("and f.record_key in (select record_key from stg_events "
-                      "where handover_id = ?)") if in_scope else ""
+        own_events = (
+            ("and f.record_key in (select record_key from stg_events where handover_id = ?)")
+            if in_scope
+            else ""
+        )
         failing = conn.execute(
             f"""
             select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail
@@ -72,12 +88,18 @@ def handover_record(store: Store, handover_id: str, scope: ScopeArg = None
                    or (f.check_id like 'events.%'
                        and starts_with(f.record_key, ? || '|') {own_events}))
             order by f.check_id
-            """, [client_id, handover_id, handover_id,
-                  *([handover_id] if own_events else [])]).df()
-        return {"form": form.iloc[0].to_dict(),
-                "client": client.iloc[0].to_dict() if not client.empty else None,
-                "events": events, "feedback": feedback, "failing_checks": failing,
-                "checklist": checklist(events), "discrepancies": discrepancies(events)}
+            """,
+            [client_id, handover_id, handover_id, *([handover_id] if own_events else [])],
+        ).df()
+        return {
+            "form": form.iloc[0].to_dict(),
+            "client": client.iloc[0].to_dict() if not client.empty else None,
+            "events": events,
+            "feedback": feedback,
+            "failing_checks": failing,
+            "checklist": checklist(events),
+            "discrepancies": discrepancies(events),
+        }
 
     return store.read(run)
 
@@ -88,16 +110,20 @@ def checklist(events: pd.DataFrame) -> pd.DataFrame:
     for item in CHECKLIST_ITEMS:
         of_item = events[events["item_code"] == item]
 
-        def first(kind: str):
+        def first(kind: str, of_item: pd.DataFrame = of_item):
             times = of_item.loc[of_item["event_type"] == kind, "occurred_at"]
             return times.min() if not times.empty else None
 
-        rows.append({
-            "item_code": item, "sensitive": item in SENSITIVE_ITEMS,
-            "transferred_at": first("item_transferred"), "verified_at": first("item_verified"),
-            "discrepancies": int((of_item["event_type"] == "discrepancy_found").sum()),
-            "fixes": int((of_item["event_type"] == "discrepancy_fixed").sum()),
-        })
+        rows.append(
+            {
+                "item_code": item,
+                "sensitive": item in SENSITIVE_ITEMS,
+                "transferred_at": first("item_transferred"),
+                "verified_at": first("item_verified"),
+                "discrepancies": int((of_item["event_type"] == "discrepancy_found").sum()),
+                "fixes": int((of_item["event_type"] == "discrepancy_fixed").sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -111,13 +137,14 @@ def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> 
     'unattributed' lists those, with the reason, for someone to fix. With a ``scope``, only
     the responses attributed to a handover of the scope: unmatched and unattributed ones are
     firm-level, so those lists are empty for a scoped account."""
-    condition = {"unmatched": "and not is_matched",
-                 "unattributed": "and is_matched and not is_attributed"}.get(only or "", "")
+    condition = {
+        "unmatched": "and not is_matched",
+        "unattributed": "and is_matched and not is_attributed",
+    }.get(only or "", "")
     params: dict[str, object] = {}
     if is_scoped(scope):
         in_scope, params = scope_handovers_sql(scope)
-        condition += (" and is_attributed and handover_id in "
-                      f"(select handover_id from ({in_scope}))")
+        condition += f" and is_attributed and handover_id in (select handover_id from ({in_scope}))"
     return store.query_df(
         f"""
         select response_key, source_tool, submitted_at, given_client_id, given_uscc,
@@ -127,5 +154,6 @@ def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> 
         from feedback_responses
         where is_real {condition}
         order by submitted_at desc nulls last
-        """, params or None
+        """,
+        params or None,
     )

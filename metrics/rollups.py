@@ -64,8 +64,9 @@ class Periods:
         return iter((self.current, self.previous))
 
 
-def periods(as_of: date, filters: Filters, first: date | None = None
-            ) -> tuple[tuple[date, date], tuple[date, date]]:
+def periods(
+    as_of: date, filters: Filters, first: date | None = None
+) -> tuple[tuple[date, date], tuple[date, date]]:
     """(current, previous) periods as (first day, last day); ``first`` is the first day a
     selected handover was completed (see ``stated_periods``)."""
     stated = _periods(as_of, filters, first)
@@ -77,14 +78,14 @@ def _periods(as_of: date, filters: Filters, first: date | None) -> Periods:
     if filters.period_from:
         start, kind = filters.period_from, "chosen"
     else:
-        start = (pd.Timestamp(end) - pd.DateOffset(months=DEFAULT_PERIOD_MONTHS)).date() \
-            + timedelta(days=1)
+        start = (
+            pd.Timestamp(end) - pd.DateOffset(months=DEFAULT_PERIOD_MONTHS)
+        ).date() + timedelta(days=1)
         kind = "chosen" if filters.period_to else "last_12_months"
         if first is not None and start < first <= end:
             start, kind = first, "all_data"
     length = (end - start).days + 1
-    return Periods((start, end), (start - timedelta(days=length), start - timedelta(days=1)),
-                   kind)
+    return Periods((start, end), (start - timedelta(days=length), start - timedelta(days=1)), kind)
 
 
 def first_completed(store: Store, as_of: date, filters: Filters) -> date | None:
@@ -94,29 +95,38 @@ def first_completed(store: Store, as_of: date, filters: Filters) -> date | None:
 
     def run(conn):
         select_handovers(conn, replace(filters, period_from=None, period_to=None))
-        return conn.execute("select min(cast(actual_end as date)) from selected_handovers "
-                            "where cast(actual_end as date) <= $end", {"end": end}).fetchone()[0]
+        return conn.execute(
+            "select min(cast(actual_end as date)) from selected_handovers "
+            "where cast(actual_end as date) <= $end",
+            {"end": end},
+        ).fetchone()[0]
 
     return store.read(run)
 
 
 def stated_periods(store: Store, as_of: date, filters: Filters) -> Periods:
     """The period the ranking and the overview's tiles cover, with the previous one."""
-    return _periods(as_of, filters, None if filters.period_from
-                    else first_completed(store, as_of, filters))
+    return _periods(
+        as_of, filters, None if filters.period_from else first_completed(store, as_of, filters)
+    )
 
 
-def _grouped(store: Store, by: str, as_of: date, filters: Filters, config: Config,
-             details: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _grouped(
+    store: Store, by: str, as_of: date, filters: Filters, config: Config, details: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     def run(conn):
         prepare(conn, as_of, filters, config)
         frame = conn.execute(
             f"select {GROUPINGS[by]} as grp, {AGGREGATES} from handover_scores "
             "where is_completed group by grp order by grp"
         ).df()
-        flags = conn.execute(TOP_FLAGS_SQL.format(group=GROUPINGS[by]),
-                             {"flags": list(FLAGS), "top": TOP_FLAGS}
-                             ).fetchall() if details else None
+        flags = (
+            conn.execute(
+                TOP_FLAGS_SQL.format(group=GROUPINGS[by]), {"flags": list(FLAGS), "top": TOP_FLAGS}
+            ).fetchall()
+            if details
+            else None
+        )
         return frame, flags
 
     return store.read(run)
@@ -145,23 +155,39 @@ def weakest_of_rows(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
     values = frame[list(SUB_SCORES)].astype(float).to_numpy()
     known = ~np.isnan(values).all(axis=1) if len(values) else np.zeros(0, dtype=bool)
-    first_lowest = np.where(np.isnan(values), np.inf, values).argmin(axis=1) \
-        if len(values) else np.zeros(0, dtype=int)  # argmin keeps the first of equals
-    names = pd.Series([SUB_SCORES[i] if ok else None for i, ok in zip(first_lowest, known)],
-                      index=frame.index, dtype=object)
-    lowest_values = pd.Series([values[row, i] if ok else np.nan for row, (i, ok) in
-                               enumerate(zip(first_lowest, known))], index=frame.index,
-                              dtype=float)
+    first_lowest = (
+        np.where(np.isnan(values), np.inf, values).argmin(axis=1)
+        if len(values)
+        else np.zeros(0, dtype=int)
+    )  # argmin keeps the first of equals
+    names = pd.Series(
+        [SUB_SCORES[i] if ok else None for i, ok in zip(first_lowest, known, strict=False)],
+        index=frame.index,
+        dtype=object,
+    )
+    lowest_values = pd.Series(
+        [
+            values[row, i] if ok else np.nan
+            for row, (i, ok) in enumerate(zip(first_lowest, known, strict=False))
+        ],
+        index=frame.index,
+        dtype=float,
+    )
     return names, lowest_values
 
 
 def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> list[list]:
     """``[[flag, handovers], ...]`` of a group, most frequent first."""
-    mine = flags[flags["grp"].isna()] if group is None or pd.isna(group) \
+    mine = (
+        flags[flags["grp"].isna()]
+        if group is None or pd.isna(group)
         else flags[flags["grp"] == group]
+    )
     order = {flag: i for i, flag in enumerate(FLAGS)}
-    ranked = sorted(((str(r.flag), int(r.n)) for r in mine.itertuples(index=False)),
-                    key=lambda pair: (-pair[1], order.get(pair[0], len(order))))
+    ranked = sorted(
+        ((str(r.flag), int(r.n)) for r in mine.itertuples(index=False)),
+        key=lambda pair: (-pair[1], order.get(pair[0], len(order))),
+    )
     return [[flag, n] for flag, n in ranked[:limit]]
 
 
@@ -185,8 +211,13 @@ def top_flags_by_group(found: list[tuple]) -> dict:
     return {grp: [[flag, int(n)] for flag, n in top] for grp, top in found}
 
 
-def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | None = None,
-           config: Config | None = None) -> pd.DataFrame:
+def rollup(
+    store: Store,
+    by: str,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+) -> pd.DataFrame:
     """One row per staff member, team or month: scores, on-time rate, share red, and the
     score of the previous period with the change and a trend arrow. By staff and team also
     the weakest sub-score, the top flags, ``ranked`` (at least the minimum of handovers) and
@@ -198,40 +229,53 @@ def rollup(store: Store, by: str, as_of: date | None = None, filters: Filters | 
     config = config or load_config()
     if by == "month":
         frame, _ = _grouped(store, by, as_of, filters, config)
-        by_month = dict(zip(frame["grp"], frame["score"]))
+        by_month = dict(zip(frame["grp"], frame["score"], strict=False))
         before = (pd.PeriodIndex(frame["grp"], freq="M") - 1).strftime("%Y-%m")
         frame["previous_score"] = [by_month.get(month) for month in before]
         frame["previous_score"] = frame["previous_score"].astype(float)
         frame["change"] = frame["score"] - frame["previous_score"]
         frame["trend"] = frame["change"].map(trend)
         frame = frame.rename(columns={"grp": by})
-        frame["rank"] = frame["score"].round(RANKING_DECIMALS).rank(ascending=False,
-                                                                    method="min")
+        frame["rank"] = frame["score"].round(RANKING_DECIMALS).rank(ascending=False, method="min")
         return frame.reset_index(drop=True)
     stated = stated_periods(store, as_of, filters)
     (start, end), (pstart, pend) = stated.current, stated.previous
-    frame, flags = _grouped(store, by, as_of, replace(filters, period_from=start,
-                                                       period_to=end), config, details=True)
-    before, _ = _grouped(store, by, as_of, replace(filters, period_from=pstart,
-                                                    period_to=pend), config)
-    frame = frame.merge(before[["grp", "score"]].rename(columns={"score": "previous_score"}),
-                        on="grp", how="left")
+    frame, flags = _grouped(
+        store, by, as_of, replace(filters, period_from=start, period_to=end), config, details=True
+    )
+    before, _ = _grouped(
+        store, by, as_of, replace(filters, period_from=pstart, period_to=pend), config
+    )
+    frame = frame.merge(
+        before[["grp", "score"]].rename(columns={"score": "previous_score"}), on="grp", how="left"
+    )
     frame["previous_score"] = frame["previous_score"].astype(float)
     frame["change"] = frame["score"] - frame["previous_score"]
     frame["trend"] = frame["change"].map(trend)
     frame["weakest"], frame["weakest_score"] = weakest_of_rows(frame)
     by_group = top_flags_by_group(flags)
-    frame["top_flags"] = [by_group.get(None if group is None or (
-        not isinstance(group, str) and pd.isna(group)) else group, []) for group in frame["grp"]]
+    frame["top_flags"] = [
+        by_group.get(
+            None if group is None or (not isinstance(group, str) and pd.isna(group)) else group, []
+        )
+        for group in frame["grp"]
+    ]
     frame["top_flags"] = frame["top_flags"].astype(object)
     frame["ranked"] = frame["handovers"] >= config.min_handovers
     # Ties by the score to 9 decimals: DuckDB's parallel sums vary in the last digits from
     # run to run, and equal scores must rank (and be listed) the same way every time.
     steady = frame["score"].round(RANKING_DECIMALS)
     frame["rank"] = steady.where(frame["ranked"]).rank(ascending=False, method="min")
-    frame = frame.assign(_steady=steady).sort_values(
-        ["ranked", "_steady", "handovers", "grp"], ascending=[False, False, False, True],
-        na_position="last", kind="stable").drop(columns="_steady")
+    frame = (
+        frame.assign(_steady=steady)
+        .sort_values(
+            ["ranked", "_steady", "handovers", "grp"],
+            ascending=[False, False, False, True],
+            na_position="last",
+            kind="stable",
+        )
+        .drop(columns="_steady")
+    )
     frame = frame.rename(columns={"grp": by})
     return frame.reset_index(drop=True)
 
@@ -241,5 +285,9 @@ def lowest(frame: pd.DataFrame) -> pd.Series | None:
     ranked = frame[frame["ranked"] & frame["score"].notna()] if not frame.empty else frame
     if ranked.empty:
         return None
-    return ranked.assign(_steady=ranked["score"].round(RANKING_DECIMALS)).sort_values(
-        ["_steady", ranked.columns[0]], kind="stable").drop(columns="_steady").iloc[0]
+    return (
+        ranked.assign(_steady=ranked["score"].round(RANKING_DECIMALS))
+        .sort_values(["_steady", ranked.columns[0]], kind="stable")
+        .drop(columns="_steady")
+        .iloc[0]
+    )

@@ -98,8 +98,7 @@ def is_scoped(value: ScopeArg) -> bool:
     return scope.scope_team is not None or scope.scope_staff is not None
 
 
-def scope_conditions(value: ScopeArg, alias: str = ""
-                     ) -> tuple[list[str], dict[str, object]]:
+def scope_conditions(value: ScopeArg, alias: str = "") -> tuple[list[str], dict[str, object]]:
     """SQL conditions on stg_handovers (columns prefixed by ``alias``, e.g. ``"h."``) and
     their named parameters ($scope_team, $scope_staff) for the scope; none for the firm."""
     scope = scope_of(value)
@@ -115,8 +114,9 @@ def scope_conditions(value: ScopeArg, alias: str = ""
         if _matches_nothing(scope.scope_staff):
             conditions.append("false")
         else:
-            conditions.append(f"$scope_staff in ({alias}from_staff, {alias}to_staff, "
-                              f"{alias}supervisor)")
+            conditions.append(
+                f"$scope_staff in ({alias}from_staff, {alias}to_staff, {alias}supervisor)"
+            )
             params["scope_staff"] = scope.scope_staff
     return conditions, params
 
@@ -133,16 +133,16 @@ def scope_handovers_sql(value: ScopeArg) -> tuple[str, dict[str, object]]:
     return f"select handover_id, client_id from stg_handovers where {where}", params
 
 
-def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters,
-                     view: bool = False) -> None:
+def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters, view: bool = False) -> None:
     """``selected_handovers``: a temporary table (``view``: a view, for tables held in
     memory, where reading them again costs less than a copy). When the filters select every
     handover (``selects_all``) it is always a view of ``stg_handovers``: a copy of every
     handover would cost more than the reads it saves."""
     if selects_all(filters):
         if view:  # a computed connection: selected_handovers is never a table there
-            conn.execute("create or replace temp view selected_handovers as "
-                         "select * from stg_handovers")
+            conn.execute(
+                "create or replace temp view selected_handovers as select * from stg_handovers"
+            )
         else:
             replace_relation(conn, "view", "selected_handovers", "select * from stg_handovers")
         return
@@ -168,19 +168,33 @@ def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters,
     conditions += in_scope
     params.update(scope_params)
     if view:  # a view holds no parameters: the values go in as literals
-        where = re.sub(r"\$(\w+)", lambda name: _literal(params[name.group(1)]),
-                       " and ".join(conditions))
-        conn.execute(f"create or replace temp view selected_handovers as "
-                     f"select * from stg_handovers where {where}")
+        where = re.sub(
+            r"\$(\w+)", lambda name: _literal(params[name.group(1)]), " and ".join(conditions)
+        )
+        conn.execute(
+            f"create or replace temp view selected_handovers as "
+            f"select * from stg_handovers where {where}"
+        )
         return
-    replace_relation(conn, "table", "selected_handovers",
-                     f"select * from stg_handovers where {' and '.join(conditions)}", params)
+    replace_relation(
+        conn,
+        "table",
+        "selected_handovers",
+        f"select * from stg_handovers where {' and '.join(conditions)}",
+        params,
+    )
 
 
 def selects_some(filters: Filters) -> bool:
     """Whether ``filters`` select some of the scope's handovers, not all of them."""
-    return bool(filters.period_from or filters.period_to or filters.teams or filters.staff
-                or filters.reasons or filters.open_only)
+    return bool(
+        filters.period_from
+        or filters.period_to
+        or filters.teams
+        or filters.staff
+        or filters.reasons
+        or filters.open_only
+    )
 
 
 def selects_all(filters: Filters) -> bool:
@@ -188,15 +202,22 @@ def selects_all(filters: Filters) -> bool:
     return not selects_some(filters) and not is_scoped(filters)
 
 
-def replace_relation(conn: duckdb.DuckDBPyConnection, kind: str, name: str, sql: str,
-                     params: dict[str, object] | None = None) -> None:
+def replace_relation(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    name: str,
+    sql: str,
+    params: dict[str, object] | None = None,
+) -> None:
     """``create or replace temp <kind> <name> as <sql>`` (kind: table or view), whether
     ``name`` was a temporary table or a view before (DuckDB replaces only the same kind)."""
     other = "table" if kind == "view" else "view"
     catalogue = "duckdb_tables()" if other == "table" else "duckdb_views()"
-    if conn.execute(f"select count(*) from {catalogue} where temporary and "
-                    "schema_name = 'main' and {0}_name = $name".format(other),
-                    {"name": name}).fetchall()[0][0]:
+    if conn.execute(
+        f"select count(*) from {catalogue} where temporary and "
+        "schema_name = 'main' and {0}_name = $name".format(other),
+        {"name": name},
+    ).fetchall()[0][0]:
         conn.execute(f"drop {other} temp.main.{name}")
     conn.execute(f"create or replace temp {kind} {name} as {sql}", params)
 

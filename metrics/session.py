@@ -42,9 +42,14 @@ STEPS = ("facts", "flags", "scores")
 # connection: the handovers and responses of the scope, and the facts, flags and scores of
 # every one of those handovers (each row depends on its handover alone, so a selection's
 # rows are the full computation's rows of the selected handovers).
-COMPUTED_TABLES = {"stg_handovers": "selected_handovers", "feedback_responses": "responses",
-                   "computed_facts": "handover_facts", "computed_flags": "handover_flags",
-                   "computed_scores": "handover_scores", "flag_points": "flag_points"}
+COMPUTED_TABLES = {
+    "stg_handovers": "selected_handovers",
+    "feedback_responses": "responses",
+    "computed_facts": "handover_facts",
+    "computed_flags": "handover_flags",
+    "computed_scores": "handover_scores",
+    "flag_points": "flag_points",
+}
 COMPUTED_MARK = "computed_values"
 
 
@@ -68,8 +73,10 @@ def values_of(as_of: date, config: Config) -> dict[str, object]:
         "critical_flags": list(CRITICAL_FLAGS),
         "points_per_day_late": config.points_per_day_late,
         "points_per_unfixed_discrepancy": config.points_per_unfixed_discrepancy,
-        "green": config.green, "yellow": config.yellow,
-        "risk_high": config.risk_high, "risk_medium": config.risk_medium,
+        "green": config.green,
+        "yellow": config.yellow,
+        "risk_high": config.risk_high,
+        "risk_medium": config.risk_medium,
         **{f"w_{name}": weight for name, weight in config.weights.items()},
     }
 
@@ -84,8 +91,13 @@ def run_sql(conn: duckdb.DuckDBPyConnection, sql: str, values: dict[str, object]
     return conn.execute(sql, parameters(sql, values))
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, config: Config,
-            upto: str = "scores") -> dict[str, object]:
+def prepare(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters,
+    config: Config,
+    upto: str = "scores",
+) -> dict[str, object]:
     values = values_of(as_of, config)
     computed = is_computed(conn)
     select_handovers(conn, filters, view=computed)
@@ -97,7 +109,8 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
         conn.execute(
             "create or replace temp table responses as select * from feedback_responses "
             f"where is_attributed and handover_id in (select handover_id from ({in_scope}))",
-            params)
+            params,
+        )
     else:
         conn.execute("create or replace temp table responses as select * from feedback_responses")
     # the events the facts read: the whole log when every handover is selected (no join);
@@ -105,34 +118,45 @@ def prepare(conn: duckdb.DuckDBPyConnection, as_of: date, filters: Filters, conf
     # rows, and of the floating-point sums over them, is the one it always was)
     events = "select * from stg_events"
     if not selects_all(filters):
-        events = ("select e.* from stg_events as e join (select handover_id from "
-                  "selected_handovers) as s on s.handover_id = e.handover_id")
+        events = (
+            "select e.* from stg_events as e join (select handover_id from "
+            "selected_handovers) as s on s.handover_id = e.handover_id"
+        )
     conn.execute(f"create or replace temp view selected_events as {events}")
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
-        parts = [f"select handover_id, '{flag}' as flag, reason, reason_zh "
-                 f"from ({sql_file('flags', f'{flag}.sql')})" for flag in FLAGS]
+        parts = [
+            f"select handover_id, '{flag}' as flag, reason, reason_zh "
+            f"from ({sql_file('flags', f'{flag}.sql')})"
+            for flag in FLAGS
+        ]
         union = "create or replace temp table handover_flags as " + " union all ".join(parts)
         run_sql(conn, union, values)
     if STEPS.index(upto) >= 2:
         points = [config.risk_points[f] for f in FLAGS]  # a column of the type of the values
         kind = "bigint" if all(type(p) is int for p in points) else "double"
-        conn.execute("create or replace temp table flag_points as select "
-                     f"unnest($flags) as flag, cast(unnest($points) as {kind}) as points",
-                     {"flags": list(FLAGS), "points": [float(p) for p in points]})
+        conn.execute(
+            "create or replace temp table flag_points as select "
+            f"unnest($flags) as flag, cast(unnest($points) as {kind}) as points",
+            {"flags": list(FLAGS), "points": [float(p) for p in points]},
+        )
         run_sql(conn, sql_file("scores.sql"), values)
     return values
 
 
 def is_computed(conn: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``conn`` is a computed connection (metrics.computed), not the database."""
-    return bool(conn.execute(
-        "select count(*) from duckdb_tables() where table_name = $name and not temporary",
-        {"name": COMPUTED_MARK}).fetchall()[0][0])
+    return bool(
+        conn.execute(
+            "select count(*) from duckdb_tables() where table_name = $name and not temporary",
+            {"name": COMPUTED_MARK},
+        ).fetchall()[0][0]
+    )
 
 
-def narrow(conn: duckdb.DuckDBPyConnection, values: dict[str, object], filters: Filters,
-           upto: str) -> dict[str, object]:
+def narrow(
+    conn: duckdb.DuckDBPyConnection, values: dict[str, object], filters: Filters, upto: str
+) -> dict[str, object]:
     """On a computed connection: the temporary tables of ``prepare`` with the rows of the
     selected handovers (``selected_handovers``, made by the caller), without reading the
     event log again: views of the computed tables, except the facts of some handovers for
@@ -142,19 +166,24 @@ def narrow(conn: duckdb.DuckDBPyConnection, values: dict[str, object], filters: 
     views). The computation must be of the same date, configuration and scope."""
     computed = conn.execute(f"select values_json from {COMPUTED_MARK}").fetchall()[0][0]
     if computed != values_json(values, filters):
-        raise ValueError("a computed connection answers only for the date, configuration and "
-                         "data scope it was computed with")
+        raise ValueError(
+            "a computed connection answers only for the date, configuration and "
+            "data scope it was computed with"
+        )
     conn.execute("create or replace temp view responses as select * from feedback_responses")
     picked = ""
     if selects_some(filters):  # the ids once, so that each view joins a small table
-        conn.execute("create or replace temp table selected_ids as "
-                     "select handover_id from selected_handovers")
+        conn.execute(
+            "create or replace temp table selected_ids as "
+            "select handover_id from selected_handovers"
+        )
         picked = "where handover_id in (select handover_id from selected_ids)"
     for step, name in enumerate(("facts", "flags", "scores")):
         if STEPS.index(upto) >= step:
             kind = "table" if picked and upto == "facts" else "view"
-            replace_relation(conn, kind, f"handover_{name}",
-                             f"select * from computed_{name} {picked}")
+            replace_relation(
+                conn, kind, f"handover_{name}", f"select * from computed_{name} {picked}"
+            )
     return values
 
 

@@ -20,8 +20,7 @@ from metrics.selection import Filters
 from metrics.session import prepare
 from pipelines.store import Store
 
-GROUPS = {"month": "strftime(r.submitted_at, '%Y-%m')", "staff": "f.to_staff",
-          "team": "f.team"}
+GROUPS = {"month": "strftime(r.submitted_at, '%Y-%m')", "staff": "f.to_staff", "team": "f.team"}
 
 # NPS groups of a recommend score, as nps.sql counts them: 9-10 promoter, 0-6 detractor.
 NPS_GROUP_SQL = """
@@ -78,9 +77,13 @@ RESPONSE_FIGURES = ["responses_attributed", "csat", "mean_satisfaction", "nps"]
 HANDOVER_FIGURES = ["handovers_completed", "response_rate", "followup_30d_rate"]
 
 
-def satisfaction_by(store: Store, by: str, as_of: date | None = None,
-                    filters: Filters | None = None, config: Config | None = None
-                    ) -> pd.DataFrame:
+def satisfaction_by(
+    store: Store,
+    by: str,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+) -> pd.DataFrame:
     """One row per month of submission, receiving staff or team: the satisfaction figures
     (responses_attributed, csat, mean_satisfaction, nps; by staff and team also
     handovers_completed, response_rate, followup_30d_rate) over that group alone, ordered
@@ -89,8 +92,9 @@ def satisfaction_by(store: Store, by: str, as_of: date | None = None,
         raise ValueError(f"group by one of {', '.join(GROUPS)}")
     as_of, config = as_of or date.today(), config or load_config()
     month = by == "month"
-    sql = GROUPED_SQL.format(group=GROUPS[by], month_only="and r.submitted_at is not null"
-                             if month else "")
+    sql = GROUPED_SQL.format(
+        group=GROUPS[by], month_only="and r.submitted_at is not null" if month else ""
+    )
     if month:
         sql += f"\nselect grp as {by}, {', '.join(RESPONSE_FIGURES)} from by_response order by 1"
     else:
@@ -99,7 +103,8 @@ def satisfaction_by(store: Store, by: str, as_of: date | None = None,
             "responses_attributed, r.csat, r.mean_satisfaction, r.nps, "
             f"{', '.join('h.' + k for k in HANDOVER_FIGURES)} from by_handover as h "
             "left join by_response as r on r.grp is not distinct from h.grp "
-            "order by 1 nulls last")
+            "order by 1 nulls last"
+        )
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config, upto="facts")
@@ -108,9 +113,12 @@ def satisfaction_by(store: Store, by: str, as_of: date | None = None,
     return store.read(run)
 
 
-def attributed_responses(store: Store, as_of: date | None = None,
-                         filters: Filters | None = None, config: Config | None = None
-                         ) -> pd.DataFrame:
+def attributed_responses(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+) -> pd.DataFrame:
     """The responses attributed to the selected handovers, newest first, with the handover's
     client, receiving staff and team and the NPS group of the recommend score."""
     as_of, config = as_of or date.today(), config or load_config()
@@ -126,7 +134,8 @@ def attributed_responses(store: Store, as_of: date | None = None,
             join handover_facts as f on f.handover_id = r.handover_id
             where r.is_real and r.is_attributed
             order by r.submitted_at desc nulls last, r.response_key
-            """).df()
+            """
+        ).df()
 
     return store.read(run)
 
@@ -162,12 +171,19 @@ def _since(since: date | None) -> tuple[str, dict]:
 
 def _register(as_of: date, since: date | None, only: str = "all") -> tuple[str, dict]:
     recent, since_param = _since(since)
-    return (REGISTER_SQL.format(since=recent, where=RISK_LISTS[only]),
-            {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param})
+    return (
+        REGISTER_SQL.format(since=recent, where=RISK_LISTS[only]),
+        {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param},
+    )
 
 
-def risk_register(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                  config: Config | None = None, since: date | None = None) -> pd.DataFrame:
+def risk_register(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    since: date | None = None,
+) -> pd.DataFrame:
     """The selected handovers ranked by risk (risk points, then days overdue): the form,
     the client, score, band, risk level, flags, whether a critical flag is raised, the days
     past the planned end as of the date (open ones) and ``at_risk`` (open, with a flag).
@@ -175,9 +191,16 @@ def risk_register(store: Store, as_of: date | None = None, filters: Filters | No
     return risk_rows(store, as_of, filters, config, since)
 
 
-def risk_rows(store: Store, as_of: date | None = None, filters: Filters | None = None,
-              config: Config | None = None, since: date | None = None, only: str = "all",
-              offset: int = 0, limit: int | None = None) -> pd.DataFrame:
+def risk_rows(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    since: date | None = None,
+    only: str = "all",
+    offset: int = 0,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Rows of ``risk_register`` in its order: those of the list ``only`` (RISK_LISTS:
     every row, the open ones at risk, or those with a flag), ``limit`` rows (None: all)
     from ``offset`` on. A page reads the rows it shows; ordering and paging run in DuckDB."""
@@ -191,8 +214,7 @@ def risk_rows(store: Store, as_of: date | None = None, filters: Filters | None =
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
         # through Arrow, as scores_on: much faster than .df() with the list column
-        return conn.sql(sql + REGISTER_ORDER + paged, params=params).to_arrow_table(
-            ).to_pandas()
+        return conn.sql(sql + REGISTER_ORDER + paged, params=params).to_arrow_table().to_pandas()
 
     return store.read(run)
 
@@ -211,13 +233,20 @@ class RiskCounts:
     critical_by_flag: dict[str, int]
 
 
-def risk_counts(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                config: Config | None = None, since: date | None = None) -> RiskCounts:
+def risk_counts(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    since: date | None = None,
+) -> RiskCounts:
     """The counts of the register (see RiskCounts), in one query."""
     as_of, config = as_of or date.today(), config or load_config()
     sql, params = _register(as_of, since)
-    by_flag = ", ".join(f"count(*) filter (where list_contains(flags, $flag_{i}))"
-                        for i in range(len(CRITICAL_FLAGS)))
+    by_flag = ", ".join(
+        f"count(*) filter (where list_contains(flags, $flag_{i}))"
+        for i in range(len(CRITICAL_FLAGS))
+    )
     params = {**params, **{f"flag_{i}": flag for i, flag in enumerate(CRITICAL_FLAGS)}}
 
     def run(conn):
@@ -229,17 +258,31 @@ def risk_counts(store: Store, as_of: date | None = None, filters: Filters | None
                    count(*) filter (where risk_level = 'high'),
                    count(*) filter (where has_critical), {by_flag}
             from ({sql})
-            """, params).fetchall()[0]
+            """,
+            params,
+        ).fetchall()[0]
 
     handovers, at_risk, flagged, high, critical, *per_flag = store.read(run)
-    return RiskCounts(int(handovers), int(at_risk), int(flagged), int(high), int(critical),
-                      {flag: int(n) for flag, n in zip(CRITICAL_FLAGS, per_flag)})
+    return RiskCounts(
+        int(handovers),
+        int(at_risk),
+        int(flagged),
+        int(high),
+        int(critical),
+        {flag: int(n) for flag, n in zip(CRITICAL_FLAGS, per_flag, strict=False)},
+    )
 
 
 # -- what a page shows of many handovers: counts and one page of rows ------------------------
 
-def flags_of(store: Store, handover_ids: list[str], as_of: date | None = None,
-             filters: Filters | None = None, config: Config | None = None) -> pd.DataFrame:
+
+def flags_of(
+    store: Store,
+    handover_ids: list[str],
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+) -> pd.DataFrame:
     """The raised flags of some of the selected handovers: the rows of
     ``metrics.scores.compute_flags`` (handover_id, flag, reason, reason_zh) of those ids, in
     its order. A page words the reasons of the rows it shows from these."""
@@ -250,13 +293,19 @@ def flags_of(store: Store, handover_ids: list[str], as_of: date | None = None,
         return conn.execute(
             "select handover_id, flag, reason, reason_zh from handover_flags "
             "where handover_id in (select unnest($ids)) order by handover_id, flag",
-            {"ids": [str(i) for i in handover_ids]}).df()
+            {"ids": [str(i) for i in handover_ids]},
+        ).df()
 
     return store.read(run)
 
 
-def flag_counts(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                config: Config | None = None, since: date | None = None) -> pd.DataFrame:
+def flag_counts(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    since: date | None = None,
+) -> pd.DataFrame:
     """How many of the selected handovers (those of ``since`` as in risk_register) raise
     each flag, by team: one row per team and flag with ``handovers``; a team of no name is
     None. The risk page's charts draw from these rows, not from every raised flag."""
@@ -273,7 +322,9 @@ def flag_counts(store: Store, as_of: date | None = None, filters: Filters | None
                 using (handover_id)
             group by all
             order by s.team nulls last, f.flag
-            """, params).df()
+            """,
+            params,
+        ).df()
 
     return store.read(run)
 
@@ -281,9 +332,13 @@ def flag_counts(store: Store, as_of: date | None = None, filters: Filters | None
 HISTOGRAM_WIDTH = 5  # points per bar of the score distribution (20 bars from 0 to 100)
 
 
-def score_histogram(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                    config: Config | None = None, width: int = HISTOGRAM_WIDTH
-                    ) -> pd.DataFrame:
+def score_histogram(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    width: int = HISTOGRAM_WIDTH,
+) -> pd.DataFrame:
     """The distribution of the selected handovers' scores: one row per bar and band with
     ``bin_start`` (a bar covers bin_start <= score < bin_start + width; the last one holds
     100 too), ``band`` and ``handovers``. Unscored handovers are not counted. A chart of
@@ -301,7 +356,9 @@ def score_histogram(store: Store, as_of: date | None = None, filters: Filters | 
             where score is not null
             group by all
             order by bin_start, band
-            """, {"width": width, "top": top}).df()
+            """,
+            {"width": width, "top": top},
+        ).df()
 
     return store.read(run)
 
@@ -322,10 +379,17 @@ class ScoresPage:
     flags: list[str]
 
 
-def scores_page(store: Store, as_of: date | None = None, filters: Filters | None = None,
-                config: Config | None = None, bands: tuple[str, ...] = (),
-                flags: tuple[str, ...] = (), search: str = "", offset: int = 0,
-                limit: int = 100) -> ScoresPage:
+def scores_page(
+    store: Store,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+    bands: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    search: str = "",
+    offset: int = 0,
+    limit: int = 100,
+) -> ScoresPage:
     """The selected handovers' scores, lowest score first (unscored last, ties by id),
     those of ``bands``, raising any of ``flags``, and holding ``search`` in one of
     SEARCHED_COLUMNS (case-insensitive); the ``limit`` rows from ``offset`` on. Filtering,
@@ -342,9 +406,14 @@ def scores_page(store: Store, as_of: date | None = None, filters: Filters | None
         params["flags"] = list(flags)
     text = search.strip().lower()
     if text:
-        conditions.append("(" + " or ".join(
-            f"contains(lower(coalesce(cast({column} as varchar), '')), $search)"
-            for column in SEARCHED_COLUMNS) + ")")
+        conditions.append(
+            "("
+            + " or ".join(
+                f"contains(lower(coalesce(cast({column} as varchar), '')), $search)"
+                for column in SEARCHED_COLUMNS
+            )
+            + ")"
+        )
         params["search"] = text
     where = " and ".join(conditions)
 
@@ -354,21 +423,30 @@ def scores_page(store: Store, as_of: date | None = None, filters: Filters | None
             "select count(*), (select list(distinct f order by f) from "
             "(select unnest(flags) as f from handover_scores)) from handover_scores"
         ).fetchall()[0]
-        matched = conn.execute(f"select count(*) from handover_scores where {where}",
-                               params).fetchall()[0][0]
-        rows = conn.sql(
-            f"select {', '.join(SCORE_COLUMNS)} from handover_scores where {where} "
-            "order by score asc nulls last, handover_id limit $limit offset $offset",
-            params={**params, "limit": max(int(limit), 0), "offset": max(int(offset), 0)},
-        ).to_arrow_table().to_pandas()
+        matched = conn.execute(
+            f"select count(*) from handover_scores where {where}", params
+        ).fetchall()[0][0]
+        rows = (
+            conn.sql(
+                f"select {', '.join(SCORE_COLUMNS)} from handover_scores where {where} "
+                "order by score asc nulls last, handover_id limit $limit offset $offset",
+                params={**params, "limit": max(int(limit), 0), "offset": max(int(offset), 0)},
+            )
+            .to_arrow_table()
+            .to_pandas()
+        )
         return ScoresPage(rows, int(matched), int(total), list(raised or []))
 
     return store.read(run)
 
 
-def handover_scores(store: Store, handover_id: str, as_of: date | None = None,
-                    filters: Filters | None = None, config: Config | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def handover_scores(
+    store: Store,
+    handover_id: str,
+    as_of: date | None = None,
+    filters: Filters | None = None,
+    config: Config | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One handover's row of the scores (SCORE_COLUMNS; none when it is not selected) and
     its raised flags (handover_id, flag, reason, reason_zh), as the whole selection's."""
     from metrics.scores import SCORE_COLUMNS
@@ -377,12 +455,19 @@ def handover_scores(store: Store, handover_id: str, as_of: date | None = None,
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
-        score = conn.sql(f"select {', '.join(SCORE_COLUMNS)} from handover_scores "
-                         "where handover_id = $id", params={"id": handover_id}
-                         ).to_arrow_table().to_pandas()
-        raised = conn.execute("select handover_id, flag, reason, reason_zh from handover_flags "
-                              "where handover_id = $id order by flag", {"id": handover_id}
-                              ).df()
+        score = (
+            conn.sql(
+                f"select {', '.join(SCORE_COLUMNS)} from handover_scores where handover_id = $id",
+                params={"id": handover_id},
+            )
+            .to_arrow_table()
+            .to_pandas()
+        )
+        raised = conn.execute(
+            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "where handover_id = $id order by flag",
+            {"id": handover_id},
+        ).df()
         return score, raised
 
     return store.read(run)

@@ -23,13 +23,30 @@ from pipelines.errors import PermissionDeniedError
 
 ACCESS_FILE = Path(__file__).parent / "access.toml"
 
-PAGES = ("overview", "handovers", "data_quality", "satisfaction", "risk", "upload", "settings",
-         "audit")
+PAGES = (
+    "overview",
+    "handovers",
+    "data_quality",
+    "satisfaction",
+    "risk",
+    "upload",
+    "settings",
+    "audit",
+)
 CONFIDENTIAL = ("contact_phone", "uscc", "email")
-ACTIONS = ("upload", "rollback", "run_checks", "edit_settings", "export", "purge",
-           "manage_users", "audit")
-PERMISSIONS = (tuple(f"view_page:{p}" for p in PAGES)
-               + tuple(f"unmask:{f}" for f in CONFIDENTIAL) + ACTIONS)
+ACTIONS = (
+    "upload",
+    "rollback",
+    "run_checks",
+    "edit_settings",
+    "export",
+    "purge",
+    "manage_users",
+    "audit",
+)
+PERMISSIONS = (
+    tuple(f"view_page:{p}" for p in PAGES) + tuple(f"unmask:{f}" for f in CONFIDENTIAL) + ACTIONS
+)
 SCOPES = ("firm", "team", "own")
 
 
@@ -38,13 +55,14 @@ class Role:
     name: str
     permissions: frozenset[str]
     scope: str
-    pages: tuple[str, ...]      # in the order the file lists them
+    pages: tuple[str, ...]  # in the order the file lists them
     unmasked: tuple[str, ...]
 
     def may(self, permission: str) -> bool:
         if permission not in PERMISSIONS:
-            raise ValueError(f"{permission!r} is not a permission; they are "
-                             f"{', '.join(PERMISSIONS)}")
+            raise ValueError(
+                f"{permission!r} is not a permission; they are {', '.join(PERMISSIONS)}"
+            )
         return permission in self.permissions
 
 
@@ -91,8 +109,11 @@ def administrator(actor: Actor | None, doing: str) -> Actor:
     if not all(actor.may(permission) for permission in PERMISSIONS):
         raise PermissionDeniedError(
             f"{actor.name} ({actor.role}) may not {doing}: only an administrator may; "
-            "nothing was done.", title="Not permitted", code="permission_denied_action",
-            params={"user": actor.name, "permission": doing})
+            "nothing was done.",
+            title="Not permitted",
+            code="permission_denied_action",
+            params={"user": actor.name, "permission": doing},
+        )
     return actor
 
 
@@ -133,7 +154,8 @@ def unknown_role(name: str):
 
     return AccountError(
         f"{name!r} is not a role; the roles are {', '.join(roles())}.",
-        title="Unknown role", code="role_unknown",
+        title="Unknown role",
+        code="role_unknown",
         params={"role": name, "roles": ", ".join(roles())},
     )
 
@@ -144,7 +166,8 @@ def require(actor: Actor, permission: str) -> None:
         raise PermissionDeniedError(
             f"{actor.name} ({actor.role}) may not {permission}: the role lacks that "
             "permission; nothing was done.",
-            title="Not permitted", code="permission_denied_action",
+            title="Not permitted",
+            code="permission_denied_action",
             params={"user": actor.name, "permission": permission},
         )
 

@@ -27,19 +27,32 @@ from pipelines.access import Actor
 from pipelines.errors import AccountError, SignInError
 from pipelines.store import Store
 
-MAX_FAILURES = 5                    # consecutive failed passwords before a lockout
-LOCKOUT = timedelta(minutes=15)     # how long a lockout lasts
+MAX_FAILURES = 5  # consecutive failed passwords before a lockout
+LOCKOUT = timedelta(minutes=15)  # how long a lockout lasts
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 64
 
 hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 _dummy_hash: str | None = None  # verified against for unknown users: the same time taken
 
-USER_COLUMNS = ["name", "display_name", "role", "team", "staff", "email", "oidc_subject",
-                "disabled_at", "failed_count", "locked_until", "created_at", "updated_at"]
+USER_COLUMNS = [
+    "name",
+    "display_name",
+    "role",
+    "team",
+    "staff",
+    "email",
+    "oidc_subject",
+    "disabled_at",
+    "failed_count",
+    "locked_until",
+    "created_at",
+    "updated_at",
+]
 
 
 # -- checks on what is given ----------------------------------------------------------------
+
 
 def check_name(name: str) -> str:
     name = (name or "").strip()
@@ -48,7 +61,8 @@ def check_name(name: str) -> str:
         raise AccountError(
             f"{name!r} cannot be a user name: give 1 to {MAX_NAME_LENGTH} characters without "
             "line breaks, tabs or other control characters.",
-            title="Invalid user name", code="user_name_invalid",
+            title="Invalid user name",
+            code="user_name_invalid",
             params={"user": name, "limit": MAX_NAME_LENGTH},
         )
     return name
@@ -59,14 +73,16 @@ def check_password(password: str) -> str:
         raise AccountError(
             f"The password is too short: a password needs at least {MIN_PASSWORD_LENGTH} "
             "characters; nothing was changed.",
-            title="Password too short", code="password_too_short",
+            title="Password too short",
+            code="password_too_short",
             params={"minimum": MIN_PASSWORD_LENGTH},
         )
     return password
 
 
-def check_role(role: str, team: str | None, staff: str | None
-               ) -> tuple[str, str | None, str | None]:
+def check_role(
+    role: str, team: str | None, staff: str | None
+) -> tuple[str, str | None, str | None]:
     """The role, team and staff name an account may be given: a role limited to a team needs
     the team, one limited to its own handovers the staff name."""
     spec = access.role(role)  # raises role_unknown
@@ -75,18 +91,28 @@ def check_role(role: str, team: str | None, staff: str | None
     if spec.scope == "team" and not team:
         raise AccountError(
             f"The role {role} sees one team's handovers: name the team with --team.",
-            title="Team missing", code="role_needs_team", params={"role": role})
+            title="Team missing",
+            code="role_needs_team",
+            params={"role": role},
+        )
     if spec.scope == "own" and not staff:
         raise AccountError(
             f"The role {role} sees the handovers of one member of staff: name them with "
             "--staff (as written in the handover log).",
-            title="Staff name missing", code="role_needs_staff", params={"role": role})
+            title="Staff name missing",
+            code="role_needs_staff",
+            params={"role": role},
+        )
     return role, team, staff
 
 
 def _unknown_user(name: str) -> AccountError:
-    return AccountError(f"There is no user {name!r}: `handover users list` lists them.",
-                        title="Unknown user", code="user_unknown", params={"user": name})
+    return AccountError(
+        f"There is no user {name!r}: `handover users list` lists them.",
+        title="Unknown user",
+        code="user_unknown",
+        params={"user": name},
+    )
 
 
 def _find(conn: duckdb.DuckDBPyConnection, name: str) -> dict | None:
@@ -94,7 +120,7 @@ def _find(conn: duckdb.DuckDBPyConnection, name: str) -> dict | None:
     row = cur.fetchone()
     if row is None:
         return None
-    return dict(zip([d[0] for d in cur.description], row))
+    return dict(zip([d[0] for d in cur.description], row, strict=False))
 
 
 def _existing(conn: duckdb.DuckDBPyConnection, name: str) -> dict:
@@ -111,8 +137,11 @@ def _actor(row: dict) -> Actor:
 def has_accounts(store: Store) -> bool:
     """At least one account exists (enabled or not). Reads only: never creates the
     database."""
-    return bool(store.exists() and _has_users_table(store)
-                and store.query("select count(*) from users").rows[0][0])
+    return bool(
+        store.exists()
+        and _has_users_table(store)
+        and store.query("select count(*) from users").rows[0][0]
+    )
 
 
 def active_user(store: Store, name: str) -> Actor | None:
@@ -129,10 +158,20 @@ def active_user(store: Store, name: str) -> Actor | None:
 
 # -- managing accounts ----------------------------------------------------------------------
 
-def add_user(store: Store, name: str, password: str | None, role: str, *,
-             team: str | None = None, staff: str | None = None,
-             display_name: str | None = None, email: str | None = None,
-             oidc_subject: str | None = None, actor: Actor | None = None) -> Actor:
+
+def add_user(
+    store: Store,
+    name: str,
+    password: str | None,
+    role: str,
+    *,
+    team: str | None = None,
+    staff: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+    oidc_subject: str | None = None,
+    actor: Actor | None = None,
+) -> Actor:
     """Create an account. ``password`` None: an account that signs in through OpenID Connect
     only (it has no password, so no password can sign it in); it needs an e-mail address or
     a subject. ``oidc_subject`` (the provider's ``sub``) belongs to one account at most."""
@@ -144,29 +183,51 @@ def add_user(store: Store, name: str, password: str | None, role: str, *,
         raise AccountError(
             f"An account without a password signs in through OpenID Connect only: give "
             f"{name} an e-mail address (--email) or a subject (--subject).",
-            title="Identity missing", code="user_oidc_needs_identity", params={"user": name})
+            title="Identity missing",
+            code="user_oidc_needs_identity",
+            params={"user": name},
+        )
     password_hash = hasher.hash(check_password(password)) if password is not None else None
     now = datetime.now()
 
     def write(conn: duckdb.DuckDBPyConnection) -> Actor:
         if _find(conn, name) is not None:
-            raise AccountError(f"There is already a user {name!r} (names ignore case).",
-                               title="User exists", code="user_exists", params={"user": name})
+            raise AccountError(
+                f"There is already a user {name!r} (names ignore case).",
+                title="User exists",
+                code="user_exists",
+                params={"user": name},
+            )
         if oidc_subject is not None:
-            holder = conn.execute("select name from users where oidc_subject = ?",
-                                  [oidc_subject]).fetchone()
+            holder = conn.execute(
+                "select name from users where oidc_subject = ?", [oidc_subject]
+            ).fetchone()
             if holder is not None:
                 raise AccountError(
                     f"The OpenID Connect subject {oidc_subject!r} already belongs to the user "
-                    f"{holder[0]}: a subject names one person.", title="Subject in use",
+                    f"{holder[0]}: a subject names one person.",
+                    title="Subject in use",
                     code="user_subject_exists",
-                    params={"subject": oidc_subject, "user": holder[0]})
+                    params={"subject": oidc_subject, "user": holder[0]},
+                )
         conn.execute(
             "insert into users (name, name_key, display_name, role, team, staff, email, "
             "oidc_subject, password_hash, created_at, updated_at) "
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [name, name.lower(), display_name or None, role, team, staff, email or None,
-             oidc_subject or None, password_hash, now, now])
+            [
+                name,
+                name.lower(),
+                display_name or None,
+                role,
+                team,
+                staff,
+                email or None,
+                oidc_subject or None,
+                password_hash,
+                now,
+                now,
+            ],
+        )
         audit.record(conn, by, "user_add", name, role=role, team=team, staff=staff, at=now)
         return Actor(name, role, team, staff)
 
@@ -185,13 +246,19 @@ def list_users(store: Store) -> pd.DataFrame:
 
 def _has_users_table(store: Store) -> bool:
     """False for a database of an earlier release not yet written to (reads never migrate)."""
-    return bool(store.query("select count(*) from information_schema.tables "
-                            "where table_name = 'users'").rows[0][0])
+    return bool(
+        store.query(
+            "select count(*) from information_schema.tables where table_name = 'users'"
+        ).rows[0][0]
+    )
 
 
 def get_user(store: Store, name: str) -> Actor:
-    row = (store.read(lambda conn: _find(conn, name))
-           if store.exists() and _has_users_table(store) else None)
+    row = (
+        store.read(lambda conn: _find(conn, name))
+        if store.exists() and _has_users_table(store)
+        else None
+    )
     if row is None:
         raise _unknown_user(name)
     return _actor(row)
@@ -205,9 +272,11 @@ def set_password(store: Store, name: str, password: str, *, actor: Actor | None 
 
     def write(conn: duckdb.DuckDBPyConnection) -> None:
         row = _existing(conn, name)
-        conn.execute("update users set password_hash = ?, failed_count = 0, "
-                     "locked_until = null, updated_at = ? where name_key = ?",
-                     [password_hash, now, row["name_key"]])
+        conn.execute(
+            "update users set password_hash = ?, failed_count = 0, "
+            "locked_until = null, updated_at = ? where name_key = ?",
+            [password_hash, now, row["name_key"]],
+        )
         audit.record(conn, by, "user_passwd", row["name"], at=now)
 
     store.write(write)
@@ -223,16 +292,25 @@ def disable_user(store: Store, name: str, *, actor: Actor | None = None) -> bool
         row = _existing(conn, name)
         if row["disabled_at"] is not None:
             return False
-        conn.execute("update users set disabled_at = ?, updated_at = ? where name_key = ?",
-                     [now, now, row["name_key"]])
+        conn.execute(
+            "update users set disabled_at = ?, updated_at = ? where name_key = ?",
+            [now, now, row["name_key"]],
+        )
         audit.record(conn, by, "user_disable", row["name"], at=now)
         return True
 
     return store.write(write)
 
 
-def set_role(store: Store, name: str, role: str, *, team: str | None = None,
-             staff: str | None = None, actor: Actor | None = None) -> Actor:
+def set_role(
+    store: Store,
+    name: str,
+    role: str,
+    *,
+    team: str | None = None,
+    staff: str | None = None,
+    actor: Actor | None = None,
+) -> Actor:
     """Give an account another role (and the team or staff name its scope needs)."""
     by = access.acting(actor, "manage_users").name
     role, team, staff = check_role(role, team, staff)
@@ -240,16 +318,28 @@ def set_role(store: Store, name: str, role: str, *, team: str | None = None,
 
     def write(conn: duckdb.DuckDBPyConnection) -> Actor:
         row = _existing(conn, name)
-        conn.execute("update users set role = ?, team = ?, staff = ?, updated_at = ? "
-                     "where name_key = ?", [role, team, staff, now, row["name_key"]])
-        audit.record(conn, by, "user_role", row["name"], at=now, role=role, team=team,
-                     staff=staff, previous_role=row["role"])
+        conn.execute(
+            "update users set role = ?, team = ?, staff = ?, updated_at = ? where name_key = ?",
+            [role, team, staff, now, row["name_key"]],
+        )
+        audit.record(
+            conn,
+            by,
+            "user_role",
+            row["name"],
+            at=now,
+            role=role,
+            team=team,
+            staff=staff,
+            previous_role=row["role"],
+        )
         return Actor(row["name"], role, team, staff)
 
     return store.write(write)
 
 
 # -- signing in -----------------------------------------------------------------------------
+
 
 @dataclass
 class _Outcome:
@@ -261,18 +351,29 @@ def _wrong(name: str, unknown: bool = False) -> SignInError:
     # unknown user and wrong password read alike to the person signing in (their codes
     # differ, for the audit trail and tests): the sentence does not reveal which names exist
     if unknown:
-        return SignInError("Wrong user name or password.", title="Sign-in failed",
-                           code="signin_unknown_user", params={"user": name})
-    return SignInError("Wrong user name or password.", title="Sign-in failed",
-                       code="signin_wrong_password", params={"user": name})
+        return SignInError(
+            "Wrong user name or password.",
+            title="Sign-in failed",
+            code="signin_unknown_user",
+            params={"user": name},
+        )
+    return SignInError(
+        "Wrong user name or password.",
+        title="Sign-in failed",
+        code="signin_wrong_password",
+        params={"user": name},
+    )
 
 
 def _locked(name: str, until: datetime) -> SignInError:
     return SignInError(
         f"The account {name} is locked after {MAX_FAILURES} failed sign-ins until "
         f"{until:%Y-%m-%d %H:%M}; try again then, or ask an administrator to set a new "
-        "password.", title="Account locked", code="signin_locked",
-        params={"user": name, "until": f"{until:%Y-%m-%d %H:%M}", "failures": MAX_FAILURES})
+        "password.",
+        title="Account locked",
+        code="signin_locked",
+        params={"user": name, "until": f"{until:%Y-%m-%d %H:%M}", "failures": MAX_FAILURES},
+    )
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
@@ -292,8 +393,7 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def authenticate(store: Store, name: str, password: str, now: datetime | None = None
-                 ) -> Actor:
+def authenticate(store: Store, name: str, password: str, now: datetime | None = None) -> Actor:
     """The account ``name`` if ``password`` is its password; else a ``SignInError`` whose
     code says why (signin_unknown_user, signin_disabled, signin_wrong_password,
     signin_locked). Every attempt is in the audit trail."""
@@ -312,27 +412,39 @@ def authenticate(store: Store, name: str, password: str, now: datetime | None = 
             return _Outcome(error=_locked(who, row["locked_until"]))
         if not _verify(row["password_hash"], password):
             failures = (row["failed_count"] or 0) + 1
-            audit.record(conn, who, "signin_failed", who, at=now, reason="wrong_password",
-                         failures=failures)
+            audit.record(
+                conn, who, "signin_failed", who, at=now, reason="wrong_password", failures=failures
+            )
             if failures >= MAX_FAILURES:
                 until = now + LOCKOUT
-                conn.execute("update users set failed_count = 0, locked_until = ? "
-                             "where name_key = ?", [until, key])
-                audit.record(conn, who, "lockout", who, at=now, until=until,
-                             failures=failures)
+                conn.execute(
+                    "update users set failed_count = 0, locked_until = ? where name_key = ?",
+                    [until, key],
+                )
+                audit.record(conn, who, "lockout", who, at=now, until=until, failures=failures)
                 return _Outcome(error=_locked(who, until))
-            conn.execute("update users set failed_count = ? where name_key = ?",
-                         [failures, key])
+            conn.execute("update users set failed_count = ? where name_key = ?", [failures, key])
             return _Outcome(error=_wrong(who))
         if row["disabled_at"] is not None:
             audit.record(conn, who, "signin_failed", who, at=now, reason="disabled")
-            return _Outcome(error=SignInError(
-                f"The account {who} is disabled: ask an administrator.",
-                title="Account disabled", code="signin_disabled", params={"user": who}))
-        new_hash = (hasher.hash(password) if hasher.check_needs_rehash(row["password_hash"])
-                    else row["password_hash"])
-        conn.execute("update users set failed_count = 0, locked_until = null, "
-                     "password_hash = ? where name_key = ?", [new_hash, key])
+            return _Outcome(
+                error=SignInError(
+                    f"The account {who} is disabled: ask an administrator.",
+                    title="Account disabled",
+                    code="signin_disabled",
+                    params={"user": who},
+                )
+            )
+        new_hash = (
+            hasher.hash(password)
+            if hasher.check_needs_rehash(row["password_hash"])
+            else row["password_hash"]
+        )
+        conn.execute(
+            "update users set failed_count = 0, locked_until = null, "
+            "password_hash = ? where name_key = ?",
+            [new_hash, key],
+        )
         audit.record(conn, who, "signin", who, at=now)
         return _Outcome(actor=_actor(row))
 

@@ -24,30 +24,43 @@ from pipelines.store import Store
 COLUMNS = ["id", "at", "user_name", "action", "target", "detail"]
 
 
-def record(conn: duckdb.DuckDBPyConnection, user: str | None, action: str,
-           target: object = None, *, at: datetime | None = None, **detail: Any) -> int:
+def record(
+    conn: duckdb.DuckDBPyConnection,
+    user: str | None,
+    action: str,
+    target: object = None,
+    *,
+    at: datetime | None = None,
+    **detail: Any,
+) -> int:
     """Append one entry inside the caller's transaction; returns its id."""
     entry_id = conn.execute("select nextval('audit_id_seq')").fetchall()[0][0]
     conn.execute(
         'insert into audit_log (id, "at", user_name, action, target, detail) '
-        'values (?, ?, ?, ?, ?, ?)',
-        [entry_id, at or datetime.now(), user, action,
-         None if target is None else str(target),
-         json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)],
+        "values (?, ?, ?, ?, ?, ?)",
+        [
+            entry_id,
+            at or datetime.now(),
+            user,
+            action,
+            None if target is None else str(target),
+            json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        ],
     )
     return entry_id
 
 
-def append(store: Store, user: str | None, action: str, target: object = None,
-           **detail: Any) -> int:
+def append(
+    store: Store, user: str | None, action: str, target: object = None, **detail: Any
+) -> int:
     """Append one entry in a transaction of its own: for what is not itself a write (an
     export, opening a record with unmasked fields, signing out)."""
-    return store.write(lambda conn: record(conn, user, action, target, **detail),
-                       data_change=False)
+    return store.write(lambda conn: record(conn, user, action, target, **detail), data_change=False)
 
 
-def entries(store: Store, since: datetime | date | None = None,
-            user: str | None = None, *, actor=None) -> pd.DataFrame:
+def entries(
+    store: Store, since: datetime | date | None = None, user: str | None = None, *, actor=None
+) -> pd.DataFrame:
     """The entries, oldest first; ``since`` a moment (a date: from its midnight), ``user``
     a user name (without regard to case). ``detail`` comes back as a dict. The ``actor``
     (else the command line's operator) needs the permission ``audit``."""

@@ -35,7 +35,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +79,17 @@ class BackupReport:
         return sum(self.tables.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"folder": str(self.folder), "created_at": self.created_at,
-                "schema_version": self.schema_version, "tables": self.tables,
-                "rows": self.rows, "files": self.files, "bytes": self.bytes,
-                "removed": [str(p) for p in self.removed],
-                "partials_removed": [str(p) for p in self.partials_removed]}
+        return {
+            "folder": str(self.folder),
+            "created_at": self.created_at,
+            "schema_version": self.schema_version,
+            "tables": self.tables,
+            "rows": self.rows,
+            "files": self.files,
+            "bytes": self.bytes,
+            "removed": [str(p) for p in self.removed],
+            "partials_removed": [str(p) for p in self.partials_removed],
+        }
 
 
 @dataclass
@@ -105,42 +111,61 @@ class RestoreReport:
         return self.schema_version != self.backup_schema_version
 
     def to_dict(self) -> dict[str, Any]:
-        return {"database": str(self.database), "backup": str(self.backup),
-                "backup_schema_version": self.backup_schema_version,
-                "schema_version": self.schema_version, "upgraded": self.upgraded,
-                "tables": self.tables, "rows": self.rows, "bytes": self.bytes,
-                "kept": None if self.kept is None else str(self.kept)}
+        return {
+            "database": str(self.database),
+            "backup": str(self.backup),
+            "backup_schema_version": self.backup_schema_version,
+            "schema_version": self.schema_version,
+            "upgraded": self.upgraded,
+            "tables": self.tables,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "kept": None if self.kept is None else str(self.kept),
+        }
 
 
 # -- who may ----------------------------------------------------------------------------------
 
 # -- backup -----------------------------------------------------------------------------------
 
+
 def default_folder(store: Store) -> Path:
     """``backups/`` beside the database."""
     return store.path.parent / "backups"
 
 
-def backup(store: Store, folder: Path | str | None = None, keep: int | None = None, *,
-           actor: Actor | None = None) -> BackupReport:
+def backup(
+    store: Store,
+    folder: Path | str | None = None,
+    keep: int | None = None,
+    *,
+    actor: Actor | None = None,
+) -> BackupReport:
     """Write a consistent snapshot of ``store`` into a new backup folder inside ``folder``
     (default: ``backups/`` beside the database); then, with ``keep``, remove the oldest
     complete backups beyond that number."""
     administrator(actor, "back up the database")
     if keep is not None and keep < 1:
-        raise BackupError(f"--keep {keep}: keep at least 1 backup (the one just written).",
-                          title="Bad option", code="backup_keep", params={"keep": keep})
+        raise BackupError(
+            f"--keep {keep}: keep at least 1 backup (the one just written).",
+            title="Bad option",
+            code="backup_keep",
+            params={"keep": keep},
+        )
     folder = Path(folder) if folder is not None else default_folder(store)
     if folder.exists() and not folder.is_dir():
-        raise BackupError(f"{folder} is a file, not a folder: give a folder for the backups.",
-                          title="Not a folder", code="backup_folder_is_file",
-                          params={"folder": str(folder)})
+        raise BackupError(
+            f"{folder} is a file, not a folder: give a folder for the backups.",
+            title="Not a folder",
+            code="backup_folder_is_file",
+            params={"folder": str(folder)},
+        )
     if not store.exists():
         store.read(lambda conn: None)  # the store's sentence: no database at the path
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     partials = _remove_partials(folder)
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     partial = folder / f"{PARTIAL}{stamp}-{os.getpid()}"
     try:
@@ -150,14 +175,18 @@ def backup(store: Store, folder: Path | str | None = None, keep: int | None = No
         manifest = {
             "encrypted": key is not None,
             "key_fingerprint": fingerprint(key) if key is not None else None,
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "schema_version": version, "latest_schema_version": _latest_version(),
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "schema_version": version,
+            "latest_schema_version": _latest_version(),
             "created_at": started.isoformat().replace("+00:00", "Z"),
-            "product_version": _product_version(), "source": store.path.name,
-            "tables": {name: {"rows": rows, "file": files[name]}
-                       for name, rows in tables.items()},
-            "files": {name: _describe(partial / name) for name in sorted(
-                path.name for path in partial.iterdir())},
+            "product_version": _product_version(),
+            "source": store.path.name,
+            "tables": {name: {"rows": rows, "file": files[name]} for name, rows in tables.items()},
+            "files": {
+                name: _describe(partial / name)
+                for name in sorted(path.name for path in partial.iterdir())
+            },
         }
         _write_manifest(partial, manifest)
         final = _free_name(folder, stamp)
@@ -170,18 +199,27 @@ def backup(store: Store, folder: Path | str | None = None, keep: int | None = No
                 f"No space left on the disk holding {folder}, so no backup was written (the "
                 "unfinished copy was removed) and the database is unchanged: free some space "
                 "there, or back up to a folder on another disk, and try again.",
-                title="Disk full", code="backup_disk_full",
-                params={"folder": str(folder)}) from err
+                title="Disk full",
+                code="backup_disk_full",
+                params={"folder": str(folder)},
+            ) from err
         raise
     removed = _rotate(folder, keep) if keep is not None else []
-    return BackupReport(final, manifest["created_at"], version, tables,
-                        len(manifest["files"]),
-                        sum(f["bytes"] for f in manifest["files"].values()),
-                        removed, partials)
+    return BackupReport(
+        final,
+        manifest["created_at"],
+        version,
+        tables,
+        len(manifest["files"]),
+        sum(f["bytes"] for f in manifest["files"].values()),
+        removed,
+        partials,
+    )
 
 
-def _write_snapshot(conn, target: Path, key: Key | None
-                    ) -> tuple[int, dict[str, int], dict[str, str]]:
+def _write_snapshot(
+    conn, target: Path, key: Key | None
+) -> tuple[int, dict[str, int], dict[str, str]]:
     """The one place that writes a snapshot's data: the schema version, every table's rows
     and DuckDB's export to Parquet, all read in one transaction of one read-only
     connection; the Parquet files encrypted when the database is (with a key derived from
@@ -193,11 +231,16 @@ def _write_snapshot(conn, target: Path, key: Key | None
 
     conn.execute("begin transaction")
     version = current_version(conn)
-    names = [row[0] for row in conn.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'main' and not temporary order by table_name").fetchall()]
-    tables = {name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0]
-              for name in names}
+    names = [
+        row[0]
+        for row in conn.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'main' and not temporary order by table_name"
+        ).fetchall()
+    ]
+    tables = {
+        name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0] for name in names
+    }
     conn.execute(f"export database '{_literal(target)}' (format parquet{encrypted})")
     conn.execute("commit")
     files = {}
@@ -205,10 +248,13 @@ def _write_snapshot(conn, target: Path, key: Key | None
         files[match.group(2)] = Path(match.group(3)).name
     missing = sorted(set(tables) - set(files))
     if missing:  # DuckDB's export changed its layout: better no backup than a wrong one
-        raise BackupError(f"DuckDB's export wrote no file for the table(s) {', '.join(missing)}"
-                          "; no backup was written. Please report it.",
-                          title="Backup failed", code="backup_export_layout",
-                          params={"tables": ", ".join(missing)})
+        raise BackupError(
+            f"DuckDB's export wrote no file for the table(s) {', '.join(missing)}"
+            "; no backup was written. Please report it.",
+            title="Backup failed",
+            code="backup_export_layout",
+            params={"tables": ", ".join(missing)},
+        )
     return version, tables, files
 
 
@@ -350,20 +396,27 @@ def _product_version() -> str:
 
 # -- restore ----------------------------------------------------------------------------------
 
+
 def _not_a_backup(folder: Path, why: str) -> BackupError:
-    return BackupError(f"{folder} is not a handover-insight backup ({why}): give a folder "
-                       f"named {PREFIX}… that `handover backup` wrote.",
-                       title="Not a backup", code="backup_not_a_backup",
-                       params={"folder": str(folder), "why": why})
+    return BackupError(
+        f"{folder} is not a handover-insight backup ({why}): give a folder "
+        f"named {PREFIX}… that `handover backup` wrote.",
+        title="Not a backup",
+        code="backup_not_a_backup",
+        params={"folder": str(folder), "why": why},
+    )
 
 
 def read_manifest(folder: Path | str) -> dict[str, Any]:
     """The manifest of a backup folder, checked for its format and schema version."""
     folder = Path(folder)
     if not folder.exists():
-        raise BackupError(f"There is no backup at {folder}: give the folder of a backup "
-                          f"(`{PREFIX}…`).", title="No such backup", code="backup_missing",
-                          params={"folder": str(folder)})
+        raise BackupError(
+            f"There is no backup at {folder}: give the folder of a backup (`{PREFIX}…`).",
+            title="No such backup",
+            code="backup_missing",
+            params={"folder": str(folder)},
+        )
     if not folder.is_dir():
         raise _not_a_backup(folder, "it is a file, not a folder")
     path = folder / MANIFEST
@@ -381,29 +434,42 @@ def read_manifest(folder: Path | str) -> dict[str, Any]:
             f"{path} is of backup format {fmt!r}, which this release does not know (it reads "
             f"format {FORMAT_VERSION}): restore it with the release that wrote it "
             f"({manifest.get('product_version', 'unknown')}) or a newer one.",
-            title="Unknown backup format", code="backup_format_unknown",
-            params={"file": str(path), "format": str(fmt)})
+            title="Unknown backup format",
+            code="backup_format_unknown",
+            params={"file": str(path), "format": str(fmt)},
+        )
     latest = _latest_version()
     version = manifest.get("schema_version")
     tables = manifest.get("tables")
     files = manifest.get("files")
-    if (not isinstance(version, int) or not isinstance(tables, dict)
-            or not isinstance(files, dict)
-            or not all(_TABLE_NAME.match(name) and isinstance(info, dict)
-                       and isinstance(info.get("rows"), int)
-                       and info.get("file") in files for name, info in tables.items())
-            or not all(_FILE_NAME.match(name) and isinstance(info, dict)
-                       for name, info in files.items())
-            or "schema.sql" not in files):
-        raise _not_a_backup(folder, f"its {MANIFEST} lacks or garbles the schema version, "
-                                    "tables or files")
+    if (
+        not isinstance(version, int)
+        or not isinstance(tables, dict)
+        or not isinstance(files, dict)
+        or not all(
+            _TABLE_NAME.match(name)
+            and isinstance(info, dict)
+            and isinstance(info.get("rows"), int)
+            and info.get("file") in files
+            for name, info in tables.items()
+        )
+        or not all(
+            _FILE_NAME.match(name) and isinstance(info, dict) for name, info in files.items()
+        )
+        or "schema.sql" not in files
+    ):
+        raise _not_a_backup(
+            folder, f"its {MANIFEST} lacks or garbles the schema version, tables or files"
+        )
     if version > latest:
         raise BackupError(
             f"The backup {folder} holds schema version {version}, written by a newer release "
             f"({manifest.get('product_version', 'unknown')}); this program understands "
             f"{latest}: restore it with that release or a newer one. Nothing was written.",
-            title="Backup too new", code="backup_too_new",
-            params={"folder": str(folder), "version": version, "supported": latest})
+            title="Backup too new",
+            code="backup_too_new",
+            params={"folder": str(folder), "version": version, "supported": latest},
+        )
     return manifest
 
 
@@ -416,8 +482,11 @@ def verify(folder: Path | str, manifest: dict[str, Any] | None = None) -> dict[s
         if not path.is_file():
             raise BackupError(
                 f"The backup {folder} is incomplete: {name} is missing, so nothing was "
-                "restored; use another backup.", title="Backup incomplete",
-                code="backup_file_missing", params={"folder": str(folder), "file": name})
+                "restored; use another backup.",
+                title="Backup incomplete",
+                code="backup_file_missing",
+                params={"folder": str(folder), "file": name},
+            )
         found = _digest(path)
         size = found["bytes"]
         if size != info.get("bytes") or found["sha256"] != info.get("sha256"):
@@ -425,34 +494,48 @@ def verify(folder: Path | str, manifest: dict[str, Any] | None = None) -> dict[s
                 f"{path} is not the file the backup wrote (its "
                 f"{'size' if size != info.get('bytes') else 'checksum'} differs from the "
                 "manifest's), so nothing was restored; use another backup.",
-                title="Backup damaged", code="backup_checksum",
-                params={"folder": str(folder), "file": name})
+                title="Backup damaged",
+                code="backup_checksum",
+                params={"folder": str(folder), "file": name},
+            )
     return manifest
 
 
-def restore(backup_dir: Path | str, to: Path | str, replace: bool = False, *,
-            actor: Actor | None = None) -> RestoreReport:
+def restore(
+    backup_dir: Path | str, to: Path | str, replace: bool = False, *, actor: Actor | None = None
+) -> RestoreReport:
     """Rebuild a database at ``to`` from a backup folder, verified against its manifest.
     An existing database is replaced only with ``replace``, and is then kept beside it."""
     administrator(actor, "restore a database")
     backup_dir, to = Path(backup_dir), Path(to)
     manifest = verify(backup_dir, read_manifest(backup_dir))
     if to.is_dir():
-        raise BackupError(f"{to} is a folder: give the database file to restore into, e.g. "
-                          f"{to / 'handover.duckdb'}.", title="Not a file",
-                          code="restore_target_folder", params={"file": str(to)})
+        raise BackupError(
+            f"{to} is a folder: give the database file to restore into, e.g. "
+            f"{to / 'handover.duckdb'}.",
+            title="Not a file",
+            code="restore_target_folder",
+            params={"file": str(to)},
+        )
     if not to.parent.is_dir():
-        raise BackupError(f"The folder {to.parent} of {to} does not exist: create it, or "
-                          "restore into an existing folder.", title="No such folder",
-                          code="restore_folder_missing", params={"file": str(to)})
+        raise BackupError(
+            f"The folder {to.parent} of {to} does not exist: create it, or "
+            "restore into an existing folder.",
+            title="No such folder",
+            code="restore_folder_missing",
+            params={"file": str(to)},
+        )
     if to.exists() and not replace:
         raise BackupError(
             f"{to} already exists and was left as it is: restore into a new file, or add "
             "--replace to replace it (the current file is then kept beside it).",
-            title="Database exists", code="restore_target_exists", params={"file": str(to)})
+            title="Database exists",
+            code="restore_target_exists",
+            params={"file": str(to)},
+        )
     _remove_stale_restores(to)
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     temporary = to.with_name(f".{to.name}.restore-{os.getpid()}")
     kept = None
     key = _restore_key(Store(to), backup_dir, manifest)
@@ -479,16 +562,18 @@ def restore(backup_dir: Path | str, to: Path | str, replace: bool = False, *,
                 f"No space left on the disk holding {to.parent}, so nothing was restored"
                 f"{' and ' + str(to) + ' is unchanged' if to.exists() else ''}: free some "
                 "space there, or restore into a folder on another disk.",
-                title="Disk full", code="restore_disk_full",
-                params={"file": str(to)}) from err
+                title="Disk full",
+                code="restore_disk_full",
+                params={"file": str(to)},
+            ) from err
         raise
     Store(to).write(lambda conn: None)  # marks the data as changed: open pages read it again
-    return RestoreReport(to, backup_dir, manifest["schema_version"], version, tables,
-                         to.stat().st_size, kept)
+    return RestoreReport(
+        to, backup_dir, manifest["schema_version"], version, tables, to.stat().st_size, kept
+    )
 
 
-def _load_snapshot(conn, folder: Path, manifest: dict[str, Any], key: Key | None
-                   ) -> dict[str, int]:
+def _load_snapshot(conn, folder: Path, manifest: dict[str, Any], key: Key | None) -> dict[str, int]:
     """The one place that reads a snapshot's data: the tables and sequences of schema.sql
     (its views are made by the migrations, from this release's files), each table's Parquet
     file (decrypted with ``key`` when the backup is encrypted), and a comparison of their
@@ -504,29 +589,37 @@ def _load_snapshot(conn, folder: Path, manifest: dict[str, Any], key: Key | None
         if re.match(r"create\s+(or\s+replace\s+)?view\b", text, re.I):
             continue
         if not re.match(r"create\s+(table|sequence)\b", text, re.I):  # nothing else runs
-            raise _not_a_backup(folder, "its schema.sql does more than create tables and "
-                                        "sequences")
+            raise _not_a_backup(folder, "its schema.sql does more than create tables and sequences")
         conn.execute(text)
     for name, info in manifest["tables"].items():
-        conn.execute(f"copy \"{name}\" from '{_literal(folder / info['file'])}' "
-                     f"(format parquet{encrypted})")
-    tables = {name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0]
-              for name in manifest["tables"]}
+        conn.execute(
+            f"copy \"{name}\" from '{_literal(folder / info['file'])}' (format parquet{encrypted})"
+        )
+    tables = {
+        name: conn.execute(f'select count(*) from "{name}"').fetchall()[0][0]
+        for name in manifest["tables"]
+    }
     wanted = {name: info["rows"] for name, info in manifest["tables"].items()}
     differ = sorted(name for name in wanted if tables[name] != wanted[name])
     if differ:
         raise BackupError(
             f"The restored tables do not hold the rows the manifest of {folder} lists "
             f"({', '.join(f'{n}: {tables[n]} not {wanted[n]}' for n in differ)}), so nothing "
-            "was restored; use another backup.", title="Backup damaged",
-            code="restore_counts_differ", params={"folder": str(folder)})
+            "was restored; use another backup.",
+            title="Backup damaged",
+            code="restore_counts_differ",
+            params={"folder": str(folder)},
+        )
     version = current_version(conn)
     if version != manifest["schema_version"]:
         raise BackupError(
             f"The backup {folder} holds schema version {version}, not the "
             f"{manifest['schema_version']} its manifest says, so nothing was restored; use "
-            "another backup.", title="Backup damaged", code="restore_version_differs",
-            params={"folder": str(folder)})
+            "another backup.",
+            title="Backup damaged",
+            code="restore_version_differs",
+            params={"folder": str(folder)},
+        )
     conn.execute("delete from schema_meta where key = 'views_hash'")  # views: from the files
     conn.execute("commit")
     return tables
@@ -541,15 +634,19 @@ def _restore_key(target: Store, folder: Path, manifest: dict[str, Any]) -> Key |
             raise BackupError(
                 f"The backup {folder} is encrypted and no key was found for {target.path}: "
                 f"set {KEY_FILE_ENV} to the key file of the database it was taken from "
-                f"(looked in {looked_in(target.path)}).", title="Key needed",
-                code="restore_needs_key", params={"folder": str(folder),
-                                                  "file": str(target.path)})
+                f"(looked in {looked_in(target.path)}).",
+                title="Key needed",
+                code="restore_needs_key",
+                params={"folder": str(folder), "file": str(target.path)},
+            )
         if fingerprint(key) != manifest.get("key_fingerprint"):
             raise BackupError(
                 f"The backup {folder} was taken with another key than the one found "
                 f"({key.source}): set {KEY_FILE_ENV} to the key file the database had then.",
-                title="Wrong key", code="restore_wrong_key",
-                params={"folder": str(folder), "source": key.source})
+                title="Wrong key",
+                code="restore_wrong_key",
+                params={"folder": str(folder), "source": key.source},
+            )
     return key
 
 

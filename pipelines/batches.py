@@ -80,9 +80,14 @@ def _refuse_if_purged(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
             f"{purged_at:%Y-%m-%d %H:%M} (purge {purge_id}) has removed those earlier "
             "versions: rolling it back would lose the rows instead of restoring them. Upload "
             "a corrected file instead.",
-            title="Cannot roll back", code="rollback_after_purge",
-            params={"batch": batch_id, "rows": updated, "purge": purge_id,
-                    "purged_at": f"{purged_at:%Y-%m-%d %H:%M}"},
+            title="Cannot roll back",
+            code="rollback_after_purge",
+            params={
+                "batch": batch_id,
+                "rows": updated,
+                "purge": purge_id,
+                "purged_at": f"{purged_at:%Y-%m-%d %H:%M}",
+            },
         )
 
 
@@ -146,6 +151,15 @@ def _rollback(conn: duckdb.DuckDBPyConnection, batch_id: int, user: str) -> int:
         """,
         [new_id, kind, user, now, batch_id, removed, restored],
     )
-    audit.record(conn, user, "rollback", batch_id, at=now, kind=kind, rollback_batch=new_id,
-                 withdrawn=removed, restored=restored)
+    audit.record(
+        conn,
+        user,
+        "rollback",
+        batch_id,
+        at=now,
+        kind=kind,
+        rollback_batch=new_id,
+        withdrawn=removed,
+        restored=restored,
+    )
     return new_id

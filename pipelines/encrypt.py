@@ -53,16 +53,22 @@ def _refuse_existing(path: Path) -> None:
         raise EncryptionKeyError(
             f"The key file {path} exists already and was left as it is: name another with "
             "--key-file, or move it away if it belongs to no database.",
-            title="Key file exists", code="key_file_exists", params={"file": str(path)})
+            title="Key file exists",
+            code="key_file_exists",
+            params={"file": str(path)},
+        )
 
 
 def _counts(store: Store) -> tuple[int, int]:
     def count(conn) -> tuple[int, int]:
-        tables = [r[0] for r in conn.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            "and not temporary").fetchall()]
-        rows = sum(conn.execute(f'select count(*) from "{t}"').fetchall()[0][0]
-                   for t in tables)
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from duckdb_tables() where database_name = current_database() "
+                "and not temporary"
+            ).fetchall()
+        ]
+        rows = sum(conn.execute(f'select count(*) from "{t}"').fetchall()[0][0] for t in tables)
         return len(tables), rows
 
     return store.read(count)
@@ -77,17 +83,21 @@ def _is_encrypted(store: Store) -> bool:
         raise
 
 
-def init_database(path: Path, encrypt: bool, key_file: Path | None = None,
-                  actor: Actor | None = None) -> KeyReport:
+def init_database(
+    path: Path, encrypt: bool, key_file: Path | None = None, actor: Actor | None = None
+) -> KeyReport:
     """A new, empty database at ``path`` (refused when one is there), encrypted with the key
     found (HANDOVER_KEY, HANDOVER_KEY_FILE) or a new one written to ``key_file`` (default:
     the database's own key file)."""
     administrator(actor, "create a database")
     if path.exists():
-        raise EncryptionKeyError(f"{path} exists already and was left as it is: "
-                                 "`handover encrypt` encrypts an existing database.",
-                                 title="Database exists", code="init_exists",
-                                 params={"file": str(path)})
+        raise EncryptionKeyError(
+            f"{path} exists already and was left as it is: "
+            "`handover encrypt` encrypts an existing database.",
+            title="Database exists",
+            code="init_exists",
+            params={"file": str(path)},
+        )
     written = None
     key: Key | None = None
     if encrypt:
@@ -105,24 +115,32 @@ def init_database(path: Path, encrypt: bool, key_file: Path | None = None,
             written.unlink(missing_ok=True)
         raise
     tables, rows = _counts(store)
-    return KeyReport(str(path), key.source if key else "", str(written) if written else None,
-                     tables, rows)
+    return KeyReport(
+        str(path), key.source if key else "", str(written) if written else None, tables, rows
+    )
 
 
-def encrypt_database(store: Store, key_file: Path | None = None,
-                     actor: Actor | None = None) -> KeyReport:
+def encrypt_database(
+    store: Store, key_file: Path | None = None, actor: Actor | None = None
+) -> KeyReport:
     """Encrypt the plain database of ``store`` in place (rewritten into an encrypted copy,
     verified, swapped) with the key found or a new one written to ``key_file``."""
     administrator(actor, "encrypt the database")
     if not store.exists():
-        raise EncryptionKeyError(f"No database at {store.path} to encrypt: `handover init "
-                                 "--encrypt` creates an encrypted one.", title="No database",
-                                 code="db_missing", params={"file": str(store.path)})
+        raise EncryptionKeyError(
+            f"No database at {store.path} to encrypt: `handover init "
+            "--encrypt` creates an encrypted one.",
+            title="No database",
+            code="db_missing",
+            params={"file": str(store.path)},
+        )
     if _is_encrypted(store):
-        raise EncryptionKeyError(f"The database {store.path} is encrypted already: "
-                                 "`handover rekey` changes its key.",
-                                 title="Already encrypted", code="db_encrypted_already",
-                                 params={"file": str(store.path)})
+        raise EncryptionKeyError(
+            f"The database {store.path} is encrypted already: `handover rekey` changes its key.",
+            title="Already encrypted",
+            code="db_encrypted_already",
+            params={"file": str(store.path)},
+        )
     found = find_key(store.path) if key_file is None else None
     written = pending = None
     if found is None:  # a new key, in <file>.new until the database is swapped
@@ -144,12 +162,12 @@ def encrypt_database(store: Store, key_file: Path | None = None,
     if pending is not None:
         os.replace(pending, written)
     tables, rows = _counts(Store(store.path, key=found))
-    return KeyReport(str(store.path), found.source, str(written) if written else None,
-                     tables, rows)
+    return KeyReport(str(store.path), found.source, str(written) if written else None, tables, rows)
 
 
-def rekey_database(store: Store, key_file: Path | None = None,
-                   actor: Actor | None = None) -> KeyReport:
+def rekey_database(
+    store: Store, key_file: Path | None = None, actor: Actor | None = None
+) -> KeyReport:
     """Give the encrypted database of ``store`` a new key: written to its key file (the one
     in use, else ``key_file``, else the database's own) through ``<file>.new``."""
     administrator(actor, "change the database's key")
@@ -157,10 +175,12 @@ def rekey_database(store: Store, key_file: Path | None = None,
     if current is None:
         if _is_encrypted(store):
             store.read(lambda conn: None)  # says where the key was looked for
-        raise EncryptionKeyError(f"The database {store.path} is not encrypted: `handover "
-                                 "encrypt` encrypts it.", title="Not encrypted",
-                                 code="db_not_encrypted_rekey",
-                                 params={"file": str(store.path)})
+        raise EncryptionKeyError(
+            f"The database {store.path} is not encrypted: `handover encrypt` encrypts it.",
+            title="Not encrypted",
+            code="db_not_encrypted_rekey",
+            params={"file": str(store.path)},
+        )
     store.read(lambda conn: None)  # the current key opens it
     if key_file is not None:
         target = key_file
@@ -195,8 +215,10 @@ def env_note(report: KeyReport) -> str | None:
     written = Path(report.key_file_written)
     named = os.environ.get(KEY_FILE_ENV)
     if os.environ.get(KEY_ENV):
-        return (f"{KEY_ENV} is set and is looked at first: unset it, or set it to the new "
-                "key, for the database to open.")
+        return (
+            f"{KEY_ENV} is set and is looked at first: unset it, or set it to the new "
+            "key, for the database to open."
+        )
     if named and Path(named).expanduser().resolve() != written.resolve():
         return f"Point {KEY_FILE_ENV} at {written} for the database to open."
     if written.resolve() != key_file_for(Path(report.database)).resolve() and not named:

@@ -84,21 +84,32 @@ def read_key_file(path: Path, must_exist: bool = True) -> Key | None:
     except FileNotFoundError:
         if not must_exist:
             return None
-        raise EncryptionKeyError(f"The key file {path} ({KEY_FILE_ENV}) does not exist: point "
-                        f"{KEY_FILE_ENV} at the database's key file.", title="No key file",
-                        code="key_file_missing", params={"file": str(path)}) from None
+        raise EncryptionKeyError(
+            f"The key file {path} ({KEY_FILE_ENV}) does not exist: point "
+            f"{KEY_FILE_ENV} at the database's key file.",
+            title="No key file",
+            code="key_file_missing",
+            params={"file": str(path)},
+        ) from None
     except OSError as err:
         raise _unreadable(path, err) from err
     if not stat.S_ISREG(info.st_mode):
-        raise EncryptionKeyError(f"The key file {path} is not a file.", title="Key file refused",
-                        code="key_file_not_file", params={"file": str(path)})
+        raise EncryptionKeyError(
+            f"The key file {path} is not a file.",
+            title="Key file refused",
+            code="key_file_not_file",
+            params={"file": str(path)},
+        )
     mode = stat.S_IMODE(info.st_mode)
     if os.name == "posix" and (mode & 0o077 or info.st_uid != os.getuid()):
         raise EncryptionKeyError(
             f"The key file {path} may be read by others (mode {mode:04o}, owner uid "
             f"{info.st_uid}): whoever reads it reads the database. Make it yours alone "
-            f"(chmod 600 {path}) and try again.", title="Key file refused",
-            code="key_file_open", params={"file": str(path), "mode": f"{mode:04o}"})
+            f"(chmod 600 {path}) and try again.",
+            title="Key file refused",
+            code="key_file_open",
+            params={"file": str(path), "mode": f"{mode:04o}"},
+        )
     try:
         secret = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as err:
@@ -108,17 +119,23 @@ def read_key_file(path: Path, must_exist: bool = True) -> Key | None:
 
 def _unreadable(path: Path, err: Exception) -> EncryptionKeyError:
     reason = getattr(err, "strerror", None) or type(err).__name__
-    return EncryptionKeyError(f"The key file {path} could not be read ({reason}).",
-                     title="Key file unreadable", code="key_file_unreadable",
-                     params={"file": str(path), "reason": str(reason)})
+    return EncryptionKeyError(
+        f"The key file {path} could not be read ({reason}).",
+        title="Key file unreadable",
+        code="key_file_unreadable",
+        params={"file": str(path), "reason": str(reason)},
+    )
 
 
 def _checked_secret(secret: str, source: str) -> str:
     if len(secret) < MIN_KEY_LENGTH or any(ord(c) < 32 for c in secret):
-        raise EncryptionKeyError(f"The key in {source} is not usable: a key has at least "
-                        f"{MIN_KEY_LENGTH} characters and no control characters.",
-                        title="Key refused", code="key_unusable",
-                        params={"source": source, "length": MIN_KEY_LENGTH})
+        raise EncryptionKeyError(
+            f"The key in {source} is not usable: a key has at least "
+            f"{MIN_KEY_LENGTH} characters and no control characters.",
+            title="Key refused",
+            code="key_unusable",
+            params={"source": source, "length": MIN_KEY_LENGTH},
+        )
     return secret
 
 
@@ -139,22 +156,29 @@ def write_key_file(path: Path, secret: str) -> Path:
 
 # -- connections ------------------------------------------------------------------------------
 
+
 def crypto_extension() -> Path:
     """DuckDB's httpfs extension from the installed ``duckdb-extension-httpfs`` wheel."""
     try:
         import duckdb_extension_httpfs
     except ImportError as err:
-        raise EncryptionKeyError("Encrypted databases need the package duckdb-extension-httpfs, "
-                        "which is not installed: reinstall handover-insight (uv sync).",
-                        title="Encryption unavailable", code="crypto_missing") from err
+        raise EncryptionKeyError(
+            "Encrypted databases need the package duckdb-extension-httpfs, "
+            "which is not installed: reinstall handover-insight (uv sync).",
+            title="Encryption unavailable",
+            code="crypto_missing",
+        ) from err
     folder = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
     version = duckdb.__version__
     found = sorted(folder.glob(f"v{version}/httpfs.duckdb_extension"))
     if not found:
         raise EncryptionKeyError(
             f"The installed duckdb-extension-httpfs is not for DuckDB {version}: reinstall "
-            "handover-insight (uv sync).", title="Encryption unavailable",
-            code="crypto_mismatch", params={"version": version})
+            "handover-insight (uv sync).",
+            title="Encryption unavailable",
+            code="crypto_mismatch",
+            params={"version": version},
+        )
     return found[0]
 
 
@@ -162,12 +186,12 @@ def load_crypto(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"load {_literal(str(crypto_extension()))}")
 
 
-def attach_sql(path: Path | str, key: Key | None, read_only: bool,
-               alias: str = ATTACHED_AS) -> str:
+def attach_sql(path: Path | str, key: Key | None, read_only: bool, alias: str = ATTACHED_AS) -> str:
     """``ATTACH`` of a database file (DuckDB takes no parameter there: the path and the key
     are quoted literals), with its key when it is encrypted."""
     options = ([f"encryption_key {_literal(key.secret)}"] if key is not None else []) + (
-        ["read_only"] if read_only else [])
+        ["read_only"] if read_only else []
+    )
     listed = f" ({', '.join(options)})" if options else ""
     return f"attach {_literal(str(path))} as {alias}{listed}"
 
@@ -180,22 +204,25 @@ def backup_key(key: Key) -> str:
     (base64 of 32 bytes, as DuckDB's Parquet encryption takes it)."""
     import base64
 
-    return base64.b64encode(hashlib.sha256(
-        b"handover-insight backup\0" + key.secret.encode("utf-8")).digest()).decode("ascii")
+    return base64.b64encode(
+        hashlib.sha256(b"handover-insight backup\0" + key.secret.encode("utf-8")).digest()
+    ).decode("ascii")
 
 
 def fingerprint(key: Key) -> str:
     """Tells keys apart in a manifest without saying anything of them."""
-    return hashlib.sha256(b"handover-insight fingerprint\0"
-                          + key.secret.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(
+        b"handover-insight fingerprint\0" + key.secret.encode("utf-8")
+    ).hexdigest()[:16]
 
 
 def add_backup_key(conn: duckdb.DuckDBPyConnection, key: Key) -> str:
     """Make the backup key known on ``conn`` (with DuckDB's cryptography loaded); returns
     the Parquet option that uses it."""
     load_crypto(conn)
-    conn.execute(f"pragma add_parquet_key({_literal(BACKUP_KEY_NAME)}, "
-                 f"{_literal(backup_key(key))})")
+    conn.execute(
+        f"pragma add_parquet_key({_literal(BACKUP_KEY_NAME)}, {_literal(backup_key(key))})"
+    )
     return f"encryption_config {{footer_key: {_literal(BACKUP_KEY_NAME)}}}"
 
 
@@ -205,8 +232,10 @@ def _literal(text: str) -> str:
 
 # -- what DuckDB says, as sentences -----------------------------------------------------------
 
-def key_fault(err: BaseException, path: Path | str, key: Key | None = None
-              ) -> EncryptionKeyError | None:
+
+def key_fault(
+    err: BaseException, path: Path | str, key: Key | None = None
+) -> EncryptionKeyError | None:
     """DuckDB's errors about keys as one sentence each, or None for any other error."""
     text = str(err)
     pending = Path(key.source + ".new") if key is not None and key.source != KEY_ENV else None
@@ -214,8 +243,10 @@ def key_fault(err: BaseException, path: Path | str, key: Key | None = None
         return EncryptionKeyError(
             f"The key does not open the database {path}: a change of key stopped half-way "
             f"and the new key is in {pending}; move it to {key.source} and try again.",
-            title="Wrong key", code="db_wrong_key_pending",
-            params={"file": str(path), "pending": str(pending), "file_key": key.source})
+            title="Wrong key",
+            code="db_wrong_key_pending",
+            params={"file": str(path), "pending": str(pending), "file_key": key.source},
+        )
     if "without a key" in text:
         named = os.environ.get(KEY_FILE_ENV)
         for candidate in ([Path(named).expanduser()] if named else []) + [key_file_for(path)]:
@@ -224,28 +255,39 @@ def key_fault(err: BaseException, path: Path | str, key: Key | None = None
                 return EncryptionKeyError(
                     f"The database {path} is encrypted and its key is in {pending}: an "
                     f"encryption or a change of key stopped half-way; move it to "
-                    f"{candidate} and try again.", title="Database encrypted",
+                    f"{candidate} and try again.",
+                    title="Database encrypted",
                     code="db_encrypted_key_pending",
-                    params={"file": str(path), "pending": str(pending),
-                            "file_key": str(candidate)})
+                    params={"file": str(path), "pending": str(pending), "file_key": str(candidate)},
+                )
         return EncryptionKeyError(
             f"The database {path} is encrypted and no key was found: set {KEY_FILE_ENV} to "
             f"its key file or {KEY_ENV} to its key (looked in {looked_in(path)}).",
-            title="Database encrypted", code="db_encrypted_no_key",
-            params={"file": str(path), "key_file": str(key_file_for(path))})
+            title="Database encrypted",
+            code="db_encrypted_no_key",
+            params={"file": str(path), "key_file": str(key_file_for(path))},
+        )
     if "Wrong encryption key" in text:
-        return EncryptionKeyError(f"The key does not open the database {path}: it is another "
-                         f"database's key, or the file was changed.", title="Wrong key",
-                         code="db_wrong_key", params={"file": str(path)})
+        return EncryptionKeyError(
+            f"The key does not open the database {path}: it is another "
+            f"database's key, or the file was changed.",
+            title="Wrong key",
+            code="db_wrong_key",
+            params={"file": str(path)},
+        )
     if "is not encrypted" in text:
         return EncryptionKeyError(
             f"A key is set but the database {path} is not encrypted: encrypt it with "
             f"`handover encrypt`, or unset {KEY_ENV} and {KEY_FILE_ENV}.",
-            title="Database not encrypted", code="db_not_encrypted",
-            params={"file": str(path)})
+            title="Database not encrypted",
+            code="db_not_encrypted",
+            params={"file": str(path)},
+        )
     if "read-only crypto module" in text:
         return EncryptionKeyError(
             "DuckDB's cryptography could not be loaded, so an encrypted database cannot be "
-            "written: reinstall handover-insight (uv sync).", title="Encryption unavailable",
-            code="crypto_missing")
+            "written: reinstall handover-insight (uv sync).",
+            title="Encryption unavailable",
+            code="crypto_missing",
+        )
     return None

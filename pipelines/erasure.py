@@ -74,20 +74,33 @@ PSEUDONYM_PREFIX = "ERASED-"
 
 # The client's personal fields in raw_clients (emptied), and what each is, for the report.
 CLIENT_FIELDS = {
-    "uscc": "uscc", "legal_rep": "name", "contact_phone": "phone",
-    "email": "email", "address": "address", "contract_no": "contract", "extra": "free text",
+    "uscc": "uscc",
+    "legal_rep": "name",
+    "contact_phone": "phone",
+    "email": "email",
+    "address": "address",
+    "contract_no": "contract",
+    "extra": "free text",
 }
 FEEDBACK_FIELDS = {"uscc": "uscc", "company_name": "name", "contact_phone": "phone"}
 # Columns of free text or stored values where a value of the client may stand anywhere.
 TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("batch_rejections", "value"), ("batch_rejections", "reason"),
-    ("check_failures", "record_key"), ("check_failures", "offending_value"),
+    ("batch_rejections", "value"),
+    ("batch_rejections", "reason"),
+    ("check_failures", "record_key"),
+    ("check_failures", "offending_value"),
     ("check_failures", "detail"),
-    ("failure_history", "record_key"), ("failure_history", "offending_value"),
+    ("failure_history", "record_key"),
+    ("failure_history", "offending_value"),
     ("failure_history", "detail"),
-    ("batches", "report"), ("purges", "report"),
-    ("raw_clients", "extra"), ("raw_handovers", "extra"), ("raw_events", "note"),
-    ("raw_events", "extra"), ("raw_feedback", "comment"), ("raw_feedback", "extra"),
+    ("batches", "report"),
+    ("purges", "report"),
+    ("raw_clients", "extra"),
+    ("raw_handovers", "extra"),
+    ("raw_events", "note"),
+    ("raw_events", "extra"),
+    ("raw_feedback", "comment"),
+    ("raw_feedback", "extra"),
 )
 MIN_SOUGHT = 2  # a value shorter than this ("-", "0") identifies nobody and is not sought
 
@@ -126,11 +139,18 @@ class ErasureReport:
 
     def to_dict(self, *, with_client: bool = True) -> dict[str, object]:
         document: dict[str, object] = {
-            "client_id": self.client_id, "pseudonym": self.pseudonym, "dry_run": self.dry_run,
-            "rows": self.rows, "changed": self.changed, "values_sought": self.values_sought,
-            "docs_files": self.docs_files, "audit_id": self.audit_id,
-            "batch_id": self.batch_id, "rewritten": self.rewritten,
-            "size_before": self.size_before, "size_after": self.size_after,
+            "client_id": self.client_id,
+            "pseudonym": self.pseudonym,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "changed": self.changed,
+            "values_sought": self.values_sought,
+            "docs_files": self.docs_files,
+            "audit_id": self.audit_id,
+            "batch_id": self.batch_id,
+            "rewritten": self.rewritten,
+            "size_before": self.size_before,
+            "size_after": self.size_after,
         }
         if not with_client:
             del document["client_id"]
@@ -138,6 +158,7 @@ class ErasureReport:
 
 
 # -- finding the client -----------------------------------------------------------------------
+
 
 def _digits(phone: str) -> str:
     digits = re.sub(r"[^0-9]", "", phone)
@@ -147,7 +168,7 @@ def _digits(phone: str) -> str:
 @dataclass
 class _Client:
     client_id: str
-    values: dict[str, set[str]]        # field kind -> values of every version
+    values: dict[str, set[str]]  # field kind -> values of every version
     handover_ids: list[str]
 
     def sought(self) -> list[str]:
@@ -160,8 +181,11 @@ class _Client:
             for value in values:
                 forms = {value, value.strip()}
                 if kind == "phone":
-                    forms |= {re.sub(r"[ -]", "", value.strip()), _digits(value),
-                              re.sub(r"[^0-9]", "", value)}
+                    forms |= {
+                        re.sub(r"[ -]", "", value.strip()),
+                        _digits(value),
+                        re.sub(r"[^0-9]", "", value),
+                    }
                 elif kind == "uscc":
                     forms.add(value.strip().upper())
                 elif kind == "email":
@@ -179,39 +203,51 @@ def _worth_seeking(value: str) -> bool:
     return not value.isdigit() or len(value) >= 5
 
 
-def _record_batch(conn: duckdb.DuckDBPyConnection, user: str, pseudonym: str,
-                  report: ErasureReport) -> int:
+def _record_batch(
+    conn: duckdb.DuckDBPyConnection, user: str, pseudonym: str, report: ErasureReport
+) -> int:
     """The erasure in the batch history (`handover batches`, the upload page's history):
     action ``erase``, the rows it changed, and in its report the pseudonym, rows per table
     and the fields; never a value. It cannot be rolled back (pipelines/batches.py)."""
     batch_id = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
-    summary = {"pseudonym": pseudonym,
-               "tables": {t: e["rows"] for t, e in report.changed.items()},
-               "fields": sorted({f for e in report.changed.values() for f in e["fields"]})}
+    summary = {
+        "pseudonym": pseudonym,
+        "tables": {t: e["rows"] for t, e in report.changed.items()},
+        "fields": sorted({f for e in report.changed.values() for f in e["fields"]}),
+    }
     conn.execute(
         "insert into batches (batch_id, kind, action, user_name, created_at, "
         "count_rows_updated, report) values (?, 'clients', 'erase', ?, ?, ?, ?)",
-        [batch_id, user, datetime.now(), report.rows, json.dumps(summary, ensure_ascii=False)])
+        [batch_id, user, datetime.now(), report.rows, json.dumps(summary, ensure_ascii=False)],
+    )
     return batch_id
 
 
 def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
     rows = conn.execute(
         "select company_name, uscc, legal_rep, contact_name, contact_phone, email, address, "
-        "contract_no from raw_clients where client_id = ?", [client_id]).fetchall()
-    handovers = [r[0] for r in conn.execute(
-        "select distinct handover_id from raw_handovers where client_id = ? order by 1",
-        [client_id]).fetchall()]
+        "contract_no from raw_clients where client_id = ?",
+        [client_id],
+    ).fetchall()
+    handovers = [
+        r[0]
+        for r in conn.execute(
+            "select distinct handover_id from raw_handovers where client_id = ? order by 1",
+            [client_id],
+        ).fetchall()
+    ]
     names_it = conn.execute(
         "select count(*) from raw_feedback where lower(trim(client_id)) = lower(trim(?))",
-        [client_id]).fetchall()[0][0]
+        [client_id],
+    ).fetchall()[0][0]
     if not rows and not handovers and not names_it:
         return None
     kinds = ("name", "uscc", "name", "name", "phone", "email", "address", "contract")
     given = conn.execute(  # what the client's own responses give (another spelling, say)
         "select company_name, uscc, null, null, contact_phone, null, null, null "
         "from raw_feedback where lower(trim(client_id)) = lower(trim(?))",
-        [client_id]).fetchall()
+        [client_id],
+    ).fetchall()
     values: dict[str, set[str]] = {kind: set() for kind in kinds}
     for row in [*rows, *given]:
         for kind, value in zip(kinds, row, strict=True):
@@ -223,6 +259,7 @@ def _find(conn: duckdb.DuckDBPyConnection, client_id: str) -> _Client | None:
 
 # -- the erasure ------------------------------------------------------------------------------
 
+
 def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
     return int(conn.execute(f"select count(*) from ({sql})", params).fetchall()[0][0])
 
@@ -233,14 +270,18 @@ def _feedback_condition(client: _Client) -> tuple[str, list]:
     phones = sorted({_digits(p) for p in client.values["phone"]} - {""})
     usccs = sorted({u.strip().upper() for u in client.values["uscc"]})
     names = sorted({n.strip() for n in client.values["name"]})
-    phone_sql = ("case when length(regexp_replace(contact_phone, '[^0-9]', '', 'g')) > 11 "
-                 "and regexp_replace(contact_phone, '[^0-9]', '', 'g') like '86%' "
-                 "then substr(regexp_replace(contact_phone, '[^0-9]', '', 'g'), 3) "
-                 "else regexp_replace(contact_phone, '[^0-9]', '', 'g') end")
-    sql = ("(lower(trim(client_id)) = lower(trim(?)) "
-           "or list_contains(?::varchar[], upper(trim(uscc))) "
-           "or list_contains(?::varchar[], trim(company_name)) "
-           f"or list_contains(?::varchar[], {phone_sql}))")
+    phone_sql = (
+        "case when length(regexp_replace(contact_phone, '[^0-9]', '', 'g')) > 11 "
+        "and regexp_replace(contact_phone, '[^0-9]', '', 'g') like '86%' "
+        "then substr(regexp_replace(contact_phone, '[^0-9]', '', 'g'), 3) "
+        "else regexp_replace(contact_phone, '[^0-9]', '', 'g') end"
+    )
+    sql = (
+        "(lower(trim(client_id)) = lower(trim(?)) "
+        "or list_contains(?::varchar[], upper(trim(uscc))) "
+        "or list_contains(?::varchar[], trim(company_name)) "
+        f"or list_contains(?::varchar[], {phone_sql}))"
+    )
     return sql, [client.client_id, usccs, names, phones]
 
 
@@ -248,15 +289,22 @@ def _own_feedback(client: _Client) -> tuple[str, list]:
     """SQL naming the responses that are the client's: they give one of its identifiers, and
     their client id is the client's, none, or no known client's."""
     condition, params = _feedback_condition(client)
-    sql = (f"({condition} and (client_id is null "
-           "or lower(trim(client_id)) = lower(trim(?)) "
-           "or lower(trim(client_id)) not in (select lower(trim(client_id)) from raw_clients "
-           "where client_id is not null)))")
+    sql = (
+        f"({condition} and (client_id is null "
+        "or lower(trim(client_id)) = lower(trim(?)) "
+        "or lower(trim(client_id)) not in (select lower(trim(client_id)) from raw_clients "
+        "where client_id is not null)))"
+    )
     return sql, [*params, client.client_id]
 
 
-def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
-                salt: str, report: ErasureReport) -> None:
+def _erase_rows(
+    conn: duckdb.DuckDBPyConnection,
+    client: _Client,
+    pseudonym: str | None,
+    salt: str,
+    report: ErasureReport,
+) -> None:
     """The client's own rows in the raw tables; counts only when ``pseudonym`` is None."""
     write = pseudonym is not None
     rehash = "sha256(? || row_hash)"
@@ -268,9 +316,9 @@ def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
         conn.execute(
             f"update raw_clients set client_id = ?, record_key = ?, company_name = ?, "
             f"contact_name = ?, {emptied}, row_hash = {rehash} where client_id = ?",
-            [pseudonym, pseudonym, pseudonym, pseudonym, salt, client.client_id])
-    report.add("raw_clients", n, ["client_id", "company_name", "contact_name",
-                                  *CLIENT_FIELDS])
+            [pseudonym, pseudonym, pseudonym, pseudonym, salt, client.client_id],
+        )
+    report.add("raw_clients", n, ["client_id", "company_name", "contact_name", *CLIENT_FIELDS])
 
     # raw_feedback: responses that name the client (before its handovers change: the ids)
     own, own_params = _own_feedback(client)
@@ -279,25 +327,30 @@ def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
         conn.execute(
             "update raw_feedback set client_id = ?, uscc = null, company_name = null, "
             "contact_phone = null, comment = null, extra = null, "
-            f"row_hash = {rehash} where {own}", [pseudonym, salt, *own_params])
-    report.add("raw_feedback", n_own,
-               ["client_id", *FEEDBACK_FIELDS, "comment", "extra"])
+            f"row_hash = {rehash} where {own}",
+            [pseudonym, salt, *own_params],
+        )
+    report.add("raw_feedback", n_own, ["client_id", *FEEDBACK_FIELDS, "comment", "extra"])
     # another client's response that gives one of this client's values: that value only
     others = 0
     for column, kind_sql, values in (
-            ("uscc", "upper(trim(uscc))", sorted({u.strip().upper()
-                                                  for u in client.values["uscc"]})),
-            ("company_name", "trim(company_name)", sorted({v.strip()
-                                                           for v in client.values["name"]})),
-            ("contact_phone", "regexp_replace(contact_phone, '[^0-9]', '', 'g')",
-             sorted({_digits(p) for p in client.values["phone"]} - {""}))):
+        ("uscc", "upper(trim(uscc))", sorted({u.strip().upper() for u in client.values["uscc"]})),
+        ("company_name", "trim(company_name)", sorted({v.strip() for v in client.values["name"]})),
+        (
+            "contact_phone",
+            "regexp_replace(contact_phone, '[^0-9]', '', 'g')",
+            sorted({_digits(p) for p in client.values["phone"]} - {""}),
+        ),
+    ):
         if not values:
             continue
         where = f"list_contains(?::varchar[], {kind_sql})"
         if column == "contact_phone":
-            where = ("(list_contains(?::varchar[], regexp_replace(contact_phone, '[^0-9]', '', "
-                     "'g')) or list_contains(?::varchar[], substr(regexp_replace("
-                     "contact_phone, '[^0-9]', '', 'g'), 3)))")
+            where = (
+                "(list_contains(?::varchar[], regexp_replace(contact_phone, '[^0-9]', '', "
+                "'g')) or list_contains(?::varchar[], substr(regexp_replace("
+                "contact_phone, '[^0-9]', '', 'g'), 3)))"
+            )
             values_params = [values, values]
         else:
             values_params = [values]
@@ -305,22 +358,29 @@ def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
         values_params = [*values_params, *own_params]
         found = _count(conn, f"select 1 from raw_feedback where {where}", values_params)
         if write and found:
-            conn.execute(f"update raw_feedback set {column} = null, row_hash = {rehash} "
-                         f"where {where}", [salt, *values_params])
+            conn.execute(
+                f"update raw_feedback set {column} = null, row_hash = {rehash} where {where}",
+                [salt, *values_params],
+            )
         if found:
             report.add("raw_feedback", found, [column])
             others += found
 
     # raw_events of the client's handovers: notes and extra columns
     if client.handover_ids:
-        n = _count(conn, "select 1 from raw_events where list_contains(?::varchar[], "
-                   "handover_id) and (note is not null or extra is not null)",
-                   [client.handover_ids])
+        n = _count(
+            conn,
+            "select 1 from raw_events where list_contains(?::varchar[], "
+            "handover_id) and (note is not null or extra is not null)",
+            [client.handover_ids],
+        )
         if write and n:
             conn.execute(
                 f"update raw_events set note = null, extra = null, row_hash = {rehash} "
                 "where list_contains(?::varchar[], handover_id) "
-                "and (note is not null or extra is not null)", [salt, client.handover_ids])
+                "and (note is not null or extra is not null)",
+                [salt, client.handover_ids],
+            )
         report.add("raw_events", n, ["note", "extra"])
 
     # raw_handovers: the client id becomes the pseudonym, in every version
@@ -328,7 +388,9 @@ def _erase_rows(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
     if write and n:
         conn.execute(
             f"update raw_handovers set client_id = ?, extra = null, row_hash = {rehash} "
-            "where client_id = ?", [pseudonym, salt, client.client_id])
+            "where client_id = ?",
+            [pseudonym, salt, client.client_id],
+        )
     report.add("raw_handovers", n, ["client_id", "extra"])
 
 
@@ -354,14 +416,18 @@ def _replace_all(text: str, sought: list[str], client_id: str, pseudonym: str) -
             continue
         replacement = pseudonym if value == client_id else ERASED
         before, after = _edge(value[0]), _edge(value[-1])
-        pattern = ((f"(?<!{before})" if before else "") + re.escape(value)
-                   + (f"(?!{after})" if after else ""))
+        pattern = (
+            (f"(?<!{before})" if before else "")
+            + re.escape(value)
+            + (f"(?!{after})" if after else "")
+        )
         text = re.sub(pattern, lambda _, new=replacement: new, text)
     return text
 
 
-def _erase_text(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
-                report: ErasureReport) -> None:
+def _erase_text(
+    conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None, report: ErasureReport
+) -> None:
     """Every stored text holding one of the client's values (see TEXT_COLUMNS)."""
     sought = client.sought()
     report.values_sought = len(sought)
@@ -379,30 +445,46 @@ def _erase_text(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str
             f'select rowid, "{column}" from {table} where "{column}" is not null '
             f'and len(list_filter(?::varchar[], lambda v: contains("{column}", v))) > 0 '
             f"and not coalesce({skip}, false)",
-            [sought, *skip_params]).fetchall()
+            [sought, *skip_params],
+        ).fetchall()
         changes = []
         for row_id, text in rows:
             new = _replace_all(str(text), sought, client.client_id, shown)
             if new != text:
                 changes.append((row_id, new))
         if pseudonym is not None and changes:
-            conn.execute("create or replace temporary table erasure_changes "
-                         "(row_id bigint, new_text varchar)")
+            conn.execute(
+                "create or replace temporary table erasure_changes "
+                "(row_id bigint, new_text varchar)"
+            )
             conn.executemany("insert into erasure_changes values (?, ?)", changes)
-            conn.execute(f'update {table} set "{column}" = c.new_text from erasure_changes as c '
-                         f"where {table}.rowid = c.row_id")
+            conn.execute(
+                f'update {table} set "{column}" = c.new_text from erasure_changes as c '
+                f"where {table}.rowid = c.row_id"
+            )
             conn.execute("drop table erasure_changes")
         report.add(table, len(changes), [column])
 
 
-def _erase(conn: duckdb.DuckDBPyConnection, client: _Client, pseudonym: str | None,
-           salt: str, report: ErasureReport) -> None:
+def _erase(
+    conn: duckdb.DuckDBPyConnection,
+    client: _Client,
+    pseudonym: str | None,
+    salt: str,
+    report: ErasureReport,
+) -> None:
     _erase_rows(conn, client, pseudonym, salt, report)
     _erase_text(conn, client, pseudonym, report)
 
 
-def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
-                 actor: Actor | None = None, docs_dir: Path | None = None) -> ErasureReport:
+def erase_client(
+    store: Store,
+    client_id: str,
+    dry_run: bool = False,
+    *,
+    actor: Actor | None = None,
+    docs_dir: Path | None = None,
+) -> ErasureReport:
     """Erase the personal data of the client ``client_id`` everywhere (see the module
     docstring), then rewrite the database file so that no old bytes remain. Only an
     administrator (else the command line's operator, who is one) may, also for a
@@ -411,23 +493,31 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
     not know where such folders are."""
     actor = administrator(actor, "erase a client's data")
     if docs_dir is not None and not Path(docs_dir).is_dir():
-        raise ErasureError(f"There is no Data Docs folder at {docs_dir}: nothing was erased.",
-                           title="No such folder", params={"folder": str(docs_dir)})
+        raise ErasureError(
+            f"There is no Data Docs folder at {docs_dir}: nothing was erased.",
+            title="No such folder",
+            params={"folder": str(docs_dir)},
+        )
     client_id = client_id.strip()
     if not store.exists():
-        raise ErasureError(f"There is no database at {store.path}: nothing to erase.",
-                           title="No database", params={"file": str(store.path)})
+        raise ErasureError(
+            f"There is no database at {store.path}: nothing to erase.",
+            title="No database",
+            params={"file": str(store.path)},
+        )
     store.ensure_schema()
-    report = ErasureReport(client_id=client_id, dry_run=dry_run,
-                           size_before=_file_size(store.path))
+    report = ErasureReport(client_id=client_id, dry_run=dry_run, size_before=_file_size(store.path))
 
     def unknown() -> ErasureError:
         return ErasureError(
             f"There is no client {client_id!r} in {store.path} (in any version of any "
-            "batch): nothing was erased.", title="Unknown client",
-            params={"client": client_id, "file": str(store.path)})
+            "batch): nothing was erased.",
+            title="Unknown client",
+            params={"client": client_id, "file": str(store.path)},
+        )
 
     if dry_run:
+
         def look(conn: duckdb.DuckDBPyConnection) -> None:
             client = _find(conn, client_id)
             if client is None:
@@ -448,15 +538,21 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
             client = _find(conn, client_id)
             if client is None:
                 raise unknown()
-            while conn.execute("select count(*) from raw_clients where client_id = ?",
-                               [pseudonym]).fetchall()[0][0]:
+            while conn.execute(
+                "select count(*) from raw_clients where client_id = ?", [pseudonym]
+            ).fetchall()[0][0]:
                 pseudonym = PSEUDONYM_PREFIX + secrets.token_hex(4)
             report.pseudonym = pseudonym
             _erase(conn, client, pseudonym, salt, report)
             report.audit_id = audit.record(
-                conn, actor.name, "erase", pseudonym, rows=report.rows,
+                conn,
+                actor.name,
+                "erase",
+                pseudonym,
+                rows=report.rows,
                 tables={t: e["rows"] for t, e in report.changed.items()},
-                fields=sorted({f for e in report.changed.values() for f in e["fields"]}))
+                fields=sorted({f for e in report.changed.values() for f in e["fields"]}),
+            )
             report.batch_id = _record_batch(conn, actor.name, pseudonym, report)
         except BaseException:
             conn.execute("rollback")
@@ -469,8 +565,10 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
                 f"The client's data was erased from every table (now {pseudonym}), but the "
                 f"database file could not be rewritten ({error.message}), so old bytes may "
                 "remain in its unused space: fix that and run `handover erase client "
-                f"{pseudonym}` to rewrite it.", title="Database not rewritten",
-                params={"pseudonym": pseudonym, "file": str(store.path)}) from error
+                f"{pseudonym}` to rewrite it.",
+                title="Database not rewritten",
+                params={"pseudonym": pseudonym, "file": str(store.path)},
+            ) from error
         report.rewritten = True
     if docs_dir is not None:
         _scrub_docs(Path(docs_dir), client, pseudonym, report)
@@ -481,19 +579,31 @@ def erase_client(store: Store, client_id: str, dry_run: bool = False, *,
 
 # -- files on disk: the Data Docs ------------------------------------------------------------
 
+
 def _spellings(value: str) -> set[str]:
     """The ways a page can carry a value: as is, HTML-escaped, JSON-escaped (ASCII or not),
     and HTML-escaped JSON."""
     as_json = json.dumps(value)[1:-1]
     as_text = json.dumps(value, ensure_ascii=False)[1:-1]
-    return {value, html.escape(value), html.escape(value, quote=False), as_json, as_text,
-            html.escape(as_text)}
+    return {
+        value,
+        html.escape(value),
+        html.escape(value, quote=False),
+        as_json,
+        as_text,
+        html.escape(as_text),
+    }
 
 
 def _page_files(folder: Path) -> list[Path]:
     """The text files of a Data Docs folder (its pages; not its fonts and images)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-                  and p.suffix.lower() in (".html", ".htm", ".json", ".js", ".txt", ".md"))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not p.is_symlink()
+        and p.suffix.lower() in (".html", ".htm", ".json", ".js", ".txt", ".md")
+    )
 
 
 def _scrub_text(text: str, client: _Client, pseudonym: str) -> str:
@@ -509,14 +619,18 @@ def _scrub_text(text: str, client: _Client, pseudonym: str) -> str:
             continue
         replacement = pseudonym if spelling in client_spellings else ERASED
         before, after = _edge(spelling[0]), _edge(spelling[-1])
-        pattern = ((f"(?<!{before})" if before else "") + re.escape(spelling)
-                   + (f"(?!{after})" if after else ""))
+        pattern = (
+            (f"(?<!{before})" if before else "")
+            + re.escape(spelling)
+            + (f"(?!{after})" if after else "")
+        )
         text = re.sub(pattern, lambda _, new=replacement: new, text)
     return text
 
 
-def _scrub_docs(folder: Path, client: _Client, pseudonym: str | None,
-                report: ErasureReport) -> None:
+def _scrub_docs(
+    folder: Path, client: _Client, pseudonym: str | None, report: ErasureReport
+) -> None:
     """Replace the client's values in the pages of a Data Docs folder (``handover check
     --docs``), each page rewritten through a new file moved over it; count only when
     ``pseudonym`` is None. Read back: a value left raises ``ErasureError``."""
@@ -544,18 +658,24 @@ def _scrub_docs(folder: Path, client: _Client, pseudonym: str | None,
             raise
     report.docs_files = changed
     if pseudonym is not None:
-        left = [p for p in _page_files(folder)
-                if _scrub_text(p.read_text(encoding="utf-8", errors="replace"), client,
-                               pseudonym) != p.read_text(encoding="utf-8", errors="replace")]
+        left = [
+            p
+            for p in _page_files(folder)
+            if _scrub_text(p.read_text(encoding="utf-8", errors="replace"), client, pseudonym)
+            != p.read_text(encoding="utf-8", errors="replace")
+        ]
         if left:
             raise ErasureError(
                 f"{len(left)} page(s) of the Data Docs in {folder} still hold a value of the "
                 "client after they were rewritten: delete that folder and run `handover "
-                "check --docs` again.", title="Data Docs not erased",
-                params={"folder": str(folder)})
+                "check --docs` again.",
+                title="Data Docs not erased",
+                params={"folder": str(folder)},
+            )
 
 
 # -- rewriting the file: copy, verify, swap ----------------------------------------------------
+
 
 def _file_size(path: Path) -> int:
     total = 0
@@ -569,35 +689,48 @@ def _file_size(path: Path) -> int:
 
 # -- retention ---------------------------------------------------------------------------------
 
-def erase_old_comments(store: Store, days: int | None, *, actor: Actor | None = None,
-                       today: date | None = None) -> int:
+
+def erase_old_comments(
+    store: Store, days: int | None, *, actor: Actor | None = None, today: date | None = None
+) -> int:
     """Empty the survey comments submitted more than ``days`` days before ``today``, in every
     row version; returns how many rows lost their comment (0 when ``days`` is None: kept
     forever). Recorded in the audit trail (action ``retention``) when any was. Called after
     each import by whoever imported (the import needed ``upload``)."""
     if days is None or not store.exists():
         return 0
-    cutoff = datetime.combine((today or date.today()) - timedelta(days=int(days)),
-                              datetime.min.time())
+    cutoff = datetime.combine(
+        (today or date.today()) - timedelta(days=int(days)), datetime.min.time()
+    )
     where = "comment is not null and submitted_at < ?"
 
     def erase(conn: duckdb.DuckDBPyConnection) -> int:
-        n = int(conn.execute(f"select count(*) from raw_feedback where {where}",
-                             [cutoff]).fetchall()[0][0])
+        n = int(
+            conn.execute(f"select count(*) from raw_feedback where {where}", [cutoff]).fetchall()[
+                0
+            ][0]
+        )
         if n:
             conn.execute(f"update raw_feedback set comment = null where {where}", [cutoff])
-            audit.record(conn, (actor or local_operator()).name, "retention", "raw_feedback",
-                         field="comment", days=int(days), before=cutoff, rows=n)
+            audit.record(
+                conn,
+                (actor or local_operator()).name,
+                "retention",
+                "raw_feedback",
+                field="comment",
+                days=int(days),
+                before=cutoff,
+                rows=n,
+            )
         return n
 
-    if not store.query("select count(*) from raw_feedback where " + where,
-                       [cutoff]).scalar():
+    if not store.query("select count(*) from raw_feedback where " + where, [cutoff]).scalar():
         return 0  # nothing to do: no write, the pages' caches stay valid
     return store.write(erase)
 
 
 def retention_sentence(n: int, days: int) -> str:
-    return (f"Retention: {n} survey comment(s) older than {days} day(s) erased "
-            "(retention.feedback_comments_days).")
-
-
+    return (
+        f"Retention: {n} survey comment(s) older than {days} day(s) erased "
+        "(retention.feedback_comments_days)."
+    )

@@ -12,9 +12,15 @@ class HandoverError(Exception):
     the same thing as data, so that the dashboard can word it in the user's language from its
     locale catalogue (``errors.<code>``); an error without a code is shown by its message."""
 
-    def __init__(self, message: str, *, title: str | None = None,
-                 details: list[str] | None = None, code: str | None = None,
-                 params: dict[str, object] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        details: list[str] | None = None,
+        code: str | None = None,
+        params: dict[str, object] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.title = title
@@ -82,14 +88,14 @@ REASONS: dict[str, str] = {
     "not_yes_no": "not a yes/no value (expected true/false, 是/否, Y/N or 1/0)",
     "unknown_code": "unknown value (expected one of {choices})",
     "not_satisfaction": "not a satisfaction rating (expected 1-5, 5分, ★★★★★ or a label such "
-                        "as 非常满意 / Very satisfied)",
+    "as 非常满意 / Very satisfied)",
     "not_recommend": "not a 0-10 recommendation score (expected 0-10 or e.g. "
-                     "'10 - Extremely likely')",
+    "'10 - Extremely likely')",
     "key_missing": "the key is missing",
     "duplicate_key": "the same key is also on row(s) {others}",
     "duplicate_response": "the same response is also on row(s) {others}",
     "row_length": "this row has {fields} fields but the header has {expected}; a value with a "
-                  "comma needs quotes",
+    "comma needs quotes",
 }
 
 
@@ -117,8 +123,17 @@ class Problem:
     field: str | None = None
 
     @classmethod
-    def of(cls, file: str, row: int, column: str, value: str, code: str,
-           params: dict[str, object] | None = None, *, field: str | None = None) -> Problem:
+    def of(
+        cls,
+        file: str,
+        row: int,
+        column: str,
+        value: str,
+        code: str,
+        params: dict[str, object] | None = None,
+        *,
+        field: str | None = None,
+    ) -> Problem:
         """A problem from its reason code; its English ``why`` is made from the code."""
         params = dict(params or {})
         return cls(file, row, column, value, reason_text(code, params), code, params, field)

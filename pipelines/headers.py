@@ -58,9 +58,14 @@ def map_header(template: Template, header: list[str], file: str, header_row: int
         raise WrongKindError(
             f"{file}: the header (row {header_row}) names a column twice: {said}. "
             "Remove or rename one of them.",
-            title="Duplicate columns", code="file_duplicate_columns",
-            params={"file": file, "row": header_row, "kind": template.kind,
-                    "doubles": [list(d) for d in doubles]},
+            title="Duplicate columns",
+            code="file_duplicate_columns",
+            params={
+                "file": file,
+                "row": header_row,
+                "kind": template.kind,
+                "doubles": [list(d) for d in doubles],
+            },
         )
     return HeaderMap(positions, headers, extras)
 
@@ -77,9 +82,13 @@ def _wrong_kind(
         f"{file} is not a {template.kind} file ({template.zh}): the required column(s) {names} "
         f"are missing. Its header (row {header_row}) has: {shown}."
     )
-    params: dict[str, object] = {"file": file, "kind": template.kind, "missing": list(missing),
-                                 "row": header_row,
-                                 "header": ", ".join(c for c in header if c.strip())[:300]}
+    params: dict[str, object] = {
+        "file": file,
+        "kind": template.kind,
+        "missing": list(missing),
+        "row": header_row,
+        "header": ", ".join(c for c in header if c.strip())[:300],
+    }
     code = "file_wrong_kind"
     best = max(
         (t for t in TEMPLATES.values() if t.kind != template.kind),
@@ -94,8 +103,17 @@ def _wrong_kind(
     return WrongKindError(message, code=code, params=params)
 
 
-_SURVEY_MARKERS = {"提交答卷时间", "来自ip", "答题时长", "timestamp", "respondent id", "responseid",
-                   "startdate", "开始答题时间", "所用时间"}
+_SURVEY_MARKERS = {
+    "提交答卷时间",
+    "来自ip",
+    "答题时长",
+    "timestamp",
+    "respondent id",
+    "responseid",
+    "startdate",
+    "开始答题时间",
+    "所用时间",
+}
 
 
 def _looks_like_survey(header: list[str]) -> bool:

@@ -28,7 +28,7 @@ def looks_like_html(head: bytes) -> bool:
     """Whether the first bytes of a file are an HTML page (after a byte-order mark)."""
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             if bom != codecs.BOM_UTF8:
                 head = head.decode("utf-16", "ignore").encode("utf-8")
             break
@@ -69,9 +69,14 @@ def _decode(data: bytes, codec: str, label: str, name: str) -> tuple[str, str]:
         raise UnreadableFileError(
             f"{name}: the page says it is {label} but byte {err.start} cannot be read as "
             f"{label}. Export it again, or save it from Excel as XLSX or CSV.",
-            title="Mixed encodings", code="file_mixed_encoding",
-            params={"file": name, "encoding": label, "offset": err.start,
-                    "row": data.count(b"\n", 0, err.start) + 1},
+            title="Mixed encodings",
+            code="file_mixed_encoding",
+            params={
+                "file": name,
+                "encoding": label,
+                "offset": err.start,
+                "row": data.count(b"\n", 0, err.start) + 1,
+            },
         ) from err
 
 
@@ -85,20 +90,26 @@ def read_html_rows(path: Path, name: str) -> tuple[list[list[str]], str]:
         at = data.index(b"\x00")
         raise UnreadableFileError(
             f"{name}: the page contains a NUL byte (byte {at:,}), which no export writes; it is "
-            "damaged. Export it again.", title="Damaged file", code="file_nul_byte",
+            "damaged. Export it again.",
+            title="Damaged file",
+            code="file_nul_byte",
             params={"file": name, "row": data.count(b"\n", 0, at) + 1, "offset": at},
         )
     text, label = decode_html(data, name)
     text = _XML_DECLARATION.sub("", text, count=1)
-    if re.search(r"<table", text, re.IGNORECASE) and not re.search(r"</table\s*>", text,
-                                                                   re.IGNORECASE):
+    if re.search(r"<table", text, re.IGNORECASE) and not re.search(
+        r"</table\s*>", text, re.IGNORECASE
+    ):
         raise UnreadableFileError(
             f"{name}: the page ends inside its table (the download or export broke off), so its "
             "last rows may be missing. Download or export it again.",
-            title="Damaged file", code="file_damaged", params={"file": name},
+            title="Damaged file",
+            code="file_damaged",
+            params={"file": name},
         )
-    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
-                                  huge_tree=False)
+    parser = lxml.html.HTMLParser(
+        no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+    )
     try:
         document = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as err:
@@ -133,5 +144,7 @@ def _no_table(name: str) -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: this is a web page (HTML) without a table of data, not a workbook. Export "
         "the data again as Excel or CSV.",
-        title="No table", code="file_no_rows", params={"file": name},
+        title="No table",
+        code="file_no_rows",
+        params={"file": name},
     )

@@ -17,7 +17,7 @@ only briefly and a bad file changes nothing:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +101,12 @@ def ingest_file(
     large = sheet is None and _large(path)
     plain: PlainCsv | None = None
     if large:  # the file's hash is computed while the sandbox probes the file
-        content_hash, plain, probe_error = _hash_while(path, functools.partial(
-            probe_plain_csv, path, functools.partial(score, tpl), display_name=name))
+        content_hash, plain, probe_error = _hash_while(
+            path,
+            functools.partial(
+                probe_plain_csv, path, functools.partial(score, tpl), display_name=name
+            ),
+        )
     else:
         content_hash, probe_error = file_hash(path), None
     report = ImportReport(kind=kind, file=name)
@@ -116,9 +120,17 @@ def ingest_file(
     if large:
         if plain is not None:
             try:
-                return _fast_import(store, tpl, plain, report, content_hash,
-                                    skip_invalid=skip_invalid, dry_run=dry_run, actor=actor,
-                                    progress=progress)
+                return _fast_import(
+                    store,
+                    tpl,
+                    plain,
+                    report,
+                    content_hash,
+                    skip_invalid=skip_invalid,
+                    dry_run=dry_run,
+                    actor=actor,
+                    progress=progress,
+                )
             except _Fallback:
                 report = ImportReport(kind=kind, file=name)
 
@@ -145,7 +157,8 @@ def ingest_file(
             raise UnreadableFileError(
                 f"{name}: the file has a header (row {grid.header_row}) but no data rows; "
                 "nothing was loaded.",
-                title="No rows", code="file_no_rows",
+                title="No rows",
+                code="file_no_rows",
                 params={"file": name, "row": grid.header_row},
             )
         bad_rows = sorted({p.row for p in report.problems})
@@ -175,8 +188,9 @@ def ingest_file(
     return report
 
 
-def _hash_while(path: Path, probe: Callable[[], PlainCsv | None]
-                ) -> tuple[str, PlainCsv | None, Exception | None]:
+def _hash_while(
+    path: Path, probe: Callable[[], PlainCsv | None]
+) -> tuple[str, PlainCsv | None, Exception | None]:
     """(the file's hash, what ``probe`` returned, what it raised): both at once, the hash in
     a thread (hashlib lets go of the GIL) while the probe waits for its sandboxed child. An
     error of the hash is raised first, as when the hash came first."""
@@ -228,10 +242,19 @@ def _convert_chunk(
             bad |= failed
             header = header_map.headers[col.name]
             for row, value, reason in zip(
-                chunk.index[failed], chunk.loc[failed, position], reasons[failed]
+                chunk.index[failed], chunk.loc[failed, position], reasons[failed], strict=False
             ):
-                problems.append(Problem.of(grid.file, int(row), header, cell_text(value),
-                                           reason.code, reason.params, field=col.name))
+                problems.append(
+                    Problem.of(
+                        grid.file,
+                        int(row),
+                        header,
+                        cell_text(value),
+                        reason.code,
+                        reason.params,
+                        field=col.name,
+                    )
+                )
         typed[col.name] = values
     typed["extra"] = _extra_json(chunk, header_map)
     return typed, problems, len(chunk)
@@ -262,8 +285,9 @@ def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> l
     for key, source_rows in staging.duplicate_keys():
         for row in source_rows:
             others = ", ".join(str(r) for r in source_rows if r != row)
-            problems.append(Problem.of(file, row, column, key, "duplicate_key",
-                                       {"others": others}, field=field))
+            problems.append(
+                Problem.of(file, row, column, key, "duplicate_key", {"others": others}, field=field)
+            )
     return problems
 
 
@@ -285,9 +309,28 @@ def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> l
 FAST_CSV_MIN_BYTES = 8 << 20  # smaller files take the reference route (it is quick on them)
 FAST_MEMORY_LIMIT = "1GB"  # of the staging database; DuckDB spills to its folder beyond it
 _WHITESPACE_CLASS = "".join(
-    f"\\x{{{c:x}}}" for c in (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85,
-                              0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
-                              0x205F, 0x3000)
+    f"\\x{{{c:x}}}"
+    for c in (
+        0x9,
+        0xA,
+        0xB,
+        0xC,
+        0xD,
+        0x1C,
+        0x1D,
+        0x1E,
+        0x1F,
+        0x20,
+        0x85,
+        0xA0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+    )
 )  # what Python's str.strip() and the regular expression \s take as white space
 _PLAIN_TEXT = "[!-~]+( [!-~]+)*"  # printable ASCII, single inner spaces: text() keeps it as is
 _MAP_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean"}
@@ -301,22 +344,35 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _fast_import(store: Store, tpl: Template, plain: PlainCsv, report: ImportReport,
-                 content_hash: str, *, skip_invalid: bool, dry_run: bool, actor: Actor,
-                 progress: Reporter | None) -> ImportReport:
+def _fast_import(
+    store: Store,
+    tpl: Template,
+    plain: PlainCsv,
+    report: ImportReport,
+    content_hash: str,
+    *,
+    skip_invalid: bool,
+    dry_run: bool,
+    actor: Actor,
+    progress: Reporter | None,
+) -> ImportReport:
     from pipelines.limits import ReadLimits
     from pipelines.private_files import private_tempdir
 
     name = plain.file
     limits = ReadLimits.from_env()
     with private_tempdir(store.path) as folder:
-        config = {"memory_limit": FAST_MEMORY_LIMIT, "temp_directory": str(folder / "spill"),
-                  "preserve_insertion_order": "true",
-                  # the staging file lives for one import: writing it uncompressed saves
-                  # the compression's analysis of every column (about a fifth of its time)
-                  "force_compression": "uncompressed"}
-        with Staging(tpl, path=folder / "staging.duckdb", config=config,
-                     key=store.key()) as staging:
+        config = {
+            "memory_limit": FAST_MEMORY_LIMIT,
+            "temp_directory": str(folder / "spill"),
+            "preserve_insertion_order": "true",
+            # the staging file lives for one import: writing it uncompressed saves
+            # the compression's analysis of every column (about a fifth of its time)
+            "force_compression": "uncompressed",
+        }
+        with Staging(
+            tpl, path=folder / "staging.duckdb", config=config, key=store.key()
+        ) as staging:
             conn = staging.conn
             report_progress(progress, "read", 0)
             records = _read_cells(conn, plain, limits)
@@ -347,10 +403,16 @@ def _fast_import(store: Store, tpl: Template, plain: PlainCsv, report: ImportRep
             staging.rows = "staged_rows"
             staging.row_count = records - len(bad_rows)
             batch = BatchRecord(
-                kind=tpl.kind, file_name=name, content_hash=content_hash,
-                source_format=plain.format, user_name=actor.name, rows_read=report.rows_read,
-                rows_rejected=report.rejected, extra_columns=report.extra_columns,
-                problems=report.problems, report={"columns": report.columns},
+                kind=tpl.kind,
+                file_name=name,
+                content_hash=content_hash,
+                source_format=plain.format,
+                user_name=actor.name,
+                rows_read=report.rows_read,
+                rows_rejected=report.rejected,
+                extra_columns=report.extra_columns,
+                problems=report.problems,
+                report={"columns": report.columns},
             )
             loaded = records - len(bad_rows)
             report_progress(progress, "load", 0, loaded)
@@ -384,8 +446,7 @@ def _read_cells(conn: duckdb.DuckDBPyConnection, plain: PlainCsv, limits) -> int
     except duckdb.Error as err:  # invalid UTF-8, a row of another length, a long line...
         raise _Fallback(str(err)) from err
     blank_cell = _sql_text("[" + _WHITESPACE_CLASS + "]*")
-    is_blank = " and ".join(f"({c} is null or regexp_full_match({c}, {blank_cell}))"
-                            for c in names)
+    is_blank = " and ".join(f"({c} is null or regexp_full_match({c}, {blank_cell}))" for c in names)
     total, longest = conn.execute(
         f"select count(*), max(greatest({', '.join(f'coalesce(strlen({c}), 0)' for c in names)}))"
         " from cells_read"
@@ -400,25 +461,34 @@ def _read_cells(conn: duckdb.DuckDBPyConnection, plain: PlainCsv, limits) -> int
     # are not copied: the row number is the record's place in the file (rowid of the table
     # read in the file's order, never changed after)
     first = names[0]
-    blank = [r for (r,) in conn.execute(
-        f"select rowid from cells_read where ({first} is null or regexp_full_match({first}, "
-        f"{blank_cell})) and {is_blank}").fetchall()]
+    blank = [
+        r
+        for (r,) in conn.execute(
+            f"select rowid from cells_read where ({first} is null or regexp_full_match({first}, "
+            f"{blank_cell})) and {is_blank}"
+        ).fetchall()
+    ]
     conn.register("blank_rows", pa.table({"r": pa.array(blank, pa.int64())}))
     conn.execute("create table blank_rows as select r from blank_rows")
     conn.unregister("blank_rows")
     conn.execute(
         f"""
         create view cells as
-        select rowid + 1 + {plain.header_row} as n, {', '.join(names)} from cells_read
-        {'where rowid not in (select r from blank_rows)' if blank else ''}
+        select rowid + 1 + {plain.header_row} as n, {", ".join(names)} from cells_read
+        {"where rowid not in (select r from blank_rows)" if blank else ""}
         """
     )
     return conn.execute("select count(*) from cells").fetchall()[0][0]
 
 
-def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainCsv,
-                   header_map: HeaderMap, progress: Reporter | None, records: int
-                   ) -> list[Problem]:
+def _convert_cells(
+    conn: duckdb.DuckDBPyConnection,
+    tpl: Template,
+    plain: PlainCsv,
+    header_map: HeaderMap,
+    progress: Reporter | None,
+    records: int,
+) -> list[Problem]:
     """Stage the typed rows of ``cells`` (bad cells empty) and list the bad cells."""
     import pyarrow as pa
 
@@ -444,8 +514,10 @@ def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainC
             # parser reads alike): DuckDB's cast there and back, cheaper than a regular
             # expression and a strptime per cell; any other form goes to the parser
             fast_value = f"try_cast({cell} as timestamp)"
-            fast = (f"(strlen({cell}) = 19 and not starts_with({cell}, '0000') "
-                    f"and coalesce(cast({fast_value} as varchar) = {cell}, false))")
+            fast = (
+                f"(strlen({cell}) = 19 and not starts_with({cell}, '0000') "
+                f"and coalesce(cast({fast_value} as varchar) = {cell}, false))"
+            )
         else:
             fast, fast_value = "false", "null"
         parse = parser_for(col)
@@ -453,7 +525,8 @@ def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainC
         typed_values: list[object] = []
         bad: dict[str, BadValue] = {}
         for (value,) in conn.execute(
-                f"select distinct {cell} from cells where not {fast}").fetchall():
+            f"select distinct {cell} from cells where not {fast}"
+        ).fetchall():
             try:
                 typed = parse(value)
             except BadValue as why:
@@ -464,21 +537,33 @@ def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainC
             values.append(value)
             typed_values.append(typed)
         sql_type = _MAP_TYPES.get(col.type, "varchar")
-        arrow_type = {"date": pa.date32(), "timestamp": pa.timestamp("us"),
-                      "boolean": pa.bool_()}.get(col.type, pa.string())
-        mapping = pa.table({"raw": pa.array(values, pa.string()),
-                            "value": pa.array(typed_values, arrow_type),
-                            "bad": pa.array([v in bad for v in values], pa.bool_())})
+        arrow_type = {
+            "date": pa.date32(),
+            "timestamp": pa.timestamp("us"),
+            "boolean": pa.bool_(),
+        }.get(col.type, pa.string())
+        mapping = pa.table(
+            {
+                "raw": pa.array(values, pa.string()),
+                "value": pa.array(typed_values, arrow_type),
+                "bad": pa.array([v in bad for v in values], pa.bool_()),
+            }
+        )
         table = f"map_{index}"
         conn.register("mapping", mapping)
-        conn.execute(f"create or replace table {table} as "
-                     f"select raw, cast(value as {sql_type}) as value, bad from mapping")
+        conn.execute(
+            f"create or replace table {table} as "
+            f"select raw, cast(value as {sql_type}) as value, bad from mapping"
+        )
         conn.unregister("mapping")
         join = f"left join {table} on {table}.raw = {cell}" if values else ""
         joins.append(join)
         column_joins.append(join)
-        value_sql = (f"case when {fast} then {fast_value} else {table}.value end" if values
-                     else f"case when {fast} then {fast_value} end")
+        value_sql = (
+            f"case when {fast} then {fast_value} else {table}.value end"
+            if values
+            else f"case when {fast} then {fast_value} end"
+        )
         selected.append(f"{value_sql} as {col.name}")
         header = header_map.headers[col.name]
         if bad:
@@ -487,22 +572,38 @@ def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainC
                 f"where {table}.bad order by n"
             ).fetchall():
                 why = bad[value]
-                problems.append(Problem.of(plain.file, int(row), header, value, why.code,
-                                           why.params, field=col.name))
+                problems.append(
+                    Problem.of(
+                        plain.file, int(row), header, value, why.code, why.params, field=col.name
+                    )
+                )
         if col.required and col.name in tpl.key:
             # a fast value is never empty: the missing keys are among the values converted
-            missing = [v for v, typed in zip(values, typed_values)
-                       if typed is None and v not in bad]
+            missing = [
+                v
+                for v, typed in zip(values, typed_values, strict=False)
+                if typed is None and v not in bad
+            ]
             if missing:
                 for row, value in conn.execute(
                     f"select n, {cell} from cells where {cell} in (select unnest(?)) order by n",
                     [missing],
                 ).fetchall():
                     why = BadValue("key_missing")
-                    problems.append(Problem.of(plain.file, int(row), header, value, why.code,
-                                               why.params, field=col.name))
-        report_progress(progress, "validate", records * (index + 1) // (len(tpl.columns) + 2),
-                        records)
+                    problems.append(
+                        Problem.of(
+                            plain.file,
+                            int(row),
+                            header,
+                            value,
+                            why.code,
+                            why.params,
+                            field=col.name,
+                        )
+                    )
+        report_progress(
+            progress, "validate", records * (index + 1) // (len(tpl.columns) + 2), records
+        )
     hashed = ", ".join(f"coalesce(cast({c.name} as varchar), chr(0))" for c in tpl.columns)
     conn.execute("create table dropped_rows (n bigint)")
     # a view, not a table: writing the converted rows once more (with their key and hash)
@@ -513,24 +614,27 @@ def _convert_cells(conn: duckdb.DuckDBPyConnection, tpl: Template, plain: PlainC
         select *, {key_expression(tpl)} as record_key,
             md5(concat_ws(chr(31), {hashed}, coalesce(extra, chr(0)))) as row_hash
         from (
-            select cast(n as integer) as source_row, {', '.join(selected)},
+            select cast(n as integer) as source_row, {", ".join(selected)},
                 cast(null as varchar) as extra
-            from cells {' '.join(joins)}
+            from cells {" ".join(joins)}
             where n not in (select n from dropped_rows)
         )
         """
     )
     # the duplicate keys need only the key's columns: a view without the other columns'
     # joins and the row hash
-    keyed = [(sql, join) for col, sql, join in zip(tpl.columns, selected, column_joins)
-             if col.name in tpl.key]
+    keyed = [
+        (sql, join)
+        for col, sql, join in zip(tpl.columns, selected, column_joins, strict=False)
+        if col.name in tpl.key
+    ]
     conn.execute(
         f"""
         create view staged_keys as
         select *, {key_expression(tpl)} as record_key
         from (
-            select cast(n as integer) as source_row, {', '.join(sql for sql, _ in keyed)}
-            from cells {' '.join(join for _, join in keyed)}
+            select cast(n as integer) as source_row, {", ".join(sql for sql, _ in keyed)}
+            from cells {" ".join(join for _, join in keyed)}
         )
         """
     )
@@ -548,8 +652,10 @@ class _KeyedDuplicates:
         self.conn = staging.conn
 
     def duplicate_keys(self) -> list[tuple[str, list[int]]]:
-        present = " and ".join(f"{k} is not null" for k in self.tpl.key
-                               if self.tpl.column(k).required) or "true"
+        present = (
+            " and ".join(f"{k} is not null" for k in self.tpl.key if self.tpl.column(k).required)
+            or "true"
+        )
         return self.conn.execute(
             f"""
             with keyed as (
@@ -583,8 +689,8 @@ def _same_as_bulk_parse(value: str, typed: object, bad: bool) -> None:
 
 def _no_rows(name: str, header_row: int) -> UnreadableFileError:
     return UnreadableFileError(
-        f"{name}: the file has a header (row {header_row}) but no data rows; "
-        "nothing was loaded.",
-        title="No rows", code="file_no_rows",
+        f"{name}: the file has a header (row {header_row}) but no data rows; nothing was loaded.",
+        title="No rows",
+        code="file_no_rows",
         params={"file": name, "row": header_row},
     )

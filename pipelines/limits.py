@@ -47,13 +47,16 @@ def env_name(limit: str) -> str:
     return "HANDOVER_READ_" + limit.upper()
 
 
-def over_limit(name: str, code: str, limit_name: str, limit: int, text: str,
-               **params: object) -> UnreadableFileError:
+def over_limit(
+    name: str, code: str, limit_name: str, limit: int, text: str, **params: object
+) -> UnreadableFileError:
     """The refusal of file ``name`` for passing ``limit_name``: ``text`` (formatted with the
     parameters) says by how much; the sentence names the limit and its variable."""
     params = {"file": name, "limit": limit, "env": env_name(limit_name), **params}
     return UnreadableFileError(
         f"{name}: {text.format(**params)} (limit {limit:,}, set by {params['env']}); nothing "
         "was loaded.",
-        title="File too large", code=code, params=params,
+        title="File too large",
+        code=code,
+        params=params,
     )

@@ -104,8 +104,13 @@ def key_expression(tpl: Template) -> str:
 class Staging:
     """The typed rows of one file, in memory until they are loaded as a batch."""
 
-    def __init__(self, tpl: Template, path: Path | None = None,
-                 config: dict[str, str] | None = None, key: Key | None = None):
+    def __init__(
+        self,
+        tpl: Template,
+        path: Path | None = None,
+        config: dict[str, str] | None = None,
+        key: Key | None = None,
+    ):
         """In memory; or, with ``path``, in a DuckDB file of its own (a private temporary
         folder's) that DuckDB can spill to, for files too large to hold in memory. There the
         filler adds each row's ``record_key`` and ``row_hash`` (``keyed_rows``' columns) and
@@ -153,8 +158,7 @@ class Staging:
 
     def drop_rows(self, rows: list[int]) -> None:
         if rows:
-            self.conn.execute("delete from staged where source_row in (select unnest(?))",
-                              [rows])
+            self.conn.execute("delete from staged where source_row in (select unnest(?))", [rows])
 
     def load(self, store: Store, batch: BatchRecord) -> tuple[int, int, int, int]:
         """Write the staged rows as one batch: (batch_id, added, updated, unchanged)."""
@@ -170,8 +174,9 @@ class Staging:
                 # attached for the rest of this write's connection, which closes after the
                 # commit (DuckDB 1.5 detaches nothing a transaction has read)
                 conn.execute(attach_sql(path, self.key, True, alias="staging_file"))
-                return _load_streamed(conn, self.tpl, f"staging_file.{self.rows}", batch,
-                                      self.row_count)
+                return _load_streamed(
+                    conn, self.tpl, f"staging_file.{self.rows}", batch, self.row_count
+                )
 
             return store.write(from_file)
         self.conn.execute(f"create or replace table staged as {keyed_rows(self.tpl, 'staged')}")
@@ -212,8 +217,9 @@ def duplicate_keys(conn: duckdb.DuckDBPyConnection, tpl: Template) -> list[tuple
         select key, list(source_row order by source_row) as source_rows
         from (
             select {key_expression(tpl)} as key, source_row from staged
-            where {" and ".join(f"{k} is not null" for k in tpl.key
-                                if tpl.column(k).required) or "true"}
+            where {
+            " and ".join(f"{k} is not null" for k in tpl.key if tpl.column(k).required) or "true"
+        }
         )
         group by key
         having count(*) > 1
@@ -272,7 +278,10 @@ def _load(
 
 
 def _load_streamed(
-    conn: duckdb.DuckDBPyConnection, tpl: Template, incoming: str, batch: BatchRecord,
+    conn: duckdb.DuckDBPyConnection,
+    tpl: Template,
+    incoming: str,
+    batch: BatchRecord,
     total: int | None = None,
 ) -> tuple[int, int, int, int]:
     """``_load`` for rows too many to copy once more: ``incoming`` (keyed rows, one per key)
@@ -311,8 +320,14 @@ def _load_streamed(
     return batch_id, added, updated, unchanged
 
 
-def _record_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, batch: BatchRecord,
-                  added: int, updated: int, unchanged: int) -> None:
+def _record_batch(
+    conn: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    batch: BatchRecord,
+    added: int,
+    updated: int,
+    unchanged: int,
+) -> None:
     conn.execute(
         """
         insert into batches (
@@ -322,9 +337,19 @@ def _record_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, batch: BatchRe
         ) values (?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            batch_id, batch.kind, batch.file_name, batch.content_hash, batch.source_format,
-            batch.user_name, datetime.now(), batch.rows_read, added, updated, unchanged,
-            batch.rows_rejected, batch.extra_columns,
+            batch_id,
+            batch.kind,
+            batch.file_name,
+            batch.content_hash,
+            batch.source_format,
+            batch.user_name,
+            datetime.now(),
+            batch.rows_read,
+            added,
+            updated,
+            unchanged,
+            batch.rows_rejected,
+            batch.extra_columns,
             json.dumps(batch.report, ensure_ascii=False, default=str) if batch.report else None,
         ],
     )
@@ -336,14 +361,25 @@ def _record_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, batch: BatchRe
         conn.register("rejections", rejections)
         conn.execute("insert into batch_rejections select * from rejections")
         conn.unregister("rejections")
-    audit.record(conn, batch.user_name, "upload", batch_id, kind=batch.kind,
-                 file=batch.file_name, added=added, updated=updated, unchanged=unchanged,
-                 rejected=batch.rows_rejected)
+    audit.record(
+        conn,
+        batch.user_name,
+        "upload",
+        batch_id,
+        kind=batch.kind,
+        file=batch.file_name,
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=batch.rows_rejected,
+    )
 
 
 def update_report(store: Store, batch_id: int, report: dict[str, object]) -> None:
     """Replace the JSON report of a batch (figures known only once its rows are in)."""
-    store.write(lambda conn: conn.execute(
-        "update batches set report = ? where batch_id = ?",
-        [json.dumps(report, ensure_ascii=False, default=str), batch_id],
-    ))
+    store.write(
+        lambda conn: conn.execute(
+            "update batches set report = ? where batch_id = ?",
+            [json.dumps(report, ensure_ascii=False, default=str), batch_id],
+        )
+    )

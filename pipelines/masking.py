@@ -18,7 +18,11 @@ def mask_phone(value: str) -> str:
 
 
 def mask_uscc(value: str) -> str:
-    return value[:4] + "*" * max(len(value) - 6, 0) + value[-2:] if len(value) > 6 else "*" * len(value)
+    return (
+        value[:4] + "*" * max(len(value) - 6, 0) + value[-2:]
+        if len(value) > 6
+        else "*" * len(value)
+    )
 
 
 def mask_email(value: str) -> str:
@@ -26,4 +30,8 @@ def mask_email(value: str) -> str:
     return (local[:1] + "***" + at + domain) if at else value[:1] + "***"
 
 
-MASKS: dict[str, Callable[[str], str]] = {"contact_phone": mask_phone, "uscc": mask_uscc, "email": mask_email}
+MASKS: dict[str, Callable[[str], str]] = {
+    "contact_phone": mask_phone,
+    "uscc": mask_uscc,
+    "email": mask_email,
+}

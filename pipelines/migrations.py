@@ -68,9 +68,7 @@ def migrate(conn: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
         ).fetchall()[0][0]
         if other:
             raise foreign_database(path)
-        conn.execute(
-            "create table schema_version (version integer not null, applied_at timestamp)"
-        )
+        conn.execute("create table schema_version (version integer not null, applied_at timestamp)")
         conn.execute("create table schema_meta (key varchar not null, value varchar)")
 
     for number, file in migrations():
@@ -79,9 +77,7 @@ def migrate(conn: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
         conn.execute("begin transaction")
         try:
             conn.execute(file.read_text(encoding="utf-8"))
-            conn.execute(
-                "insert into schema_version values (?, ?)", [number, datetime.now()]
-            )
+            conn.execute("insert into schema_version values (?, ?)", [number, datetime.now()])
             conn.execute("commit")
         except Exception:
             try:
@@ -92,9 +88,7 @@ def migrate(conn: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
         version = number
 
     wanted = views_hash()
-    stored = conn.execute(
-        "select value from schema_meta where key = 'views_hash'"
-    ).fetchall()
+    stored = conn.execute("select value from schema_meta where key = 'views_hash'").fetchall()
     if not stored or stored[0][0] != wanted:
         conn.execute("begin transaction")
         for file in _view_files():

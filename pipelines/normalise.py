@@ -96,7 +96,7 @@ def timestamp(value: object) -> datetime | None:
             try:
                 day_value = date(year, month, day)
             except ValueError:
-                raise BadValue("impossible_date", date=f"{year}-{month:02d}-{day:02d}")
+                raise BadValue("impossible_date", date=f"{year}-{month:02d}-{day:02d}") from None
             return _with_time(day_value, (rest or "").strip())
     raise BadValue("not_a_date")
 
@@ -168,8 +168,7 @@ def code_parser(column: Column, *, keep_unknown: bool = False) -> Callable[[obje
             return found
         if keep_unknown:
             return raw
-        raise BadValue("unknown_code", field=column.name, choices=choices,
-                       labels=labels)
+        raise BadValue("unknown_code", field=column.name, choices=choices, labels=labels)
 
     return parse
 
@@ -237,7 +236,8 @@ def _fast_timestamps(values: pd.Series, typed: pd.Series) -> pd.Series:
             break
         as_text = remaining
         if pd.api.types.infer_dtype(remaining, skipna=True) != "string":
-            as_text = remaining.where(remaining.map(type) == str)
+            # exactly str, element by element (not a type comparison: a Series of types)
+            as_text = remaining.where(remaining.map(type) == str)  # noqa: E721
         parsed = pd.to_datetime(as_text.str.strip(), format=fmt, errors="coerce")
         hit = parsed.notna()
         if hit.any():

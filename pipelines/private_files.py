@@ -32,8 +32,7 @@ def private_root(near: Path) -> Path | None:
     try:
         root.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         info = root.lstat()
-        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid")
-                                               and info.st_uid != os.getuid()):
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
             return None  # a symlink, a file, or another user's folder: not ours to use
         if stat.S_IMODE(info.st_mode) != PRIVATE_DIR:
             root.chmod(PRIVATE_DIR)
@@ -77,8 +76,9 @@ def write_private(folder: Path, name: str, content: bytes) -> Path:
         suffix = Path(safe).suffix if "\x00" not in safe else ""
         safe = "upload" + (suffix if suffix.isascii() and len(suffix) <= 10 else "")
     path = Path(folder) / safe
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                         | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+    descriptor = os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE
+    )
     with os.fdopen(descriptor, "wb") as out:
         out.write(content)
     return path

@@ -71,8 +71,12 @@ class PurgeReport:
     seconds: float = 0.0
 
     def count(self, reason: str | None = None, tables=RAW_TABLES) -> int:
-        return sum(n for table in tables for r, n in self.removed.get(table, {}).items()
-                   if reason is None or r == reason)
+        return sum(
+            n
+            for table in tables
+            for r, n in self.removed.get(table, {}).items()
+            if reason is None or r == reason
+        )
 
     @property
     def rejections(self) -> int:
@@ -80,10 +84,15 @@ class PurgeReport:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "purge_id": self.purge_id, "before": self.before, "dry_run": self.dry_run,
-            "removed": self.removed, "batches": self.batches,
-            "size_before": self.size_before, "size_after": self.size_after,
-            "compacted": self.compacted, "compact_note": self.compact_note,
+            "purge_id": self.purge_id,
+            "before": self.before,
+            "dry_run": self.dry_run,
+            "removed": self.removed,
+            "batches": self.batches,
+            "size_before": self.size_before,
+            "size_after": self.size_after,
+            "compacted": self.compacted,
+            "compact_note": self.compact_note,
             "seconds": round(self.seconds, 3),
         }
 
@@ -139,45 +148,55 @@ REJECTIONS_SQL = """
 """
 
 
-def _count(conn: duckdb.DuckDBPyConnection, cutoff: datetime
-           ) -> tuple[dict[str, dict[str, int]], dict[int, int]]:
+def _count(
+    conn: duckdb.DuckDBPyConnection, cutoff: datetime
+) -> tuple[dict[str, dict[str, int]], dict[int, int]]:
     """Dead rows per table and reason, and per batch; read only."""
     removed: dict[str, dict[str, int]] = {}
     per_batch: dict[int, int] = {}
     for table in RAW_TABLES:
         rows = conn.execute(
             f"select reason, batch_id, count(*) from ({_doomed_sql(table)}) group by all",
-            [cutoff, cutoff]).fetchall()
-        removed[table] = {reason: 0 for reason in REASONS}
+            [cutoff, cutoff],
+        ).fetchall()
+        removed[table] = dict.fromkeys(REASONS, 0)
         for reason, batch_id, n in rows:
             removed[table][reason] += n
             per_batch[batch_id] = per_batch.get(batch_id, 0) + n
     rejections = conn.execute(
-        f"select batch_id, count(*) from ({REJECTIONS_SQL}) group by all", [cutoff]).fetchall()
+        f"select batch_id, count(*) from ({REJECTIONS_SQL}) group by all", [cutoff]
+    ).fetchall()
     removed["batch_rejections"] = {"rolled_back": sum(n for _, n in rejections)}
     for batch_id, _ in rejections:
         per_batch.setdefault(batch_id, 0)
     return removed, per_batch
 
 
-def _delete(conn: duckdb.DuckDBPyConnection, cutoff: datetime, user: str
-            ) -> tuple[dict[str, dict[str, int]], dict[int, int], int | None]:
+def _delete(
+    conn: duckdb.DuckDBPyConnection, cutoff: datetime, user: str
+) -> tuple[dict[str, dict[str, int]], dict[int, int], int | None]:
     """Inside the write transaction: delete, mark the batches, record the purge."""
     removed, per_batch = _count(conn, cutoff)
     if not per_batch:
         return removed, per_batch, None  # nothing dead: nothing to record either
     for table in RAW_TABLES:
         if sum(removed[table].values()):
-            conn.execute(f"delete from {table} where rowid in "
-                         f"(select row_id from ({_doomed_sql(table)}))", [cutoff, cutoff])
+            conn.execute(
+                f"delete from {table} where rowid in (select row_id from ({_doomed_sql(table)}))",
+                [cutoff, cutoff],
+            )
     if removed["batch_rejections"]["rolled_back"]:
-        conn.execute(f"delete from batch_rejections where rowid in "
-                     f"(select row_id from ({REJECTIONS_SQL}))", [cutoff])
+        conn.execute(
+            f"delete from batch_rejections where rowid in (select row_id from ({REJECTIONS_SQL}))",
+            [cutoff],
+        )
     now = datetime.now()
     for batch_id, n in per_batch.items():
         conn.execute(
             "update batches set purged_at = ?, count_rows_purged = count_rows_purged + ? "
-            "where batch_id = ?", [now, n, batch_id])
+            "where batch_id = ?",
+            [now, n, batch_id],
+        )
     purge_id = conn.execute("select nextval('purge_id_seq')").fetchall()[0][0]
     rolled_back = sum(removed[t]["rolled_back"] for t in RAW_TABLES)
     superseded = sum(removed[t]["superseded"] for t in RAW_TABLES)
@@ -185,17 +204,39 @@ def _delete(conn: duckdb.DuckDBPyConnection, cutoff: datetime, user: str
         "insert into purges (purge_id, user_name, created_at, purged_before, "
         "count_rows_rolled_back, count_rows_superseded, count_rejections, report) "
         "values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [purge_id, user, now, cutoff, rolled_back, superseded,
-         removed["batch_rejections"]["rolled_back"],
-         json.dumps({"removed": removed, "batches": sorted(per_batch)})],
+        [
+            purge_id,
+            user,
+            now,
+            cutoff,
+            rolled_back,
+            superseded,
+            removed["batch_rejections"]["rolled_back"],
+            json.dumps({"removed": removed, "batches": sorted(per_batch)}),
+        ],
     )
-    audit.record(conn, user, "purge", purge_id, at=now, before=cutoff,
-                 rolled_back=rolled_back, superseded=superseded, batches=sorted(per_batch))
+    audit.record(
+        conn,
+        user,
+        "purge",
+        purge_id,
+        at=now,
+        before=cutoff,
+        rolled_back=rolled_back,
+        superseded=superseded,
+        batches=sorted(per_batch),
+    )
     return removed, per_batch, purge_id
 
 
-def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False,
-          actor: Actor | None = None, compact: str = "auto") -> PurgeReport:
+def purge(
+    store: Store,
+    before: datetime | None = None,
+    *,
+    dry_run: bool = False,
+    actor: Actor | None = None,
+    compact: str = "auto",
+) -> PurgeReport:
     """Remove the dead row versions (see the module docstring); returns what was removed.
     The ``actor`` (else the command line's operator) needs the permission ``purge``, also
     for a ``dry_run``.
@@ -204,8 +245,11 @@ def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False
     "always" rewrites it anyway, "never" leaves the unused space for later uploads."""
     actor = acting(actor, "purge")
     if not store.exists():
-        raise BatchError(f"There is no database at {store.path}: nothing to purge.",
-                         code="purge_no_database", params={"file": str(store.path)})
+        raise BatchError(
+            f"There is no database at {store.path}: nothing to purge.",
+            code="purge_no_database",
+            params={"file": str(store.path)},
+        )
     started = time.perf_counter()
     cutoff = before or datetime.now()
     store.ensure_schema()
@@ -228,8 +272,9 @@ def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False
         report.batches = sorted(per_batch)
         conn.execute("checkpoint")
         if compact != "never":
-            report.compacted, report.compact_note = _compact(conn, store.path,
-                                                             force=compact == "always")
+            report.compacted, report.compact_note = _compact(
+                conn, store.path, force=compact == "always"
+            )
     report.size_after = file_size(store.path)
     report.seconds = time.perf_counter() - started
     log.info("purge %s: %s in %.2f s", report.purge_id, report.removed, report.seconds)
@@ -242,12 +287,14 @@ def purge(store: Store, before: datetime | None = None, *, dry_run: bool = False
 def _unused_bytes(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
     used = conn.execute(
         "select used_blocks * block_size from pragma_database_size() "
-        "where database_name = current_database()").fetchall()[0][0]
+        "where database_name = current_database()"
+    ).fetchall()[0][0]
     return max(path.stat().st_size - int(used), 0)
 
 
-def _compact(conn: duckdb.DuckDBPyConnection, path: Path, force: bool = False
-             ) -> tuple[bool, str | None]:
+def _compact(
+    conn: duckdb.DuckDBPyConnection, path: Path, force: bool = False
+) -> tuple[bool, str | None]:
     """Rewrite the database into a new file and move it over the old one, if much of the
     file is unused (pipelines/rewrite.py). ``conn`` is the write connection: no other process
     has the file open, and none can open it until the new file is in place. Returns
@@ -256,8 +303,9 @@ def _compact(conn: duckdb.DuckDBPyConnection, path: Path, force: bool = False
     unused = _unused_bytes(conn, real)
     if not force and (unused < MIN_SLACK or unused < SLACK_SHARE * real.stat().st_size):
         return False, None
-    encrypted = conn.execute("select encrypted from duckdb_databases() "
-                             "where database_name = current_database()").fetchall()[0][0]
+    encrypted = conn.execute(
+        "select encrypted from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
     if encrypted:
         return False, "the database is encrypted; its unused space is reused by later uploads"
     try:

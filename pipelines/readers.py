@@ -84,19 +84,25 @@ def read_grid(
     name = display_name or path.name
     limits = ReadLimits.from_env()
     _check_size(path, name, limits)
-    items = sandbox.stream(_parse, (str(path), name, find_header, sheet, chunk_rows, limits),
-                           limits, name)
+    items = sandbox.stream(
+        _parse, (str(path), name, find_header, sheet, chunk_rows, limits), limits, name
+    )
     _tag, meta = next(items)
     problems: list[Problem] = []
     # The chunks hold the problems' list, not the grid: dropping a grid that was read only in
     # part (a preview) then closes the stream at once, which ends the child.
-    return Grid(file=name, format=meta["format"], header_row=meta["header_row"],
-                header=meta["header"], chunks=_frames(items, problems),
-                preamble=meta["preamble"], problems=problems)
+    return Grid(
+        file=name,
+        format=meta["format"],
+        header_row=meta["header_row"],
+        header=meta["header"],
+        chunks=_frames(items, problems),
+        preamble=meta["preamble"],
+        problems=problems,
+    )
 
 
-def _frames(items: Iterator[tuple[str, Any]], problems: list[Problem]
-            ) -> Iterator[pd.DataFrame]:
+def _frames(items: Iterator[tuple[str, Any]], problems: list[Problem]) -> Iterator[pd.DataFrame]:
     for tag, payload in items:
         if tag == "problems":
             problems.extend(payload)
@@ -171,8 +177,9 @@ def _plain_block(data: bytes, first: bool, pattern: re.Pattern[str]) -> bool:
     return True
 
 
-def probe_plain_csv(path: Path, find_header: FindHeader,
-                    display_name: str | None = None) -> PlainCsv | None:
+def probe_plain_csv(
+    path: Path, find_header: FindHeader, display_name: str | None = None
+) -> PlainCsv | None:
     """The header of a CSV that DuckDB may read for ``read_grid``, or None when the file
     must take ``read_grid`` (not CSV, not UTF-8 in its first bytes, a NUL byte, an empty
     line, a line with a quote that is not wholly quoted fields (a record over several lines,
@@ -188,21 +195,29 @@ def probe_plain_csv(path: Path, find_header: FindHeader,
     limits = ReadLimits.from_env()
     _check_size(path, name, limits)
     try:
-        items = list(sandbox.stream(_probe_plain, (str(path), name, find_header, limits),
-                                    limits, name))
+        items = list(
+            sandbox.stream(_probe_plain, (str(path), name, find_header, limits), limits, name)
+        )
     except UnreadableFileError:
         return None  # read_grid says why, exactly as it always has
     if not items or items[0] is None:
         return None
     meta = items[0]
-    return PlainCsv(path=path, file=name, format=meta["format"],
-                    header_row=meta["header_row"], header=meta["header"],
-                    preamble=meta["preamble"], delimiter=meta["delimiter"],
-                    lines=meta["lines"])
+    return PlainCsv(
+        path=path,
+        file=name,
+        format=meta["format"],
+        header_row=meta["header_row"],
+        header=meta["header"],
+        preamble=meta["preamble"],
+        delimiter=meta["delimiter"],
+        lines=meta["lines"],
+    )
 
 
-def _probe_plain(path: str, name: str, find_header: FindHeader, limits: ReadLimits
-                 ) -> Iterator[dict[str, Any] | None]:
+def _probe_plain(
+    path: str, name: str, find_header: FindHeader, limits: ReadLimits
+) -> Iterator[dict[str, Any] | None]:
     file = Path(path)
     if sniff_format(file, name) != "csv":
         yield None
@@ -214,7 +229,7 @@ def _probe_plain(path: str, name: str, find_header: FindHeader, limits: ReadLimi
         yield None
         return
     try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample[3 if bom else 0:])
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample[3 if bom else 0 :])
     except UnicodeDecodeError:
         yield None
         return
@@ -250,19 +265,34 @@ def _check_size(path: Path, name: str, limits: ReadLimits) -> None:
     try:
         size = path.stat().st_size
     except OSError as err:
-        raise UnreadableFileError(f"{name}: cannot be opened ({err.strerror}).",
-                                  code="file_unopenable", params={"file": name}) from err
+        raise UnreadableFileError(
+            f"{name}: cannot be opened ({err.strerror}).",
+            code="file_unopenable",
+            params={"file": name},
+        ) from err
     if size > limits.max_file_bytes:
-        raise over_limit(name, "file_upload_too_large", "max_file_bytes", limits.max_file_bytes,
-                     "the file has {size:,} bytes", size=size)
+        raise over_limit(
+            name,
+            "file_upload_too_large",
+            "max_file_bytes",
+            limits.max_file_bytes,
+            "the file has {size:,} bytes",
+            size=size,
+        )
 
 
 # -- the child's side: each generator yields ("meta", …), then ("rows", frame) and
 # ("problems", [Problem]) items ---------------------------------------------------------
 
 
-def _parse(path: str, name: str, find_header: FindHeader, sheet: str | None, chunk_rows: int,
-           limits: ReadLimits) -> Iterator[tuple[str, Any]]:
+def _parse(
+    path: str,
+    name: str,
+    find_header: FindHeader,
+    sheet: str | None,
+    chunk_rows: int,
+    limits: ReadLimits,
+) -> Iterator[tuple[str, Any]]:
     file = Path(path)
     fmt = sniff_format(file, name)
     if fmt == "csv":
@@ -282,12 +312,22 @@ def sniff_format(path: Path, name: str | None = None) -> str:
         with open(path, "rb") as fh:
             head = fh.read(SAMPLE_BYTES)
     except OSError as err:
-        raise UnreadableFileError(f"{name}: cannot be opened ({err.strerror}).",
-                                  code="file_unopenable", params={"file": name}) from err
-    if not head.strip() or head.strip() in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE,
-                                            codecs.BOM_UTF16_BE):
-        raise UnreadableFileError(f"{name}: the file is empty.", title="Empty file",
-                                  code="file_empty", params={"file": name})
+        raise UnreadableFileError(
+            f"{name}: cannot be opened ({err.strerror}).",
+            code="file_unopenable",
+            params={"file": name},
+        ) from err
+    if not head.strip() or head.strip() in (
+        codecs.BOM_UTF8,
+        codecs.BOM_UTF16_LE,
+        codecs.BOM_UTF16_BE,
+    ):
+        raise UnreadableFileError(
+            f"{name}: the file is empty.",
+            title="Empty file",
+            code="file_empty",
+            params={"file": name},
+        )
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
     if head.startswith(XLS_MAGIC):
@@ -298,7 +338,9 @@ def sniff_format(path: Path, name: str | None = None) -> str:
         raise UnreadableFileError(
             f"{name}: this is neither a CSV text file nor an Excel workbook "
             "(it contains binary data). Export the data as CSV, XLSX or XLS.",
-            title="Unreadable file", code="file_binary", params={"file": name},
+            title="Unreadable file",
+            code="file_binary",
+            params={"file": name},
         )
     return "csv"
 
@@ -328,9 +370,15 @@ def _pick_header(rows: list[list[str]], find_header: FindHeader) -> int:
 
 
 def _meta(fmt: str, rows: list[list[str]], index: int) -> tuple[str, dict[str, Any]]:
-    return ("meta", {"format": fmt, "header_row": index + 1,
-                     "header": [c.strip() for c in rows[index]],
-                     "preamble": [[c.strip() for c in r] for r in rows[:index]]})
+    return (
+        "meta",
+        {
+            "format": fmt,
+            "header_row": index + 1,
+            "header": [c.strip() for c in rows[index]],
+            "preamble": [[c.strip() for c in r] for r in rows[:index]],
+        },
+    )
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -364,20 +412,32 @@ def detect_encoding(path: Path, name: str | None = None) -> tuple[str, str]:
     best = from_bytes(sample).best()
     if best is not None:
         encoding = best.encoding.lower().replace("-", "_")
-        codec, label = (("gb18030", "GB18030") if encoding in _GB_FAMILY
-                        else (best.encoding, best.encoding.upper()))
+        codec, label = (
+            ("gb18030", "GB18030")
+            if encoding in _GB_FAMILY
+            else (best.encoding, best.encoding.upper())
+        )
         if _whole_file(path, name, codec, skip=0, expect_ascii=True, fail=False) is None:
             return codec, label
     raise UnreadableFileError(
         f"{name}: the text encoding could not be recognised (row {bad[1]} cannot be read as "
         "UTF-8 or GBK). Save it as CSV in UTF-8 or GBK, or as an Excel workbook.",
-        title="Unknown encoding", code="file_unknown_encoding",
+        title="Unknown encoding",
+        code="file_unknown_encoding",
         params={"file": name, "row": bad[1]},
     )
 
 
-def _whole_file(path: Path, name: str, codec: str, *, skip: int, expect_ascii: bool,
-                fail: bool = True, nul_ok: bool = False) -> tuple[int, int] | None:
+def _whole_file(
+    path: Path,
+    name: str,
+    codec: str,
+    *,
+    skip: int,
+    expect_ascii: bool,
+    fail: bool = True,
+    nul_ok: bool = False,
+) -> tuple[int, int] | None:
     """Decode the whole file strictly, block by block; (byte offset, line) of the first byte
     that is not ``codec``, or None. A NUL byte is refused wherever it is. A file that was
     ``codec`` for some non-ASCII text and then is not is refused as mixed (with ``fail``)."""
@@ -446,7 +506,8 @@ def _nul(name: str, offset: int, row: int) -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: row {row} contains a NUL byte (byte {offset:,}), which no export writes; "
         "the file is damaged or not a text file. Export it again.",
-        title="Damaged file", code="file_nul_byte",
+        title="Damaged file",
+        code="file_nul_byte",
         params={"file": name, "row": row, "offset": offset},
     )
 
@@ -457,13 +518,15 @@ def _mixed(name: str, codec: str, offset: int, row: int) -> UnreadableFileError:
         f"{name}: the file mixes text encodings: it reads as {label} before row {row}, but "
         f"row {row} (byte {offset:,}) is in another encoding. Save the whole file again as "
         "UTF-8 or GBK CSV, or as an Excel workbook.",
-        title="Mixed encodings", code="file_mixed_encoding",
+        title="Mixed encodings",
+        code="file_mixed_encoding",
         params={"file": name, "encoding": label, "row": row, "offset": offset},
     )
 
 
-def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
-               limits: ReadLimits) -> Iterator[tuple[str, Any]]:
+def _parse_csv(
+    path: Path, name: str, find_header: FindHeader, chunk_rows: int, limits: ReadLimits
+) -> Iterator[tuple[str, Any]]:
     encoding, label = detect_encoding(path, name)
     with open(path, encoding=encoding, newline="") as fh:
         head_text = fh.read(SAMPLE_BYTES)
@@ -478,16 +541,25 @@ def _parse_csv(path: Path, name: str, find_header: FindHeader, chunk_rows: int,
     except csv.Error as err:
         raise _malformed(name, reader.line_num + 1, str(err)) from err
     if not any(any(c.strip() for c in r) for r in rows):
-        raise UnreadableFileError(f"{name}: the file has no rows.", title="Empty file",
-                                  code="file_empty", params={"file": name})
+        raise UnreadableFileError(
+            f"{name}: the file has no rows.",
+            title="Empty file",
+            code="file_empty",
+            params={"file": name},
+        )
     index = _pick_header(rows, find_header)
     header = rows[index]
     if len(header) > limits.max_columns:
-        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
-                     "the header has {columns:,} columns", columns=len(header))
+        raise over_limit(
+            name,
+            "file_too_many_columns",
+            "max_columns",
+            limits.max_columns,
+            "the header has {columns:,} columns",
+            columns=len(header),
+        )
     yield _meta(f"CSV ({label})", rows, index)
-    yield from _csv_records(path, name, encoding, delimiter, header, index + 1, chunk_rows,
-                            limits)
+    yield from _csv_records(path, name, encoding, delimiter, header, index + 1, chunk_rows, limits)
 
 
 def _delimiter(lines: list[str]) -> str:
@@ -497,8 +569,11 @@ def _delimiter(lines: list[str]) -> str:
     best, best_score = ",", (0, 0)
     for candidate in (",", "\t", ";", "|"):
         try:
-            counts = [len(row) for row in csv.reader(io.StringIO("".join(lines)),
-                                                     delimiter=candidate) if row]
+            counts = [
+                len(row)
+                for row in csv.reader(io.StringIO("".join(lines)), delimiter=candidate)
+                if row
+            ]
         except csv.Error:
             continue
         if not counts:
@@ -515,7 +590,9 @@ def _delimiter(lines: list[str]) -> str:
 def _malformed(name: str, row: int, detail: str) -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: the CSV is malformed: {detail}. Check the quotes in row {row} and save it "
-        "again; nothing was loaded.", title="Malformed CSV", code="file_malformed_csv",
+        "again; nothing was loaded.",
+        title="Malformed CSV",
+        code="file_malformed_csv",
         params={"file": name, "row": row},
     )
 
@@ -543,9 +620,16 @@ class _Records:
         return numbers
 
 
-def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: list[str],
-                 header_row: int, chunk_rows: int, limits: ReadLimits
-                 ) -> Iterator[tuple[str, Any]]:
+def _csv_records(
+    path: Path,
+    name: str,
+    encoding: str,
+    delimiter: str,
+    header: list[str],
+    header_row: int,
+    chunk_rows: int,
+    limits: ReadLimits,
+) -> Iterator[tuple[str, Any]]:
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
@@ -562,9 +646,16 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
             unclosed.append(row.number)  # one record over several lines: a quote never closed
         elif row.number > header_row and (row.text or "").strip(f"{delimiter}\"' \t\r\n"):
             text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
-            problems.append(Problem.of(
-                name, row.number, "", text, "row_length",
-                {"fields": row.actual_columns, "expected": row.expected_columns}))
+            problems.append(
+                Problem.of(
+                    name,
+                    row.number,
+                    "",
+                    text,
+                    "row_length",
+                    {"fields": row.actual_columns, "expected": row.expected_columns},
+                )
+            )
         return "skip"
 
     columns = [f"c{i}" for i in range(width)]
@@ -572,15 +663,23 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=columns,
-                                           block_size=limits.max_row_bytes,
-                                           encoding=pa_encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             ignore_empty_lines=False,
-                                             invalid_row_handler=set_aside),
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                column_names=columns,
+                block_size=limits.max_row_bytes,
+                encoding=pa_encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=set_aside,
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
+                column_types={c: pa.string() for c in columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
         total = 0
         for batch in reader:
@@ -598,30 +697,44 @@ def _csv_records(path: Path, name: str, encoding: str, delimiter: str, header: l
                 continue
             total += batch.num_rows
             if total > limits.max_rows:
-                raise over_limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
-                             "the file has more than {limit:,} rows")
+                raise over_limit(
+                    name,
+                    "file_too_many_rows",
+                    "max_rows",
+                    limits.max_rows,
+                    "the file has more than {limit:,} rows",
+                )
             _check_cell_lengths(batch, numbers, header, name, limits, pc)
             frame = batch.to_pandas()
             frame.columns = range(width)
             frame.index = numbers
             for start in range(0, len(frame), chunk_rows):
-                yield ("rows", frame.iloc[start:start + chunk_rows])
+                yield ("rows", frame.iloc[start : start + chunk_rows])
     except (pa.ArrowInvalid, pa.ArrowException) as err:
         text = str(err)
         if "straddling" in text or "block size" in text:
-            raise over_limit(name, "file_row_too_long", "max_row_bytes", limits.max_row_bytes,
-                         "row {row:,} is longer than {limit:,} bytes, or a quote opened there "
-                         "never closes", row=records.next) from err
+            raise over_limit(
+                name,
+                "file_row_too_long",
+                "max_row_bytes",
+                limits.max_row_bytes,
+                "row {row:,} is longer than {limit:,} bytes, or a quote opened there never closes",
+                row=records.next,
+            ) from err
         raise _malformed(name, records.next, f"near row {records.next}") from err
     if unclosed:
-        raise _malformed(name, unclosed[0], f"a quote opened on row {unclosed[0]} never "
-                                            "closes, so the rows after it run together")
+        raise _malformed(
+            name,
+            unclosed[0],
+            f"a quote opened on row {unclosed[0]} never closes, so the rows after it run together",
+        )
     if problems:
         yield ("problems", problems)
 
 
-def _check_cell_lengths(batch: Any, numbers: Any, header: list[str], name: str,
-                        limits: ReadLimits, pc: Any) -> None:
+def _check_cell_lengths(
+    batch: Any, numbers: Any, header: list[str], name: str, limits: ReadLimits, pc: Any
+) -> None:
     for position, column in enumerate(batch.columns):
         lengths = pc.utf8_length(column)
         longest = pc.max(lengths).as_py()
@@ -631,16 +744,24 @@ def _check_cell_lengths(batch: Any, numbers: Any, header: list[str], name: str,
             value = column[at].as_py()
             if "\n" in value and value.count('"') == 0 and len(value) > 10 * limits.max_cell_chars:
                 raise _malformed(name, row, f"the value of row {row} runs on over many lines")
-            raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
-                         "row {row:,}, column {column}: the cell holds {chars:,} characters",
-                         row=row, column=header[position] or position + 1, chars=longest)
+            raise over_limit(
+                name,
+                "file_cell_too_long",
+                "max_cell_chars",
+                limits.max_cell_chars,
+                "row {row:,}, column {column}: the cell holds {chars:,} characters",
+                row=row,
+                column=header[position] or position + 1,
+                chars=longest,
+            )
 
 
 # -- workbooks ------------------------------------------------------------------------------
 
 
-def _parse_excel(path: Path, name: str, fmt: str, find_header: FindHeader,
-                 sheet: str | None, limits: ReadLimits) -> Iterator[tuple[str, Any]]:
+def _parse_excel(
+    path: Path, name: str, fmt: str, find_header: FindHeader, sheet: str | None, limits: ReadLimits
+) -> Iterator[tuple[str, Any]]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     from pipelines.workbooks import check_compound_file, damaged, inspect_xlsx, protected
@@ -660,12 +781,14 @@ def _parse_excel(path: Path, name: str, fmt: str, find_header: FindHeader,
     if sheet is not None and sheet not in names:
         raise UnreadableFileError(
             f"{name}: there is no sheet {sheet!r}; the workbook has {', '.join(names)}.",
-            title="No such sheet", code="file_no_such_sheet",
+            title="No such sheet",
+            code="file_no_such_sheet",
             params={"file": name, "sheet": sheet, "sheets": "、".join(names)},
         )
     try:
-        frame = pd.read_excel(path, engine="calamine", header=None, sheet_name=sheet or 0,
-                              dtype=object)
+        frame = pd.read_excel(
+            path, engine="calamine", header=None, sheet_name=sheet or 0, dtype=object
+        )
     except PasswordError as err:
         raise protected(name) from err
     except MemoryError:
@@ -677,40 +800,65 @@ def _parse_excel(path: Path, name: str, fmt: str, find_header: FindHeader,
     frame.columns = range(frame.shape[1])
     if frame.empty:
         raise UnreadableFileError(
-            f"{name}: the sheet {sheet or names[0]!r} is empty.", title="Empty file",
-            code="file_empty", params={"file": name},
+            f"{name}: the sheet {sheet or names[0]!r} is empty.",
+            title="Empty file",
+            code="file_empty",
+            params={"file": name},
         )
     yield from _sheet_items(frame, fmt.upper(), find_header)
 
 
 def _check_frame(frame: pd.DataFrame, name: str, limits: ReadLimits) -> None:
     if frame.shape[0] > limits.max_rows:
-        raise over_limit(name, "file_too_many_rows", "max_rows", limits.max_rows,
-                     "the sheet has {rows:,} rows", rows=frame.shape[0])
+        raise over_limit(
+            name,
+            "file_too_many_rows",
+            "max_rows",
+            limits.max_rows,
+            "the sheet has {rows:,} rows",
+            rows=frame.shape[0],
+        )
     if frame.shape[1] > limits.max_columns:
-        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
-                     "the sheet has {columns:,} columns", columns=frame.shape[1])
+        raise over_limit(
+            name,
+            "file_too_many_columns",
+            "max_columns",
+            limits.max_columns,
+            "the sheet has {columns:,} columns",
+            columns=frame.shape[1],
+        )
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         lengths = column.map(lambda v: len(v) if isinstance(v, str) else 0)
         if len(lengths) and lengths.max() > limits.max_cell_chars:
             at = int(lengths.to_numpy().argmax())
-            raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
-                         "row {row:,}, column {column}: the cell holds {chars:,} characters",
-                         row=at + 1, column=position + 1, chars=int(lengths.max()))
+            raise over_limit(
+                name,
+                "file_cell_too_long",
+                "max_cell_chars",
+                limits.max_cell_chars,
+                "row {row:,}, column {column}: the cell holds {chars:,} characters",
+                row=at + 1,
+                column=position + 1,
+                chars=int(lengths.max()),
+            )
 
 
-def _sheet_items(frame: pd.DataFrame, fmt: str, find_header: FindHeader
-                 ) -> Iterator[tuple[str, Any]]:
-    head = [[cell_text(v) for v in row]
-            for row in frame.head(HEADER_SEARCH_ROWS).itertuples(index=False)]
+def _sheet_items(
+    frame: pd.DataFrame, fmt: str, find_header: FindHeader
+) -> Iterator[tuple[str, Any]]:
+    head = [
+        [cell_text(v) for v in row]
+        for row in frame.head(HEADER_SEARCH_ROWS).itertuples(index=False)
+    ]
     index = _pick_header(head, find_header)
     yield _meta(fmt, head, index)
-    yield ("rows", frame.iloc[index + 1:])
+    yield ("rows", frame.iloc[index + 1 :])
 
 
-def _parse_html(path: Path, name: str, find_header: FindHeader, limits: ReadLimits
-                ) -> Iterator[tuple[str, Any]]:
+def _parse_html(
+    path: Path, name: str, find_header: FindHeader, limits: ReadLimits
+) -> Iterator[tuple[str, Any]]:
     from pipelines.html_tables import read_html_rows
 
     rows, label = read_html_rows(path, name)
@@ -732,4 +880,3 @@ def cell_text(value: object) -> str:
             return str(int(value))
         return repr(value)
     return str(value)
-

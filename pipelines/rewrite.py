@@ -26,15 +26,25 @@ class RewriteError(HandoverError):
 
 
 def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select table_name from duckdb_tables() where database_name = ? and not temporary "
-        "order by table_name", [database]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select table_name from duckdb_tables() where database_name = ? and not temporary "
+            "order by table_name",
+            [database],
+        ).fetchall()
+    ]
 
 
 def _views(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select view_name from duckdb_views() where database_name = ? and not internal "
-        "and not temporary order by view_name", [database]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select view_name from duckdb_views() where database_name = ? and not internal "
+            "and not temporary order by view_name",
+            [database],
+        ).fetchall()
+    ]
 
 
 def _sequences(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
@@ -42,15 +52,21 @@ def _sequences(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     not the value last given on every DuckDB release (1.5 shows the next one), and a
     sequence cannot be read without moving it; COPY FROM DATABASE carries each on (tests
     draw the next values of a rewritten file)."""
-    return [r[0] for r in conn.execute(
-        "select sequence_name from duckdb_sequences() where database_name = ? order by 1",
-        [database]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select sequence_name from duckdb_sequences() where database_name = ? order by 1",
+            [database],
+        ).fetchall()
+    ]
 
 
 def _checksum(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple:
-    return tuple(conn.execute(
-        f'select count(*), coalesce(bit_xor(hash(t)), 0) from "{database}".main."{table}" as t'
-    ).fetchall()[0])
+    return tuple(
+        conn.execute(
+            f'select count(*), coalesce(bit_xor(hash(t)), 0) from "{database}".main."{table}" as t'
+        ).fetchall()[0]
+    )
 
 
 def _mismatch(conn: duckdb.DuckDBPyConnection, database: str, copy: str) -> str | None:
@@ -79,8 +95,9 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
-                     attach_options: str = "") -> None:
+def rewrite_database(
+    conn: duckdb.DuckDBPyConnection, path: Path, *, attach_options: str = ""
+) -> None:
     """Rewrite the database ``conn`` holds into a new file and move it over ``path``: only
     the data in force is written, so nothing of the freed blocks or of the write-ahead log
     is left in the file. ``conn`` is a read-write connection of the store (its
@@ -97,19 +114,26 @@ def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
     real = Path(path).resolve()
     conn.execute("checkpoint")
     if wal_path(real).exists() and wal_path(real).stat().st_size:
-        raise RewriteError("the database has changes in its write-ahead log that a "
-                            "checkpoint did not save", title="Database not rewritten")
+        raise RewriteError(
+            "the database has changes in its write-ahead log that a checkpoint did not save",
+            title="Database not rewritten",
+        )
     database, encrypted = conn.execute(
         "select database_name, encrypted from duckdb_databases() "
-        "where database_name = current_database()").fetchall()[0]
+        "where database_name = current_database()"
+    ).fetchall()[0]
     if encrypted and not attach_options:  # a plain copy would write the data in clear
-        raise RewriteError("the database is encrypted and no key was given for its copy",
-                            title="Database not rewritten")
+        raise RewriteError(
+            "the database is encrypted and no key was given for its copy",
+            title="Database not rewritten",
+        )
     try:
         folder = Path(tempfile.mkdtemp(prefix=".handover-rewrite-", dir=real.parent))
     except OSError as err:
-        raise RewriteError(f"no private folder could be made beside the database "
-                            f"({err.strerror})", title="Database not rewritten") from err
+        raise RewriteError(
+            f"no private folder could be made beside the database ({err.strerror})",
+            title="Database not rewritten",
+        ) from err
     alias = "handover_rewrite_copy"
     try:
         target = folder / real.name
@@ -122,8 +146,9 @@ def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
         finally:
             conn.execute(f"detach {alias}")
         if mismatch:
-            raise RewriteError(f"the copy was not faithful: {mismatch}",
-                                title="Database not rewritten")
+            raise RewriteError(
+                f"the copy was not faithful: {mismatch}", title="Database not rewritten"
+            )
         if wal_path(target).exists():
             raise RewriteError("the copy was not fully written", title="Database not rewritten")
         os.chmod(target, stat.S_IMODE(real.stat().st_mode))
@@ -131,10 +156,13 @@ def rewrite_database(conn: duckdb.DuckDBPyConnection, path: Path, *,
         os.replace(target, real)
         _fsync(real.parent)
     except duckdb.Error as err:
-        raise RewriteError(f"DuckDB: {str(err).splitlines()[0][:160]}",
-                            title="Database not rewritten") from err
+        raise RewriteError(
+            f"DuckDB: {str(err).splitlines()[0][:160]}", title="Database not rewritten"
+        ) from err
     except OSError as err:
-        raise RewriteError(f"the copy could not be written or moved into place "
-                            f"({err.strerror or err})", title="Database not rewritten") from err
+        raise RewriteError(
+            f"the copy could not be written or moved into place ({err.strerror or err})",
+            title="Database not rewritten",
+        ) from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -48,8 +48,7 @@ def stream(
     """Run ``target(*args)`` in a limited child; yield each item it yields."""
     context = _get_context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, target, args, limits, file),
-                              daemon=True)
+    process = context.Process(target=_child, args=(sender, target, args, limits, file), daemon=True)
     with _main_module_hidden():
         process.start()
     sender.close()
@@ -90,8 +89,13 @@ def _main_module_hidden() -> Iterator[None]:
                 sys.modules["__main__"] = main
 
 
-def _child(sender: Connection, target: Callable[..., Iterator[Any]], args: tuple,
-           limits: ReadLimits, file: str) -> None:
+def _child(
+    sender: Connection,
+    target: Callable[..., Iterator[Any]],
+    args: tuple,
+    limits: ReadLimits,
+    file: str,
+) -> None:
     # A native reader that fails an allocation prints to the terminal before it aborts (and
     # a Rust backtrace with RUST_BACKTRACE set): the user reads the parent's sentence instead.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -116,29 +120,46 @@ def _child(sender: Connection, target: Callable[..., Iterator[Any]], args: tuple
 
 
 def _describe(error: HandoverError) -> dict[str, Any]:
-    return {"type": type(error).__name__, "message": error.message, "title": error.title,
-            "details": error.details, "code": error.code, "params": error.params}
+    return {
+        "type": type(error).__name__,
+        "message": error.message,
+        "title": error.title,
+        "details": error.details,
+        "code": error.code,
+        "params": error.params,
+    }
 
 
 def _rebuild(payload: dict[str, Any]) -> HandoverError:
     import pipelines.errors as errors
 
     cls = getattr(errors, payload["type"], None)
-    if not (isinstance(cls, type) and issubclass(cls, HandoverError)) or cls.__init__ is not \
-            HandoverError.__init__:
+    if (
+        not (isinstance(cls, type) and issubclass(cls, HandoverError))
+        or cls.__init__ is not HandoverError.__init__
+    ):
         cls = UnreadableFileError
-    return cls(payload["message"], title=payload["title"], details=payload["details"],
-               code=payload["code"], params=payload["params"])
+    return cls(
+        payload["message"],
+        title=payload["title"],
+        details=payload["details"],
+        code=payload["code"],
+        params=payload["params"],
+    )
 
 
 _LIMIT_TEXT = {
-    "memory_bytes": ("file_memory_limit",
-                     "{file}: reading it needs more memory than the {limit} MB allowed for one "
-                     "file ({env}); nothing was loaded. Split it into smaller files, or save "
-                     "it as CSV."),
-    "seconds": ("file_time_limit",
-                "{file}: reading it took longer than the {limit} s allowed for one file "
-                "({env}); nothing was loaded. Split it into smaller files, or save it as CSV."),
+    "memory_bytes": (
+        "file_memory_limit",
+        "{file}: reading it needs more memory than the {limit} MB allowed for one "
+        "file ({env}); nothing was loaded. Split it into smaller files, or save "
+        "it as CSV.",
+    ),
+    "seconds": (
+        "file_time_limit",
+        "{file}: reading it took longer than the {limit} s allowed for one file "
+        "({env}); nothing was loaded. Split it into smaller files, or save it as CSV.",
+    ),
 }
 
 
@@ -147,8 +168,9 @@ def _limit_error(limit: str, limits: ReadLimits, file: str) -> UnreadableFileErr
     value = getattr(limits, limit)
     shown = value // (1 << 20) if limit == "memory_bytes" else value
     params = {"file": file, "limit": shown, "env": env_name(limit)}
-    return UnreadableFileError(text.format(**params), title="File too large", code=code,
-                               params=params)
+    return UnreadableFileError(
+        text.format(**params), title="File too large", code=code, params=params
+    )
 
 
 def _death_error(exitcode: int | None, limits: ReadLimits, file: str) -> UnreadableFileError:

@@ -91,8 +91,9 @@ def open_encrypted(path: Path | str, key: Key, read_only: bool) -> duckdb.DuckDB
     DuckDB spills to disk goes beside the database (``<file>.tmp``, as for a plain file,
     encrypted too, and removed when the connection closes), not into the working folder."""
     spills = Path(path).with_name(Path(path).name + ".tmp")
-    conn = duckdb.connect(config={**connection_config(), "temp_directory": str(spills),
-                                  "temp_file_encryption": True})
+    conn = duckdb.connect(
+        config={**connection_config(), "temp_directory": str(spills), "temp_file_encryption": True}
+    )
     try:
         load_crypto(conn)
         conn.execute(attach_sql(path, key, read_only))
@@ -106,6 +107,7 @@ def open_encrypted(path: Path | str, key: Key, read_only: bool) -> duckdb.DuckDB
 def connect_memory() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for staging and scratch work, with the same settings."""
     return quiet(duckdb.connect(config=connection_config()))
+
 
 T = TypeVar("T")
 FIND_KEY = object()  # Store(key=...): look for the key where keys are looked for
@@ -134,8 +136,18 @@ log = logging.getLogger(__name__)
 _QUOTED_PATH = re.compile(r'(?:file|database|directory) "([^"]+)"')
 _PID = re.compile(r"\(PID (\d+)\)")
 _HELD_IN = re.compile(r"held in (.+?) \(PID")
-_HANDOVER_COMMANDS = {"ingest", "batches", "rollback", "demo", "check", "failures", "metrics",
-                      "scores", "rollup", "serve"}
+_HANDOVER_COMMANDS = {
+    "ingest",
+    "batches",
+    "rollback",
+    "demo",
+    "check",
+    "failures",
+    "metrics",
+    "scores",
+    "rollup",
+    "serve",
+}
 
 
 def _user() -> str:
@@ -154,7 +166,8 @@ def schema_too_new(path: Path | str, version: int, supported: int) -> SchemaErro
     return SchemaError(
         f"The database {path} was written by a newer release: schema version {version}, "
         f"this program understands {supported}; upgrade handover-insight.",
-        title="Database too new", code="db_too_new",
+        title="Database too new",
+        code="db_too_new",
         params={"file": str(path), "version": version, "supported": supported},
     )
 
@@ -163,7 +176,8 @@ def foreign_database(path: Path | str) -> SchemaError:
     return SchemaError(
         f"{path} is a DuckDB database of something else (it has tables but no "
         "schema_version): point --db or HANDOVER_DB at the handover-insight database.",
-        title="Not a handover-insight database", code="db_foreign",
+        title="Not a handover-insight database",
+        code="db_foreign",
         params={"file": str(path)},
     )
 
@@ -171,60 +185,85 @@ def foreign_database(path: Path | str) -> SchemaError:
 def no_database(path: Path | str) -> SchemaError:
     return SchemaError(
         f"No database at {path}. Load data first: `handover ingest …` or `handover demo`.",
-        title="No database", code="db_missing", params={"file": str(path)},
+        title="No database",
+        code="db_missing",
+        params={"file": str(path)},
     )
 
 
-def _disk_full(file: str, writing: bool | None, too_large: bool,
-               database: bool = True) -> StoreFullError:
-    outcome = {True: "nothing was saved", False: "the command stopped and nothing was changed",
-               None: "the command could not finish"}[writing]
+def _disk_full(
+    file: str, writing: bool | None, too_large: bool, database: bool = True
+) -> StoreFullError:
+    outcome = {
+        True: "nothing was saved",
+        False: "the command stopped and nothing was changed",
+        None: "the command could not finish",
+    }[writing]
     if too_large:
         return StoreFullError(
             f"{file} reached the largest file size this process may write (File too large), "
             f"so {outcome}: raise the limit (ulimit -f) and try again.",
-            title="File too large", code="file_too_large", params={"file": file},
+            title="File too large",
+            code="file_too_large",
+            params={"file": file},
         )
     elsewhere = " (or point --db at a file on another disk)" if database else ""
     return StoreFullError(
         f"No space left on the disk holding {file}, so {outcome}: free some space on that "
         f"disk{elsewhere} and try again.",
-        title="Disk full", code="disk_full", params={"file": file},
+        title="Disk full",
+        code="disk_full",
+        params={"file": file},
     )
 
 
 def _read_only_fs(file: str, database: bool = True) -> StoreReadOnlyError:
-    remedy = ("copy the database to a writable folder and point --db at the copy, or have the "
-              "disk mounted read-write" if database else
-              "choose a folder on a writable disk, or have the disk mounted read-write")
+    remedy = (
+        "copy the database to a writable folder and point --db at the copy, or have the "
+        "disk mounted read-write"
+        if database
+        else "choose a folder on a writable disk, or have the disk mounted read-write"
+    )
     return StoreReadOnlyError(
         f"{file} is on a read-only file system, so nothing could be saved: {remedy}.",
-        title="Read-only file system", code="read_only_fs", params={"file": file},
+        title="Read-only file system",
+        code="read_only_fs",
+        params={"file": file},
     )
 
 
-def _permission_denied(file: str, writing: bool | None,
-                       database: bool = True) -> StoreReadOnlyError:
+def _permission_denied(
+    file: str, writing: bool | None, database: bool = True
+) -> StoreReadOnlyError:
     user = _user()
     own = "point --db at a file of your own" if database else "use a file of your own"
     if writing:
-        text = (f"The user {user} may not write {file} (or its folder), so nothing was saved: "
-                f"ask the owner for write access, or {own}.")
+        text = (
+            f"The user {user} may not write {file} (or its folder), so nothing was saved: "
+            f"ask the owner for write access, or {own}."
+        )
     elif writing is None:
-        text = (f"The user {user} may not use {file} (or its folder): ask the owner for "
-                f"access, or {own}.")
+        text = (
+            f"The user {user} may not use {file} (or its folder): ask the owner for "
+            f"access, or {own}."
+        )
     else:
-        text = (f"The user {user} may not read {file}: ask the owner for read access, or "
-                f"{own}.")
-    return StoreReadOnlyError(text, title="Permission denied", code="permission_denied",
-                              params={"file": file, "user": user})
+        text = f"The user {user} may not read {file}: ask the owner for read access, or {own}."
+    return StoreReadOnlyError(
+        text,
+        title="Permission denied",
+        code="permission_denied",
+        params={"file": file, "user": user},
+    )
 
 
 def _is_folder(file: str) -> StorePathError:
     return StorePathError(
         f"{file} is a folder, not a database file: point --db (or HANDOVER_DB) at a file, "
         f"e.g. {Path(file) / DEFAULT_DB_NAME}.",
-        title="Not a file", code="path_is_folder", params={"file": file},
+        title="Not a file",
+        code="path_is_folder",
+        params={"file": file},
     )
 
 
@@ -232,7 +271,8 @@ def _folder_missing(file: str, folder: Path) -> StorePathError:
     return StorePathError(
         f"The folder {folder} of {file} does not exist: create it, or point --db at a file in "
         "an existing folder.",
-        title="No such folder", code="folder_missing",
+        title="No such folder",
+        code="folder_missing",
         params={"file": file, "folder": str(folder)},
     )
 
@@ -241,7 +281,8 @@ def _not_a_folder(file: str, blocker: Path) -> StorePathError:
     return StorePathError(
         f"{file} cannot be created because {blocker} is a file, not a folder: move that file "
         "or choose another path.",
-        title="A file is in the way", code="not_a_folder",
+        title="A file is in the way",
+        code="not_a_folder",
         params={"file": file, "blocker": str(blocker)},
     )
 
@@ -250,7 +291,8 @@ def _damaged(path: Path, detail: str) -> StoreDamagedError:
     return StoreDamagedError(
         f"The database {path} is damaged or truncated ({detail}), so it cannot be read: "
         "restore it from a backup, or point --db at another file.",
-        title="Database damaged", code="db_corrupt",
+        title="Database damaged",
+        code="db_corrupt",
         params={"file": str(path), "detail": detail},
     )
 
@@ -260,7 +302,8 @@ def _wal_damaged(path: Path, wal: str) -> StoreDamagedError:
         f"The write-ahead log {wal} of the database {path} is damaged and cannot be replayed, "
         "so the database cannot be opened and nothing was changed: restore the database from a "
         f"backup, or move {wal} aside to open it without the last changes that log holds.",
-        title="Write-ahead log damaged", code="db_wal_corrupt",
+        title="Write-ahead log damaged",
+        code="db_wal_corrupt",
         params={"file": str(path), "wal": wal},
     )
 
@@ -269,7 +312,9 @@ def _not_duckdb(path: Path) -> SchemaError:
     return SchemaError(
         f"{path} is not a DuckDB database (or its header is damaged): point --db at the "
         "handover-insight database, or restore it from a backup.",
-        title="Not a database", code="db_not_duckdb", params={"file": str(path)},
+        title="Not a database",
+        code="db_not_duckdb",
+        params={"file": str(path)},
     )
 
 
@@ -309,8 +354,7 @@ def _damage_detail(text: str, file: Path) -> str:
     return "DuckDB: " + text.split("\n")[0][:160]
 
 
-def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
-                ) -> StoreError | None:
+def store_fault(err: BaseException | str, path: Path | str, *, writing: bool) -> StoreError | None:
     """The sentence for a DuckDB error met while opening, reading or writing ``path``, or
     None when the error is not a fault of the file or the file system (a bug: let it rise).
 
@@ -331,8 +375,11 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
     if "could not set lock" in lower or "conflicting lock" in lower:
         return StoreBusyError(
             f"The database {path} is busy: another process holds it open; try again when it "
-            "has finished.", title="Database busy", code="db_busy",
-            params={"file": str(path)})
+            "has finished.",
+            title="Database busy",
+            code="db_busy",
+            params={"file": str(path)},
+        )
     if "failure while replaying wal" in lower or "corrupt wal" in lower:
         return _wal_damaged(path, file if quoted else str(wal_path(path)))
     if "no space left on device" in lower or "disk quota exceeded" in lower:
@@ -362,8 +409,12 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
         except OSError:
             empty = False
         return _damaged(target, "it is empty: 0 bytes") if empty else _not_duckdb(target)
-    if ("corrupt database file" in lower or "could not read enough bytes" in lower
-            or "checksum" in lower or "aes tag differs" in lower):
+    if (
+        "corrupt database file" in lower
+        or "could not read enough bytes" in lower
+        or "checksum" in lower
+        or "aes tag differs" in lower
+    ):
         target = Path(file) if quoted else path
         return _damaged(target, _damage_detail(text, target))
     if "trying to read a database file with version number" in lower:
@@ -374,24 +425,44 @@ def store_fault(err: BaseException | str, path: Path | str, *, writing: bool
             f"uses (DuckDB {duckdb.__version__}): if an earlier release of handover-insight "
             "wrote it, back it up with that release (`handover backup`) and restore the "
             "backup with this one (`handover restore`); else upgrade handover-insight.",
-            title="Database too new", code="db_storage_too_new",
-            params={"file": str(path), "duckdb": duckdb.__version__})
+            title="Database too new",
+            code="db_storage_too_new",
+            params={"file": str(path), "duckdb": duckdb.__version__},
+        )
     if "invalidated" in lower and "fatal" in lower:
         return StoreDamagedError(
             f"The database {path} could not be used after an earlier failure in this process "
             f"({text.splitlines()[0][:160]}); nothing was saved: try again, and restore it "
             "from a backup if the error comes back.",
-            title="Database failed", code="db_failed", params={"file": str(path)})
+            title="Database failed",
+            code="db_failed",
+            params={"file": str(path)},
+        )
     return None
 
 
 _WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
-_OS_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
-              errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EEXIST}
+_OS_FAULTS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.ENOENT,
+    errno.EEXIST,
+}
 
 
-def os_fault(err: OSError, path: Path | str | None = None, *, writing: bool | None = None,
-             database: bool = False) -> HandoverError | None:
+def os_fault(
+    err: OSError,
+    path: Path | str | None = None,
+    *,
+    writing: bool | None = None,
+    database: bool = False,
+) -> HandoverError | None:
     """The sentence for an operating-system error on a file (full disk, read-only mount,
     permission, a missing folder, a file in the way), or None for other errors. ``writing``
     None: not known whether the file was being read or written; ``database``: the file is
@@ -417,8 +488,12 @@ def os_fault(err: OSError, path: Path | str | None = None, *, writing: bool | No
     folder = Path(file).parent
     if not folder.exists():
         return _folder_missing(file, _nearest_missing_folder(folder))
-    return HandoverError(f"{file} does not exist: check the path and try again.",
-                         title="No such file", code="file_missing", params={"file": file})
+    return HandoverError(
+        f"{file} does not exist: check the path and try again.",
+        title="No such file",
+        code="file_missing",
+        params={"file": file},
+    )
 
 
 def os_fault_reason(err: OSError) -> str:
@@ -456,7 +531,7 @@ def describe_process(pid: int | None, executable: str | None = None) -> str:
         base = os.path.basename(arg)
         after_m = i > 0 and args[i - 1] == "-m"
         if base == "handover" or (after_m and arg == "pipelines"):
-            command = next((a for a in args[i + 1:] if a in _HANDOVER_COMMANDS), None)
+            command = next((a for a in args[i + 1 :] if a in _HANDOVER_COMMANDS), None)
             return f"`handover {command}`" if command else "`handover`"
         if base == "streamlit" or (after_m and arg == "streamlit"):
             dashboard = any(a.replace("\\", "/").endswith("dashboard/app.py") for a in args)
@@ -499,17 +574,26 @@ def _busy(path: Path, err: Exception, seconds: float, wanted_write: bool) -> Sto
         return StoreBusyError(
             f"The database {path} is busy: another process has kept it locked for more than "
             f"{seconds_text} s (usually a large import); try again when it has finished.",
-            title="Database busy", code="db_busy", params=params)
+            title="Database busy",
+            code="db_busy",
+            params=params,
+        )
     if holder == "reader":
         return StoreBusyError(
             f"The database {path} is busy: {who} has had it open for reading for more than "
             f"{seconds_text} s, which keeps writers out; try again when it has finished, or "
             "close it.",
-            title="Database busy", code="db_busy_reader", params=params)
+            title="Database busy",
+            code="db_busy_reader",
+            params=params,
+        )
     return StoreBusyError(
         f"The database {path} is busy: {who} is writing to it and has kept it locked for "
         f"more than {seconds_text} s; try again when it has finished.",
-        title="Database busy", code="db_busy_writer", params=params)
+        title="Database busy",
+        code="db_busy_writer",
+        params=params,
+    )
 
 
 _schema_checked: dict[tuple, bool] = {}
@@ -580,14 +664,18 @@ class Results:
         return None if row is None else row[0]
 
     def dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
 
 
 class Store:
     """A DuckDB database file, reached only through short-lived connections."""
 
-    def __init__(self, path: Path | str | None = None, busy_timeout: float | None = None,
-                 key: Key | None | object = FIND_KEY):
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        busy_timeout: float | None = None,
+        key: Key | None | object = FIND_KEY,
+    ):
         self.path = Path(path) if path is not None else default_db_path()
         if busy_timeout is None:
             busy_timeout = float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
@@ -613,8 +701,9 @@ class Store:
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
-    def connect(self, read_only: bool = True, data_change: bool = True
-                ) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(
+        self, read_only: bool = True, data_change: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for the length of a ``with`` block, retried while the file is locked.
 
         A read-only connection first makes sure the file is a handover-insight database this
@@ -629,8 +718,9 @@ class Store:
                 existed = self.path.exists()
                 wal_existed = wal.exists()
             except OSError as err:  # stat refused: a folder this user may not enter
-                raise (os_fault(err, self.path, writing=not read_only, database=True)
-                       or err) from err
+                raise (
+                    os_fault(err, self.path, writing=not read_only, database=True) or err
+                ) from err
             try:
                 conn = self._open(read_only)
             except BaseException:
@@ -655,8 +745,11 @@ class Store:
             except OSError as err:  # files the work beside the database writes (copies)
                 writes = err.errno in _WRITE_FAULTS
                 target = err.filename2 if writes and err.filename2 is not None else err.filename
-                os_error = os_fault(err, writing=(not read_only) if writes else None,
-                                    database=str(target) == str(self.path))
+                os_error = os_fault(
+                    err,
+                    writing=(not read_only) if writes else None,
+                    database=str(target) == str(self.path),
+                )
                 if os_error is None:
                     raise
                 raise os_error from err
@@ -736,12 +829,14 @@ class Store:
             try:
                 if key is not None:
                     return quiet(open_encrypted(self.path, key, read_only))
-                return quiet(duckdb.connect(str(self.path), read_only=read_only,
-                                            config=connection_config()))
+                return quiet(
+                    duckdb.connect(str(self.path), read_only=read_only, config=connection_config())
+                )
             except duckdb.Error as err:
                 if not (_is_lock_conflict(err) or _is_config_conflict(err)):
                     fault = key_fault(err, self.path, key) or store_fault(
-                        err, self.path, writing=not read_only)
+                        err, self.path, writing=not read_only
+                    )
                     if fault is None:
                         raise
                     raise fault from err
@@ -774,8 +869,9 @@ class Store:
             if tables:
                 raise foreign_database(self.path)
             return False
-        version = conn.execute("select coalesce(max(version), 0) from schema_version"
-                               ).fetchall()[0][0]
+        version = conn.execute("select coalesce(max(version), 0) from schema_version").fetchall()[
+            0
+        ][0]
         if version > LATEST_VERSION:
             raise schema_too_new(self.path, version, LATEST_VERSION)
         if key is not None:
@@ -791,7 +887,9 @@ class Store:
             raise SchemaError(
                 f"The database {self.path} is a blank DuckDB file that could not be prepared "
                 f"for reading ({err.message}): load data first, or point --db at another file.",
-                title="No data", code="db_empty", params={"file": str(self.path)},
+                title="No data",
+                code="db_empty",
+                params={"file": str(self.path)},
             ) from err
 
     @contextmanager
@@ -823,8 +921,7 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *,
-              data_change: bool = True) -> T:
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, data_change: bool = True) -> T:
         """Run ``fn(conn)`` in one transaction: all of it is committed, or none of it.
         ``data_change`` False: the write touches only the audit trail or sign-in state."""
         from pipelines.migrations import migrate  # the schema is created on first write

@@ -99,10 +99,20 @@ SENSITIVE_ITEMS = ("etax_credentials", "bank_accounts", "tax_device")
 CODE_ALIASES: dict[str, dict[str, str]] = {
     "taxpayer_type": {"一般": "general", "小规模": "small_scale", "small scale": "small_scale"},
     "status": {"在服": "active", "终止": "terminated", "停止服务": "terminated"},
-    "reason": {"辞职": "resignation", "轮岗": "rotation", "请假": "leave", "重新分派": "reassignment"},
+    "reason": {
+        "辞职": "resignation",
+        "轮岗": "rotation",
+        "请假": "leave",
+        "重新分派": "reassignment",
+    },
     "event_type": {"移交": "item_transferred", "核对": "item_verified", "回访": "followup_visit"},
-    "item_code": {"税控设备": "tax_device", "ukey": "tax_device", "税务ukey": "tax_device",
-                  "银行账户": "bank_accounts", "电子税务局": "etax_credentials"},
+    "item_code": {
+        "税控设备": "tax_device",
+        "ukey": "tax_device",
+        "税务ukey": "tax_device",
+        "银行账户": "bank_accounts",
+        "电子税务局": "etax_credentials",
+    },
 }
 
 CLIENTS = Template(
@@ -203,4 +213,6 @@ def template(kind: str) -> Template:
     try:
         return STORED[kind]
     except KeyError:
-        raise KeyError(f"unknown import kind {kind!r}; expected one of {', '.join(STORED)}")
+        raise KeyError(
+            f"unknown import kind {kind!r}; expected one of {', '.join(STORED)}"
+        ) from None

@@ -53,7 +53,7 @@ def check_compound_file(path: Path, name: str) -> None:
         for block in iter(lambda: fh.read(_BLOCK), b""):
             if marker in tail + block:
                 raise protected(name)
-            tail = block[-len(marker):]
+            tail = block[-len(marker) :]
 
 
 def protected(name: str) -> UnreadableFileError:
@@ -61,7 +61,8 @@ def protected(name: str) -> UnreadableFileError:
         f"{name}: the workbook is protected by a password, so it cannot be read. Open it in "
         "Excel or WPS, remove the password (File > Info > Protect Workbook), save, and upload "
         "it again.",
-        title="Password-protected workbook", code="file_password_protected",
+        title="Password-protected workbook",
+        code="file_password_protected",
         params={"file": name},
     )
 
@@ -70,7 +71,9 @@ def damaged(name: str, reason: str = "") -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: the Excel workbook is damaged or truncated and cannot be read"
         f"{f' ({reason})' if reason else ''}. Download or save it again.",
-        title="Damaged workbook", code="file_damaged", params={"file": name},
+        title="Damaged workbook",
+        code="file_damaged",
+        params={"file": name},
     )
 
 
@@ -84,9 +87,14 @@ def inspect_xlsx(path: Path, name: str, sheet: str | None, limits: ReadLimits) -
         infos = book.infolist()
         declared = sum(i.file_size for i in infos)
         if declared > limits.max_unzipped_bytes:
-            raise over_limit(name, "file_unzipped_too_large", "max_unzipped_bytes",
-                         limits.max_unzipped_bytes,
-                         "the workbook decompresses to {size:,} bytes", size=declared)
+            raise over_limit(
+                name,
+                "file_unzipped_too_large",
+                "max_unzipped_bytes",
+                limits.max_unzipped_bytes,
+                "the workbook decompresses to {size:,} bytes",
+                size=declared,
+            )
         budget = [limits.max_unzipped_bytes]
         names = {i.filename for i in infos}
         if "xl/sharedStrings.xml" in names:
@@ -101,19 +109,36 @@ def inspect_xlsx(path: Path, name: str, sheet: str | None, limits: ReadLimits) -
 def _check_shape(shape: SheetShape, name: str, limits: ReadLimits) -> None:
     if shape.rows > min(limits.max_rows, EXCEL_MAX_ROWS):
         limit = min(limits.max_rows, EXCEL_MAX_ROWS)
-        raise over_limit(name, "file_too_many_rows", "max_rows", limit,
-                     "the sheet has or declares {rows:,} rows", rows=shape.rows)
+        raise over_limit(
+            name,
+            "file_too_many_rows",
+            "max_rows",
+            limit,
+            "the sheet has or declares {rows:,} rows",
+            rows=shape.rows,
+        )
     if shape.columns > limits.max_columns:
-        raise over_limit(name, "file_too_many_columns", "max_columns", limits.max_columns,
-                     "the sheet has or declares {columns:,} columns", columns=shape.columns)
+        raise over_limit(
+            name,
+            "file_too_many_columns",
+            "max_columns",
+            limits.max_columns,
+            "the sheet has or declares {columns:,} columns",
+            columns=shape.columns,
+        )
     if shape.rows * shape.columns > limits.max_cells:
-        raise over_limit(name, "file_too_many_cells", "max_cells", limits.max_cells,
-                     "the sheet spans {rows:,} rows by {columns:,} columns",
-                     rows=shape.rows, columns=shape.columns)
+        raise over_limit(
+            name,
+            "file_too_many_cells",
+            "max_cells",
+            limits.max_cells,
+            "the sheet spans {rows:,} rows by {columns:,} columns",
+            rows=shape.rows,
+            columns=shape.columns,
+        )
 
 
-def _read_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
-               budget: list[int]):
+def _read_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits, budget: list[int]):
     """The decompressed blocks of one part, counted against what may be inflated in all."""
     try:
         with book.open(part) as fh:
@@ -123,9 +148,13 @@ def _read_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
                     return
                 budget[0] -= len(block)
                 if budget[0] < 0:
-                    raise over_limit(name, "file_unzipped_too_large", "max_unzipped_bytes",
-                                 limits.max_unzipped_bytes,
-                                 "the workbook decompresses to more than {limit:,} bytes")
+                    raise over_limit(
+                        name,
+                        "file_unzipped_too_large",
+                        "max_unzipped_bytes",
+                        limits.max_unzipped_bytes,
+                        "the workbook decompresses to more than {limit:,} bytes",
+                    )
                 yield block
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as err:
         if "encrypted" in str(err):
@@ -137,8 +166,9 @@ def _read_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
         raise damaged(name, type(err).__name__) from err
 
 
-def _small_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
-                budget: list[int]) -> bytes:
+def _small_part(
+    book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits, budget: list[int]
+) -> bytes:
     data = b""
     for block in _read_part(book, part, name, limits, budget):
         data += block
@@ -147,8 +177,9 @@ def _small_part(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
     return data
 
 
-def _sheet_part(book: zipfile.ZipFile, names: set[str], sheet: str | None,
-                limits: ReadLimits, budget: list[int]) -> str | None:
+def _sheet_part(
+    book: zipfile.ZipFile, names: set[str], sheet: str | None, limits: ReadLimits, budget: list[int]
+) -> str | None:
     """The zip path of the sheet that will be read (the named one, else the first)."""
     workbook = "xl/workbook.xml"
     rels = "xl/_rels/workbook.xml.rels"
@@ -156,11 +187,16 @@ def _sheet_part(book: zipfile.ZipFile, names: set[str], sheet: str | None,
         return None
     book_xml = _small_part(book, workbook, "", limits, budget).decode("utf-8", "replace")
     rels_xml = _small_part(book, rels, "", limits, budget).decode("utf-8", "replace")
-    sheets = re.findall(r'<(?:\w+:)?sheet\b([^>]*)/?>', book_xml)
-    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"',
-                              rels_xml))
-    targets.update({rid: target for target, rid in re.findall(
-        r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml)})
+    sheets = re.findall(r"<(?:\w+:)?sheet\b([^>]*)/?>", book_xml)
+    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels_xml))
+    targets.update(
+        {
+            rid: target
+            for target, rid in re.findall(
+                r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels_xml
+            )
+        }
+    )
     for attributes in sheets:
         found_name = re.search(r'\bname="([^"]*)"', attributes)
         rid = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', attributes)
@@ -183,8 +219,9 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def _scan_sheet(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
-                budget: list[int]) -> SheetShape:
+def _scan_sheet(
+    book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits, budget: list[int]
+) -> SheetShape:
     shape = SheetShape()
     tail = b""
     first = True
@@ -213,7 +250,8 @@ def _scan_sheet(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
             f"{name}: cell {formula_cell} holds a formula whose result was never calculated "
             "(the workbook was written by a program and not opened in Excel). Open it in Excel "
             "or WPS and save it, or paste the values, then upload it again.",
-            title="Formulas without values", code="file_formula_without_value",
+            title="Formulas without values",
+            code="file_formula_without_value",
             params={"file": name, "cell": formula_cell},
         )
     return shape
@@ -223,7 +261,7 @@ def _formula_without_value(data: bytes) -> str | None:
     """The reference of the first cell in ``data`` with a formula and no stored value."""
     for found in _FORMULA.finditer(data):
         start = data.rfind(b"<c", 0, found.start())
-        while start >= 0 and data[start + 2:start + 3] not in (b" ", b">"):
+        while start >= 0 and data[start + 2 : start + 3] not in (b" ", b">"):
             start = data.rfind(b"<c", 0, start)
         end = data.find(b"</c>", found.end())
         if start < 0 or end < 0:
@@ -235,8 +273,9 @@ def _formula_without_value(data: bytes) -> str | None:
     return None
 
 
-def _check_text_lengths(book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits,
-                        budget: list[int]) -> None:
+def _check_text_lengths(
+    book: zipfile.ZipFile, part: str, name: str, limits: ReadLimits, budget: list[int]
+) -> None:
     """Refuse a shared string longer than a cell may be, without holding it in memory."""
     open_at: int | None = None  # offset of the current <t>'s text, counted over the part
     offset = 0
@@ -267,5 +306,11 @@ def _refuse_long_text(length_bytes: int, name: str, limits: ReadLimits) -> None:
     # most 3 bytes here (CJK), so a cell of more bytes than 3 x the limit is surely too long,
     # with at least a third as many characters. Shorter ones are measured after reading.
     if length_bytes > 3 * limits.max_cell_chars:
-        raise over_limit(name, "file_cell_too_long", "max_cell_chars", limits.max_cell_chars,
-                     "a cell holds at least {chars:,} characters", chars=length_bytes // 3)
+        raise over_limit(
+            name,
+            "file_cell_too_long",
+            "max_cell_chars",
+            limits.max_cell_chars,
+            "a cell holds at least {chars:,} characters",
+            chars=length_bytes // 3,
+        )

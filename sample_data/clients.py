@@ -57,8 +57,9 @@ class ClientBook:
         return self.start[i] <= day and (end is None or end > day)
 
 
-def plan_clients(rng: random.Random, n: int, roster: Roster,
-                 as_of: date = SAMPLE_AS_OF) -> ClientBook:
+def plan_clients(
+    rng: random.Random, n: int, roster: Roster, as_of: date = SAMPLE_AS_OF
+) -> ClientBook:
     """Service dates and first owner of n clients; fills the roster's portfolios."""
     book = ClientBook(n)
     staff = roster.staff
@@ -87,9 +88,13 @@ def plan_clients(rng: random.Random, n: int, roster: Roster,
     return book
 
 
-def generate_clients(rng: random.Random, book: ClientBook, roster: Roster,
-                     as_of: date = SAMPLE_AS_OF,
-                     defects: DefectLog | None = None) -> Iterator[dict]:
+def generate_clients(
+    rng: random.Random,
+    book: ClientBook,
+    roster: Roster,
+    as_of: date = SAMPLE_AS_OF,
+    defects: DefectLog | None = None,
+) -> Iterator[dict]:
     """Client rows keyed by the template's column names, with typed values."""
     log = defects if defects is not None else DefectLog()
     n = book.n
@@ -102,14 +107,14 @@ def generate_clients(rng: random.Random, book: ClientBook, roster: Roster,
     k_empty, k_dup = count(SHARE_USCC_EMPTY, n), count(SHARE_USCC_DUPLICATE_PAIRS, n)
     picked = rng.sample(range(n), k_check + k_org + k_empty + 2 * k_dup)
     wrong_check = set(picked[:k_check])
-    wrong_org = set(picked[k_check:k_check + k_org])
-    no_uscc = set(picked[k_check + k_org:k_check + k_org + k_empty])
-    pairs = picked[k_check + k_org + k_empty:]
+    wrong_org = set(picked[k_check : k_check + k_org])
+    no_uscc = set(picked[k_check + k_org : k_check + k_org + k_empty])
+    pairs = picked[k_check + k_org + k_empty :]
     dup_of = {max(a, b): min(a, b) for a, b in zip(pairs[::2], pairs[1::2], strict=True)}
     dup_sources = set(dup_of.values())
     phones = rng.sample(range(n), count(SHARE_PHONE_MISSING, n) + count(SHARE_PHONE_INVALID, n))
-    no_phone = set(phones[:count(SHARE_PHONE_MISSING, n)])
-    bad_phone = set(phones[count(SHARE_PHONE_MISSING, n):])
+    no_phone = set(phones[: count(SHARE_PHONE_MISSING, n)])
+    bad_phone = set(phones[count(SHARE_PHONE_MISSING, n) :])
     bad_email = set(rng.sample(range(n), count(SHARE_EMAIL_INVALID, n)))
     old = [i for i in range(n) if active[i] and book.start[i] < as_of - timedelta(days=1110)]
     expired = set(rng.sample(old, count(SHARE_CONTRACT_EXPIRED, len(old)))) if old else set()
@@ -272,12 +277,14 @@ def _email(rng: random.Random, sur: str, given: str) -> str:
 def _broken_email(rng: random.Random, sur: str, given: str) -> str:
     provider = rng.choice(names.MAIL_PROVIDERS)
     local = f"{sur}{given}"
-    return rng.choice((
-        f"{local}@{provider.split('.')[0]}",  # no domain suffix
-        f"{local}{provider}",  # @ forgotten
-        f"{local}@@{provider}",  # @ typed twice (a full-width ＠ would be folded at import)
-        f"{sur} {given}@{provider}",  # space inside
-    ))
+    return rng.choice(
+        (
+            f"{local}@{provider.split('.')[0]}",  # no domain suffix
+            f"{local}{provider}",  # @ forgotten
+            f"{local}@@{provider}",  # @ typed twice (a full-width ＠ would be folded at import)
+            f"{sur} {given}@{provider}",  # space inside
+        )
+    )
 
 
 def _contract(rng: random.Random, start: date, ref: date) -> tuple[date, date, int]:

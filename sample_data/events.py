@@ -17,9 +17,18 @@ from sample_data.workdays import CUTOFF, WINDOW_START, at_minute, time_between
 
 # The order in which the items are usually handed over.
 ITEM_ORDER = (
-    "business_license", "contracts", "bank_accounts", "tax_device", "etax_credentials",
-    "vouchers", "ledgers", "financial_statements", "tax_returns", "invoices",
-    "payroll_social_insurance", "pending_matters",
+    "business_license",
+    "contracts",
+    "bank_accounts",
+    "tax_device",
+    "etax_credentials",
+    "vouchers",
+    "ledgers",
+    "financial_statements",
+    "tax_returns",
+    "invoices",
+    "payroll_social_insurance",
+    "pending_matters",
 )
 assert sorted(ITEM_ORDER) == sorted(CHECKLIST_ITEMS)
 # Things people hand over that are not on the checklist (check events.item.known).
@@ -53,13 +62,24 @@ _COMPLAINTS = (
     "客户担心申报期前交接影响按期申报",
     "客户投诉资料重复索要",
 )
-_FOLLOWUPS = ("电话回访，客户满意", "微信回访", "上门回访", "电话回访，客户希望固定对接人",
-              None, None, None)
+_FOLLOWUPS = (
+    "电话回访，客户满意",
+    "微信回访",
+    "上门回访",
+    "电话回访，客户希望固定对接人",
+    None,
+    None,
+    None,
+)
 
 
-def generate_events(rng: random.Random, handover: dict, cutoff: datetime = CUTOFF,
-                    unknown_item: bool = False,
-                    defects: DefectLog | None = None) -> Iterator[dict]:
+def generate_events(
+    rng: random.Random,
+    handover: dict,
+    cutoff: datetime = CUTOFF,
+    unknown_item: bool = False,
+    defects: DefectLog | None = None,
+) -> Iterator[dict]:
     """The log rows of one handover row (as yielded by generate_handovers), by time.
 
     Open handovers get the events up to the export (or up to where they stalled).
@@ -108,9 +128,11 @@ def generate_events(rng: random.Random, handover: dict, cutoff: datetime = CUTOF
                 unfixed = True
                 continue
             late_fix = rand() < 0.15
-            fixed = time_between(rng, found + timedelta(minutes=20),
-                                 max(end, found + timedelta(hours=2))
-                                 + timedelta(days=3 if late_fix else 0))
+            fixed = time_between(
+                rng,
+                found + timedelta(minutes=20),
+                max(end, found + timedelta(hours=2)) + timedelta(days=3 if late_fix else 0),
+            )
             add((fixed, "discrepancy_fixed", item, frm, rng.choice(_FIX_NOTES)))
             add((fixed + timedelta(minutes=rng.randint(5, 90)), "item_verified", item, to, None))
             continue
@@ -125,8 +147,15 @@ def generate_events(rng: random.Random, handover: dict, cutoff: datetime = CUTOF
     reason = handover["reason"]
     if rand() < (0.92 if reason == "resignation" else 0.6):
         etax = transferred["etax_credentials"]
-        add((time_between(rng, etax, max(end, etax)), "credentials_rotated", None, to,
-             "电子税务局密码已重置" if rand() < 0.3 else None))
+        add(
+            (
+                time_between(rng, etax, max(end, etax)),
+                "credentials_rotated",
+                None,
+                to,
+                "电子税务局密码已重置" if rand() < 0.3 else None,
+            )
+        )
     if reason == "resignation" or (reason == "rotation" and rand() < 0.4):
         r = rand()
         revoked = None
@@ -137,12 +166,26 @@ def generate_events(rng: random.Random, handover: dict, cutoff: datetime = CUTOF
         elif r < 0.97:
             revoked = end + timedelta(minutes=rng.randint(26 * 60, 10 * 24 * 60))
         if revoked is not None:
-            add((revoked, "access_revoked", None, rng.choice((boss, SYSTEM_ADMIN)),
-                 "已停用电子税务局及网银操作权限" if rand() < 0.3 else None))
+            add(
+                (
+                    revoked,
+                    "access_revoked",
+                    None,
+                    rng.choice((boss, SYSTEM_ADMIN)),
+                    "已停用电子税务局及网银操作权限" if rand() < 0.3 else None,
+                )
+            )
     late = finish is not None and finish.date() > handover["planned_end"]
     if rand() < 0.02 + (0.08 if late else 0) + (0.04 if unfixed else 0):
-        add((time_between(rng, start, end + timedelta(days=30)), "complaint", None, boss,
-             rng.choice(_COMPLAINTS)))
+        add(
+            (
+                time_between(rng, start, end + timedelta(days=30)),
+                "complaint",
+                None,
+                boss,
+                rng.choice(_COMPLAINTS),
+            )
+        )
     if finish is not None:
         signed = handover["signed_off_at"]
         if signed is not None and rand() < 0.88:
@@ -183,8 +226,9 @@ def generate_events(rng: random.Random, handover: dict, cutoff: datetime = CUTOF
         }
 
 
-def generate_orphan_events(rng: random.Random, actor: str,
-                           defects: DefectLog | None = None) -> Iterator[dict]:
+def generate_orphan_events(
+    rng: random.Random, actor: str, defects: DefectLog | None = None
+) -> Iterator[dict]:
     """A few log rows of a handover that is not in the handover file (an older form)."""
     hid = f"JJ2024-{rng.randint(1, 999_999):06d}"
     day = WINDOW_START + timedelta(days=rng.randint(0, 120))
@@ -195,10 +239,17 @@ def generate_orphan_events(rng: random.Random, actor: str,
     ][: rng.randint(1, 2)]
     for t, event_type, item, note in rows:
         if defects is not None:
-            defects.add("events.handover.known", event_key(hid, t, event_type, item),
-                        "unknown_handover")
-        yield {"handover_id": hid, "occurred_at": t, "event_type": event_type,
-               "item_code": item, "actor": actor, "note": note}
+            defects.add(
+                "events.handover.known", event_key(hid, t, event_type, item), "unknown_handover"
+            )
+        yield {
+            "handover_id": hid,
+            "occurred_at": t,
+            "event_type": event_type,
+            "item_code": item,
+            "actor": actor,
+            "note": note,
+        }
 
 
 def event_key(handover_id: str, occurred_at: datetime, event_type: str, item: str | None) -> str:
@@ -216,4 +267,3 @@ def _discrepancy_note(rng: random.Random, item: str, found: datetime) -> str:
         month=found.month - 1 or 12,
         n=rng.randint(1, 6),
     )
-

@@ -15,13 +15,29 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipelines.store import Store
-from sample_data.surveys import Answer, write_google, write_qualtrics, write_surveymonkey, \
-    write_tencent, write_wjx
+from sample_data.surveys import (
+    Answer,
+    write_google,
+    write_qualtrics,
+    write_surveymonkey,
+    write_tencent,
+    write_wjx,
+)
 
-COMMENTS_GOOD = ["交接很顺利，新会计很专业", "沟通及时，资料清楚", "没有影响报税，满意",
-                 "新会计很快熟悉了我们的情况", "感谢，一切正常"]
-COMMENTS_BAD = ["交接期间有一次申报差点逾期", "新会计对我们的情况不熟悉，需要反复解释",
-                "UKey交接花了好几天", "希望提前通知更换会计", "对账单少了两个月，后来补上了"]
+COMMENTS_GOOD = [
+    "交接很顺利，新会计很专业",
+    "沟通及时，资料清楚",
+    "没有影响报税，满意",
+    "新会计很快熟悉了我们的情况",
+    "感谢，一切正常",
+]
+COMMENTS_BAD = [
+    "交接期间有一次申报差点逾期",
+    "新会计对我们的情况不熟悉，需要反复解释",
+    "UKey交接花了好几天",
+    "希望提前通知更换会计",
+    "对账单少了两个月，后来补上了",
+]
 
 MAX_SURVEYED = 30_000  # handovers whose clients are asked at most
 
@@ -35,8 +51,9 @@ EXPORTS = (
 )
 
 
-def write_feedback_files(store: Store, out_dir: Path, as_of: datetime, seed: int = 42
-                         ) -> list[Path]:
+def write_feedback_files(
+    store: Store, out_dir: Path, as_of: datetime, seed: int = 42
+) -> list[Path]:
     """Write the demo survey exports for the handovers in ``store``; returns their paths."""
     rng = random.Random(seed)
     answers = _answers(store, rng, as_of)
@@ -44,7 +61,7 @@ def write_feedback_files(store: Store, out_dir: Path, as_of: datetime, seed: int
     paths, start = [], 0
     for tool, name, share in EXPORTS:
         count = round(len(answers) * share) if tool != EXPORTS[-1][0] else len(answers) - start
-        part = sorted(answers[start:start + count], key=lambda a: a.submitted_at)
+        part = sorted(answers[start : start + count], key=lambda a: a.submitted_at)
         start += count
         path = Path(out_dir) / name
         if tool == "wjx":
@@ -64,9 +81,13 @@ def write_feedback_files(store: Store, out_dir: Path, as_of: datetime, seed: int
 
 
 def _variant(answer: Answer, rng: random.Random, status: str) -> Answer:
-    return Answer(answer.submitted_at - timedelta(hours=rng.randint(1, 48)),
-                  client_id=answer.client_id, company_name=answer.company_name,
-                  satisfaction=rng.randint(1, 5), status=status)
+    return Answer(
+        answer.submitted_at - timedelta(hours=rng.randint(1, 48)),
+        client_id=answer.client_id,
+        company_name=answer.company_name,
+        satisfaction=rng.randint(1, 5),
+        status=status,
+    )
 
 
 def _answers(store: Store, rng: random.Random, as_of: datetime) -> list[Answer]:
@@ -91,8 +112,9 @@ def _answers(store: Store, rng: random.Random, as_of: datetime) -> list[Answer]:
     for row in rows:
         if rng.random() > 0.6:
             continue
-        submitted = row["actual_end"] + timedelta(days=rng.randint(1, 40),
-                                                  minutes=rng.randint(0, 600))
+        submitted = row["actual_end"] + timedelta(
+            days=rng.randint(1, 40), minutes=rng.randint(0, 600)
+        )
         if rng.random() < 0.04:  # answered before the handover ended: not attributable to it
             submitted = row["actual_end"] - timedelta(days=rng.randint(3, 20))
         if submitted > as_of:
@@ -108,13 +130,18 @@ def _answers(store: Store, rng: random.Random, as_of: datetime) -> list[Answer]:
         else:
             client_id = row["client_id"]
         pool = COMMENTS_GOOD if satisfaction >= 4 else COMMENTS_BAD
-        answers.append(Answer(
-            submitted_at=submitted.replace(microsecond=0),
-            client_id=client_id, company_name=company, uscc=row["uscc"],
-            contact_phone=row["contact_phone"], satisfaction=satisfaction,
-            recommend=recommend if rng.random() > 0.05 else None,
-            comment=rng.choice(pool) if rng.random() < 0.5 else None,
-            communication=max(1, min(5, satisfaction + rng.choice((-1, 0, 0, 1)))),
-            confidentiality=max(1, min(5, satisfaction + rng.choice((0, 0, 1)))),
-        ))
+        answers.append(
+            Answer(
+                submitted_at=submitted.replace(microsecond=0),
+                client_id=client_id,
+                company_name=company,
+                uscc=row["uscc"],
+                contact_phone=row["contact_phone"],
+                satisfaction=satisfaction,
+                recommend=recommend if rng.random() > 0.05 else None,
+                comment=rng.choice(pool) if rng.random() < 0.5 else None,
+                communication=max(1, min(5, satisfaction + rng.choice((-1, 0, 0, 1)))),
+                confidentiality=max(1, min(5, satisfaction + rng.choice((0, 0, 1)))),
+            )
+        )
     return answers

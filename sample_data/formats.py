@@ -55,14 +55,30 @@ def _minute(t: datetime) -> str:
 
 
 # small: clients in XLSX (real date cells, Chinese labels)
-XLSX_CHINESE = Style(True, date=lambda d: d, timestamp=lambda t: t, true="是", false="否",
-                     label_share=0.95, alias_share=0.05, missing=None)
+XLSX_CHINESE = Style(
+    True,
+    date=lambda d: d,
+    timestamp=lambda t: t,
+    true="是",
+    false="否",
+    label_share=0.95,
+    alias_share=0.05,
+    missing=None,
+)
 # small: handovers as exported from a Chinese spreadsheet (GBK)
-CSV_CHINESE = Style(True, date=_slash_date, timestamp=_minute, true="是", false="否",
-                    label_share=0.95, alias_share=0.05)
+CSV_CHINESE = Style(
+    True,
+    date=_slash_date,
+    timestamp=_minute,
+    true="是",
+    false="否",
+    label_share=0.95,
+    alias_share=0.05,
+)
 # small: events from a logging tool: English headers, codes and labels mixed
-CSV_MIXED = Style(False, date=date.isoformat, timestamp=_iso_second, label_share=0.5,
-                  alias_share=0.05)
+CSV_MIXED = Style(
+    False, date=date.isoformat, timestamp=_iso_second, label_share=0.5, alias_share=0.05
+)
 # large: machine export
 CSV_PLAIN = Style(False, date=date.isoformat, timestamp=_iso_second)
 
@@ -109,8 +125,15 @@ def _code_speller(column: str, codes: dict[str, str], style: Style, rng: random.
     return spell
 
 
-def write_csv(path: Path, template: Template, rows: Iterable[dict], style: Style,
-              rng: random.Random, encoding: str = "utf-8", newline: str = "\n") -> int:
+def write_csv(
+    path: Path,
+    template: Template,
+    rows: Iterable[dict],
+    style: Style,
+    rng: random.Random,
+    encoding: str = "utf-8",
+    newline: str = "\n",
+) -> int:
     """Streams rows into a CSV file; returns the number of rows written."""
     with CsvSink(path, template, style, rng, encoding, newline) as sink:
         for row in rows:
@@ -121,8 +144,15 @@ def write_csv(path: Path, template: Template, rows: Iterable[dict], style: Style
 class CsvSink:
     """An open CSV file that takes typed rows one at a time."""
 
-    def __init__(self, path: Path, template: Template, style: Style, rng: random.Random,
-                 encoding: str = "utf-8", newline: str = "\n") -> None:
+    def __init__(
+        self,
+        path: Path,
+        template: Template,
+        style: Style,
+        rng: random.Random,
+        encoding: str = "utf-8",
+        newline: str = "\n",
+    ) -> None:
         self._file = open(path, "w", encoding=encoding, newline="", buffering=1 << 20)
         self._writer = csv.writer(self._file, lineterminator=newline)
         self._writer.writerow(headers(template, style))
@@ -140,8 +170,14 @@ class CsvSink:
         self._file.close()
 
 
-def write_xlsx(path: Path, template: Template, rows: Iterable[dict], style: Style,
-               rng: random.Random, sheet_title: str | None = None) -> int:
+def write_xlsx(
+    path: Path,
+    template: Template,
+    rows: Iterable[dict],
+    style: Style,
+    rng: random.Random,
+    sheet_title: str | None = None,
+) -> int:
     """Writes rows to the first sheet of a new workbook; returns the number of rows."""
     wb = Workbook()
     ws = wb.active

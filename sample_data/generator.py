@@ -113,11 +113,13 @@ def write_sample_files(
     handovers_path, events_path = out_dir / "handovers.csv", out_dir / "events.csv"
     handover_file = (
         CsvSink(handovers_path, HANDOVERS, CSV_CHINESE, rng, encoding="gbk", newline="\r\n")
-        if small else CsvSink(handovers_path, HANDOVERS, CSV_PLAIN, rng)
+        if small
+        else CsvSink(handovers_path, HANDOVERS, CSV_PLAIN, rng)
     )
     event_file = (
         CsvSink(events_path, EVENTS, CSV_MIXED, rng, encoding="utf-8-sig", newline="\r\n")
-        if small else CsvSink(events_path, EVENTS, CSV_PLAIN, rng)
+        if small
+        else CsvSink(events_path, EVENTS, CSV_PLAIN, rng)
     )
     counter = _Counter(progress, spec.handovers + spec.clients)
     report(progress, "sample", 0, counter.total)
@@ -133,16 +135,31 @@ def write_sample_files(
         clients_path = out_dir / "clients.csv"
         write_csv(clients_path, CLIENTS, clients, CSV_PLAIN, rng)
 
-    log.write(out_dir / DEFECTS_FILE, size=size, seed=seed, as_of=SAMPLE_AS_OF.isoformat(),
-              files={"clients": clients_path.name, "handovers": handovers_path.name,
-                     "events": events_path.name})
+    log.write(
+        out_dir / DEFECTS_FILE,
+        size=size,
+        seed=seed,
+        as_of=SAMPLE_AS_OF.isoformat(),
+        files={
+            "clients": clients_path.name,
+            "handovers": handovers_path.name,
+            "events": events_path.name,
+        },
+    )
     counter.replan(0)
     return [("clients", clients_path), ("handovers", handovers_path), ("events", events_path)]
 
 
-def _write_log(rng: random.Random, book: ClientBook, roster: Roster, spec: SampleSize,
-               log: DefectLog, handover_file: CsvSink, event_file: CsvSink,
-               counter: _Counter) -> None:
+def _write_log(
+    rng: random.Random,
+    book: ClientBook,
+    roster: Roster,
+    spec: SampleSize,
+    log: DefectLog,
+    handover_file: CsvSink,
+    event_file: CsvSink,
+    counter: _Counter,
+) -> None:
     """Simulates the handovers, writing each one and its events as it comes."""
     unknown_item = Ticker(rng, (20, 100), (60, 140))
     orphan = Ticker(rng, (30, 120), (200, 400))

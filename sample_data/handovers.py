@@ -57,9 +57,14 @@ def season_weight(day: date) -> float:
     return 1.0
 
 
-def generate_handovers(rng: random.Random, book: ClientBook, roster: Roster, target: int,
-                       as_of: date = SAMPLE_AS_OF,
-                       defects: DefectLog | None = None) -> Iterator[dict]:
+def generate_handovers(
+    rng: random.Random,
+    book: ClientBook,
+    roster: Roster,
+    target: int,
+    as_of: date = SAMPLE_AS_OF,
+    defects: DefectLog | None = None,
+) -> Iterator[dict]:
     """About target handover rows (plus a few of unknown clients), in order of creation,
     keyed by the template's column names with typed values (date, datetime, bool, codes)."""
     return _Simulation(rng, book, roster, target, as_of, defects or DefectLog()).run()
@@ -132,9 +137,12 @@ class _Simulation:
         for _ in range(20):
             team = rng.randrange(len(roster.members))
             found = [
-                i for i in roster.members[team]
-                if not roster.staff[i].is_lead and roster.staff[i].can_receive(day)
-                and (day - roster.staff[i].hired).days >= min_tenure and roster.portfolio[i]
+                i
+                for i in roster.members[team]
+                if not roster.staff[i].is_lead
+                and roster.staff[i].can_receive(day)
+                and (day - roster.staff[i].hired).days >= min_tenure
+                and roster.portfolio[i]
             ]
             if found:
                 return rng.choice(found)
@@ -202,8 +210,9 @@ class _Simulation:
                 continue
             start = add_workdays(day, rng.randint(0, 10))
             end = start + timedelta(days=rng.randint(5, 15))
-            yield from self._hand(client, holder, -1, "reassignment", day, start, end, False,
-                                  to=person)
+            yield from self._hand(
+                client, holder, -1, "reassignment", day, start, end, False, to=person
+            )
 
     def _reassignment(self, day: date, peak: bool) -> Iterator[dict]:
         rng, roster = self.rng, self.roster
@@ -219,8 +228,9 @@ class _Simulation:
         for client in rng.sample(sorted(roster.portfolio[giver]), k):
             start = add_workdays(day, rng.randint(1, 10))
             end = start + timedelta(days=rng.randint(5, 15))
-            yield from self._hand(client, giver, team, "reassignment", day, start, end, peak,
-                                  to=taker)
+            yield from self._hand(
+                client, giver, team, "reassignment", day, start, end, peak, to=taker
+            )
 
     def _other(self, day: date, peak: bool) -> Iterator[dict]:
         """A client asks for another accountant (客户要求更换会计)."""
@@ -231,13 +241,24 @@ class _Simulation:
         client = rng.choice(sorted(roster.portfolio[giver]))
         start = add_workdays(day, rng.randint(1, 5))
         end = start + timedelta(days=rng.randint(5, 10))
-        yield from self._hand(client, giver, roster.staff[giver].team, "other", day, start, end,
-                              peak)
+        yield from self._hand(
+            client, giver, roster.staff[giver].team, "other", day, start, end, peak
+        )
 
     # -- one handover ----------------------------------------------------------------
 
-    def _hand(self, client: int, frm: int, team: int, reason: str, day: date, start: date,
-              end: date, peak: bool, to: int | None = None) -> Iterator[dict]:
+    def _hand(
+        self,
+        client: int,
+        frm: int,
+        team: int,
+        reason: str,
+        day: date,
+        start: date,
+        end: date,
+        peak: bool,
+        to: int | None = None,
+    ) -> Iterator[dict]:
         book, roster = self.book, self.roster
         closed = book.end[client]
         if closed is not None and closed <= start:
@@ -270,8 +291,9 @@ class _Simulation:
         yield row
         if self.unknown_client():
             self.phantoms += 1
-            phantom = self._row(f"KH{book.n + self.phantoms:06d}", frm, to, to, reason, day,
-                                start, end, peak)
+            phantom = self._row(
+                f"KH{book.n + self.phantoms:06d}", frm, to, to, reason, day, start, end, peak
+            )
             self.log.add("handovers.client.known", phantom["handover_id"], "unknown_client")
             yield phantom
 
@@ -286,16 +308,29 @@ class _Simulation:
     def _maybe_churn(self, client: int, row: dict, reason: str) -> None:
         finished = row["actual_end"].date()
         late = finished > row["planned_end"]
-        p = CHURN_BASE + (CHURN_IF_LATE if late else 0) + (
-            CHURN_IF_RESIGNATION if reason == "resignation" else 0)
+        p = (
+            CHURN_BASE
+            + (CHURN_IF_LATE if late else 0)
+            + (CHURN_IF_RESIGNATION if reason == "resignation" else 0)
+        )
         if self.rng.random() < p:
             ends = finished + timedelta(days=self.rng.randint(3, 90))
             current = self.book.end[client]
             if current is None or ends < current:
                 self.book.end[client] = ends
 
-    def _row(self, client_id: str, frm: int, to: int, written_to: int, reason: str, day: date,
-             start: date, end: date, peak: bool) -> dict:
+    def _row(
+        self,
+        client_id: str,
+        frm: int,
+        to: int,
+        written_to: int,
+        reason: str,
+        day: date,
+        start: date,
+        end: date,
+        peak: bool,
+    ) -> dict:
         rng, roster = self.rng, self.roster
         year = day.year
         self.sequence[year] = self.sequence.get(year, 0) + 1
@@ -350,4 +385,3 @@ class _Simulation:
             "nda_signed": nda,
             "signed_off_at": signed,
         }
-

@@ -59,8 +59,13 @@ def load_sample(
         return reports
 
 
-def load_demo(store: Store, size: str = "small", progress: Reporter | None = None, *,
-              actor: Actor | None = None) -> None:
+def load_demo(
+    store: Store,
+    size: str = "small",
+    progress: Reporter | None = None,
+    *,
+    actor: Actor | None = None,
+) -> None:
     """What `handover serve --demo` and the dashboard's welcome page do on an empty database:
     load the sample, then run the data checks as of the sample's date and store the run (the
     ``actor`` needs the permissions ``upload`` and ``run_checks``). ``progress`` hears of the
@@ -72,8 +77,7 @@ def load_demo(store: Store, size: str = "small", progress: Reporter | None = Non
     from sample_data.generator import SAMPLE_AS_OF
 
     load_sample(store, size, progress=progress, actor=actor)
-    save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor, progress=progress),
-             actor=actor)
+    save_run(store, run_checks(store, SAMPLE_AS_OF, actor=actor, progress=progress), actor=actor)
 
 
 def has_data(store: Store) -> bool:
@@ -96,8 +100,9 @@ def batch_counts(store: Store) -> tuple[int, int]:
     if not store.exists() or store.path.stat().st_size == 0:
         return 0, 0
     try:
-        row = store.query("select count(*), count(*) filter (where user_name = ?) "
-                          "from batches", [SAMPLE_USER]).first()
+        row = store.query(
+            "select count(*), count(*) filter (where user_name = ?) from batches", [SAMPLE_USER]
+        ).first()
     except duckdb.CatalogException:  # a DuckDB file without the schema yet
         return 0, 0
     return int(row[0]), int(row[1])

@@ -63,7 +63,8 @@ class Roster:
     def receivers(self, team: int, day: date, exclude: int = -1) -> list[int]:
         """Team members who can take over clients on day (the lead last resort)."""
         found = [
-            i for i in self.members[team]
+            i
+            for i in self.members[team]
             if i != exclude and not self.staff[i].is_lead and self.staff[i].can_receive(day)
         ]
         if not found:

@@ -88,10 +88,23 @@ _COLUMN_HELP = {
     "signed_off_at": "移交人、接收人和监交人签字确认的时间",
 }
 
-_XLSX_STYLE = Style(True, date=lambda d: d, timestamp=lambda t: t, true="是", false="否",
-                    label_share=1.0, missing=None)
-_CSV_STYLE = Style(True, date=date.isoformat, timestamp=lambda t: f"{t:%Y-%m-%d %H:%M}",
-                   true="是", false="否", label_share=1.0)
+_XLSX_STYLE = Style(
+    True,
+    date=lambda d: d,
+    timestamp=lambda t: t,
+    true="是",
+    false="否",
+    label_share=1.0,
+    missing=None,
+)
+_CSV_STYLE = Style(
+    True,
+    date=date.isoformat,
+    timestamp=lambda t: f"{t:%Y-%m-%d %H:%M}",
+    true="是",
+    false="否",
+    label_share=1.0,
+)
 
 
 def write_templates(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
@@ -131,10 +144,20 @@ def _help_rows(template: Template) -> list[list[str]]:
     rows = []
     for col in template.columns:
         values = " / ".join(f"{label}（{code}）" for code, label in (col.codes or {}).items())
-        help_text = (_COLUMN_HELP.get(f"{col.name}@{template.kind}")
-                     or _COLUMN_HELP.get(col.name, ""))
-        rows.append([col.zh, col.name, "是" if col.required else "", _TYPE_HELP[col.type], values,
-                     "、".join(col.aliases), help_text])
+        help_text = _COLUMN_HELP.get(f"{col.name}@{template.kind}") or _COLUMN_HELP.get(
+            col.name, ""
+        )
+        rows.append(
+            [
+                col.zh,
+                col.name,
+                "是" if col.required else "",
+                _TYPE_HELP[col.type],
+                values,
+                "、".join(col.aliases),
+                help_text,
+            ]
+        )
     return rows
 
 

@@ -67,8 +67,9 @@ def at_minute(d: date, minute: int) -> datetime:
     return datetime(d.year, d.month, d.day, minute // 60, minute % 60)
 
 
-def office_time(rng: random.Random, d: date, first: int = OPEN_MINUTE,
-                last: int = CLOSE_MINUTE) -> datetime:
+def office_time(
+    rng: random.Random, d: date, first: int = OPEN_MINUTE, last: int = CLOSE_MINUTE
+) -> datetime:
     """A minute of day d between first and last (minutes after midnight)."""
     return at_minute(d, rng.randint(first, last))
 

@@ -14,7 +14,9 @@ from pipelines.store import Store
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--benchmark", action="store_true", default=False,
+        "--benchmark",
+        action="store_true",
+        default=False,
         help="run the benchmarks in tests/benchmarks (slow; large sample)",
     )
 

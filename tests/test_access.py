@@ -8,22 +8,45 @@ from pipelines import access
 from pipelines.access import PAGES, PERMISSIONS, Actor, require
 from pipelines.errors import PermissionDeniedError
 
-ACTIONS = ("upload", "rollback", "run_checks", "edit_settings", "export", "purge",
-           "manage_users", "audit")
+ACTIONS = (
+    "upload",
+    "rollback",
+    "run_checks",
+    "edit_settings",
+    "export",
+    "purge",
+    "manage_users",
+    "audit",
+)
 
 # role -> (scope, pages, unmasked fields, actions): the shipped table, spelled out
 EXPECTED = {
     "administrator": ("firm", set(PAGES), {"contact_phone", "uscc", "email"}, set(ACTIONS)),
-    "management": ("firm", set(PAGES) - {"audit"}, set(),
-                   {"upload", "rollback", "run_checks", "edit_settings", "export"}),
-    "quality": ("firm", {"overview", "handovers", "data_quality", "risk"},
-                {"contact_phone", "uscc", "email"}, {"run_checks", "export"}),
-    "operations": ("firm", {"handovers", "satisfaction", "upload", "data_quality"},
-                   {"contact_phone"}, {"upload", "rollback"}),
-    "team_lead": ("team", {"overview", "handovers", "satisfaction", "risk", "data_quality"},
-                  {"contact_phone"}, {"export"}),
-    "staff": ("own", {"overview", "handovers", "satisfaction", "risk"}, {"contact_phone"},
-              set()),
+    "management": (
+        "firm",
+        set(PAGES) - {"audit"},
+        set(),
+        {"upload", "rollback", "run_checks", "edit_settings", "export"},
+    ),
+    "quality": (
+        "firm",
+        {"overview", "handovers", "data_quality", "risk"},
+        {"contact_phone", "uscc", "email"},
+        {"run_checks", "export"},
+    ),
+    "operations": (
+        "firm",
+        {"handovers", "satisfaction", "upload", "data_quality"},
+        {"contact_phone"},
+        {"upload", "rollback"},
+    ),
+    "team_lead": (
+        "team",
+        {"overview", "handovers", "satisfaction", "risk", "data_quality"},
+        {"contact_phone"},
+        {"export"},
+    ),
+    "staff": ("own", {"overview", "handovers", "satisfaction", "risk"}, {"contact_phone"}, set()),
 }
 
 
@@ -39,8 +62,13 @@ def test_each_role_has_exactly_its_permissions(name):
     assert set(spec.pages) == pages and set(spec.unmasked) == unmasked
     for permission in PERMISSIONS:
         kind, _, what = permission.partition(":")
-        wanted = (what in pages if kind == "view_page" else what in unmasked
-                  if kind == "unmask" else permission in actions)
+        wanted = (
+            what in pages
+            if kind == "view_page"
+            else what in unmasked
+            if kind == "unmask"
+            else permission in actions
+        )
         assert spec.may(permission) is wanted, permission
         actor = Actor("someone", name, team="记账一部", staff="李四")
         if wanted:
@@ -78,8 +106,15 @@ def test_dashboard_roles_read_the_same_file():
     found = dashboard_roles.roles()
     assert list(found) == list(EXPECTED)
     assert found["administrator"].pages[-1] == "audit"
-    assert found["management"].pages == ("overview", "handovers", "data_quality",
-                                         "satisfaction", "risk", "upload", "settings")
+    assert found["management"].pages == (
+        "overview",
+        "handovers",
+        "data_quality",
+        "satisfaction",
+        "risk",
+        "upload",
+        "settings",
+    )
     assert found["management"].unmasked == ()
     assert found["quality"].pages == ("overview", "handovers", "data_quality", "risk")
     assert found["quality"].unmasked == ("contact_phone", "uscc", "email")

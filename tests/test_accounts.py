@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from pipelines import accounts, audit
 from pipelines.access import Actor
-from cli import app
 from pipelines.errors import AccountError, SignInError
 from pipelines.store import Store
 
@@ -20,7 +20,9 @@ T0 = datetime(2026, 11, 20, 9, 0)
 
 
 def _add(store: Store, name: str = "alice", role: str = "quality", **kw) -> Actor:
-    return accounts.add_user(store, name, PASSWORD, role, actor=Actor("root", "administrator"), **kw)
+    return accounts.add_user(
+        store, name, PASSWORD, role, actor=Actor("root", "administrator"), **kw
+    )
 
 
 def _code(fn, *args, **kwargs) -> str:
@@ -31,10 +33,13 @@ def _code(fn, *args, **kwargs) -> str:
 
 # -- the library ----------------------------------------------------------------------------
 
+
 def test_the_hash_is_argon2id_and_no_password_is_in_the_file(store: Store):
     _add(store)
-    accounts.set_password(store, "alice", "a second secret phrase", actor=Actor("root", "administrator"))
-    (stored,), = store.query("select password_hash from users").rows
+    accounts.set_password(
+        store, "alice", "a second secret phrase", actor=Actor("root", "administrator")
+    )
+    ((stored,),) = store.query("select password_hash from users").rows
     assert stored.startswith("$argon2id$")
     raw = store.path.read_bytes()
     wal = store.path.with_name(store.path.name + ".wal")
@@ -52,10 +57,11 @@ def test_authenticate_returns_the_actor_and_names_ignore_case(store: Store):
 
 def test_unknown_disabled_and_wrong_password_have_distinct_codes(store: Store):
     _add(store)
-    assert _code(accounts.authenticate, store, "nobody", PASSWORD, now=T0) == \
-        "signin_unknown_user"
-    assert _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0) == \
-        "signin_wrong_password"
+    assert _code(accounts.authenticate, store, "nobody", PASSWORD, now=T0) == "signin_unknown_user"
+    assert (
+        _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0)
+        == "signin_wrong_password"
+    )
     accounts.disable_user(store, "alice", actor=Actor("root", "administrator"))
     assert _code(accounts.authenticate, store, "alice", PASSWORD, now=T0) == "signin_disabled"
 
@@ -63,21 +69,43 @@ def test_unknown_disabled_and_wrong_password_have_distinct_codes(store: Store):
 def test_five_failures_lock_the_account_for_fifteen_minutes(store: Store):
     _add(store)
     for minute in range(4):
-        assert _code(accounts.authenticate, store, "alice", "wrong wrong",
-                     now=T0 + timedelta(minutes=minute)) == "signin_wrong_password"
+        assert (
+            _code(
+                accounts.authenticate,
+                store,
+                "alice",
+                "wrong wrong",
+                now=T0 + timedelta(minutes=minute),
+            )
+            == "signin_wrong_password"
+        )
     fifth = T0 + timedelta(minutes=4)
-    assert _code(accounts.authenticate, store, "alice", "wrong wrong", now=fifth) == \
-        "signin_locked"
+    assert _code(accounts.authenticate, store, "alice", "wrong wrong", now=fifth) == "signin_locked"
     # locked: even the right password is refused until the lockout ends
-    assert _code(accounts.authenticate, store, "alice", PASSWORD,
-                 now=fifth + timedelta(minutes=14, seconds=59)) == "signin_locked"
-    assert accounts.authenticate(store, "alice", PASSWORD,
-                                 now=fifth + accounts.LOCKOUT).name == "alice"
-    actions = [(row.action, row.detail.get("reason")) for row in
-               audit.entries(store, user="alice").itertuples()]
+    assert (
+        _code(
+            accounts.authenticate,
+            store,
+            "alice",
+            PASSWORD,
+            now=fifth + timedelta(minutes=14, seconds=59),
+        )
+        == "signin_locked"
+    )
+    assert (
+        accounts.authenticate(store, "alice", PASSWORD, now=fifth + accounts.LOCKOUT).name
+        == "alice"
+    )
+    actions = [
+        (row.action, row.detail.get("reason"))
+        for row in audit.entries(store, user="alice").itertuples()
+    ]
     assert actions == [("signin_failed", "wrong_password")] * 5 + [
-        ("lockout", None), ("signin_failed", "locked"), ("signin", None)]
-    (count, locked), = store.query("select failed_count, locked_until from users").rows
+        ("lockout", None),
+        ("signin_failed", "locked"),
+        ("signin", None),
+    ]
+    ((count, locked),) = store.query("select failed_count, locked_until from users").rows
     assert (count, locked) == (0, None)
 
 
@@ -87,8 +115,10 @@ def test_a_success_resets_the_counter(store: Store):
         _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0)
     accounts.authenticate(store, "alice", PASSWORD, now=T0)
     for _ in range(4):  # four more: still not locked
-        assert _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0) == \
-            "signin_wrong_password"
+        assert (
+            _code(accounts.authenticate, store, "alice", "wrong wrong", now=T0)
+            == "signin_wrong_password"
+        )
 
 
 def test_a_hash_with_old_parameters_is_rehashed_on_sign_in(store: Store):
@@ -98,7 +128,7 @@ def test_a_hash_with_old_parameters_is_rehashed_on_sign_in(store: Store):
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     store.write(lambda conn: conn.execute("update users set password_hash = ?", [weak]))
     accounts.authenticate(store, "alice", PASSWORD, now=T0)
-    (stored,), = store.query("select password_hash from users").rows
+    ((stored,),) = store.query("select password_hash from users").rows
     assert stored != weak and not accounts.hasher.check_needs_rehash(stored)
 
 
@@ -108,14 +138,17 @@ def test_roles_are_checked_and_scoped_roles_need_their_scope(store: Store):
     assert _code(_add, store, "x", "staff") == "role_needs_staff"
     _add(store, "x", "staff", staff="李四")
     assert _code(accounts.set_role, store, "x", "team_lead") == "role_needs_team"
-    assert accounts.set_role(store, "x", "team_lead", team="记账一部", actor=Actor("root", "administrator")).team == \
-        "记账一部"
+    assert (
+        accounts.set_role(
+            store, "x", "team_lead", team="记账一部", actor=Actor("root", "administrator")
+        ).team
+        == "记账一部"
+    )
     assert _code(accounts.set_role, store, "nobody", "quality") == "user_unknown"
 
 
 def test_short_passwords_and_bad_names_are_refused(store: Store):
-    assert _code(accounts.add_user, store, "bob", "123456789", "quality") == \
-        "password_too_short"
+    assert _code(accounts.add_user, store, "bob", "123456789", "quality") == "password_too_short"
     assert _code(accounts.add_user, store, "bo\nb", PASSWORD, "quality") == "user_name_invalid"
     assert accounts.list_users(store).empty
 
@@ -123,11 +156,11 @@ def test_short_passwords_and_bad_names_are_refused(store: Store):
 def test_no_default_account_exists(store: Store):
     store.ensure_schema()
     assert store.query("select count(*) from users").rows[0][0] == 0
-    assert _code(accounts.authenticate, store, "admin", "admin", now=T0) == \
-        "signin_unknown_user"
+    assert _code(accounts.authenticate, store, "admin", "admin", now=T0) == "signin_unknown_user"
 
 
 # -- the commands ---------------------------------------------------------------------------
+
 
 def _run(runner: CliRunner, db: Path, *args: str, input: str | None = None):
     return runner.invoke(app, ["users", *args, "--db", str(db)], input=input)
@@ -135,13 +168,29 @@ def _run(runner: CliRunner, db: Path, *args: str, input: str | None = None):
 
 def test_users_commands(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    added = _run(runner, db, "add", "alice", "--role", "team_lead", "--team", "记账一部",
-                 "--display-name", "[bold]Alice[/]", "--email", "a@example.com",
-                 input=f"{PASSWORD}\n{PASSWORD}\n")
+    added = _run(
+        runner,
+        db,
+        "add",
+        "alice",
+        "--role",
+        "team_lead",
+        "--team",
+        "记账一部",
+        "--display-name",
+        "[bold]Alice[/]",
+        "--email",
+        "a@example.com",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert added.exit_code == 0, added.output
     assert "User alice added (role team_lead, team 记账一部)." in added.stdout
-    assert _run(runner, db, "add", "bob", "--role", "staff", "--staff", "李四",
-                input=PASSWORD + "\n").exit_code == 0
+    assert (
+        _run(
+            runner, db, "add", "bob", "--role", "staff", "--staff", "李四", input=PASSWORD + "\n"
+        ).exit_code
+        == 0
+    )
 
     listed = _run(runner, db, "list")
     assert "[bold]Alice[/]" in listed.stdout  # user text is shown as written, never markup
@@ -159,19 +208,27 @@ def test_users_commands(runner: CliRunner, tmp_path: Path):
     assert _run(runner, db, "disable", "bob").stdout.strip() == "User bob disabled."
     assert _run(runner, db, "disable", "bob").stdout.strip() == "User bob was already disabled."
     assert [row.action for row in audit.entries(Store(db)).itertuples()] == [
-        "user_add", "user_add", "user_passwd", "signin",
-        "user_role", "user_disable"]
+        "user_add",
+        "user_add",
+        "user_passwd",
+        "signin",
+        "user_role",
+        "user_disable",
+    ]
 
 
-@pytest.mark.parametrize("args, input, sentence", [
-    (["add", "x", "--role", "quality"], "short\n", "at least 10 characters"),
-    (["add", "x", "--role", "quality"], "a long password\nanother one!\n", "passwords differ"),
-    (["add", "x", "--role", "quality"], "", "No password was given"),
-    (["add", "x", "--role", "team_lead"], PASSWORD + "\n", "--team"),
-    (["add", "x", "--role", "boss"], PASSWORD + "\n", "not a role"),
-    (["passwd", "nobody"], PASSWORD + "\n", "There is no user 'nobody'"),
-    (["role", "nobody", "quality"], None, "There is no user 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, input, sentence",
+    [
+        (["add", "x", "--role", "quality"], "short\n", "at least 10 characters"),
+        (["add", "x", "--role", "quality"], "a long password\nanother one!\n", "passwords differ"),
+        (["add", "x", "--role", "quality"], "", "No password was given"),
+        (["add", "x", "--role", "team_lead"], PASSWORD + "\n", "--team"),
+        (["add", "x", "--role", "boss"], PASSWORD + "\n", "not a role"),
+        (["passwd", "nobody"], PASSWORD + "\n", "There is no user 'nobody'"),
+        (["role", "nobody", "quality"], None, "There is no user 'nobody'"),
+    ],
+)
 def test_users_commands_refuse_with_a_sentence(runner, tmp_path, args, input, sentence):
     result = _run(runner, tmp_path / "h.duckdb", *args, input=input)
     assert result.exit_code == 1
@@ -180,8 +237,9 @@ def test_users_commands_refuse_with_a_sentence(runner, tmp_path, args, input, se
 
 def test_a_password_cannot_be_an_argument(runner: CliRunner, tmp_path: Path):
     for option in ("--password", "-p", "--pass"):
-        result = _run(runner, tmp_path / "h.duckdb", "add", "x", "--role", "quality",
-                      option, PASSWORD)
+        result = _run(
+            runner, tmp_path / "h.duckdb", "add", "x", "--role", "quality", option, PASSWORD
+        )
         assert result.exit_code == 2  # no such option: usage error
     from cli.users import users_app
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from pipelines import accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import rollback
-from cli import app
 from pipelines.errors import SignInError
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from tests.conftest import write_csv
-from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 from tests.layout import product_files
+from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
@@ -31,8 +31,12 @@ def _file(tmp_path: Path, name: str, handover_id: str) -> Path:
 
 def _day(store: Store, tmp_path: Path) -> None:
     accounts.add_user(store, "erin", PASSWORD, "operations", actor=Actor("root", "administrator"))
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
-    ingest_file(store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), actor=Actor("erin", "operations"))
+    ingest_file(
+        store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations")
+    )
+    ingest_file(
+        store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), actor=Actor("erin", "operations")
+    )
     rollback(store, 1, actor=Actor("dave", "operations"))
     with pytest.raises(SignInError):
         accounts.authenticate(store, "erin", "not her password")
@@ -68,7 +72,9 @@ def test_the_trail_of_a_scripted_day(store: Store, tmp_path: Path):
 
 
 def test_an_action_that_fails_leaves_no_entry(store: Store, tmp_path: Path):
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
+    ingest_file(
+        store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations")
+    )
     from pipelines.errors import BatchError
 
     with pytest.raises(BatchError):
@@ -89,23 +95,36 @@ def test_check_runs_and_purges_are_recorded(store: Store, tmp_path: Path):
     from data_checks.runner import run_checks
     from pipelines.purge import purge
 
-    ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations"))
+    ingest_file(
+        store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=Actor("carol", "operations")
+    )
     save_run(store, run_checks(store, date(2026, 11, 20)), actor=Actor("quinn", "quality"))
     rollback(store, 1, actor=Actor("dave", "operations"))
     report = purge(store, actor=Actor("pat", "administrator"), compact="never")
     got = [(r.user_name, r.action, r.target) for r in audit.entries(store).itertuples()]
-    assert got == [("carol", "upload", "1"), ("quinn", "check_run", "1"),
-                   ("dave", "rollback", "1"), ("pat", "purge", str(report.purge_id))]
+    assert got == [
+        ("carol", "upload", "1"),
+        ("quinn", "check_run", "1"),
+        ("dave", "rollback", "1"),
+        ("pat", "purge", str(report.purge_id)),
+    ]
 
 
 def test_no_code_changes_or_deletes_audit_rows():
     """Append-only: the library has no function that updates or deletes an entry."""
-    public = {name for name in vars(audit) if not name.startswith("_")
-              and callable(getattr(audit, name)) and getattr(audit, name).__module__ ==
-              audit.__name__}
+    public = {
+        name
+        for name in vars(audit)
+        if not name.startswith("_")
+        and callable(getattr(audit, name))
+        and getattr(audit, name).__module__ == audit.__name__
+    }
     assert public == {"record", "append", "entries"}
-    pattern = re.compile(r"\b(update|delete\s+from|truncate|drop\s+table|alter\s+table)\s+"
-                         r"(\w+\.)?audit_log\b", re.IGNORECASE)
+    pattern = re.compile(
+        r"\b(update|delete\s+from|truncate|drop\s+table|alter\s+table)\s+"
+        r"(\w+\.)?audit_log\b",
+        re.IGNORECASE,
+    )
     for path in product_files(".py", ".sql"):
         assert not pattern.search(path.read_text(encoding="utf-8")), path
 
@@ -119,7 +138,9 @@ def test_purge_keeps_the_trail(store: Store, tmp_path: Path):
     frame = audit.entries(store)
     assert len(frame) == before + 1 and frame["action"].iloc[-1] == "purge"
     # ids keep counting after the file was rewritten
-    ingest_file(store, "handovers", _file(tmp_path, "c.csv", "JJ-3"), actor=Actor("carol", "operations"))
+    ingest_file(
+        store, "handovers", _file(tmp_path, "c.csv", "JJ-3"), actor=Actor("carol", "operations")
+    )
     assert audit.entries(store)["id"].is_unique
 
 
@@ -127,16 +148,21 @@ def test_the_audit_command(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
     store = Store(db)
     _day(store, tmp_path)
-    ingest_file(store, "handovers", _file(tmp_path, "[red]x.csv", "JJ-9"),
-                actor=Actor("[bold]eve[/]", "operations"))
+    ingest_file(
+        store,
+        "handovers",
+        _file(tmp_path, "[red]x.csv", "JJ-9"),
+        actor=Actor("[bold]eve[/]", "operations"),
+    )
     shown = runner.invoke(app, ["audit", "--db", str(db)])
     assert shown.exit_code == 0, shown.output
     assert "[bold]eve[/]" in shown.stdout and "[red]x.csv" in shown.stdout
     document = json.loads(runner.invoke(app, ["audit", "--json", "--db", str(db)]).stdout)
     assert [e["action"] for e in document][-1] == "upload"
     assert document[0]["detail"] == {"role": "operations", "staff": None, "team": None}
-    only = json.loads(runner.invoke(app, ["audit", "--user", "dave", "--json",
-                                          "--db", str(db)]).stdout)
+    only = json.loads(
+        runner.invoke(app, ["audit", "--user", "dave", "--json", "--db", str(db)]).stdout
+    )
     assert [(e["user_name"], e["action"]) for e in only] == [("dave", "rollback")]
     later = runner.invoke(app, ["audit", "--since", "2999-01-01", "--db", str(db)])
     assert later.exit_code == 0 and "No audit entries." in later.stdout
@@ -154,8 +180,9 @@ def test_a_scripted_day_holds_exactly_its_entries(store, tmp_path):
 
     for name, role in (("olga", "operations"), ("mona", "management"), ("quinn", "quality")):
         accounts.add_user(store, name, PASSWORD, role)
-    olga, mona, quinn = (accounts.authenticate(store, n, PASSWORD)
-                         for n in ("olga", "mona", "quinn"))
+    olga, mona, quinn = (
+        accounts.authenticate(store, n, PASSWORD) for n in ("olga", "mona", "quinn")
+    )
     start = int(audit.entries(store)["id"].max())
 
     first = ingest_file(store, "handovers", _file(tmp_path, "a.csv", "JJ-1"), actor=olga)
@@ -183,6 +210,8 @@ def test_a_scripted_day_holds_exactly_its_entries(store, tmp_path):
         ("quinn", "signin_failed", "quinn"),
     ]
     settings = day.iloc[3]["detail"]["changes"]
-    assert list(settings) == ["bands.green"] and settings["bands.green"][1] == \
-        settings["bands.green"][0] - 5
+    assert (
+        list(settings) == ["bands.green"]
+        and settings["bands.green"][1] == settings["bands.green"][0] - 5
+    )
     assert [e["rows"] for e in day["detail"].iloc[4:7]] == [1, 1, 2]

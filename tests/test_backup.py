@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from pipelines import backup as bk
 from pipelines.access import Actor
-from cli import app
 from pipelines.errors import PermissionDeniedError
 from pipelines.migrations import LATEST_VERSION, migrations
 from pipelines.store import Store, wal_path
@@ -29,6 +29,7 @@ ROOT = Path(__file__).parents[1]
 
 
 # -- the sample, loaded once ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> tuple[Path, Path]:
@@ -53,22 +54,30 @@ def db(sample, tmp_path) -> Path:
 
 
 def tables_of(path: Path) -> list[str]:
-    return [row[0] for row in Store(path).query(
-        "select table_name from duckdb_tables() where schema_name = 'main' "
-        "order by table_name").rows]
+    return [
+        row[0]
+        for row in Store(path)
+        .query(
+            "select table_name from duckdb_tables() where schema_name = 'main' order by table_name"
+        )
+        .rows
+    ]
 
 
 def contents(path: Path) -> dict[str, list[tuple]]:
     """Every table's rows, sorted, as Python values."""
     store = Store(path)
-    return {name: sorted(store.query(f'select * from "{name}"').rows, key=repr)
-            for name in tables_of(path)}
+    return {
+        name: sorted(store.query(f'select * from "{name}"').rows, key=repr)
+        for name in tables_of(path)
+    }
 
 
 def counts(path: Path) -> dict[str, int]:
     store = Store(path)
-    return {name: store.query(f'select count(*) from "{name}"').scalar()
-            for name in tables_of(path)}
+    return {
+        name: store.query(f'select count(*) from "{name}"').scalar() for name in tables_of(path)
+    }
 
 
 def next_values(path: Path) -> dict[str, int]:
@@ -78,10 +87,15 @@ def next_values(path: Path) -> dict[str, int]:
     shutil.copyfile(path, probe)
     try:
         with Store(probe).connect(read_only=False, data_change=False) as conn:
-            names = [r[0] for r in conn.execute(
-                "select sequence_name from duckdb_sequences() order by 1").fetchall()]
-            return {name: conn.execute(f"select nextval('{name}')").fetchall()[0][0]
-                    for name in names}
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "select sequence_name from duckdb_sequences() order by 1"
+                ).fetchall()
+            ]
+            return {
+                name: conn.execute(f"select nextval('{name}')").fetchall()[0][0] for name in names
+            }
     finally:
         for leftover in (probe, probe.with_name(probe.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -102,6 +116,7 @@ def leftovers(folder: Path, name: str) -> list[str]:
 
 # -- a backup and its restore -----------------------------------------------------------------
 
+
 def test_restore_holds_every_row_of_every_table_and_the_sequences(db, tmp_path):
     report = bk.backup(Store(db), tmp_path / "backups")
     assert report.folder.parent == tmp_path / "backups"
@@ -112,10 +127,17 @@ def test_restore_holds_every_row_of_every_table_and_the_sequences(db, tmp_path):
     assert restored.tables == report.tables and not restored.upgraded and restored.kept is None
     assert contents(tmp_path / "restored.duckdb") == contents(db)
     assert next_values(tmp_path / "restored.duckdb") == next_values(db)
-    for view in ("stg_clients", "stg_handovers", "stg_events", "stg_feedback",
-                 "feedback_responses"):
-        assert (Store(tmp_path / "restored.duckdb").query(f"select count(*) from {view}").rows
-                == Store(db).query(f"select count(*) from {view}").rows)
+    for view in (
+        "stg_clients",
+        "stg_handovers",
+        "stg_events",
+        "stg_feedback",
+        "feedback_responses",
+    ):
+        assert (
+            Store(tmp_path / "restored.duckdb").query(f"select count(*) from {view}").rows
+            == Store(db).query(f"select count(*) from {view}").rows
+        )
     assert leftovers(tmp_path, "restored.duckdb") == []
     assert os.stat(tmp_path / "restored.duckdb").st_mode & 0o077 == 0
 
@@ -128,12 +150,15 @@ def test_the_manifest_says_what_the_backup_holds(db, tmp_path):
     assert {name: t["rows"] for name, t in manifest["tables"].items()} == counts(db)
     assert manifest["source"] == "handover.duckdb" and manifest["product_version"]
     assert manifest["created_at"].endswith("Z") and report.folder.name.endswith(
-        manifest["created_at"][:19].replace("-", "").replace(":", "") + "Z")
+        manifest["created_at"][:19].replace("-", "").replace(":", "") + "Z"
+    )
     on_disk = sorted(p.name for p in report.folder.iterdir() if p.name != "manifest.json")
     assert sorted(manifest["files"]) == on_disk
     for name, info in manifest["files"].items():
-        assert info == {"sha256": sha(report.folder / name),
-                        "bytes": (report.folder / name).stat().st_size}
+        assert info == {
+            "sha256": sha(report.folder / name),
+            "bytes": (report.folder / name).stat().st_size,
+        }
     assert report.bytes == sum(info["bytes"] for info in manifest["files"].values())
     for path in [report.folder, *report.folder.iterdir()]:  # every client's data: owner only
         assert path.stat().st_mode & 0o077 == 0, path
@@ -147,16 +172,24 @@ def test_a_backup_taken_while_another_process_imports_holds_whole_batches(sample
     files = sample[1]
     db = tmp_path / "live.duckdb"
     folder = tmp_path / "backups"
-    feedback = sorted(p for p in files.iterdir() if p.suffix in (".csv", ".xlsx")
-                      and p.name not in ("clients.xlsx", "handovers.csv", "events.csv"))
+    feedback = sorted(
+        p
+        for p in files.iterdir()
+        if p.suffix in (".csv", ".xlsx")
+        and p.name not in ("clients.xlsx", "handovers.csv", "events.csv")
+    )
     script = " && ".join(
-        f"{sys.executable} -m cli ingest {kind} {' '.join(map(str, paths))} "
-        f"--no-checks --db {db}"
-        for kind, paths in (("clients", [files / "clients.xlsx"]),
-                            ("handovers", [files / "handovers.csv"]),
-                            ("events", [files / "events.csv"]), ("feedback", feedback)))
-    importer = subprocess.Popen(["sh", "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+        f"{sys.executable} -m cli ingest {kind} {' '.join(map(str, paths))} --no-checks --db {db}"
+        for kind, paths in (
+            ("clients", [files / "clients.xlsx"]),
+            ("handovers", [files / "handovers.csv"]),
+            ("events", [files / "events.csv"]),
+            ("feedback", feedback),
+        )
+    )
+    importer = subprocess.Popen(
+        ["sh", "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     taken = []
     try:
         while importer.poll() is None:
@@ -181,12 +214,17 @@ def test_a_backup_taken_while_another_process_imports_holds_whole_batches(sample
         restored = tmp_path / f"restored-{number}.duckdb"
         bk.restore(backup, restored)
         store = Store(restored)
-        batches = store.query("select batch_id, kind, count_rows_added + count_rows_updated "
-                              "from batches where action = 'import' order by 1").rows
-        rows = dict(store.query(
-            "select batch_id, count(*) from (select batch_id from raw_clients union all "
-            "select batch_id from raw_handovers union all select batch_id from raw_events "
-            "union all select batch_id from raw_feedback) group by 1").rows)
+        batches = store.query(
+            "select batch_id, kind, count_rows_added + count_rows_updated "
+            "from batches where action = 'import' order by 1"
+        ).rows
+        rows = dict(
+            store.query(
+                "select batch_id, count(*) from (select batch_id from raw_clients union all "
+                "select batch_id from raw_handovers union all select batch_id from raw_events "
+                "union all select batch_id from raw_feedback) group by 1"
+            ).rows
+        )
         assert set(rows) <= {batch for batch, _, _ in batches}, backup
         for batch, kind, written in batches:
             assert rows.get(batch, 0) == written, (backup, batch, kind)
@@ -200,6 +238,7 @@ def test_a_backup_taken_while_another_process_imports_holds_whole_batches(sample
 
 # -- refused ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def taken(db, tmp_path) -> Path:
     return bk.backup(Store(db), tmp_path / "backups").folder
@@ -208,12 +247,18 @@ def taken(db, tmp_path) -> Path:
 def test_restore_over_an_existing_file_is_refused_and_leaves_it(taken, tmp_path):
     existing = tmp_path / "other.duckdb"
     existing.write_bytes(b"not touched")
-    with pytest.raises(bk.BackupError, match=r"other\.duckdb already exists and was left as "
-                                             r"it is.*--replace"):
+    with pytest.raises(
+        bk.BackupError,
+        match=r"other\.duckdb already exists and was left as "
+        r"it is.*--replace",
+    ):
         bk.restore(taken, existing)
     assert existing.read_bytes() == b"not touched"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "handover.duckdb",
-                                                          "other.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "backups",
+        "handover.duckdb",
+        "other.duckdb",
+    ]
 
 
 def test_replace_keeps_the_old_file_and_changes_the_data_version(taken, tmp_path, sample):
@@ -225,8 +270,7 @@ def test_replace_keeps_the_old_file_and_changes_the_data_version(taken, tmp_path
     version = Store(target).data_version()
 
     report = bk.restore(taken, target, replace=True)
-    assert report.kept is not None and report.kept.name.startswith(
-        "target.duckdb.before-restore-")
+    assert report.kept is not None and report.kept.name.startswith("target.duckdb.before-restore-")
     assert sha(report.kept) == before_bytes and counts(report.kept) == before_counts
     assert counts(target) == counts(sample[0])
     assert Store(target).data_version() != version
@@ -263,8 +307,11 @@ def test_a_file_with_one_changed_byte_is_refused(taken, tmp_path):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    with pytest.raises(bk.BackupError, match=r"raw_clients\.parquet is not the file the backup "
-                                             r"wrote \(its checksum differs"):
+    with pytest.raises(
+        bk.BackupError,
+        match=r"raw_clients\.parquet is not the file the backup "
+        r"wrote \(its checksum differs",
+    ):
         bk.restore(taken, tmp_path / "new.duckdb")
     assert not (tmp_path / "new.duckdb").exists()
 
@@ -278,17 +325,23 @@ def _edit_manifest(folder: Path, **changes) -> None:
 
 def test_a_backup_of_a_newer_schema_version_is_refused(taken, tmp_path):
     _edit_manifest(taken, schema_version=LATEST_VERSION + 1)
-    with pytest.raises(bk.BackupError, match=rf"holds schema version {LATEST_VERSION + 1}, "
-                                             rf"written by a newer release.*understands "
-                                             rf"{LATEST_VERSION}"):
+    with pytest.raises(
+        bk.BackupError,
+        match=rf"holds schema version {LATEST_VERSION + 1}, "
+        rf"written by a newer release.*understands "
+        rf"{LATEST_VERSION}",
+    ):
         bk.restore(taken, tmp_path / "new.duckdb")
     assert not (tmp_path / "new.duckdb").exists()
 
 
 def test_an_unknown_backup_format_is_refused(taken, tmp_path):
     _edit_manifest(taken, format_version=2)
-    with pytest.raises(bk.BackupError, match=r"manifest\.json is of backup format 2, which "
-                                             r"this release does not know"):
+    with pytest.raises(
+        bk.BackupError,
+        match=r"manifest\.json is of backup format 2, which "
+        r"this release does not know",
+    ):
         bk.restore(taken, tmp_path / "new.duckdb")
 
 
@@ -296,8 +349,11 @@ def test_a_manifest_whose_rows_do_not_match_the_files_is_refused(taken, tmp_path
     manifest = json.loads((taken / "manifest.json").read_text(encoding="utf-8"))
     manifest["tables"]["raw_events"]["rows"] += 1
     (taken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(bk.BackupError, match=r"do not hold the rows the manifest.*raw_events: "
-                                             r"\d+ not \d+"):
+    with pytest.raises(
+        bk.BackupError,
+        match=r"do not hold the rows the manifest.*raw_events: "
+        r"\d+ not \d+",
+    ):
         bk.restore(taken, tmp_path / "new.duckdb")
     assert not (tmp_path / "new.duckdb").exists() and leftovers(tmp_path, "new.duckdb") == []
 
@@ -306,8 +362,11 @@ def test_a_schema_that_does_more_than_create_tables_is_refused(taken, tmp_path):
     """schema.sql is run on restore: anything but tables and sequences (here a COPY that
     would write a file) is refused, even with a manifest made to match."""
     schema = taken / "schema.sql"
-    schema.write_text(schema.read_text(encoding="utf-8") + "\nCOPY (select 1) TO "
-                      f"'{tmp_path / 'written.csv'}';\n", encoding="utf-8")
+    schema.write_text(
+        schema.read_text(encoding="utf-8") + "\nCOPY (select 1) TO "
+        f"'{tmp_path / 'written.csv'}';\n",
+        encoding="utf-8",
+    )
     manifest = json.loads((taken / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"]["schema.sql"] = {"sha256": sha(schema), "bytes": schema.stat().st_size}
     (taken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -321,8 +380,11 @@ def test_a_full_disk_during_restore_leaves_nothing(taken, tmp_path):
     from tests.test_faults import tmpfs
 
     with tmpfs(tmp_path / "small", 1024) as folder:
-        with pytest.raises(bk.BackupError, match=r"No space left on the disk holding .*small, "
-                                                 r"so nothing was restored"):
+        with pytest.raises(
+            bk.BackupError,
+            match=r"No space left on the disk holding .*small, "
+            r"so nothing was restored",
+        ):
             bk.restore(taken, folder / "new.duckdb")
         assert list(folder.iterdir()) == []
 
@@ -349,8 +411,11 @@ def test_a_folder_that_is_not_a_backup_is_refused(tmp_path, what):
 
 def test_only_an_administrator_may_back_up_or_restore(db, taken, tmp_path):
     quality = Actor("quinn", "quality")
-    with pytest.raises(PermissionDeniedError, match=r"quinn \(quality\) may not back up the "
-                                                    r"database: only an administrator"):
+    with pytest.raises(
+        PermissionDeniedError,
+        match=r"quinn \(quality\) may not back up the "
+        r"database: only an administrator",
+    ):
         bk.backup(Store(db), tmp_path / "other", actor=quality)
     assert not (tmp_path / "other").exists()
     with pytest.raises(PermissionDeniedError, match=r"may not restore a database"):
@@ -360,17 +425,19 @@ def test_only_an_administrator_may_back_up_or_restore(db, taken, tmp_path):
 
 # -- an older schema ----------------------------------------------------------------------------
 
+
 def older_database(old: Path) -> Path:
     """A database of the schema version before the latest, with one batch."""
     with Store(old).connect(read_only=False) as conn:
-        conn.execute("create table schema_version (version integer not null, "
-                     "applied_at timestamp)")
+        conn.execute("create table schema_version (version integer not null, applied_at timestamp)")
         conn.execute("create table schema_meta (key varchar not null, value varchar)")
         for number, file in migrations()[:-1]:
             conn.execute(file.read_text(encoding="utf-8"))
             conn.execute("insert into schema_version values (?, now())", [number])
-        conn.execute("insert into batches (batch_id, kind, action, created_at) "
-                     "values (1, 'clients', 'import', now())")
+        conn.execute(
+            "insert into batches (batch_id, kind, action, created_at) "
+            "values (1, 'clients', 'import', now())"
+        )
     return old
 
 
@@ -390,13 +457,17 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(tmp_path):
 
 # -- faults while writing ---------------------------------------------------------------------
 
+
 def test_a_full_disk_leaves_no_backup_and_the_database_intact(db, tmp_path):
     from tests.test_faults import tmpfs
 
     before = counts(db)
     with tmpfs(tmp_path / "small", 160) as folder:
-        with pytest.raises(bk.BackupError, match=r"No space left on the disk holding .*small, "
-                                                 r"so no backup was written"):
+        with pytest.raises(
+            bk.BackupError,
+            match=r"No space left on the disk holding .*small, "
+            r"so no backup was written",
+        ):
             bk.backup(Store(db), folder)
         assert list(folder.iterdir()) == []
     assert counts(db) == before and not wal_path(db).exists()
@@ -417,6 +488,7 @@ def test_a_full_disk_while_writing_the_manifest_leaves_no_backup(db, tmp_path, m
 
 # -- rotation and leftovers -------------------------------------------------------------------
 
+
 def test_keep_2_after_three_backups_leaves_the_two_newest(db, tmp_path):
     folder = tmp_path / "backups"
     first = bk.backup(Store(db), folder).folder
@@ -427,14 +499,16 @@ def test_keep_2_after_three_backups_leaves_the_two_newest(db, tmp_path):
     assert third.removed == [first]
     assert bk.complete_backups(folder) == [second, third.folder]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [second.name, third.folder.name, "notes.txt", "handover-backup-19990101T000000Z"])
+        [second.name, third.folder.name, "notes.txt", "handover-backup-19990101T000000Z"]
+    )
 
 
 def test_the_next_backup_removes_what_a_killed_one_left(db, tmp_path):
     folder = tmp_path / "backups"
     folder.mkdir()
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     partial = folder / f".partial-handover-backup-20260101T000000Z-{gone}"
     partial.mkdir()
     (partial / "raw_events.parquet").write_bytes(b"half")

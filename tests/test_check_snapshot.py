@@ -35,7 +35,9 @@ def fill_unknown_events(store: Store, n: int) -> None:
         batch = conn.execute("select nextval('batch_id_seq')").fetchall()[0][0]
         conn.execute(
             "insert into batches (batch_id, kind, action, file_name, content_hash, created_at) "
-            "values (?, 'events', 'import', 'generated', 'generated', now())", [batch])
+            "values (?, 'events', 'import', 'generated', 'generated', now())",
+            [batch],
+        )
         conn.execute(
             f"""
             insert into raw_events (batch_id, source_row, record_key, row_hash, is_current,
@@ -45,7 +47,8 @@ def fill_unknown_events(store: Store, n: int) -> None:
                    md5(i::varchar), true, 'X' || i, ts, 'item_verified', null
             from (select i, timestamp '2026-03-01 09:00' + to_seconds(i) as ts
                   from range({n}) as t(i))
-            """)
+            """
+        )
 
     store.write(write)
 
@@ -77,15 +80,19 @@ def test_an_import_goes_through_while_the_checks_run(tmp_path: Path):
     GX run and the import waited (or failed as busy)."""
     store = Store(tmp_path / "busy.duckdb", busy_timeout=60)
     fill_unknown_events(store, 250_000)
-    warm_up = write_csv(tmp_path / "warm.csv", [
-        EVENT_HEADER, ["JJ-OLD", "2026-11-01 09:00:00", "培训完成", ""]])
+    warm_up = write_csv(
+        tmp_path / "warm.csv", [EVENT_HEADER, ["JJ-OLD", "2026-11-01 09:00:00", "培训完成", ""]]
+    )
     ingest_file(store, "events", warm_up)  # the first import of a process starts its reader
-    events = write_csv(tmp_path / "events.csv", [
-        EVENT_HEADER, ["JJ-NEW", "2026-11-01 10:00:00", "培训完成", ""]])
+    events = write_csv(
+        tmp_path / "events.csv", [EVENT_HEADER, ["JJ-NEW", "2026-11-01 10:00:00", "培训完成", ""]]
+    )
 
     checker = subprocess.Popen(
         [sys.executable, "-c", CHECKER, str(store.path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         cwd=Path(__file__).parents[1],
     )
     try:
@@ -119,13 +126,19 @@ def private_tmp(tmp_path: Path, monkeypatch) -> Path:
 
 def _small_store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "small.duckdb")
-    ingest_file(store, "events", write_csv(tmp_path / "e.csv", [
-        EVENT_HEADER, ["JJ-1", "2026-03-01 10:00:00", "资料移交", "公章"]]))
+    ingest_file(
+        store,
+        "events",
+        write_csv(
+            tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00:00", "资料移交", "公章"]]
+        ),
+    )
     return store
 
 
-def test_the_snapshot_is_private_and_removed_afterwards(tmp_path: Path, private_tmp: Path,
-                                                        monkeypatch):
+def test_the_snapshot_is_private_and_removed_afterwards(
+    tmp_path: Path, private_tmp: Path, monkeypatch
+):
     store = _small_store(tmp_path)
     seen = {}
     original = runner.take_snapshot
@@ -142,16 +155,17 @@ def test_the_snapshot_is_private_and_removed_afterwards(tmp_path: Path, private_
     run = run_checks(store, AS_OF)
     assert (seen["folder_mode"], seen["file_mode"]) == (0o700, 0o600)
     assert seen["events"] == [(1,)]
-    assert {f.record_key for o in run.outcomes if o.check.id == "events.item.known"
-            for f in o.failures} == {"JJ-1|2026-03-01 10:00:00|item_transferred|公章"}
+    assert {
+        f.record_key for o in run.outcomes if o.check.id == "events.item.known" for f in o.failures
+    } == {"JJ-1|2026-03-01 10:00:00|item_transferred|公章"}
     assert list(private_tmp.iterdir()) == []
 
 
-def test_a_failed_run_removes_the_snapshot_too(tmp_path: Path, private_tmp: Path,
-                                               monkeypatch):
+def test_a_failed_run_removes_the_snapshot_too(tmp_path: Path, private_tmp: Path, monkeypatch):
     store = _small_store(tmp_path)
-    monkeypatch.setattr(runner, "_sql_for", lambda check, as_of: "select * from {batch} "
-                        "where no_such_column = 1")
+    monkeypatch.setattr(
+        runner, "_sql_for", lambda check, as_of: "select * from {batch} where no_such_column = 1"
+    )
     with pytest.raises(CheckRunError):
         run_checks(store, AS_OF)
     assert list(private_tmp.iterdir()) == []
@@ -163,9 +177,17 @@ def test_the_database_is_writable_right_after_a_run(tmp_path: Path):
     store = _small_store(tmp_path)
     run = run_checks(store, AS_OF)
     holder = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb
             duckdb.connect({str(store.path)!r}).close()
-        """)], capture_output=True, text=True, timeout=60)
+        """),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert holder.returncode == 0, holder.stderr
     save_run(store, run)

@@ -22,35 +22,145 @@ AS_OF = date(2026, 11, 20)
 VALID = "91350100M000100Y43"
 ORG_BAD = with_wrong_org_check(random.Random(7), make_uscc(random.Random(7), "310115"))
 
-CLIENT_HEADER = ["client_id", "company_name", "uscc", "contact_name", "contact_phone", "email",
-                 "status", "contract_end", "terminated_at", "assigned_staff", "service_start"]
-CLIENTS = [
-    ["KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
-     "2027-12-31", "", "王五", "2020-01-01"],
-    ["kh1", "上海甲分公司", VALID, "", "", "", "active", "2027-12-31", "", "王五",
-     "1899-12-30"],  # Excel's zero date
-    ["KH2", "", "91350100M000100Y44", "李四", "138 1234-5678", "bad@", "active", "2026-01-31",
-     "", "赵六", ""],
-    ["KH3", "上海丙有限公司", "", "王五", "12345", "", "terminated", "2026-01-31", "", "赵六",
-     ""],
-    ["KH4", "上海丁有限公司", "91350100M00010OY43", "赵六", "+8613912345678", "d@example.com",
-     "terminated", "2026-01-31", "2026-02-01", "赵六", "2019-05-01"],
-    ["KH5", "上海戊有限公司", ORG_BAD, "钱七", "13912345678", "", "active", "9999-12-31", "",
-     "赵六", ""],  # "no end" written as a date
+CLIENT_HEADER = [
+    "client_id",
+    "company_name",
+    "uscc",
+    "contact_name",
+    "contact_phone",
+    "email",
+    "status",
+    "contract_end",
+    "terminated_at",
+    "assigned_staff",
+    "service_start",
 ]
-HANDOVER_HEADER = ["handover_id", "client_id", "from_staff", "to_staff", "planned_start",
-                   "planned_end", "actual_start", "actual_end", "signed_off_at"]
+CLIENTS = [
+    [
+        "KH1",
+        "上海甲有限公司",
+        VALID,
+        "张三",
+        "13812345678",
+        "a@example.cn",
+        "active",
+        "2027-12-31",
+        "",
+        "王五",
+        "2020-01-01",
+    ],
+    [
+        "kh1",
+        "上海甲分公司",
+        VALID,
+        "",
+        "",
+        "",
+        "active",
+        "2027-12-31",
+        "",
+        "王五",
+        "1899-12-30",
+    ],  # Excel's zero date
+    [
+        "KH2",
+        "",
+        "91350100M000100Y44",
+        "李四",
+        "138 1234-5678",
+        "bad@",
+        "active",
+        "2026-01-31",
+        "",
+        "赵六",
+        "",
+    ],
+    ["KH3", "上海丙有限公司", "", "王五", "12345", "", "terminated", "2026-01-31", "", "赵六", ""],
+    [
+        "KH4",
+        "上海丁有限公司",
+        "91350100M00010OY43",
+        "赵六",
+        "+8613912345678",
+        "d@example.com",
+        "terminated",
+        "2026-01-31",
+        "2026-02-01",
+        "赵六",
+        "2019-05-01",
+    ],
+    [
+        "KH5",
+        "上海戊有限公司",
+        ORG_BAD,
+        "钱七",
+        "13912345678",
+        "",
+        "active",
+        "9999-12-31",
+        "",
+        "赵六",
+        "",
+    ],  # "no end" written as a date
+]
+HANDOVER_HEADER = [
+    "handover_id",
+    "client_id",
+    "from_staff",
+    "to_staff",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "signed_off_at",
+]
 HANDOVERS = [
-    ["JJ1", "KH1", "李四", "王五", "2026-03-01", "2026-03-10", "2026-03-01 09:00",
-     "2026-03-09 17:00", "2026-03-09 17:30"],
-    ["JJ2", "KH2", "李四", "钱七", "2026-03-20", "2026-03-30", "2026-03-20 09:00",
-     "2026-04-01 17:00", ""],
+    [
+        "JJ1",
+        "KH1",
+        "李四",
+        "王五",
+        "2026-03-01",
+        "2026-03-10",
+        "2026-03-01 09:00",
+        "2026-03-09 17:00",
+        "2026-03-09 17:30",
+    ],
+    [
+        "JJ2",
+        "KH2",
+        "李四",
+        "钱七",
+        "2026-03-20",
+        "2026-03-30",
+        "2026-03-20 09:00",
+        "2026-04-01 17:00",
+        "",
+    ],
     ["JJ3", "KH999", "张三", "张三", "2026-05-10", "2026-05-01", "", "", ""],
-    ["JJ4", "KH1", "李四", "王五", "2026-06-01", "2026-06-10", "2026-06-05 09:00",
-     "2026-06-01 17:00", ""],
+    [
+        "JJ4",
+        "KH1",
+        "李四",
+        "王五",
+        "2026-06-01",
+        "2026-06-10",
+        "2026-06-05 09:00",
+        "2026-06-01 17:00",
+        "",
+    ],
     # placeholders: completed "on 9999-12-31", planned for 2099, signed off in 1900
-    ["JJ5", "KH4", "李四", "王五", "2026-03-01", "2099-12-31", "2026-03-01 09:00",
-     "9999-12-31 00:00", "1900-01-01 00:00"],
+    [
+        "JJ5",
+        "KH4",
+        "李四",
+        "王五",
+        "2026-03-01",
+        "2099-12-31",
+        "2026-03-01 09:00",
+        "9999-12-31 00:00",
+        "1900-01-01 00:00",
+    ],
 ]
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
 EVENTS = [
@@ -62,8 +172,14 @@ EVENTS = [
     ["JJ1", "2099-03-05 10:00:00", "training_done", ""],  # a year typed 2099 for 2026
 ]
 FEEDBACK = [
-    ["response_id", "client_id", "company_name", "submitted_at", "overall_satisfaction",
-     "recommend_score"],
+    [
+        "response_id",
+        "client_id",
+        "company_name",
+        "submitted_at",
+        "overall_satisfaction",
+        "recommend_score",
+    ],
     ["R1", "KH1", "", "2026-03-20 10:00", "5", "9"],
     ["R2", "KH777", "不存在公司", "2026-03-21 10:00", "4", "8"],
     ["R3", "KH2", "", "2026-04-20 10:00", "7", "11"],
@@ -88,13 +204,21 @@ EXPECTED: dict[str, tuple[set[str], str]] = {  # check -> (failing keys, a key t
     "handovers.dates.plausible": ({"JJ5"}, "JJ1"),
     "handovers.staff.distinct": ({"JJ3"}, "JJ1"),
     "handovers.owner.consistent": ({"JJ2"}, "JJ4"),
-    "events.handover.known": ({"JJ9|2026-03-02 11:00:00|training_done|"},
-                              "JJ1|2026-03-02 10:00:00|item_transferred|vouchers"),
-    "events.item.known": ({"JJ1|2026-03-03 10:00:00|item_verified|公章",
-                           "JJ1|2026-03-04 10:00:00|discrepancy_found|"},
-                          "JJ1|2026-03-05 10:00:00|training_done|"),
-    "events.occurred_at.plausible": ({"JJ1|2099-03-05 10:00:00|training_done|"},
-                                     "JJ1|2026-03-05 10:00:00|training_done|"),
+    "events.handover.known": (
+        {"JJ9|2026-03-02 11:00:00|training_done|"},
+        "JJ1|2026-03-02 10:00:00|item_transferred|vouchers",
+    ),
+    "events.item.known": (
+        {
+            "JJ1|2026-03-03 10:00:00|item_verified|公章",
+            "JJ1|2026-03-04 10:00:00|discrepancy_found|",
+        },
+        "JJ1|2026-03-05 10:00:00|training_done|",
+    ),
+    "events.occurred_at.plausible": (
+        {"JJ1|2099-03-05 10:00:00|training_done|"},
+        "JJ1|2026-03-05 10:00:00|training_done|",
+    ),
     "feedback.client.matched": ({"template:R2"}, "template:R1"),
     "feedback.scores.in_range": ({"template:R3"}, "template:R1"),
     "feedback.submitted_at.plausible": ({"template:R4"}, "template:R1"),
@@ -103,8 +227,9 @@ EXPECTED: dict[str, tuple[set[str], str]] = {  # check -> (failing keys, a key t
 
 def _load(store: Store, folder: Path, clients=CLIENTS) -> None:
     ingest_file(store, "clients", write_csv(folder / "clients.csv", [CLIENT_HEADER, *clients]))
-    ingest_file(store, "handovers", write_csv(folder / "handovers.csv",
-                                              [HANDOVER_HEADER, *HANDOVERS]))
+    ingest_file(
+        store, "handovers", write_csv(folder / "handovers.csv", [HANDOVER_HEADER, *HANDOVERS])
+    )
     ingest_file(store, "events", write_csv(folder / "events.csv", [EVENT_HEADER, *EVENTS]))
     ingest_feedback(store, write_csv(folder / "feedback.csv", FEEDBACK))
 
@@ -138,10 +263,13 @@ def test_failures_name_the_column_and_the_offending_value(checked):
     store, _ = checked
     rows = failures(store, "clients.contact_phone.valid").to_dict("records")
     assert [(r["record_key"], r["column_name"], r["offending_value"]) for r in rows] == [
-        ("KH3", "contact_phone", "12345")]
+        ("KH3", "contact_phone", "12345")
+    ]
     scores = failures(store, "feedback.scores.in_range")
-    assert sorted(zip(scores["column_name"], scores["offending_value"])) == [
-        ("overall_satisfaction", "7.0"), ("recommend_score", "11.0")]
+    assert sorted(zip(scores["column_name"], scores["offending_value"], strict=False)) == [
+        ("overall_satisfaction", "7.0"),
+        ("recommend_score", "11.0"),
+    ]
     uscc = failures(store, "clients.uscc.valid").set_index("record_key")["detail"]
     assert uscc["KH2"] == "check character should be 3"
     assert uscc["KH5"].startswith("organisation code check character should be")
@@ -150,24 +278,58 @@ def test_failures_name_the_column_and_the_offending_value(checked):
 
 def test_implausible_dates_name_the_column_value_and_bound(checked):
     store, _ = checked
-    rows = [(r["check_id"], r["record_key"], r["column_name"], r["offending_value"], r["detail"])
-            for r in failures(store).to_dict("records") if r["check_id"].endswith(".plausible")]
-    assert sorted(rows) == sorted([
-        ("clients.dates.plausible", "KH5", "contract_end", "9999-12-31",
-         f"more than ten years after {max(AS_OF, date.today())}"),
-        ("clients.dates.plausible", "kh1", "service_start", "1899-12-30", "before 1990-01-01"),
-        ("events.occurred_at.plausible", "JJ1|2099-03-05 10:00:00|training_done|",
-         "occurred_at", "2099-03-05 10:00:00",
-         f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}"),
-        ("feedback.submitted_at.plausible", "template:R4", "submitted_at", "1900-01-01 00:00:00",
-         "before 2000-01-01"),
-        ("handovers.dates.plausible", "JJ5", "actual_end", "9999-12-31 00:00:00",
-         f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}"),
-        ("handovers.dates.plausible", "JJ5", "planned_end", "2099-12-31",
-         f"more than a year after {max(AS_OF, date.today())}"),
-        ("handovers.dates.plausible", "JJ5", "signed_off_at", "1900-01-01 00:00:00",
-         "before 2000-01-01"),
-    ])
+    rows = [
+        (r["check_id"], r["record_key"], r["column_name"], r["offending_value"], r["detail"])
+        for r in failures(store).to_dict("records")
+        if r["check_id"].endswith(".plausible")
+    ]
+    assert sorted(rows) == sorted(
+        [
+            (
+                "clients.dates.plausible",
+                "KH5",
+                "contract_end",
+                "9999-12-31",
+                f"more than ten years after {max(AS_OF, date.today())}",
+            ),
+            ("clients.dates.plausible", "kh1", "service_start", "1899-12-30", "before 1990-01-01"),
+            (
+                "events.occurred_at.plausible",
+                "JJ1|2099-03-05 10:00:00|training_done|",
+                "occurred_at",
+                "2099-03-05 10:00:00",
+                f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}",
+            ),
+            (
+                "feedback.submitted_at.plausible",
+                "template:R4",
+                "submitted_at",
+                "1900-01-01 00:00:00",
+                "before 2000-01-01",
+            ),
+            (
+                "handovers.dates.plausible",
+                "JJ5",
+                "actual_end",
+                "9999-12-31 00:00:00",
+                f"in the future: after {max(AS_OF, date.today()) + timedelta(days=1)}",
+            ),
+            (
+                "handovers.dates.plausible",
+                "JJ5",
+                "planned_end",
+                "2099-12-31",
+                f"more than a year after {max(AS_OF, date.today())}",
+            ),
+            (
+                "handovers.dates.plausible",
+                "JJ5",
+                "signed_off_at",
+                "1900-01-01 00:00:00",
+                "before 2000-01-01",
+            ),
+        ]
+    )
 
 
 def test_the_future_starts_after_the_next_day_of_the_later_of_as_of_and_today(tmp_path: Path):
@@ -176,17 +338,23 @@ def test_the_future_starts_after_the_next_day_of_the_later_of_as_of_and_today(tm
     today = date.today()
     store = Store(tmp_path / "future.duckdb")
     stamp = lambda day: f"{day:%Y-%m-%d} 23:59:59"  # noqa: E731
-    rows = [EVENT_HEADER,
-            ["JJ1", stamp(today + timedelta(days=1)), "training_done", ""],  # slack: passes
-            ["JJ1", f"{today + timedelta(days=2):%Y-%m-%d} 00:00:00", "training_done", ""],
-            ["JJ1", stamp(today - timedelta(days=200)), "training_done", ""],
-            ["JJ1", "9999-12-31 00:00:00", "training_done", ""]]
+    rows = [
+        EVENT_HEADER,
+        ["JJ1", stamp(today + timedelta(days=1)), "training_done", ""],  # slack: passes
+        ["JJ1", f"{today + timedelta(days=2):%Y-%m-%d} 00:00:00", "training_done", ""],
+        ["JJ1", stamp(today - timedelta(days=200)), "training_done", ""],
+        ["JJ1", "9999-12-31 00:00:00", "training_done", ""],
+    ]
     ingest_file(store, "events", write_csv(tmp_path / "e.csv", rows))
 
     def failing(as_of: date) -> set[str]:
         run = run_checks(store, as_of)
-        return {f.record_key.split("|")[1][:10] for o in run.outcomes
-                if o.check.id == "events.occurred_at.plausible" for f in o.failures}
+        return {
+            f.record_key.split("|")[1][:10]
+            for o in run.outcomes
+            if o.check.id == "events.occurred_at.plausible"
+            for f in o.failures
+        }
 
     assert failing(today - timedelta(days=365)) == {f"{today + timedelta(days=2)}", "9999-12-31"}
     assert failing(today + timedelta(days=3)) == {"9999-12-31"}
@@ -217,8 +385,9 @@ def test_a_fix_resolves_the_failure_in_the_history(tmp_path: Path):
     save_run(store, run_checks(store, AS_OF))
     fixed = [row[:] for row in CLIENTS]
     fixed[3][4] = "13712345678"  # KH3's phone corrected
-    report = ingest_file(store, "clients", write_csv(tmp_path / "fixed.csv",
-                                                     [CLIENT_HEADER, *fixed]))
+    report = ingest_file(
+        store, "clients", write_csv(tmp_path / "fixed.csv", [CLIENT_HEADER, *fixed])
+    )
     second = save_run(store, run_checks(store, AS_OF))
     history = fix_history(store, "clients.contact_phone.valid", "KH3").to_dict("records")
     (entry,) = history
@@ -235,9 +404,22 @@ def test_checks_never_crash_on_odd_data(tmp_path: Path):
     store.ensure_schema()
     empty = run_checks(store, AS_OF)
     assert all(o.records_checked == 0 and not o.failures for o in empty.outcomes)
-    odd = [["客户一", "客户" * 5000, "统一社会信用代码" * 3, "联系人", "电话" * 1000, "邮箱@邮箱",
-            "服务中", "", "", "会计", ""],
-           ["客户二", None, None, None, None, None, None, None, None, None, None]]
+    odd = [
+        [
+            "客户一",
+            "客户" * 5000,
+            "统一社会信用代码" * 3,
+            "联系人",
+            "电话" * 1000,
+            "邮箱@邮箱",
+            "服务中",
+            "",
+            "",
+            "会计",
+            "",
+        ],
+        ["客户二", None, None, None, None, None, None, None, None, None, None],
+    ]
     ingest_file(store, "clients", write_csv(tmp_path / "odd.csv", [CLIENT_HEADER, *odd]))
     run = run_checks(store, AS_OF)
     by_id = {o.check.id: {f.record_key for f in o.failures} for o in run.outcomes}
@@ -252,9 +434,15 @@ def test_a_run_that_fails_half_way_records_nothing(tmp_path: Path, monkeypatch):
     from data_checks import runner
 
     original = runner._sql_for
-    monkeypatch.setattr(runner, "_sql_for", lambda check, as_of: (
-        "select * from {batch} where no_such_column = 1" if check.id == "events.item.known"
-        else original(check, as_of)))
+    monkeypatch.setattr(
+        runner,
+        "_sql_for",
+        lambda check, as_of: (
+            "select * from {batch} where no_such_column = 1"
+            if check.id == "events.item.known"
+            else original(check, as_of)
+        ),
+    )
     with pytest.raises(CheckRunError, match="events.item.known could not be evaluated"):
         run_checks(store, AS_OF)
     assert latest_run(store) is None
@@ -282,14 +470,61 @@ def test_owner_consistency_compares_the_current_owner_with_the_latest_handover(t
     completed handover loaded, whatever the as-of date. As of a day before that handover
     ended, a client correctly owned by its receiver is not flagged (DOMAIN.md §4)."""
     store = Store(tmp_path / "owner.duckdb")
-    ingest_file(store, "clients", write_csv(tmp_path / "c.csv", [CLIENT_HEADER, [
-        "KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
-        "2027-12-31", "", "王五", "2020-01-01"]]))
-    ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", [HANDOVER_HEADER,
-        ["JJA", "KH1", "赵六", "李四", "2026-01-01", "2026-01-10", "2026-01-01 09:00",
-         "2026-01-10 17:00", ""],
-        ["JJB", "KH1", "李四", "王五", "2026-03-01", "2026-03-10", "2026-03-01 09:00",
-         "2026-03-10 17:00", ""]]))
+    ingest_file(
+        store,
+        "clients",
+        write_csv(
+            tmp_path / "c.csv",
+            [
+                CLIENT_HEADER,
+                [
+                    "KH1",
+                    "上海甲有限公司",
+                    VALID,
+                    "张三",
+                    "13812345678",
+                    "a@example.cn",
+                    "active",
+                    "2027-12-31",
+                    "",
+                    "王五",
+                    "2020-01-01",
+                ],
+            ],
+        ),
+    )
+    ingest_file(
+        store,
+        "handovers",
+        write_csv(
+            tmp_path / "h.csv",
+            [
+                HANDOVER_HEADER,
+                [
+                    "JJA",
+                    "KH1",
+                    "赵六",
+                    "李四",
+                    "2026-01-01",
+                    "2026-01-10",
+                    "2026-01-01 09:00",
+                    "2026-01-10 17:00",
+                    "",
+                ],
+                [
+                    "JJB",
+                    "KH1",
+                    "李四",
+                    "王五",
+                    "2026-03-01",
+                    "2026-03-10",
+                    "2026-03-01 09:00",
+                    "2026-03-10 17:00",
+                    "",
+                ],
+            ],
+        ),
+    )
 
     def flagged(as_of: date) -> set[str]:
         run = run_checks(store, as_of)
@@ -297,20 +532,43 @@ def test_owner_consistency_compares_the_current_owner_with_the_latest_handover(t
         return {f.record_key for f in outcome.failures}
 
     assert flagged(date(2026, 2, 1)) == set() == flagged(date(2026, 11, 20))
-    ingest_file(store, "clients", write_csv(tmp_path / "c2.csv", [CLIENT_HEADER, [
-        "KH1", "上海甲有限公司", VALID, "张三", "13812345678", "a@example.cn", "active",
-        "2027-12-31", "", "赵六", "2020-01-01"]]))  # the master now names someone else
+    ingest_file(
+        store,
+        "clients",
+        write_csv(
+            tmp_path / "c2.csv",
+            [
+                CLIENT_HEADER,
+                [
+                    "KH1",
+                    "上海甲有限公司",
+                    VALID,
+                    "张三",
+                    "13812345678",
+                    "a@example.cn",
+                    "active",
+                    "2027-12-31",
+                    "",
+                    "赵六",
+                    "2020-01-01",
+                ],
+            ],
+        ),
+    )  # the master now names someone else
     assert flagged(date(2026, 2, 1)) == {"JJB"} == flagged(date(2026, 11, 20))
 
 
 def _found(run) -> dict[str, tuple[int, list[tuple]]]:
-    return {o.check.id: (o.records_checked, sorted(
-        (f.record_key, f.column_name, f.offending_value, f.detail) for f in o.failures))
-        for o in run.outcomes}
+    return {
+        o.check.id: (
+            o.records_checked,
+            sorted((f.record_key, f.column_name, f.offending_value, f.detail) for f in o.failures),
+        )
+        for o in run.outcomes
+    }
 
 
-def test_a_run_in_place_finds_the_same_and_leaves_the_file_as_it_was(tmp_path: Path,
-                                                                     monkeypatch):
+def test_a_run_in_place_finds_the_same_and_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch):
     """A run computes the costly asset (feedback) once into a table of the file it
     validates: its own snapshot, or, with ``snapshot=False`` (an upload's trial copy), the
     file itself, from which it removes it afterwards. Either way it finds what the checks
@@ -326,8 +584,9 @@ def test_a_run_in_place_finds_the_same_and_leaves_the_file_as_it_was(tmp_path: P
     assert store.query(tables).rows == before
     assert not any(name.startswith("check_batch_") for (name,) in before)
     assert _found(in_place) == _found(on_snapshot)
-    assert {check: {key for key, *_ in failures} for check, (_, failures)
-            in _found(in_place).items()} == {k: v[0] for k, v in EXPECTED.items()}
+    assert {
+        check: {key for key, *_ in failures} for check, (_, failures) in _found(in_place).items()
+    } == {k: v[0] for k, v in EXPECTED.items()}
     # the same checks on the assets' own queries, without the computed tables
     monkeypatch.setattr(runner, "MATERIALISED_SUITES", ())
     assert _found(run_checks(store, AS_OF)) == _found(on_snapshot)

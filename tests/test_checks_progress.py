@@ -23,11 +23,8 @@ from pipelines.store import Store
 from tests.conftest import write_csv
 from tests.test_checks import (
     CLIENT_HEADER,
-    CLIENTS,
     EVENT_HEADER,
-    EVENTS,
     HANDOVER_HEADER,
-    HANDOVERS,
     _load,
 )
 
@@ -74,9 +71,14 @@ def test_a_run_without_a_reporter_finds_the_same(loaded: Store):
     shown = run_checks(loaded, AS_OF, progress=Recorder())
 
     def found(run):
-        return [(o.check.id, o.records_checked,
-                 sorted((f.record_key, f.column_name, f.offending_value) for f in o.failures))
-                for o in run.outcomes]
+        return [
+            (
+                o.check.id,
+                o.records_checked,
+                sorted((f.record_key, f.column_name, f.offending_value) for f in o.failures),
+            )
+            for o in run.outcomes
+        ]
 
     assert found(quiet) == found(shown)
 
@@ -112,8 +114,7 @@ def test_the_check_command_draws_a_bar_unless_json(runner, tmp_path: Path, monke
         monkeypatch.setattr(cli_progress, "bar", fake)
         shown = runner.invoke(app, ["check", "--as-of", "2026-11-20", "--db", str(db)])
         assert shown.exit_code == 0, shown.output
-        as_json = runner.invoke(app, ["check", "--as-of", "2026-11-20", "--json",
-                                      "--db", str(db)])
+        as_json = runner.invoke(app, ["check", "--as-of", "2026-11-20", "--json", "--db", str(db)])
         assert as_json.exit_code == 0, as_json.output
     assert seen == [True, False]
     assert recorder.stages == [f"check:{suite}" for suite in SUITES]
@@ -126,9 +127,12 @@ def test_the_real_bar_prints_nothing_when_output_is_not_a_terminal(tmp_path: Pat
     db = tmp_path / "pipe.duckdb"
     _load(Store(db), tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "cli", "check", "--as-of", "2026-11-20", "--json",
-         "--db", str(db)], capture_output=True, text=True, timeout=300,
-        cwd=Path(__file__).parents[1])
+        [sys.executable, "-m", "cli", "check", "--as-of", "2026-11-20", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["as_of"] == "2026-11-20"
     assert "Checking" not in done.stderr and "━" not in done.stderr
@@ -137,32 +141,79 @@ def test_the_real_bar_prints_nothing_when_output_is_not_a_terminal(tmp_path: Pat
 # -- before confirming an upload -------------------------------------------------------------
 
 NEW_CLIENTS = [
-    ["KH1", "上海甲有限公司", "91350100M000100Y43", "张三", "13812345678", "a@example.cn",
-     "active", "2027-12-31", "", "王五", "2020-01-01"],  # unchanged
-    ["KH6", "", "91350100M000100Y44", "孙八", "1381234", "x@", "active", "2026-01-31", "",
-     "孙八", ""],  # new, failing several checks
-    ["KH2", "上海乙有限公司", "91350100M000100Y44", "李四", "13812345678", "b@example.cn",
-     "active", "2026-01-31", "", "赵六", ""],  # changed: company now set, USCC shared with KH6
+    [
+        "KH1",
+        "上海甲有限公司",
+        "91350100M000100Y43",
+        "张三",
+        "13812345678",
+        "a@example.cn",
+        "active",
+        "2027-12-31",
+        "",
+        "王五",
+        "2020-01-01",
+    ],  # unchanged
+    [
+        "KH6",
+        "",
+        "91350100M000100Y44",
+        "孙八",
+        "1381234",
+        "x@",
+        "active",
+        "2026-01-31",
+        "",
+        "孙八",
+        "",
+    ],  # new, failing several checks
+    [
+        "KH2",
+        "上海乙有限公司",
+        "91350100M000100Y44",
+        "李四",
+        "13812345678",
+        "b@example.cn",
+        "active",
+        "2026-01-31",
+        "",
+        "赵六",
+        "",
+    ],  # changed: company now set, USCC shared with KH6
 ]
 NEW_HANDOVERS = [
     ["JJ7", "KH404", "李四", "李四", "2026-07-10", "2026-07-01", "", "", ""],
-    ["JJ1", "KH1", "李四", "王五", "2026-03-01", "2026-03-10", "2026-03-01 09:00",
-     "2026-03-09 17:00", "2026-03-09 17:30"],
+    [
+        "JJ1",
+        "KH1",
+        "李四",
+        "王五",
+        "2026-03-01",
+        "2026-03-10",
+        "2026-03-01 09:00",
+        "2026-03-09 17:00",
+        "2026-03-09 17:30",
+    ],
 ]
 NEW_EVENTS = [
     ["JJ8", "2026-03-06 10:00:00", "item_verified", "印章"],
     ["JJ1", "2026-03-02 10:00:00", "item_transferred", "vouchers"],
 ]
-UPLOADS = {"clients": (CLIENT_HEADER, NEW_CLIENTS), "handovers": (HANDOVER_HEADER, NEW_HANDOVERS),
-           "events": (EVENT_HEADER, NEW_EVENTS)}
+UPLOADS = {
+    "clients": (CLIENT_HEADER, NEW_CLIENTS),
+    "handovers": (HANDOVER_HEADER, NEW_HANDOVERS),
+    "events": (EVENT_HEADER, NEW_EVENTS),
+}
 
 
 def _state(store: Store) -> tuple:
-    return (store.query("select count(*), max(batch_id) from batches").rows,
-            store.query("select count(*) from check_runs").rows,
-            store.query("select count(*) from failure_history").rows,
-            store.query("select count(*) from raw_events").rows,
-            store.query("select count(*) from raw_clients").rows)
+    return (
+        store.query("select count(*), max(batch_id) from batches").rows,
+        store.query("select count(*) from check_runs").rows,
+        store.query("select count(*) from failure_history").rows,
+        store.query("select count(*) from raw_events").rows,
+        store.query("select count(*) from raw_clients").rows,
+    )
 
 
 @pytest.mark.parametrize("kind", list(UPLOADS))
@@ -175,8 +226,9 @@ def test_a_trial_finds_what_the_upload_then_finds(tmp_path: Path, kind: str):
     before = _state(store)
 
     recorder = Recorder()
-    trial = trial_import(store, kind, lambda copy: ingest_file(copy, kind, path),
-                         as_of=AS_OF, progress=recorder)
+    trial = trial_import(
+        store, kind, lambda copy: ingest_file(copy, kind, path), as_of=AS_OF, progress=recorder
+    )
     assert _state(store) == before  # nothing of the real database changed
     assert recorder.stages == [f"check:{kind}"]
     assert trial.checks == [c.id for c in checks_of(kind)]
@@ -186,10 +238,19 @@ def test_a_trial_finds_what_the_upload_then_finds(tmp_path: Path, kind: str):
     run_id = save_run(store, run_checks(store, AS_OF, suites=(kind,)))
     real = batch_findings(store, report.batch_id, run_id)
     assert (trial.report.added, trial.report.updated) == (report.added, report.updated)
-    columns = ["source_row", "check_id", "record_key", "column_name", "offending_value",
-               "detail", "is_new"]
-    assert (trial.findings[columns].astype(object).values.tolist()
-            == real[columns].astype(object).values.tolist())
+    columns = [
+        "source_row",
+        "check_id",
+        "record_key",
+        "column_name",
+        "offending_value",
+        "detail",
+        "is_new",
+    ]
+    assert (
+        trial.findings[columns].astype(object).values.tolist()
+        == real[columns].astype(object).values.tolist()
+    )
 
 
 def test_great_expectations_imports_without_the_libraries_it_does_not_need():
@@ -205,7 +266,12 @@ def test_great_expectations_imports_without_the_libraries_it_does_not_need():
         import scipy.stats, altair
         print(scipy.stats.entropy is kl.stats.entropy, type(altair).__name__)
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, cwd=Path(__file__).parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[:3] == ["[]", "0.5108 Chart", "True module"]

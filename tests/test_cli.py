@@ -27,16 +27,20 @@ def test_help_lists_the_commands(runner: CliRunner):
 
 def test_ingest_loads_and_reports_the_batch(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
-                                 "--db", str(db)])
+    result = runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", str(db)]
+    )
     assert result.exit_code == 0, result.output
     assert "batch 1: 1 rows read, 1 added" in result.stdout
 
 
 def test_ingest_of_a_bad_file_exits_1_listing_every_bad_row(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    bad = _handovers(tmp_path, HANDOVER_ROW,
-                     ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "2026-13-01", "", "", "", "", ""])
+    bad = _handovers(
+        tmp_path,
+        HANDOVER_ROW,
+        ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "2026-13-01", "", "", "", "", ""],
+    )
     result = runner.invoke(app, ["ingest", "handovers", str(bad), "--db", str(db)])
     assert result.exit_code == 1
     assert "row 3, column 'reason': 'fired'" in result.stderr
@@ -47,9 +51,14 @@ def test_ingest_of_a_bad_file_exits_1_listing_every_bad_row(runner: CliRunner, t
 
 def test_ingest_skip_invalid_exits_0_and_names_the_rejected_rows(runner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    bad = _handovers(tmp_path, HANDOVER_ROW,
-                     ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""])
-    result = runner.invoke(app, ["ingest", "handovers", str(bad), "--skip-invalid", "--db", str(db)])
+    bad = _handovers(
+        tmp_path,
+        HANDOVER_ROW,
+        ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""],
+    )
+    result = runner.invoke(
+        app, ["ingest", "handovers", str(bad), "--skip-invalid", "--db", str(db)]
+    )
     assert result.exit_code == 0, result.output
     assert "1 added" in result.stdout and "1 rejected" in result.stdout
     assert "rejected: h.csv, row 3" in result.stderr
@@ -57,16 +66,20 @@ def test_ingest_skip_invalid_exits_0_and_names_the_rejected_rows(runner, tmp_pat
 
 def test_db_comes_from_the_environment(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "env.duckdb"
-    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW))],
-                           env={"HANDOVER_DB": str(db)})
+    result = runner.invoke(
+        app,
+        ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW))],
+        env={"HANDOVER_DB": str(db)},
+    )
     assert result.exit_code == 0, result.output
     assert db.exists()
 
 
 def test_batches_json_is_one_document_on_stdout(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
-                        "--db", str(db)])
+    runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", str(db)]
+    )
     result = runner.invoke(app, ["batches", "--json", "--db", str(db)])
     assert result.exit_code == 0
     (batch,) = json.loads(result.stdout)
@@ -75,8 +88,9 @@ def test_batches_json_is_one_document_on_stdout(runner: CliRunner, tmp_path: Pat
 
 def test_rollback_and_its_failure(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
-                        "--db", str(db)])
+    runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", str(db)]
+    )
     ok = runner.invoke(app, ["rollback", "1", "--db", str(db)])
     assert ok.exit_code == 0 and "recorded as batch 2" in ok.stdout
     again = runner.invoke(app, ["rollback", "1", "--db", str(db)])
@@ -90,9 +104,18 @@ def test_the_installed_script_runs(tmp_path: Path):
     garbage = tmp_path / "garbage.xlsx"
     garbage.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     result = subprocess.run(
-        [sys.executable, "-m", "cli", "ingest", "clients", str(garbage),
-         "--db", str(tmp_path / "x.duckdb")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "ingest",
+            "clients",
+            str(garbage),
+            "--db",
+            str(tmp_path / "x.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "damaged or truncated" in result.stderr
@@ -101,31 +124,83 @@ def test_the_installed_script_runs(tmp_path: Path):
 
 def test_ingest_feedback_prints_the_report_and_accepts_map(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、贵公司名称",
-             "2、您对新会计满意吗", "3、您对交接满意吗"],
-            ["1", "2026/3/20 10:00:00", "9秒", "链接", "直接访问", "1.1.1.1", "上海乙贸易有限公司",
-             "满意", "一般"]]
+    rows = [
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、贵公司名称",
+            "2、您对新会计满意吗",
+            "3、您对交接满意吗",
+        ],
+        [
+            "1",
+            "2026/3/20 10:00:00",
+            "9秒",
+            "链接",
+            "直接访问",
+            "1.1.1.1",
+            "上海乙贸易有限公司",
+            "满意",
+            "一般",
+        ],
+    ]
     path = write_csv(tmp_path / "wjx.csv", rows, "gbk")
     unsure = runner.invoke(app, ["ingest", "feedback", str(path), "--db", str(db)])
     assert unsure.exit_code == 1
     assert "--map overall_satisfaction=" in unsure.stderr
-    ok = runner.invoke(app, ["ingest", "feedback", str(path), "--db", str(db), "--source", "wjx",
-                             "--map", "overall_satisfaction=3、您对交接满意吗"])
+    ok = runner.invoke(
+        app,
+        [
+            "ingest",
+            "feedback",
+            str(path),
+            "--db",
+            str(db),
+            "--source",
+            "wjx",
+            "--map",
+            "overall_satisfaction=3、您对交接满意吗",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "(问卷星, CSV (GBK))" in ok.stdout and "1 loaded" in ok.stdout
     assert "1 match no client" in ok.stdout
 
 
 def test_map_and_source_are_for_feedback_only(runner: CliRunner, tmp_path: Path):
-    result = runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
-                                 "--map", "client_id=x", "--db", str(tmp_path / "h.duckdb")])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "handovers",
+            str(_handovers(tmp_path, HANDOVER_ROW)),
+            "--map",
+            "client_id=x",
+            "--db",
+            str(tmp_path / "h.duckdb"),
+        ],
+    )
     assert result.exit_code == 2
     assert "feedback files only" in result.output
 
 
 def test_a_malformed_map_is_a_usage_error(runner: CliRunner, tmp_path: Path):
-    result = runner.invoke(app, ["ingest", "feedback", str(_handovers(tmp_path, HANDOVER_ROW)),
-                                 "--map", "client_id", "--db", str(tmp_path / "h.duckdb")])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "feedback",
+            str(_handovers(tmp_path, HANDOVER_ROW)),
+            "--map",
+            "client_id",
+            "--db",
+            str(tmp_path / "h.duckdb"),
+        ],
+    )
     assert result.exit_code == 2
     assert "FIELD=COLUMN" in result.output
 
@@ -133,8 +208,17 @@ def test_a_malformed_map_is_a_usage_error(runner: CliRunner, tmp_path: Path):
 def test_check_and_failures_commands(runner: CliRunner, tmp_path: Path):
     db = str(tmp_path / "h.duckdb")
     bad = ["JJ-2", "KH404", "李四", "李四", "", "", "", "", "", "", "", "", ""]
-    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW, bad)),
-                        "--no-checks", "--db", db])  # (else the import runs them itself)
+    runner.invoke(
+        app,
+        [
+            "ingest",
+            "handovers",
+            str(_handovers(tmp_path, HANDOVER_ROW, bad)),
+            "--no-checks",
+            "--db",
+            db,
+        ],
+    )  # (else the import runs them itself)
     none_yet = runner.invoke(app, ["failures", "--db", db])
     assert none_yet.exit_code == 1 and "No check has run yet" in none_yet.stderr
 
@@ -144,14 +228,20 @@ def test_check_and_failures_commands(runner: CliRunner, tmp_path: Path):
     checks = {c["check_id"]: c for c in document["checks"]}
     assert document["as_of"] == "2026-11-20"
     assert checks["handovers.staff.distinct"] == {
-        "check_id": "handovers.staff.distinct", "records_checked": 2, "records_failed": 1,
-        "passed": False}
+        "check_id": "handovers.staff.distinct",
+        "records_checked": 2,
+        "records_failed": 1,
+        "passed": False,
+    }
 
     listed = runner.invoke(app, ["failures", "handovers.staff.distinct", "--json", "--db", db])
     assert listed.exit_code == 0
     (failure,) = json.loads(listed.stdout)["failures"]
     assert (failure["record_key"], failure["column_name"], failure["offending_value"]) == (
-        "JJ-2", "to_staff", "李四")
+        "JJ-2",
+        "to_staff",
+        "李四",
+    )
     table = runner.invoke(app, ["check", "--db", db])
     assert "handovers.client.known" in table.stdout and "FAILED" in table.stdout
     assert "Calculating Metrics" not in table.output
@@ -167,10 +257,24 @@ def test_check_rejects_a_bad_date_and_failures_an_unknown_check(runner: CliRunne
 
 def test_metrics_scores_and_rollup_commands(runner: CliRunner, tmp_path: Path):
     db = str(tmp_path / "h.duckdb")
-    late = ["JJ-2", "KH1", "李四", "赵六", "", "记账一部", "离职", "2026/3/1", "2026-03-05",
-            "2026-03-01 09:00", "2026-03-07 17:30", "是", ""]
-    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW, late)),
-                        "--db", db])
+    late = [
+        "JJ-2",
+        "KH1",
+        "李四",
+        "赵六",
+        "",
+        "记账一部",
+        "离职",
+        "2026/3/1",
+        "2026-03-05",
+        "2026-03-01 09:00",
+        "2026-03-07 17:30",
+        "是",
+        "",
+    ]
+    runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW, late)), "--db", db]
+    )
     result = runner.invoke(app, ["metrics", "--as-of", "2026-11-20", "--json", "--db", db])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
@@ -185,14 +289,23 @@ def test_metrics_scores_and_rollup_commands(runner: CliRunner, tmp_path: Path):
 
     scores = runner.invoke(app, ["scores", "--as-of", "2026-11-20", "--json", "--db", db])
     rows = {r["handover_id"]: r for r in json.loads(scores.stdout)}
-    assert set(rows["JJ-2"]) == {"handover_id", "efficiency_score", "quality_score",
-                                 "satisfaction_score", "risk_score", "score", "band", "flags",
-                                 "risk_level"}
+    assert set(rows["JJ-2"]) == {
+        "handover_id",
+        "efficiency_score",
+        "quality_score",
+        "satisfaction_score",
+        "risk_score",
+        "score",
+        "band",
+        "flags",
+        "risk_level",
+    }
     assert rows["JJ-2"]["efficiency_score"] == 80  # two days late
     assert "overdue" in rows["JJ-2"]["flags"]
 
-    rolled = runner.invoke(app, ["rollup", "--by", "month", "--as-of", "2026-11-20",
-                                 "--json", "--db", db])
+    rolled = runner.invoke(
+        app, ["rollup", "--by", "month", "--as-of", "2026-11-20", "--json", "--db", db]
+    )
     assert [r["month"] for r in json.loads(rolled.stdout)] == ["2026-03"]
     explained = runner.invoke(app, ["scores", "--explain"])
     assert "Efficiency (weight 25)" in explained.stdout
@@ -202,8 +315,7 @@ def test_metrics_refuses_a_bad_configuration(runner: CliRunner, tmp_path: Path):
     config = tmp_path / "handover.toml"
     config.write_text("[weights]\nquality = -5\n", encoding="utf-8")
     db = str(tmp_path / "h.duckdb")
-    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)),
-                        "--db", db])
+    runner.invoke(app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", db])
     result = runner.invoke(app, ["metrics", "--config", str(config), "--db", db])
     assert result.exit_code == 1
     assert "weights.quality = -5 is outside 0-100" in result.stderr

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from data_checks.results import failures
 from metrics.figures import compute_figures
 from metrics.selection import Filters, scoped
 from pipelines import accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import list_batches
-from cli import app
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
 from sample_data.loader import load_demo
@@ -31,9 +31,13 @@ def firm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli_as") / "firm.duckdb"
     store = Store(db)
     load_demo(store)
-    for name, role, scope in (("ops", "operations", {}), ("qa", "quality", {}),
-                              ("lead", "team_lead", {"team": TEAM}),
-                              ("mgmt", "management", {}), ("admin", "administrator", {})):
+    for name, role, scope in (
+        ("ops", "operations", {}),
+        ("qa", "quality", {}),
+        ("lead", "team_lead", {"team": TEAM}),
+        ("mgmt", "management", {}),
+        ("admin", "administrator", {}),
+    ):
         accounts.add_user(store, name, PASSWORD, role, **scope)
     return db
 
@@ -59,9 +63,15 @@ def test_an_import_is_refused_without_upload_and_signed_with_it(firm, tmp_path):
     assert list_batches(Store(firm)).iloc[0]["user_name"] == "ops"
 
 
-@pytest.mark.parametrize(("account", "command"), [
-    ("mgmt", ["purge", "--dry-run"]), ("qa", ["audit"]), ("ops", ["check"]),
-    ("lead", ["users", "disable", "qa"])])
+@pytest.mark.parametrize(
+    ("account", "command"),
+    [
+        ("mgmt", ["purge", "--dry-run"]),
+        ("qa", ["audit"]),
+        ("ops", ["check"]),
+        ("lead", ["users", "disable", "qa"]),
+    ],
+)
 def test_actions_outside_the_role_are_refused(firm, account, command):
     result = run(firm, "--as", account, *command)
     assert result.exit_code == 1
@@ -73,10 +83,10 @@ def test_figures_are_those_of_the_accounts_scope(firm):
     as_of = SAMPLE_AS_OF.isoformat()
     lead = json.loads(run(firm, "--as", "lead", "metrics", "--as-of", as_of, "--json").stdout)
     firm_wide = json.loads(run(firm, "metrics", "--as-of", as_of, "--json").stdout)
-    expected = compute_figures(Store(firm), SAMPLE_AS_OF,
-                               scoped(Filters(), Actor("lead", "team_lead", team=TEAM)))
-    assert lead["handovers_total"] == expected["handovers_total"] != \
-        firm_wide["handovers_total"]
+    expected = compute_figures(
+        Store(firm), SAMPLE_AS_OF, scoped(Filters(), Actor("lead", "team_lead", team=TEAM))
+    )
+    assert lead["handovers_total"] == expected["handovers_total"] != firm_wide["handovers_total"]
     scores = json.loads(run(firm, "--as", "lead", "scores", "--as-of", as_of, "--json").stdout)
     team_of = dict(Store(firm).query("select handover_id, team from stg_handovers").rows)
     assert scores and {team_of[row["handover_id"]] for row in scores} == {TEAM}
@@ -93,8 +103,10 @@ def test_failures_are_the_scopes_and_masked_for_the_role(firm):
     assert emails and all("***" in f["offending_value"] for f in emails)  # team_lead: masked
     clear = json.loads(run(firm, "--as", "qa", "failures", "--json").stdout)["failures"]
     assert len(clear) == len(everything)
-    assert any(f["column_name"] == "email" and f["offending_value"]
-               and "***" not in f["offending_value"] for f in clear)
+    assert any(
+        f["column_name"] == "email" and f["offending_value"] and "***" not in f["offending_value"]
+        for f in clear
+    )
 
 
 def test_an_import_and_a_rollback_run_the_checks_again(tmp_path):
@@ -108,8 +120,7 @@ def test_an_import_and_a_rollback_run_the_checks_again(tmp_path):
     assert "Data checks re-run as of" in done.stdout
     runs = Store(db).query("select count(*) from check_runs").scalar()
     assert runs == 1
-    trail = [e for e in audit.entries(Store(db)).to_dict("records")
-             if e["action"] == "check_run"]
+    trail = [e for e in audit.entries(Store(db)).to_dict("records") if e["action"] == "check_run"]
     assert (trail[-1]["user_name"], trail[-1]["detail"]["trigger"]) == ("ops", "upload")
     undone = run(db, "--as", "ops", "rollback", "1")
     assert undone.exit_code == 0 and "Data checks re-run" in undone.stdout

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from pipelines import backup as bk
 from pipelines.accounts import add_user
-from cli import app
 from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store, wal_path
 from tests.test_backup import backups_in, counts, leftovers, older_database, sha
@@ -75,15 +75,22 @@ def test_backup_and_restore_say_what_they_wrote(db, tmp_path):
     result = ok("backup", str(tmp_path / "out"), "--db", str(db))
     (folder,) = backups_in(tmp_path / "out")
     rows, tables = sum(counts(db).values()), len(counts(db))
-    assert (f"Backup written to {folder}: {tables} tables, {rows:,} rows, {tables + 2} files, "
-            in result.stdout)  # a Parquet file per table, schema.sql and load.sql
+    assert (
+        f"Backup written to {folder}: {tables} tables, {rows:,} rows, {tables + 2} files, "
+        in result.stdout
+    )  # a Parquet file per table, schema.sql and load.sql
     assert "raw_events" in result.stdout and "7,223" in result.stdout
 
     done = ok("restore", str(folder), "--to", str(tmp_path / "new.duckdb"))
-    assert f"Restored {folder} to {tmp_path / 'new.duckdb'}: {tables} tables, {rows:,} rows, " \
+    assert (
+        f"Restored {folder} to {tmp_path / 'new.duckdb'}: {tables} tables, {rows:,} rows, "
         in done.stdout
-    again = json.loads(ok("restore", str(folder), "--to", str(tmp_path / "new.duckdb"),
-                          "--replace", "--json").stdout)
+    )
+    again = json.loads(
+        ok(
+            "restore", str(folder), "--to", str(tmp_path / "new.duckdb"), "--replace", "--json"
+        ).stdout
+    )
     assert again["tables"] == counts(db) and again["upgraded"] is False
     assert again["kept"].startswith(str(tmp_path / "new.duckdb.before-restore-"))
     assert Path(again["kept"]).exists()
@@ -94,18 +101,25 @@ def test_a_backup_of_an_older_schema_is_restored_with_a_sentence_saying_so(tmp_p
     ok("backup", str(tmp_path / "out"), "--db", str(old))
     (folder,) = backups_in(tmp_path / "out")
     done = ok("restore", str(folder), "--to", str(tmp_path / "new.duckdb"))
-    assert (f"The backup held schema version {LATEST_VERSION - 1}; the restored database was "
-            f"upgraded to version {LATEST_VERSION}." in done.stdout)
-    assert Store(tmp_path / "new.duckdb").query(
-        "select max(version) from schema_version").scalar() == LATEST_VERSION
+    assert (
+        f"The backup held schema version {LATEST_VERSION - 1}; the restored database was "
+        f"upgraded to version {LATEST_VERSION}." in done.stdout
+    )
+    assert (
+        Store(tmp_path / "new.duckdb").query("select max(version) from schema_version").scalar()
+        == LATEST_VERSION
+    )
 
 
 def test_restore_over_an_existing_database_is_one_sentence_and_changes_nothing(db, tmp_path):
     ok("backup", str(tmp_path / "out"), "--db", str(db))
     (folder,) = backups_in(tmp_path / "out")
     before = sha(db)
-    refused(invoke("restore", str(folder), "--to", str(db)),
-            f"{db} already exists and was left as it is", "--replace")
+    refused(
+        invoke("restore", str(folder), "--to", str(db)),
+        f"{db} already exists and was left as it is",
+        "--replace",
+    )
     assert sha(db) == before and leftovers(tmp_path, db.name) == []
 
 
@@ -113,18 +127,23 @@ def test_damaged_and_foreign_backups_are_one_sentence_each(db, tmp_path):
     ok("backup", str(tmp_path / "out"), "--db", str(db))
     (folder,) = backups_in(tmp_path / "out")
     target = str(tmp_path / "new.duckdb")
-    refused(invoke("restore", str(tmp_path), "--to", target),
-            "is not a handover-insight backup (it has no manifest.json)")
+    refused(
+        invoke("restore", str(tmp_path), "--to", target),
+        "is not a handover-insight backup (it has no manifest.json)",
+    )
     (folder / "users.parquet").unlink()
-    refused(invoke("restore", str(folder), "--to", target),
-            "is incomplete: users.parquet is missing")
+    refused(
+        invoke("restore", str(folder), "--to", target), "is incomplete: users.parquet is missing"
+    )
     assert not Path(target).exists()
 
 
 def test_only_an_administrator_may_back_up(db, tmp_path):
     add_user(Store(db), "quinn", "correct horse battery staple", "quality")
-    refused(invoke("--as", "quinn", "backup", str(tmp_path / "out"), "--db", str(db)),
-            "quinn (quality) may not back up the database: only an administrator may")
+    refused(
+        invoke("--as", "quinn", "backup", str(tmp_path / "out"), "--db", str(db)),
+        "quinn (quality) may not back up the database: only an administrator may",
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -153,6 +172,7 @@ def test_a_full_disk_is_one_sentence_and_leaves_no_backup(db, tmp_path):
 
 # -- kill -9 half-way -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def big(sample, tmp_path_factory) -> tuple[Path, Path]:
     """(database, a backup of it): the sample with 1.8M event rows (each copied 256 times),
@@ -172,8 +192,12 @@ def big(sample, tmp_path_factory) -> tuple[Path, Path]:
 def _killed(args: list[str], begun, delay: float) -> int | None:
     """Run `handover ARGS` in a child; once ``begun()`` says it has begun writing, wait
     ``delay`` s and kill -9 it. Its exit status if it finished first, else None."""
-    child = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while child.poll() is None and not begun() and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -193,9 +217,11 @@ def test_kill_9_during_backup_leaves_no_complete_looking_backup(big, tmp_path):
     chance = random.Random(13)
     killed = 0
     for _ in range(5):
-        status = _killed(["backup", str(folder), "--db", str(db)],
-                         lambda: any(p.name.startswith(".partial-") for p in folder.iterdir()),
-                         chance.uniform(0, 1.5))
+        status = _killed(
+            ["backup", str(folder), "--db", str(db)],
+            lambda: any(p.name.startswith(".partial-") for p in folder.iterdir()),
+            chance.uniform(0, 1.5),
+        )
         killed += status is None
         for backup in backups_in(folder):  # whatever looks like a backup is a whole one
             manifest = bk.verify(backup)
@@ -221,16 +247,23 @@ def test_kill_9_during_restore_leaves_no_partial_database(big, tmp_path):
     outcomes = []
     for _ in range(4):
         target = tmp_path / "new.duckdb"
-        status = _killed(["restore", str(backup), "--to", str(target)],
-                         lambda: leftovers(tmp_path, target.name) != [], chance.uniform(0, 4.5))
+        status = _killed(
+            ["restore", str(backup), "--to", str(target)],
+            lambda target=target: leftovers(tmp_path, target.name) != [],
+            chance.uniform(0, 4.5),
+        )
         outcomes.append(("new", status, target.exists()))
         if target.exists():  # renamed into place: whole
             assert status in (0, None) and counts(target) == wanted
             target.unlink()
-        status = _killed(["restore", str(backup), "--to", str(old), "--replace"],
-                         lambda: leftovers(tmp_path, old.name) != [], chance.uniform(0, 4.5))
-        kept = sorted(p for p in tmp_path.glob("old.duckdb.before-restore-*")
-                      if not p.name.endswith(".wal"))
+        status = _killed(
+            ["restore", str(backup), "--to", str(old), "--replace"],
+            lambda: leftovers(tmp_path, old.name) != [],
+            chance.uniform(0, 4.5),
+        )
+        kept = sorted(
+            p for p in tmp_path.glob("old.duckdb.before-restore-*") if not p.name.endswith(".wal")
+        )
         if sha(old) != old_bytes:  # replaced: by the whole backup, the old file kept
             assert counts(old) == wanted and kept and sha(kept[-1]) == old_bytes
             shutil.copyfile(kept[-1], old)

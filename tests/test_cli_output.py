@@ -25,19 +25,33 @@ from pipelines.progress import Recorder
 
 ROOT = Path(__file__).parents[1]
 AS_OF = "2026-11-20"
-HEAVY = ("pandas", "numpy", "pyarrow", "duckdb", "great_expectations", "streamlit",
-         "sqlalchemy", "plotly", "openpyxl", "metrics", "data_checks")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "duckdb",
+    "great_expectations",
+    "streamlit",
+    "sqlalchemy",
+    "plotly",
+    "openpyxl",
+    "metrics",
+    "data_checks",
+)
 
 
 def _python(code: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "HANDOVER_CONFIG": "none"}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env=env, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, **kwargs
+    )
 
 
 def _heavy_modules_after(code: str) -> list[str]:
-    result = _python(code + "\nimport sys, json\nprint(json.dumps(sorted({name.split('.')[0] "
-                     "for name in sys.modules})))")
+    result = _python(
+        code + "\nimport sys, json\nprint(json.dumps(sorted({name.split('.')[0] "
+        "for name in sys.modules})))"
+    )
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout.splitlines()[-1]))
     return sorted(loaded.intersection(HEAVY))
@@ -45,21 +59,32 @@ def _heavy_modules_after(code: str) -> list[str]:
 
 # -- what starting the command imports ------------------------------------------------------
 
+
 def test_importing_the_command_line_imports_nothing_heavy():
     assert _heavy_modules_after("import cli") == []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["metrics", "--help"], ["scores", "--help"],
-                                  ["users", "add", "--help"], ["serve", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["metrics", "--help"],
+        ["scores", "--help"],
+        ["users", "add", "--help"],
+        ["serve", "--help"],
+    ],
+)
 def test_help_imports_nothing_heavy(args):
-    code = (f"from cli import app\ntry:\n    app({args!r}, prog_name='handover')\n"
-            "except SystemExit as end:\n    assert end.code == 0, end.code")
+    code = (
+        f"from cli import app\ntry:\n    app({args!r}, prog_name='handover')\n"
+        "except SystemExit as end:\n    assert end.code == 0, end.code"
+    )
     assert _heavy_modules_after(code) == []
 
 
 def test_the_options_name_the_stores_defaults():
-    from pipelines import store
     from cli import common
+    from pipelines import store
 
     assert (common.DB_ENV, common.DEFAULT_DB_NAME) == (store.DB_ENV, store.DEFAULT_DB_NAME)
 
@@ -76,8 +101,11 @@ def test_the_lazy_ingest_command_is_the_one_typer_builds_from_the_function():
     assert isinstance(group.commands["ingest"], LazyCommand)  # not imported to list it
     ctx = group.make_context("handover", ["ingest", "--help"], resilient_parsing=True)
     loaded = group.get_command(ctx, "ingest")
-    eager = get_command_from_info(CommandInfo(callback=ingest), pretty_exceptions_short=True,
-                                  rich_markup_mode=group.rich_markup_mode)
+    eager = get_command_from_info(
+        CommandInfo(callback=ingest),
+        pretty_exceptions_short=True,
+        rich_markup_mode=group.rich_markup_mode,
+    )
     assert not isinstance(loaded, LazyCommand)
     assert loaded.help == eager.help == inspect.getdoc(ingest)
     assert [p.opts for p in loaded.params] == [p.opts for p in eager.params]
@@ -90,29 +118,41 @@ def test_the_group_help_lists_ingest_first_with_its_first_line(runner: CliRunner
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     commands = result.stdout.split("─ Commands ─")[1]
-    names = [line.split()[1] for line in commands.splitlines()
-             if line.startswith("│ ") and line[2:3].isalpha()]
+    names = [
+        line.split()[1]
+        for line in commands.splitlines()
+        if line.startswith("│ ") and line[2:3].isalpha()
+    ]
     assert names[:4] == ["ingest", "batches", "rollback", "purge"]
     ingest_line = next(line for line in commands.splitlines() if line.startswith("│ ingest"))
-    assert ingest_line.split(maxsplit=2)[2].startswith(" ".join(
-        inspect.getdoc(ingest).split()[:5]))
+    assert ingest_line.split(maxsplit=2)[2].startswith(" ".join(inspect.getdoc(ingest).split()[:5]))
 
 
 # -- scores: JSON as json.dumps wrote it, chunk by chunk ------------------------------------
+
 
 def _reference_json(frame: pd.DataFrame) -> str:
     """What `handover scores --json` wrote before it streamed (print_json of the rows)."""
     rows = []
     for row in frame[list(figures.SCORE_FIELDS)].to_dict(orient="records"):
-        rows.append({k: (None if isinstance(v, float) and v != v else
-                         list(v) if k == "flags" else v) for k, v in row.items()})
+        rows.append(
+            {
+                k: (None if isinstance(v, float) and v != v else list(v) if k == "flags" else v)
+                for k, v in row.items()
+            }
+        )
     return json.dumps(rows, ensure_ascii=False, default=json_default, indent=2) + "\n"
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(figures.SCORE_FIELDS))
-    for column in ("efficiency_score", "quality_score", "satisfaction_score", "risk_score",
-                   "score"):
+    for column in (
+        "efficiency_score",
+        "quality_score",
+        "satisfaction_score",
+        "risk_score",
+        "score",
+    ):
         frame[column] = frame[column].astype("float64")
     return frame
 
@@ -120,14 +160,24 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 def test_streamed_json_is_byte_for_byte_json_dumps(monkeypatch):
     import numpy as np
 
-    odd = ['引号 " and \\ back', "tab\tnew\nline\x01", "全角１２３", "", "emoji 😀",
-           "\u2028"]
+    odd = ['引号 " and \\ back', "tab\tnew\nline\x01", "全角１２３", "", "emoji 😀", "\u2028"]
     rows = []
     for i in range(53):
         flags = np.array(odd[: i % 4], dtype=object) if i % 5 else np.array([], dtype=object)
         signed_zero = -0.0 if i % 7 == 0 else 0.0 if i % 7 == 1 else 1e-7 * i
-        rows.append((f"H-{i:03d} {odd[i % len(odd)]}", float(i) / 3, math.nan, 100.0,
-                     signed_zero, 1e17 + i, "green" if i % 2 else "red", flags, odd[i % 3]))
+        rows.append(
+            (
+                f"H-{i:03d} {odd[i % len(odd)]}",
+                float(i) / 3,
+                math.nan,
+                100.0,
+                signed_zero,
+                1e17 + i,
+                "green" if i % 2 else "red",
+                flags,
+                odd[i % 3],
+            )
+        )
     frame = _frame(rows)
     monkeypatch.setattr(figures, "CHUNK_ROWS", 7)  # chunk boundaries inside the rows
     assert "".join(figures._json_chunks(frame)) == _reference_json(frame)
@@ -140,15 +190,19 @@ def test_streamed_json_writes_infinity_as_json_dumps_does():
     import numpy as np
 
     no_flags = np.array([], dtype=object)
-    frame = _frame([("H-1", math.inf, -math.inf, math.nan, 1.0, 2.5, None, no_flags, "low"),
-                    ("H-2", 1.0, 2.0, 3.0, 4.0, 5.0, "green",
-                     np.array(["no_nda"], dtype=object), None)])
+    frame = _frame(
+        [
+            ("H-1", math.inf, -math.inf, math.nan, 1.0, 2.5, None, no_flags, "low"),
+            ("H-2", 1.0, 2.0, 3.0, 4.0, 5.0, "green", np.array(["no_nda"], dtype=object), None),
+        ]
+    )
     text = "".join(figures._json_chunks(frame))
     assert text == _reference_json(frame)
     assert '"efficiency_score": Infinity' in text and '"band": null' in text
 
 
 # -- scores on the sample through the command ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> str:
@@ -162,8 +216,9 @@ def sample_db(tmp_path_factory) -> str:
 
 
 def _scores(db: str, *args: str) -> CliRunner:
-    result = CliRunner().invoke(app, ["scores", "--as-of", AS_OF, *args, "--db", db],
-                                env={"HANDOVER_CONFIG": "none"})
+    result = CliRunner().invoke(
+        app, ["scores", "--as-of", AS_OF, *args, "--db", db], env={"HANDOVER_CONFIG": "none"}
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -173,8 +228,7 @@ def sample_rows(sample_db) -> list[dict]:
     return json.loads(_scores(sample_db, "--json").stdout)
 
 
-def test_scores_json_of_the_sample_is_json_dumps_of_its_rows(sample_db, sample_rows,
-                                                              monkeypatch):
+def test_scores_json_of_the_sample_is_json_dumps_of_its_rows(sample_db, sample_rows, monkeypatch):
     from metrics.config import load_config
     from metrics.scores import compute_scores
     from pipelines.store import Store
@@ -190,10 +244,15 @@ def test_scores_json_of_the_sample_is_json_dumps_of_its_rows(sample_db, sample_r
 
 @pytest.mark.parametrize("limit", [0, 1, 7])
 def test_limit_gives_the_first_rows_in_the_same_order(sample_db, sample_rows, limit):
-    assert json.loads(_scores(sample_db, "--json", "--limit", str(limit)).stdout) == \
-        sample_rows[:limit]
-    rows = list(csv.DictReader(io.StringIO(_scores(sample_db, "--format", "csv", "--limit",
-                                                   str(limit)).stdout)))
+    assert (
+        json.loads(_scores(sample_db, "--json", "--limit", str(limit)).stdout)
+        == sample_rows[:limit]
+    )
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_scores(sample_db, "--format", "csv", "--limit", str(limit)).stdout)
+        )
+    )
     assert [r["handover_id"] for r in rows] == [r["handover_id"] for r in sample_rows[:limit]]
 
 
@@ -206,10 +265,15 @@ def test_csv_has_the_rows_and_columns_of_the_json(sample_db, sample_rows):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert text.splitlines()[0] == ",".join(figures.SCORE_FIELDS)
     assert len(rows) == len(sample_rows)
-    for got, want in zip(rows, sample_rows):
+    for got, want in zip(rows, sample_rows, strict=False):
         assert got["handover_id"] == want["handover_id"]
-        for key in ("efficiency_score", "quality_score", "satisfaction_score", "risk_score",
-                    "score"):
+        for key in (
+            "efficiency_score",
+            "quality_score",
+            "satisfaction_score",
+            "risk_score",
+            "score",
+        ):
             assert _number(got[key]) == want[key], (want["handover_id"], key)
         assert (got["band"] or None, got["risk_level"]) == (want["band"], want["risk_level"])
         assert got["flags"] == ", ".join(want["flags"])
@@ -219,9 +283,13 @@ def _parquet_rows(path_or_bytes) -> list[dict]:
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     frame = pd.read_parquet(source)
     assert list(frame.columns) == list(figures.SCORE_FIELDS)
-    return [{k: (None if isinstance(v, float) and v != v else
-                 list(v) if k == "flags" else v) for k, v in row.items()}
-            for row in frame.astype(object).to_dict(orient="records")]
+    return [
+        {
+            k: (None if isinstance(v, float) and v != v else list(v) if k == "flags" else v)
+            for k, v in row.items()
+        }
+        for row in frame.astype(object).to_dict(orient="records")
+    ]
 
 
 def test_parquet_to_a_file_has_the_rows_of_the_json(sample_db, sample_rows, tmp_path):
@@ -249,9 +317,12 @@ def _command(*args: str) -> list[str]:
 
 
 def test_parquet_to_a_pipe_is_written(sample_db, sample_rows):
-    result = subprocess.run(_command("scores", "--as-of", AS_OF, "--format", "parquet",
-                                     "--db", sample_db), capture_output=True, cwd=ROOT,
-                            env={**os.environ, "HANDOVER_CONFIG": "none"})
+    result = subprocess.run(
+        _command("scores", "--as-of", AS_OF, "--format", "parquet", "--db", sample_db),
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "HANDOVER_CONFIG": "none"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout[:4] == b"PAR1"
     assert _parquet_rows(result.stdout) == sample_rows
@@ -262,11 +333,14 @@ def _on_a_terminal(args: list[str], stream: str) -> tuple[int, str, str]:
     Returns the exit status, what the terminal showed and what the pipe got."""
     leader, follower = pty.openpty()
     other = subprocess.PIPE
-    process = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=follower if stream == "stdout" else other,
-                               stderr=follower if stream == "stderr" else other,
-                               env={**os.environ, "HANDOVER_CONFIG": "none", "COLUMNS": "120",
-                                    "TERM": "xterm"})
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=follower if stream == "stdout" else other,
+        stderr=follower if stream == "stderr" else other,
+        env={**os.environ, "HANDOVER_CONFIG": "none", "COLUMNS": "120", "TERM": "xterm"},
+    )
     os.close(follower)
     shown = bytearray()
     while True:
@@ -284,31 +358,36 @@ def _on_a_terminal(args: list[str], stream: str) -> tuple[int, str, str]:
 
 def test_parquet_to_a_terminal_is_refused_with_a_sentence(sample_db):
     status, shown, errors = _on_a_terminal(
-        _command("scores", "--as-of", AS_OF, "--format", "parquet", "--db", sample_db),
-        "stdout")
+        _command("scores", "--as-of", AS_OF, "--format", "parquet", "--db", sample_db), "stdout"
+    )
     assert status == 1
     assert shown == ""
-    assert "Parquet is a binary format and standard output is a terminal: give --output " \
-           "FILE" in " ".join(errors.split())
+    assert (
+        "Parquet is a binary format and standard output is a terminal: give --output "
+        "FILE" in " ".join(errors.split())
+    )
 
 
 def test_two_formats_at_once_are_a_usage_error(sample_db, tmp_path):
     both = CliRunner().invoke(app, ["scores", "--json", "--format", "csv", "--db", sample_db])
     assert both.exit_code == 2 and "give one" in both.output
-    lost = CliRunner().invoke(app, ["scores", "--output", str(tmp_path / "x"), "--db",
-                                    sample_db])
-    assert lost.exit_code == 2 and "--output writes the --json or --format output" in \
-        " ".join(lost.output.replace("│", " ").split())
+    lost = CliRunner().invoke(app, ["scores", "--output", str(tmp_path / "x"), "--db", sample_db])
+    assert lost.exit_code == 2 and "--output writes the --json or --format output" in " ".join(
+        lost.output.replace("│", " ").split()
+    )
     negative = CliRunner().invoke(app, ["scores", "--limit", "-1", "--db", sample_db])
     assert negative.exit_code == 2
-    nowhere = CliRunner().invoke(app, ["scores", "--json", "--output",
-                                       str(tmp_path / "no" / "x.json"), "--db", sample_db])
+    nowhere = CliRunner().invoke(
+        app, ["scores", "--json", "--output", str(tmp_path / "no" / "x.json"), "--db", sample_db]
+    )
     assert nowhere.exit_code == 2 and "does not exist" in " ".join(
-        nowhere.output.replace("│", " ").split())
+        nowhere.output.replace("│", " ").split()
+    )
     assert not (tmp_path / "no").exists()
 
 
 # -- progress of the sample's build ----------------------------------------------------------
+
 
 def test_the_sample_build_reports_its_rows_and_writes_the_same_bytes(tmp_path):
     from sample_data.generator import write_sample_files
@@ -333,16 +412,16 @@ def test_the_sample_build_shows_a_bar_on_a_terminal_only(tmp_path):
     assert status == 0, shown
     assert "Writing the sample" in shown
     assert "handovers\t" in printed
-    piped = subprocess.run(args + [str(tmp_path / "p")], capture_output=True, text=True,
-                           cwd=ROOT)
+    piped = subprocess.run(args + [str(tmp_path / "p")], capture_output=True, text=True, cwd=ROOT)
     assert piped.returncode == 0
     assert "Writing the sample" not in piped.stderr
     assert piped.stderr.startswith("written in ")
 
 
 def test_demo_shows_a_bar_on_a_terminal_and_prints_its_summaries(tmp_path):
-    status, shown, printed = _on_a_terminal(_command("demo", "--db",
-                                                     str(tmp_path / "demo.duckdb")), "stderr")
+    status, shown, printed = _on_a_terminal(
+        _command("demo", "--db", str(tmp_path / "demo.duckdb")), "stderr"
+    )
     assert status == 0, shown
     assert "Writing the sample" in shown
     assert "clients.xlsx" in printed and "Google_Forms_Feedback.csv" in printed

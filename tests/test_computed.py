@@ -35,7 +35,8 @@ def sample(tmp_path_factory) -> Store:
 def _team_and_staff(store: Store) -> tuple[str, str]:
     team, staff = store.query(
         "select team, to_staff from stg_handovers where team is not null "
-        "and to_staff is not null order by handover_id limit 1").first()
+        "and to_staff is not null order by handover_id limit 1"
+    ).first()
     return team, staff
 
 
@@ -57,13 +58,19 @@ SCOPES = {"firm": {}, "team": "team", "own": "own"}
 
 def scope_filters(store: Store, kind: str) -> Filters:
     team, staff = _team_and_staff(store)
-    return {"firm": Filters(), "team": Filters(scope_team=team),
-            "own": Filters(scope_staff=staff)}[kind]
+    return {"firm": Filters(), "team": Filters(scope_team=team), "own": Filters(scope_staff=staff)}[
+        kind
+    ]
 
 
 def _frames_equal(left: pd.DataFrame, right: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(left.reset_index(drop=True), right.reset_index(drop=True),
-                                  check_exact=False, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(
+        left.reset_index(drop=True),
+        right.reset_index(drop=True),
+        check_exact=False,
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def _figures_equal(left: dict, right: dict) -> None:
@@ -83,42 +90,57 @@ def test_every_function_answers_as_the_database_does(sample: Store, scope_kind: 
     assert computed.handovers > 0
     chosen_ones = selections(sample)
     if scope_kind != "firm":  # the scope's own selections: all, a period, none
-        chosen_ones = {name: chosen_ones[name] for name in ("everything", "a period",
-                                                            "nothing")}
+        chosen_ones = {name: chosen_ones[name] for name in ("everything", "a period", "nothing")}
     for name, chosen in chosen_ones.items():
         filters = replace(chosen, scope_team=scope.scope_team, scope_staff=scope.scope_staff)
         where = f"{scope_kind} / {name}"
-        _figures_equal(compute_figures(computed, AS_OF, filters, config=config),
-                       compute_figures(sample, AS_OF, filters, config=config))
+        _figures_equal(
+            compute_figures(computed, AS_OF, filters, config=config),
+            compute_figures(sample, AS_OF, filters, config=config),
+        )
         for function in (compute_flags, compute_scores):
-            _frames_equal(function(computed, AS_OF, filters, config=config),
-                          function(sample, AS_OF, filters, config=config))
+            _frames_equal(
+                function(computed, AS_OF, filters, config=config),
+                function(sample, AS_OF, filters, config=config),
+            )
         for by in ("staff", "team", "month"):
-            _frames_equal(rollup(computed, by, AS_OF, filters, config=config),
-                          rollup(sample, by, AS_OF, filters, config=config))
-            _frames_equal(views.satisfaction_by(computed, by, AS_OF, filters, config=config),
-                          views.satisfaction_by(sample, by, AS_OF, filters, config=config))
-        assert stated_periods(computed, AS_OF, filters) == stated_periods(sample, AS_OF,
-                                                                          filters), where
-        assert first_completed(computed, AS_OF, filters) == first_completed(sample, AS_OF,
-                                                                            filters), where
-        _frames_equal(views.attributed_responses(computed, AS_OF, filters, config=config),
-                      views.attributed_responses(sample, AS_OF, filters, config=config))
+            _frames_equal(
+                rollup(computed, by, AS_OF, filters, config=config),
+                rollup(sample, by, AS_OF, filters, config=config),
+            )
+            _frames_equal(
+                views.satisfaction_by(computed, by, AS_OF, filters, config=config),
+                views.satisfaction_by(sample, by, AS_OF, filters, config=config),
+            )
+        assert stated_periods(computed, AS_OF, filters) == stated_periods(sample, AS_OF, filters), (
+            where
+        )
+        assert first_completed(computed, AS_OF, filters) == first_completed(
+            sample, AS_OF, filters
+        ), where
+        _frames_equal(
+            views.attributed_responses(computed, AS_OF, filters, config=config),
+            views.attributed_responses(sample, AS_OF, filters, config=config),
+        )
         for since in (None, date(2026, 9, 1)):
             _frames_equal(
                 views.risk_register(computed, AS_OF, filters, config=config, since=since),
-                views.risk_register(sample, AS_OF, filters, config=config, since=since))
+                views.risk_register(sample, AS_OF, filters, config=config, since=since),
+            )
             _frames_equal(
                 views.flag_counts(computed, AS_OF, filters, config=config, since=since),
-                views.flag_counts(sample, AS_OF, filters, config=config, since=since))
+                views.flag_counts(sample, AS_OF, filters, config=config, since=since),
+            )
 
 
 def test_the_selections_are_not_trivial(sample: Store) -> None:
     """The comparison above means something: the selections hold different handovers, some
     none, and the computed tables hold the flags and responses the figures read."""
     config = Config()
-    counts = {name: len(compute_scores(sample, AS_OF, filters, config=config))
-              for name, filters in selections(sample).items()}
+    counts = {
+        name: len(compute_scores(sample, AS_OF, filters, config=config))
+        for name, filters in selections(sample).items()
+    }
     assert counts["nothing"] == 0
     assert len(set(counts.values())) >= 5, counts
     computed = compute(sample, AS_OF, config)
@@ -127,20 +149,24 @@ def test_the_selections_are_not_trivial(sample: Store) -> None:
 
 
 def test_other_settings_give_other_scores_and_match_too(sample: Store) -> None:
-    config = from_dict({"weights": {"efficiency": 0.7, "quality": 0.1, "satisfaction": 0.1,
-                                    "risk": 0.1}}, "test")
+    config = from_dict(
+        {"weights": {"efficiency": 0.7, "quality": 0.1, "satisfaction": 0.1, "risk": 0.1}}, "test"
+    )
     computed = compute(sample, AS_OF, config)
-    _frames_equal(compute_scores(computed, AS_OF, config=config),
-                  compute_scores(sample, AS_OF, config=config))
+    _frames_equal(
+        compute_scores(computed, AS_OF, config=config), compute_scores(sample, AS_OF, config=config)
+    )
     assert not compute_scores(computed, AS_OF, config=config)["score"].equals(
-        compute_scores(sample, AS_OF, config=Config())["score"])
+        compute_scores(sample, AS_OF, config=Config())["score"]
+    )
 
 
 def test_a_computed_refuses_another_date_configuration_or_scope(sample: Store) -> None:
     config = Config()
     computed = compute(sample, AS_OF, config)
-    other = from_dict({"weights": {"efficiency": 0.1, "quality": 0.7, "satisfaction": 0.1,
-                                   "risk": 0.1}}, "test")
+    other = from_dict(
+        {"weights": {"efficiency": 0.1, "quality": 0.7, "satisfaction": 0.1, "risk": 0.1}}, "test"
+    )
     team, _ = _team_and_staff(sample)
     with pytest.raises(ValueError, match="date, configuration and data scope"):
         compute_figures(computed, date(2026, 1, 1), config=config)

@@ -25,14 +25,19 @@ def test_no_file_means_the_defaults(tmp_path: Path, monkeypatch):
 
 
 def test_a_file_overrides_what_it_names(tmp_path: Path):
-    config = load_config(_write(tmp_path, """
+    config = load_config(
+        _write(
+            tmp_path,
+            """
 [weights]
 quality = 50
 [checklist]
 required = ["tax_device", "bank_accounts"]
 [risk.points]
 complaint = 30
-"""))
+""",
+        )
+    )
     assert config.weights["quality"] == 50 and config.weights["risk"] == 15
     assert config.required_items == ["tax_device", "bank_accounts"]
     assert config.risk_points["complaint"] == 30
@@ -54,8 +59,9 @@ complaint = 30
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, text: str, message: str):
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")
-                       .replace(")", r"\)")):
+    with pytest.raises(
+        ConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")
+    ):
         load_config(_write(tmp_path, text))
 
 

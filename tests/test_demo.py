@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from metrics.figures import compute_figures
 from cli import app
+from metrics.figures import compute_figures
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
@@ -34,14 +34,17 @@ def test_demo_loads_every_kind_and_five_survey_tools(tmp_path: Path):
     assert all(getattr(r, "rejected", 0) == 0 for r in reports)
     counts = store.query(
         "select (select count(*) from stg_clients), (select count(*) from stg_handovers), "
-        "(select count(*) from stg_events)").first()
+        "(select count(*) from stg_events)"
+    ).first()
     assert counts[0] == 300 and counts[1] > 200 and counts[2] > 5000
     figures = compute_figures(store, SAMPLE_AS_OF)
     assert figures["responses_total"] > 100
     assert 0 < figures["responses_unmatched"] < figures["responses_total"]
     assert sorted(p.name for p in (tmp_path / "files").iterdir())[:3] == [
-        "Google_Forms_Feedback.csv", "Qualtrics_Handover_Survey.csv",
-        "SurveyMonkey_Client_Feedback.csv"]
+        "Google_Forms_Feedback.csv",
+        "Qualtrics_Handover_Survey.csv",
+        "SurveyMonkey_Client_Feedback.csv",
+    ]
 
 
 def test_demo_refuses_a_database_with_data_unless_forced(tmp_path: Path):

@@ -40,8 +40,8 @@ def test_readme_opens_with_the_two_commands():
 
 def test_every_figure_and_flag_is_in_the_readme_and_has_its_sql():
     from metrics.catalogue import catalogue
-    from metrics.figures import FIGURE_KEYS, FIGURES_DIR
     from metrics.config import FLAGS
+    from metrics.figures import FIGURE_KEYS, FIGURES_DIR
 
     cat = catalogue()
     assert list(cat["figures"]) == list(FIGURE_KEYS)

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from dashboard.i18n import t
-from pipelines.masking import mask_email, mask_phone, mask_uscc
 from data_checks import docs_export
 from data_checks.docs_export import DocsExportError, Masker, docs_zip_for
 from pipelines import access
 from pipelines.access import Actor
 from pipelines.errors import PermissionDeniedError
+from pipelines.masking import mask_email, mask_phone, mask_uscc
 from pipelines.store import Store
 
 
@@ -48,8 +48,9 @@ def built(tmp_path_factory) -> Built:
         run_checks(store, SAMPLE_AS_OF, docs_dir=docs)
     masked = folder / "masked_data_docs"
     run_checks(store, SAMPLE_AS_OF, docs_dir=masked)
-    rows = store.read(lambda conn: conn.execute(
-        "select contact_phone, uscc, email from raw_clients").fetchall())
+    rows = store.read(
+        lambda conn: conn.execute("select contact_phone, uscc, email from raw_clients").fetchall()
+    )
     phones = {p for p, _, _ in rows if p}
     values = {
         "contact_phone": phones | {p.replace(" ", "").replace("-", "") for p in phones},
@@ -60,15 +61,18 @@ def built(tmp_path_factory) -> Built:
 
 
 def _folder_text(docs: Path) -> str:
-    return "".join(p.read_bytes().decode("utf-8", "replace")
-                   for p in sorted(docs.rglob("*")) if p.is_file())
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in sorted(docs.rglob("*")) if p.is_file()
+    )
 
 
 def _zip_text(data: bytes) -> str:
     """Every entry of the zip, pages and static files alike, as text."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return "".join(name + "\n" + archive.read(name).decode("utf-8", "replace")
-                       for name in archive.namelist())
+        return "".join(
+            name + "\n" + archive.read(name).decode("utf-8", "replace")
+            for name in archive.namelist()
+        )
 
 
 def _shown(text: str, values: set[str]) -> set[str]:
@@ -103,10 +107,11 @@ def test_management_gets_no_confidential_value(built: Built):
     # masked, not removed: the masked forms the dashboard shows are there instead
     shown = _shown(_folder_text(built.docs), built.values["contact_phone"])
     assert any(mask_phone(p) in text for p in shown)
-    assert any(mask_uscc(u) in text for u in _shown(_folder_text(built.docs),
-                                                    built.values["uscc"]))
-    assert any(html.escape(mask_email(e)) in text
-               for e in _shown(_folder_text(built.docs), built.values["email"]))
+    assert any(mask_uscc(u) in text for u in _shown(_folder_text(built.docs), built.values["uscc"]))
+    assert any(
+        html.escape(mask_email(e)) in text
+        for e in _shown(_folder_text(built.docs), built.values["email"])
+    )
 
 
 def test_an_export_is_in_the_audit_trail_and_a_refusal_is_not(built: Built):
@@ -120,8 +125,7 @@ def test_an_export_is_in_the_audit_trail_and_a_refusal_is_not(built: Built):
     frame = audit.entries(built.store, actor=admin)
     assert len(frame) == before + 1
     entry = frame.iloc[-1]
-    assert (entry["user_name"], entry["action"], entry["target"]) == ("mia", "export",
-                                                                      "data_docs")
+    assert (entry["user_name"], entry["action"], entry["target"]) == ("mia", "export", "data_docs")
     assert entry["detail"]["masked"] == list(access.CONFIDENTIAL)
 
 
@@ -129,8 +133,7 @@ def test_the_zip_holds_every_page_and_the_static_files(built: Built):
     data = docs_zip_for(built.store, built.docs, Actor("mia", "management"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
-    folder = {p.relative_to(built.docs).as_posix() for p in built.docs.rglob("*")
-              if p.is_file()}
+    folder = {p.relative_to(built.docs).as_posix() for p in built.docs.rglob("*") if p.is_file()}
     assert names == folder
     assert "index.html" in names and any(n.startswith("validations/") for n in names)
 
@@ -147,8 +150,9 @@ def _with_export(monkeypatch, name: str) -> str:
     """A copy of the role ``name`` that also has ``export`` (operations has not)."""
     shipped = access.roles()
     spec = shipped[name]
-    copy = dataclasses.replace(spec, name=f"{name}_export",
-                               permissions=spec.permissions | {"export"})
+    copy = dataclasses.replace(
+        spec, name=f"{name}_export", permissions=spec.permissions | {"export"}
+    )
     monkeypatch.setattr(access, "roles", lambda: {**shipped, copy.name: copy})
     return copy.name
 
@@ -162,20 +166,26 @@ def test_operations_sees_phones_only(built: Built, monkeypatch):
     name = _with_export(monkeypatch, "operations")
     text = _zip_text(docs_zip_for(built.store, built.docs, Actor("olga", name)))
     raw = _folder_text(built.docs)
-    assert _shown(text, built.values["contact_phone"]) == _shown(raw,
-                                                                 built.values["contact_phone"])
+    assert _shown(text, built.values["contact_phone"]) == _shown(raw, built.values["contact_phone"])
     assert _shown(text, built.values["uscc"]) == set()
     assert _shown(text, built.values["email"]) == set()
 
 
-@pytest.mark.parametrize("role_name, code", [
-    ("team_lead", "docs_scope_refused"),  # has export, sees one team
-    ("staff", "permission_denied_action"),  # no export
-    ("operations", "permission_denied_action"),  # no export
-])
+@pytest.mark.parametrize(
+    "role_name, code",
+    [
+        ("team_lead", "docs_scope_refused"),  # has export, sees one team
+        ("staff", "permission_denied_action"),  # no export
+        ("operations", "permission_denied_action"),  # no export
+    ],
+)
 def test_refused(built: Built, role_name: str, code: str):
-    actor = Actor("sam", role_name, team="审计一部" if role_name == "team_lead" else None,
-                  staff="王芳" if role_name == "staff" else None)
+    actor = Actor(
+        "sam",
+        role_name,
+        team="审计一部" if role_name == "team_lead" else None,
+        staff="王芳" if role_name == "staff" else None,
+    )
     with pytest.raises(PermissionDeniedError) as refused:
         docs_zip_for(built.store, built.docs, actor)
     assert refused.value.code == code
@@ -189,8 +199,10 @@ def test_a_team_role_with_every_unmask_is_still_refused(built: Built, monkeypatc
     """The scope, not the masking, decides: the docs cannot be cut to a team."""
     name = _with_export(monkeypatch, "team_lead")
     shipped = access.roles()
-    spec = dataclasses.replace(shipped[name], permissions=shipped[name].permissions | {
-        f"unmask:{f}" for f in access.CONFIDENTIAL})
+    spec = dataclasses.replace(
+        shipped[name],
+        permissions=shipped[name].permissions | {f"unmask:{f}" for f in access.CONFIDENTIAL},
+    )
     monkeypatch.setattr(access, "roles", lambda: {**shipped, name: spec})
     with pytest.raises(PermissionDeniedError) as refused:
         docs_zip_for(built.store, built.docs, Actor("tina", name, team="审计一部"))
@@ -205,8 +217,9 @@ def test_a_value_left_behind_refuses_the_export(built: Built, monkeypatch):
         docs_zip_for(built.store, built.docs, Actor("mia", "management"))
     error = refused.value
     assert error.code == "docs_mask_failed" and error.params["count"] > 0
-    said = str(error) + "".join(t("errors.docs_mask_failed", lang, **error.params)
-                                for lang in ("zh", "en"))
+    said = str(error) + "".join(
+        t("errors.docs_mask_failed", lang, **error.params) for lang in ("zh", "en")
+    )
     for values in built.values.values():  # the refusal names no value
         assert not any(v in said for v in values)
 
@@ -222,14 +235,18 @@ def test_no_docs(built: Built, tmp_path: Path):
 
 
 def test_longest_first_escaped_forms_and_short_values():
-    masker = Masker({
-        "contact_phone": {"13800138000", "+86 138-0013-8000", "123", "无", "138****5678"},
-        "email": {"o'brien&co@example.com"},
-    })
-    page = ('<a href="#section-123" id="s1234">+86 138-0013-8000, +8613800138000, '
-            "13800138000</a><td>123</td><td>1234</td><td>无锡</td><td>138****5678</td>"
-            '<p title="o&#39;brien&amp;co@example.com">o&#x27;brien&amp;co@example.com</p>'
-            '<script>var x = "o\'brien&co@example.com";</script>')
+    masker = Masker(
+        {
+            "contact_phone": {"13800138000", "+86 138-0013-8000", "123", "无", "138****5678"},
+            "email": {"o'brien&co@example.com"},
+        }
+    )
+    page = (
+        '<a href="#section-123" id="s1234">+86 138-0013-8000, +8613800138000, '
+        "13800138000</a><td>123</td><td>1234</td><td>无锡</td><td>138****5678</td>"
+        '<p title="o&#39;brien&amp;co@example.com">o&#x27;brien&amp;co@example.com</p>'
+        '<script>var x = "o\'brien&co@example.com";</script>'
+    )
     out = masker.apply(page)
     assert "13800138000" not in out and "138-0013-8000" not in out
     assert out.count("138****8000") == 3  # each written form masked whole, once
@@ -245,8 +262,7 @@ def test_the_second_net_masks_values_the_database_no_longer_holds():
     masker = Masker({"contact_phone": set(), "uscc": set(), "email": set()})
     page = "<td>139 1234 5678, 021-55501234</td><td>91310115MA1G0NNH1U</td><td>a.b@x.cn</td>"
     out = masker.apply(page)
-    assert out == ("<td>139****5678, 021****1234</td><td>9131************1U</td>"
-                   "<td>a***@x.cn</td>")
+    assert out == ("<td>139****5678, 021****1234</td><td>9131************1U</td><td>a***@x.cn</td>")
     assert masker.remaining(out) == 0
 
 

@@ -64,16 +64,19 @@ def plain_sample(tmp_path_factory) -> Path:
     env = {"HANDOVER_CONFIG": "none", "XDG_CONFIG_HOME": str(db.parent / "config")}
     runner = CliRunner()
     assert runner.invoke(app, ["demo", "--db", str(db)], env=env).exit_code == 0
-    assert runner.invoke(app, ["check", "--as-of", AS_OF, "--db", str(db)],
-                         env=env).exit_code in (0, 1)
+    assert runner.invoke(app, ["check", "--as-of", AS_OF, "--db", str(db)], env=env).exit_code in (
+        0,
+        1,
+    )
     return db
 
 
 def identifiers(db: Path) -> set[str]:
     """Every client's phone, USCC, e-mail and company name in a plain database."""
     with duckdb.connect(str(db), read_only=True) as conn:
-        rows = conn.execute("select contact_phone, uscc, email, company_name "
-                            "from raw_clients").fetchall()
+        rows = conn.execute(
+            "select contact_phone, uscc, email, company_name from raw_clients"
+        ).fetchall()
     return {value for row in rows for value in row if value and len(value) >= 5}
 
 
@@ -87,13 +90,25 @@ def held(db: Path, values: set[str]) -> set[str]:
 
 def outputs(db: Path) -> dict[str, str]:
     """What metrics, scores and failures print, but the moments failures were first seen."""
-    return {command: re.sub(r'"first_seen_at": "[^"]*"', "", ok(
-        command, "--json", *(("--as-of", AS_OF) if command != "failures" else ()),
-        "--db", str(db))) for command in ("metrics", "scores", "failures")}
+    return {
+        command: re.sub(
+            r'"first_seen_at": "[^"]*"',
+            "",
+            ok(
+                command,
+                "--json",
+                *(("--as-of", AS_OF) if command != "failures" else ()),
+                "--db",
+                str(db),
+            ),
+        )
+        for command in ("metrics", "scores", "failures")
+    }
 
 
 def test_an_encrypted_database_holds_no_identifier_and_answers_as_a_plain_one(
-        plain_sample, tmp_path, own_keys):
+    plain_sample, tmp_path, own_keys
+):
     values = identifiers(plain_sample)
     assert len(values) > 500 and held(plain_sample, values) == values  # the test can fail
     (tmp_path / "data").mkdir()
@@ -105,13 +120,13 @@ def test_an_encrypted_database_holds_no_identifier_and_answers_as_a_plain_one(
     ok("check", "--as-of", AS_OF, "--db", str(db))  # Great Expectations reads it too
     assert held(db, values) == set()
     assert outputs(db) == outputs(plain_sample)
-    leftovers = [p.name for p in db.parent.iterdir() if p.name not in (db.name,
-                                                                       db.name + ".changed")]
+    leftovers = [
+        p.name for p in db.parent.iterdir() if p.name not in (db.name, db.name + ".changed")
+    ]
     assert leftovers == [], leftovers  # no copy, snapshot or spill left beside it
 
 
-def test_without_its_key_every_command_says_so_in_one_sentence(plain_sample, tmp_path,
-                                                               monkeypatch):
+def test_without_its_key_every_command_says_so_in_one_sentence(plain_sample, tmp_path, monkeypatch):
     db = tmp_path / "h.duckdb"
     shutil.copyfile(plain_sample, db)
     ok("encrypt", "--db", str(db))
@@ -141,9 +156,9 @@ def test_without_its_key_every_command_says_so_in_one_sentence(plain_sample, tmp
     assert "is not encrypted" in refused("metrics", "--db", str(plain))
 
 
-def test_encrypt_and_rekey_keep_every_row_and_the_old_key_no_longer_opens(plain_sample,
-                                                                          tmp_path,
-                                                                          monkeypatch):
+def test_encrypt_and_rekey_keep_every_row_and_the_old_key_no_longer_opens(
+    plain_sample, tmp_path, monkeypatch
+):
     db = tmp_path / "h.duckdb"
     shutil.copyfile(plain_sample, db)
     before = outputs(db)
@@ -182,14 +197,19 @@ def test_a_killed_encrypt_leaves_the_database_whole(plain_sample, tmp_path, own_
     sentence says it is) with every row."""
     rng = random.Random(7)
     reference = Store(plain_sample, key=None).read(
-        lambda c: c.execute("select count(*) from raw_events").fetchall()[0][0])
+        lambda c: c.execute("select count(*) from raw_events").fetchall()[0][0]
+    )
     env = {**os.environ, "HANDOVER_CONFIG": "none", "XDG_CONFIG_HOME": str(own_keys)}
     for attempt in range(5):
         db = tmp_path / f"k{attempt}.duckdb"
         shutil.copyfile(plain_sample, db)
-        child = subprocess.Popen([sys.executable, "-m", "cli", "encrypt", "--db",
-                                  str(db)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cli", "encrypt", "--db", str(db)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, 1.0))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -203,12 +223,14 @@ def test_a_killed_encrypt_leaves_the_database_whole(plain_sample, tmp_path, own_
             else:
                 pending.unlink()
         rows = Store(db).read(
-            lambda c: c.execute("select count(*) from raw_events").fetchall()[0][0])
+            lambda c: c.execute("select count(*) from raw_events").fetchall()[0][0]
+        )
         assert rows == reference
 
 
 def test_the_backup_of_an_encrypted_database_is_encrypted_and_restores_with_its_key(
-        plain_sample, tmp_path, monkeypatch):
+    plain_sample, tmp_path, monkeypatch
+):
     db = tmp_path / "h.duckdb"
     shutil.copyfile(plain_sample, db)
     before = outputs(db)
@@ -225,8 +247,7 @@ def test_the_backup_of_an_encrypted_database_is_encrypted_and_restores_with_its_
     other.write_text("another-key-of-another-database\n")
     os.chmod(other, 0o600)
     monkeypatch.setenv("HANDOVER_KEY_FILE", str(other))
-    assert "was taken with another key" in refused("restore", str(backup), "--to",
-                                                   str(restored))
+    assert "was taken with another key" in refused("restore", str(backup), "--to", str(restored))
     monkeypatch.setenv("HANDOVER_KEY_FILE", str(key_file_for(db)))
     ok("restore", str(backup), "--to", str(restored))
     assert outputs(restored) == before

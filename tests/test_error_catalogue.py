@@ -7,13 +7,17 @@ import re
 import string
 import tomllib
 from pathlib import Path
+
 from tests.layout import product_files
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "dashboard" / "locales"
 # code="x", and codes passed first after the file name to the limit helpers
-_CODE = re.compile(r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]+)"'
-                   r'|^\s*"\w+": \("([a-z0-9_.]+)",', re.MULTILINE)
+_CODE = re.compile(
+    r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]+)"'
+    r'|^\s*"\w+": \("([a-z0-9_.]+)",',
+    re.MULTILINE,
+)
 
 
 def _raised_codes() -> set[str]:
@@ -29,8 +33,9 @@ def _sentences() -> dict[str, dict[str, str]]:
     oidc.toml); the dashboard's catalogue merges them and refuses a code given twice."""
     texts: dict[str, dict[str, str]] = {}
     for path in sorted(LOCALES.glob("*.toml")):
-        for code, entry in tomllib.loads(path.read_text(encoding="utf-8")).get("errors",
-                                                                               {}).items():
+        for code, entry in (
+            tomllib.loads(path.read_text(encoding="utf-8")).get("errors", {}).items()
+        ):
             assert code not in texts, f"{path.name}: errors.{code} is given twice"
             texts[code] = entry
     return texts
@@ -60,8 +65,11 @@ def test_every_sentence_formats_through_the_dashboard_catalogue():
 
     texts = _sentences()
     for code, entry in texts.items():
-        params = {name: _example(spec or "")
-                  for _, name, spec, _ in string.Formatter().parse(entry["zh"]) if name}
+        params = {
+            name: _example(spec or "")
+            for _, name, spec, _ in string.Formatter().parse(entry["zh"])
+            if name
+        }
         for lang in ("zh", "en"):
             assert t(f"errors.{code}", lang, **params), code
 

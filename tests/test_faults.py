@@ -47,8 +47,8 @@ from pipelines.ingest import ingest_file
 from pipelines.migrations import LATEST_VERSION
 from pipelines.store import Store, describe_process
 from tests.conftest import write_csv
-from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 from tests.layout import product_files
+from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
 ROOT = Path(__file__).parents[1]
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
@@ -78,8 +78,15 @@ def db(sample_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def events_csv(tmp_path: Path) -> Path:
-    rows = [[f"JJ-{n % 50}", f"2026-03-01 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}",
-             "资料移交", "ledgers"] for n in range(20_000)]
+    rows = [
+        [
+            f"JJ-{n % 50}",
+            f"2026-03-01 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}",
+            "资料移交",
+            "ledgers",
+        ]
+        for n in range(20_000)
+    ]
     return write_csv(tmp_path / "events.csv", [EVENT_HEADER, *rows])
 
 
@@ -112,8 +119,12 @@ def refused(result, *needles: str) -> str:
     return one_sentence(result.stderr, *needles)
 
 
-def run_cli(*args: str, fsize_limit: int | None = None, drop_capabilities: bool = False,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    fsize_limit: int | None = None,
+    drop_capabilities: bool = False,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """The command in a child process, as a user runs it; optionally with writes limited to
     ``fsize_limit`` bytes per file (EFBIG beyond), or as root without its capabilities."""
     command = [sys.executable, "-m", "cli", *args]
@@ -125,9 +136,15 @@ def run_cli(*args: str, fsize_limit: int | None = None, drop_capabilities: bool 
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_limit, fsize_limit))
 
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          preexec_fn=limit, env={**os.environ, "HANDOVER_DEBUG": "",
-                                                 **(env or {})})
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        preexec_fn=limit,
+        env={**os.environ, "HANDOVER_DEBUG": "", **(env or {})},
+    )
 
 
 def child_refused(done: subprocess.CompletedProcess, *needles: str) -> str:
@@ -150,8 +167,11 @@ def tmpfs(folder: Path, size_kb: int, read_only: bool = False) -> Iterator[Path]
     if reason := can_mount():
         pytest.skip(reason)
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0755", "tmpfs",
-                           str(folder)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0755", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"mount refused: {done.stderr.strip()}")
     try:
@@ -161,8 +181,9 @@ def tmpfs(folder: Path, size_kb: int, read_only: bool = False) -> Iterator[Path]
 
 
 def remount_read_only(folder: Path) -> None:
-    done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["mount", "-o", "remount,ro", str(folder)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"remount read-only refused: {done.stderr.strip()}")
 
@@ -209,16 +230,26 @@ def test_rollback_on_a_full_disk(full_disk: Path):
     before = listing(full_disk.parent)
     refused(invoke("rollback", "1", "--db", str(full_disk)), DISK_FULL, str(full_disk))
     assert listing(full_disk.parent) == before
-    assert Store(full_disk).query(  # still readable, and nothing was rolled back
-        "select count(*) from batches where rolled_back_at is not null").scalar() == 0
+    assert (
+        Store(full_disk)
+        .query(  # still readable, and nothing was rolled back
+            "select count(*) from batches where rolled_back_at is not null"
+        )
+        .scalar()
+        == 0
+    )
 
 
 def test_check_on_a_full_disk(full_disk: Path):
     """The checks copy the database into a private folder beside it first: on a full disk
     that copy fails, the sentence names the disk's folder, and nothing is left or recorded."""
     before = listing(full_disk.parent)
-    refused(invoke("check", "--db", str(full_disk)), DISK_FULL, str(full_disk.parent),
-            "nothing was changed")
+    refused(
+        invoke("check", "--db", str(full_disk)),
+        DISK_FULL,
+        str(full_disk.parent),
+        "nothing was changed",
+    )
     assert listing(full_disk.parent) == before
     assert Store(full_disk).query("select count(*) from check_runs").scalar() == 0
 
@@ -240,13 +271,19 @@ def test_a_new_database_on_a_full_disk_is_not_left_behind(tmp_path: Path, events
     with tmpfs(tmp_path / "full", size_kb=256) as folder:
         fill(folder, leave_bytes=16_384)
         before = listing(folder)
-        refused(invoke("ingest", "events", str(events_csv), "--db", str(folder / "new.duckdb")),
-                DISK_FULL, "new.duckdb")
+        refused(
+            invoke("ingest", "events", str(events_csv), "--db", str(folder / "new.duckdb")),
+            DISK_FULL,
+            "new.duckdb",
+        )
         assert listing(folder) == before
 
 
-@pytest.mark.parametrize("command", [["ingest", "events", "EVENTS"], ["rollback", "1"],
-                                     ["check"]], ids=["ingest", "rollback", "check"])
+@pytest.mark.parametrize(
+    "command",
+    [["ingest", "events", "EVENTS"], ["rollback", "1"], ["check"]],
+    ids=["ingest", "rollback", "check"],
+)
 def test_writes_past_the_file_size_limit(db: Path, events_csv: Path, command: list[str]):
     """Without a mount: RLIMIT_FSIZE makes every write past the first byte of a file fail
     with EFBIG (the checks fail on their snapshot beside the database, before the run is
@@ -281,7 +318,7 @@ def corrupt_blocks(db: Path) -> Path:
     data = bytearray(db.read_bytes())
     for block in range(1, len(data) // BLOCK):
         start = block * BLOCK + 12_288 + 1_000
-        data[start:start + 64] = bytes(b ^ 0xFF for b in data[start:start + 64])
+        data[start : start + 64] = bytes(b ^ 0xFF for b in data[start : start + 64])
     db.write_bytes(bytes(data))
     return db
 
@@ -292,14 +329,19 @@ DAMAGED = ["is damaged or truncated", "restore it from a backup"]
 @pytest.mark.parametrize("damage", ["truncated", "corrupted", "emptied"])
 @pytest.mark.parametrize("command", ["metrics", "ingest"])
 def test_a_damaged_database_in_the_cli(db: Path, events_csv: Path, damage: str, command: str):
-    {"truncated": lambda: truncate(db, db.stat().st_size * 2 // 5),
-     "corrupted": lambda: corrupt_blocks(db),
-     "emptied": lambda: truncate(db, 0)}[damage]()
+    {
+        "truncated": lambda: truncate(db, db.stat().st_size * 2 // 5),
+        "corrupted": lambda: corrupt_blocks(db),
+        "emptied": lambda: truncate(db, 0),
+    }[damage]()
     before = listing(db.parent)
     args = ["metrics"] if command == "metrics" else ["ingest", "events", str(events_csv)]
     line = refused(invoke(*args, "--db", str(db)), *DAMAGED, str(db))
-    detail = {"truncated": "bytes long; the data from byte", "corrupted": "fails its checksum",
-              "emptied": "it is empty: 0 bytes"}[damage]
+    detail = {
+        "truncated": "bytes long; the data from byte",
+        "corrupted": "fails its checksum",
+        "emptied": "it is empty: 0 bytes",
+    }[damage]
     assert detail in line
     assert listing(db.parent) == before
 
@@ -340,8 +382,13 @@ def test_a_write_ahead_log_that_cannot_be_replayed(db: Path):
     wal.write_bytes(bytes(data))
     before = listing(db.parent)
     for args in (["metrics"], ["rollback", "1"]):
-        line = refused(invoke(*args, "--db", str(db)), "write-ahead log", str(wal),
-                       "cannot be replayed", "restore the database from a backup")
+        line = refused(
+            invoke(*args, "--db", str(db)),
+            "write-ahead log",
+            str(wal),
+            "cannot be replayed",
+            "restore the database from a backup",
+        )
         assert "nothing was changed" in line
     assert listing(db.parent) == before
     with pytest.raises(StoreDamagedError) as raised:
@@ -359,10 +406,17 @@ def test_a_database_on_a_read_only_mount(db: Path, tmp_path: Path, events_csv: P
         target = folder / db.name
         before = listing(folder)
         for args in (["ingest", "events", str(events_csv)], ["rollback", "1"], ["check"]):
-            refused(invoke(*args, "--db", str(target)), "is on a read-only file system",
-                    str(target), "nothing could be saved")
-        refused(invoke("ingest", "events", str(events_csv), "--db", str(folder / "new.duckdb")),
-                "read-only file system", "new.duckdb")
+            refused(
+                invoke(*args, "--db", str(target)),
+                "is on a read-only file system",
+                str(target),
+                "nothing could be saved",
+            )
+        refused(
+            invoke("ingest", "events", str(events_csv), "--db", str(folder / "new.duckdb")),
+            "read-only file system",
+            "new.duckdb",
+        )
         ok = invoke("metrics", "--json", "--db", str(target))  # reading still works
         assert ok.exit_code == 0, ok.output
         assert listing(folder) == before
@@ -392,12 +446,17 @@ def test_a_database_this_user_may_not_read_or_write(db: Path, events_csv: Path):
             pytest.skip("setpriv did not drop the capabilities here")
         child_refused(done, "may not write", str(target), "nothing was saved")
         os.chmod(target, 0o600)
-        child_refused(run_cli("metrics", "--db", str(target), drop_capabilities=True),
-                      "may not read", str(target))
+        child_refused(
+            run_cli("metrics", "--db", str(target), drop_capabilities=True),
+            "may not read",
+            str(target),
+        )
         os.chmod(folder, 0o700)  # a folder this user may not even enter
         for args in (["metrics"], ["batches"], ["ingest", "events", str(events_csv)]):
-            child_refused(run_cli(*args, "--db", str(target), drop_capabilities=True),
-                          f"may not read {target}")  # an ingest reads first
+            child_refused(
+                run_cli(*args, "--db", str(target), drop_capabilities=True),
+                f"may not read {target}",
+            )  # an ingest reads first
         os.chmod(folder, 0o755)
         assert listing(folder) == before
     finally:
@@ -406,13 +465,21 @@ def test_a_database_this_user_may_not_read_or_write(db: Path, events_csv: Path):
 
 # -- 4, 5. another product's file; a newer schema --------------------------------------------
 
-COMMANDS = [["metrics"], ["batches"], ["failures"], ["scores"], ["ingest", "events", "EVENTS"],
-            ["rollback", "1"], ["check"]]
+COMMANDS = [
+    ["metrics"],
+    ["batches"],
+    ["failures"],
+    ["scores"],
+    ["ingest", "events", "EVENTS"],
+    ["rollback", "1"],
+    ["check"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
-def test_another_products_duckdb_file_is_refused(tmp_path: Path, events_csv: Path,
-                                                command: list[str]):
+def test_another_products_duckdb_file_is_refused(
+    tmp_path: Path, events_csv: Path, command: list[str]
+):
     other = tmp_path / "invoices.duckdb"
     with duckdb.connect(str(other)) as conn:
         conn.execute("create table invoices (id integer, amount decimal(10, 2))")
@@ -428,20 +495,22 @@ def test_another_products_duckdb_file_is_refused(tmp_path: Path, events_csv: Pat
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 def test_a_database_of_a_newer_release_is_refused_for_reads_and_writes(
-        db: Path, events_csv: Path, command: list[str]):
+    db: Path, events_csv: Path, command: list[str]
+):
     with duckdb.connect(str(db)) as conn:
         conn.execute("insert into schema_version values (999, now())")
     before = digest(db)
     args = [str(events_csv) if a == "EVENTS" else a for a in command]
-    refused(invoke(*args, "--db", str(db)),
-            f"was written by a newer release: schema version 999, this program understands "
-            f"{LATEST_VERSION}; upgrade handover-insight")
+    refused(
+        invoke(*args, "--db", str(db)),
+        f"was written by a newer release: schema version 999, this program understands "
+        f"{LATEST_VERSION}; upgrade handover-insight",
+    )
     assert digest(db) == before
     with pytest.raises(SchemaError) as raised:
         Store(db).query("select 1")
     assert raised.value.code == "db_too_new"
-    assert raised.value.params == {"file": str(db), "version": 999,
-                                   "supported": LATEST_VERSION}
+    assert raised.value.params == {"file": str(db), "version": 999, "supported": LATEST_VERSION}
 
 
 def test_the_schema_check_of_reads_is_cached_until_the_file_changes(db: Path):
@@ -461,9 +530,12 @@ def test_data_docs_with_a_file_in_the_way(db: Path, tmp_path: Path):
     blocker.write_text("not a folder", encoding="utf-8")
     before = digest(db)
     for docs in (blocker, blocker / "docs"):
-        refused(invoke("check", "--docs", str(docs), "--db", str(db)),
-                f"The Data Docs cannot be written into {docs}", f"{blocker} is a file",
-                "nothing was recorded")
+        refused(
+            invoke("check", "--docs", str(docs), "--db", str(db)),
+            f"The Data Docs cannot be written into {docs}",
+            f"{blocker} is a file",
+            "nothing was recorded",
+        )
     assert digest(db) == before
 
 
@@ -473,8 +545,11 @@ def test_data_docs_on_a_read_only_mount(db: Path, tmp_path: Path):
         remount_read_only(folder)
         before = digest(db)
         for docs in (folder / "docs", folder / "existing"):
-            refused(invoke("check", "--docs", str(docs), "--db", str(db)),
-                    f"cannot be written into {docs}", "read-only file system")
+            refused(
+                invoke("check", "--docs", str(docs), "--db", str(db)),
+                f"cannot be written into {docs}",
+                "read-only file system",
+            )
         assert digest(db) == before
 
 
@@ -492,8 +567,9 @@ time.sleep(30)
 def holding(db: Path, mode: str, *name: str) -> Iterator[subprocess.Popen]:
     """Another process holding the database open; ``name`` ends its command line, which is
     what /proc/PID/cmdline shows (``handover ingest``, ``streamlit run dashboard/app.py``)."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), mode, *name],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), mode, *name], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         yield holder
@@ -507,9 +583,12 @@ def test_a_writer_holding_the_file_is_named(db: Path):
     with holding(db, "write", "handover", "ingest") as holder:
         env = {"HANDOVER_BUSY_TIMEOUT": "0.5"}
         for args in (["metrics"], ["rollback", "1"]):
-            refused(invoke(*args, "--db", str(db), env=env),
-                    f"`handover ingest` (process {holder.pid}) is writing to it",
-                    "more than 0.5 s", "try again when it has finished")
+            refused(
+                invoke(*args, "--db", str(db), env=env),
+                f"`handover ingest` (process {holder.pid}) is writing to it",
+                "more than 0.5 s",
+                "try again when it has finished",
+            )
     assert digest(db) == before
 
 
@@ -517,8 +596,11 @@ def test_a_reader_holding_the_file_is_named(db: Path):
     before = digest(db)
     with holding(db, "read", "-m", "streamlit", "run", "dashboard/app.py") as holder:
         result = invoke("rollback", "1", "--db", str(db), env={"HANDOVER_BUSY_TIMEOUT": "0.5"})
-        refused(result, f"the dashboard (streamlit, process {holder.pid}) has had it open for "
-                "reading", "keeps writers out")
+        refused(
+            result,
+            f"the dashboard (streamlit, process {holder.pid}) has had it open for reading",
+            "keeps writers out",
+        )
         assert invoke("batches", "--db", str(db)).exit_code == 0  # readers share
         with pytest.raises(StoreBusyError) as raised:
             Store(db, busy_timeout=0.2).write(lambda conn: None)
@@ -539,7 +621,7 @@ def test_processes_are_described_by_their_command_line():
     assert describe_process(None) == "another program"
     assert describe_process(None, "/usr/bin/python3.11") == "python3.11"
     assert describe_process(os.getpid()).startswith(("python", "pytest", "`handover"))
-    assert describe_process(2 ** 22 + 1) == "another program"  # no such process
+    assert describe_process(2**22 + 1) == "another program"  # no such process
 
 
 # -- 8. a path that is a folder, or in a folder that does not exist --------------------------
@@ -547,8 +629,10 @@ def test_processes_are_described_by_their_command_line():
 
 def test_a_database_in_a_folder_that_does_not_exist(tmp_path: Path, events_csv: Path):
     target = tmp_path / "no" / "such" / "folder" / "h.duckdb"
-    refused(invoke("ingest", "events", str(events_csv), "--db", str(target)),
-            f"The folder {tmp_path / 'no'} of {target} does not exist")
+    refused(
+        invoke("ingest", "events", str(events_csv), "--db", str(target)),
+        f"The folder {tmp_path / 'no'} of {target} does not exist",
+    )
     assert not (tmp_path / "no").exists()
     refused(invoke("metrics", "--db", str(target)), f"No database at {target}")
     with pytest.raises(StorePathError) as raised:
@@ -558,8 +642,10 @@ def test_a_database_in_a_folder_that_does_not_exist(tmp_path: Path, events_csv: 
 
 def test_a_database_below_a_file(tmp_path: Path, events_csv: Path):
     target = events_csv / "h.duckdb"
-    refused(invoke("ingest", "events", str(events_csv), "--db", str(target)),
-            f"{events_csv} is a file, not a folder")
+    refused(
+        invoke("ingest", "events", str(events_csv), "--db", str(target)),
+        f"{events_csv} is a file, not a folder",
+    )
 
 
 def test_a_database_path_that_is_a_folder(tmp_path: Path, events_csv: Path):
@@ -629,10 +715,15 @@ def test_data_docs_are_private(db: Path, tmp_path: Path):
 def test_an_os_error_at_the_edge_is_a_sentence(db: Path, tmp_path: Path):
     with tmpfs(tmp_path / "ro", size_kb=1024) as folder:
         remount_read_only(folder)
-        result = invoke("demo", "--keep", str(folder / "files"), "--db",
-                        str(tmp_path / "fresh.duckdb"))
-        refused(result, str(folder / "files"), "read-only file system",
-                "choose a folder on a writable disk")
+        result = invoke(
+            "demo", "--keep", str(folder / "files"), "--db", str(tmp_path / "fresh.duckdb")
+        )
+        refused(
+            result,
+            str(folder / "files"),
+            "read-only file system",
+            "choose a folder on a writable disk",
+        )
 
 
 def test_an_unexpected_error_is_a_sentence_with_a_log(db: Path, monkeypatch):
@@ -643,8 +734,9 @@ def test_an_unexpected_error_is_a_sentence_with_a_log(db: Path, monkeypatch):
 
     monkeypatch.setattr(batches_cli, "list_batches", broken)
     monkeypatch.setenv("HANDOVER_DEBUG", "0")
-    line = refused(invoke("batches", "--db", str(db)),
-                   "unexpected error (RuntimeError: boom [/]); details in ")
+    line = refused(
+        invoke("batches", "--db", str(db)), "unexpected error (RuntimeError: boom [/]); details in "
+    )
     log = Path(line.split("details in ")[1].split(". Please")[0])
     try:
         assert "Traceback" in log.read_text(encoding="utf-8")
@@ -670,15 +762,17 @@ def test_the_locale_has_a_line_for_every_fault_code():
     import re
     import tomllib
 
-    catalogue = tomllib.loads((ROOT / "dashboard" / "locales" / "errors.toml").read_text(
-        encoding="utf-8"))["errors"]
-    sources = (ROOT / "pipelines" / "store.py").read_text(encoding="utf-8") + (
-        ROOT / "data_checks" / "runner.py").read_text(encoding="utf-8") + (
-        ROOT / "pipelines" / "cli" / "common.py").read_text(encoding="utf-8")
+    catalogue = tomllib.loads(
+        (ROOT / "dashboard" / "locales" / "errors.toml").read_text(encoding="utf-8")
+    )["errors"]
+    sources = (
+        (ROOT / "pipelines" / "store.py").read_text(encoding="utf-8")
+        + (ROOT / "data_checks" / "runner.py").read_text(encoding="utf-8")
+        + (ROOT / "pipelines" / "cli" / "common.py").read_text(encoding="utf-8")
+    )
     codes = set(re.findall(r'code="([a-z_]+)"', sources))
     assert codes and codes <= set(catalogue), codes - set(catalogue)
     for code in codes:
         assert set(catalogue[code]) == {"zh", "en"}, code
         assert "handover " not in catalogue[code]["zh"] + catalogue[code]["en"], code
         assert "--" not in catalogue[code]["zh"] + catalogue[code]["en"], code
-

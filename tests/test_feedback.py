@@ -14,8 +14,15 @@ from pipelines.feedback.fields import MappingUnsureError
 from pipelines.feedback.ingest import ingest_feedback, prepare
 from pipelines.ingest import ingest_file
 from pipelines.store import Store
-from sample_data.surveys import (Answer, write_google, write_qualtrics, write_surveymonkey,
-                                 write_template, write_tencent, write_wjx)
+from sample_data.surveys import (
+    Answer,
+    write_google,
+    write_qualtrics,
+    write_surveymonkey,
+    write_template,
+    write_tencent,
+    write_wjx,
+)
 from tests.conftest import write_csv, write_xls
 
 REAL = Path(__file__).parent / "fixtures" / "real"  # copied from ../shared/fixtures/real
@@ -44,23 +51,55 @@ def loaded(store: Store, tmp_path: Path) -> Store:
 
 def _answers() -> list[Answer]:
     return [
-        Answer(datetime(2026, 3, 10, 14, 22, 5), client_id="KH001", company_name="上海甲科技有限公司",
-               satisfaction=5, recommend=10, comment="交接很顺利", communication=4,
-               confidentiality=5),
-        Answer(datetime(2026, 6, 20, 9, 5, 0), client_id="kh001 ", company_name="上海甲科技有限公司",
-               satisfaction=2, recommend=3, comment=None, communication=2, confidentiality=3),
-        Answer(datetime(2026, 3, 20, 10, 0, 0), client_id="KH002", company_name="上海乙贸易有限公司",
-               satisfaction=4, recommend=8, comment="新会计不太熟悉情况"),
-        Answer(datetime(2026, 4, 1, 10, 0, 0), client_id="KH999", company_name="上海不存在有限公司",
-               satisfaction=3, recommend=6),
-        Answer(datetime(2026, 2, 1, 10, 0, 0), client_id="KH001", company_name="上海甲科技有限公司",
-               satisfaction=4, recommend=9),
+        Answer(
+            datetime(2026, 3, 10, 14, 22, 5),
+            client_id="KH001",
+            company_name="上海甲科技有限公司",
+            satisfaction=5,
+            recommend=10,
+            comment="交接很顺利",
+            communication=4,
+            confidentiality=5,
+        ),
+        Answer(
+            datetime(2026, 6, 20, 9, 5, 0),
+            client_id="kh001 ",
+            company_name="上海甲科技有限公司",
+            satisfaction=2,
+            recommend=3,
+            comment=None,
+            communication=2,
+            confidentiality=3,
+        ),
+        Answer(
+            datetime(2026, 3, 20, 10, 0, 0),
+            client_id="KH002",
+            company_name="上海乙贸易有限公司",
+            satisfaction=4,
+            recommend=8,
+            comment="新会计不太熟悉情况",
+        ),
+        Answer(
+            datetime(2026, 4, 1, 10, 0, 0),
+            client_id="KH999",
+            company_name="上海不存在有限公司",
+            satisfaction=3,
+            recommend=6,
+        ),
+        Answer(
+            datetime(2026, 2, 1, 10, 0, 0),
+            client_id="KH001",
+            company_name="上海甲科技有限公司",
+            satisfaction=4,
+            recommend=9,
+        ),
     ]
 
 
 def _rows(store: Store) -> list[dict]:
     return store.query(
-        "select * from feedback_responses order by submitted_at, response_key").dicts()
+        "select * from feedback_responses order by submitted_at, response_key"
+    ).dicts()
 
 
 WRITERS = {
@@ -109,11 +148,31 @@ def test_wjx_labels_skipped_answers_and_dimensions(loaded: Store, tmp_path: Path
 
 
 def test_wjx_legacy_xls_export_loads(loaded: Store, tmp_path: Path):
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、客户编号",
-             "2、总体满意度", "3、您向朋友推荐我们的可能性(0-10分)"],
-            [1, "2026/3/10 14:22:05", "95秒", "手机提交", "直接访问", "1.2.3.4", "KH001", "非常满意",
-             "10"],
-            [2, "2026/3/21 09:00:00", "80秒", "链接", "直接访问", "1.2.3.5", "KH002", "(跳过)", "7"]]
+    rows = [
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、客户编号",
+            "2、总体满意度",
+            "3、您向朋友推荐我们的可能性(0-10分)",
+        ],
+        [
+            1,
+            "2026/3/10 14:22:05",
+            "95秒",
+            "手机提交",
+            "直接访问",
+            "1.2.3.4",
+            "KH001",
+            "非常满意",
+            "10",
+        ],
+        [2, "2026/3/21 09:00:00", "80秒", "链接", "直接访问", "1.2.3.5", "KH002", "(跳过)", "7"],
+    ]
     report = ingest_feedback(loaded, write_xls(tmp_path / "wjx.xls", rows))
     assert (report.tool, report.format, report.loaded) == ("问卷星", "XLS", 2)
     sat = {r["client_id"]: r["overall_satisfaction"] for r in _rows(loaded)}
@@ -121,27 +180,72 @@ def test_wjx_legacy_xls_export_loads(loaded: Store, tmp_path: Path):
 
 
 def test_gbk_csv_with_title_rows_and_star_ratings(loaded: Store, tmp_path: Path):
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、统一社会信用代码",
-             "2、请为本次交接的整体满意度打分"],
-            ["1", "2026年3月10日 14:22", "95秒", "手机提交", "直接访问", "1.2.3.4",
-             "91310115ma1k3x2y4n", "★★★★☆"]]
+    rows = [
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、统一社会信用代码",
+            "2、请为本次交接的整体满意度打分",
+        ],
+        [
+            "1",
+            "2026年3月10日 14:22",
+            "95秒",
+            "手机提交",
+            "直接访问",
+            "1.2.3.4",
+            "91310115ma1k3x2y4n",
+            "★★★★☆",
+        ],
+    ]
     ingest_feedback(loaded, write_csv(tmp_path / "wjx.csv", rows, "gbk"))
     (row,) = _rows(loaded)
     assert (row["client_id"], row["matched_by"], row["overall_satisfaction"]) == (
-        "KH001", "uscc", 4.0)
+        "KH001",
+        "uscc",
+        4.0,
+    )
 
 
 def test_matching_by_phone_drops_86_and_punctuation(loaded: Store, tmp_path: Path):
-    rows = [["client_id", "contact_phone", "submitted_at", "overall_satisfaction"],
-            ["", "8613900001111", "2026-03-20 10:00", "5"],
-            ["", "139 0000 1111", "2026-03-21 10:00", "4"]]
+    rows = [
+        ["client_id", "contact_phone", "submitted_at", "overall_satisfaction"],
+        ["", "8613900001111", "2026-03-20 10:00", "5"],
+        ["", "139 0000 1111", "2026-03-21 10:00", "4"],
+    ]
     ingest_feedback(loaded, write_csv(tmp_path / "t.csv", rows), source="template")
-    assert {(r["client_id"], r["matched_by"]) for r in _rows(loaded)} == {("KH002", "contact_phone")}
+    assert {(r["client_id"], r["matched_by"]) for r in _rows(loaded)} == {
+        ("KH002", "contact_phone")
+    }
 
 
 def test_full_width_company_name_is_folded_before_matching(loaded: Store, tmp_path: Path):
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、贵公司全称", "2、总体满意度"],
-            ["1", "2026/3/20 10:00:00", "9秒", "链接", "直接访问", "1.1.1.1", " 上海乙贸易有限公司 ", "满意"]]
+    rows = [
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、贵公司全称",
+            "2、总体满意度",
+        ],
+        [
+            "1",
+            "2026/3/20 10:00:00",
+            "9秒",
+            "链接",
+            "直接访问",
+            "1.1.1.1",
+            " 上海乙贸易有限公司 ",
+            "满意",
+        ],
+    ]
     ingest_feedback(loaded, write_csv(tmp_path / "wjx.csv", rows))
     (row,) = _rows(loaded)
     assert row["client_id"] == "KH002"
@@ -150,8 +254,7 @@ def test_full_width_company_name_is_folded_before_matching(loaded: Store, tmp_pa
 def test_qualtrics_previews_and_unfinished_are_kept_but_excluded(loaded: Store, tmp_path):
     answers = _answers()[:3] + [
         Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview"),
-        Answer(datetime(2026, 3, 12, 9, 0), client_id="KH001", satisfaction=1,
-               status="unfinished"),
+        Answer(datetime(2026, 3, 12, 9, 0), client_id="KH001", satisfaction=1, status="unfinished"),
     ]
     report = ingest_feedback(loaded, write_qualtrics(tmp_path / "q.csv", answers))
     assert report.excluded == {"preview": 1, "unfinished": 1}
@@ -162,7 +265,8 @@ def test_qualtrics_previews_and_unfinished_are_kept_but_excluded(loaded: Store, 
 
 def test_the_batch_records_tool_columns_and_counts(loaded: Store, tmp_path: Path):
     answers = _answers() + [
-        Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview")]
+        Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview")
+    ]
     report = ingest_feedback(loaded, write_qualtrics(tmp_path / "q.csv", answers))
     batch = list_batches(loaded).iloc[0]
     recorded = json.loads(batch["report"])
@@ -176,7 +280,8 @@ def test_the_batch_records_tool_columns_and_counts(loaded: Store, tmp_path: Path
 
 def test_qualtrics_legacy_two_row_header(loaded: Store, tmp_path: Path):
     answers = _answers()[:2] + [
-        Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview")]
+        Answer(datetime(2026, 3, 11, 9, 0), client_id="KH001", satisfaction=5, status="preview")
+    ]
     report = ingest_feedback(loaded, write_qualtrics(tmp_path / "q.csv", answers, legacy=True))
     assert report.tool == "Qualtrics"
     assert report.excluded == {"preview": 1}
@@ -191,12 +296,16 @@ def test_surveymonkey_dates_are_month_first_with_a_12_hour_clock(loaded: Store, 
 
 
 def test_google_day_first_dates_are_recognised_by_the_column(loaded: Store, tmp_path: Path):
-    rows = [["Timestamp", "Client ID", "Overall satisfaction"],
-            ["20/03/2026 10:00:00", "KH002", "Very satisfied"],
-            ["02/04/2026 10:00:00", "KH002", "Satisfied"]]
+    rows = [
+        ["Timestamp", "Client ID", "Overall satisfaction"],
+        ["20/03/2026 10:00:00", "KH002", "Very satisfied"],
+        ["02/04/2026 10:00:00", "KH002", "Satisfied"],
+    ]
     ingest_feedback(loaded, write_csv(tmp_path / "g.csv", rows))
     assert [r["submitted_at"] for r in _rows(loaded)] == [
-        datetime(2026, 3, 20, 10), datetime(2026, 4, 2, 10)]
+        datetime(2026, 3, 20, 10),
+        datetime(2026, 4, 2, 10),
+    ]
 
 
 def test_redownload_with_overlapping_rows_adds_only_new_ones(loaded: Store, tmp_path: Path):
@@ -215,8 +324,11 @@ def test_google_forms_without_ids_are_keyed_by_content(loaded: Store, tmp_path: 
 
 
 def test_unreadable_rating_rejects_the_file_listing_the_row(loaded: Store, tmp_path: Path):
-    rows = [["client_id", "submitted_at", "overall_satisfaction"],
-            ["KH001", "2026-03-10 10:00", "5"], ["KH002", "2026-03-21 10:00", "还行吧我觉得"]]
+    rows = [
+        ["client_id", "submitted_at", "overall_satisfaction"],
+        ["KH001", "2026-03-10 10:00", "5"],
+        ["KH002", "2026-03-21 10:00", "还行吧我觉得"],
+    ]
     with pytest.raises(ImportRejectedError) as caught:
         ingest_feedback(loaded, write_csv(tmp_path / "t.csv", rows))
     (problem,) = caught.value.problems
@@ -225,18 +337,40 @@ def test_unreadable_rating_rejects_the_file_listing_the_row(loaded: Store, tmp_p
 
 
 def test_out_of_range_scores_are_loaded_for_the_checks_to_report(loaded: Store, tmp_path):
-    rows = [["client_id", "submitted_at", "overall_satisfaction", "recommend_score"],
-            ["KH001", "2026-03-10 10:00", "7", "11"]]
+    rows = [
+        ["client_id", "submitted_at", "overall_satisfaction", "recommend_score"],
+        ["KH001", "2026-03-10 10:00", "7", "11"],
+    ]
     ingest_feedback(loaded, write_csv(tmp_path / "t.csv", rows))
     (row,) = _rows(loaded)
     assert (row["overall_satisfaction"], row["recommend_score"]) == (7.0, 11.0)
 
 
 def test_unsure_mapping_prints_candidates_and_the_map_line(loaded: Store, tmp_path: Path):
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、贵公司名称",
-             "2、您对新会计满意吗", "3、您对交接满意吗"],
-            ["1", "2026/3/20 10:00:00", "9秒", "链接", "直接访问", "1.1.1.1", "上海乙贸易有限公司",
-             "满意", "一般"]]
+    rows = [
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、贵公司名称",
+            "2、您对新会计满意吗",
+            "3、您对交接满意吗",
+        ],
+        [
+            "1",
+            "2026/3/20 10:00:00",
+            "9秒",
+            "链接",
+            "直接访问",
+            "1.1.1.1",
+            "上海乙贸易有限公司",
+            "满意",
+            "一般",
+        ],
+    ]
     path = write_csv(tmp_path / "wjx.csv", rows)
     with pytest.raises(MappingUnsureError) as caught:
         ingest_feedback(loaded, path)
@@ -253,14 +387,24 @@ def test_prepare_offers_the_same_detection_to_the_upload_page(tmp_path: Path):
     survey, mapping = prepare(write_tencent(tmp_path / "t.xlsx", _answers()))
     assert survey.tool.name == "tencent"
     assert mapping.is_sure
-    assert set(mapping.describe()) >= {"client_id", "company_name", "submitted_at",
-                                       "overall_satisfaction", "recommend_score", "comment"}
+    assert set(mapping.describe()) >= {
+        "client_id",
+        "company_name",
+        "submitted_at",
+        "overall_satisfaction",
+        "recommend_score",
+        "comment",
+    }
 
 
 @pytest.mark.parametrize(
     ("name", "tool"),
-    [("wjx_readable_800.xls", "问卷星"), ("wjx_coded_800.xls", "问卷星"),
-     ("qualtrics_numeric_de.csv", "Qualtrics"), ("qualtrics_legacy.csv", "Qualtrics")],
+    [
+        ("wjx_readable_800.xls", "问卷星"),
+        ("wjx_coded_800.xls", "问卷星"),
+        ("qualtrics_numeric_de.csv", "Qualtrics"),
+        ("qualtrics_legacy.csv", "Qualtrics"),
+    ],
 )
 def test_real_exports_of_other_surveys_are_recognised_and_refused_clearly(store, name, tool):
     """The tools' own files: the tool is recognised, the missing columns named, nothing loaded."""
@@ -282,14 +426,23 @@ def test_response_figures_are_available_to_the_metrics_layer(loaded: Store, tmp_
     ingest_feedback(loaded, write_wjx(tmp_path / "wjx.csv", _answers()))
     keys = ["responses_total", "responses_unmatched", "responses_attributed"]
     assert compute_figures(loaded, date(2026, 11, 20), keys=keys) == {
-        "responses_total": 5, "responses_unmatched": 1, "responses_attributed": 3}
+        "responses_total": 5,
+        "responses_unmatched": 1,
+        "responses_attributed": 3,
+    }
     only_jj1 = Filters(period_to=date(2026, 3, 1))
     assert compute_figures(loaded, date(2026, 11, 20), only_jj1, keys)["responses_attributed"] == 1
 
 
 def test_a_question_mentioning_the_company_is_not_taken_for_its_name(loaded, tmp_path):
-    answers = [Answer(datetime(2026, 3, 20, 10), company_name="上海乙贸易有限公司",
-                      satisfaction=4, recommend=9)]  # the other questions skipped
+    answers = [
+        Answer(
+            datetime(2026, 3, 20, 10),
+            company_name="上海乙贸易有限公司",
+            satisfaction=4,
+            recommend=9,
+        )
+    ]  # the other questions skipped
     survey, mapping = prepare(write_wjx(tmp_path / "wjx.csv", answers))
     assert mapping.is_sure
     assert mapping.columns["company_name"].shown == "1、贵公司名称"

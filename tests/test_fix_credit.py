@@ -43,15 +43,34 @@ def corrected(tmp_path_factory) -> dict:
     first = save_run(store, run_checks(store, AS_OF))
     fixed = [row[:] for row in CLIENTS]
     fixed[3][4] = "13712345678"  # KH3's phone
-    fixed.append(["KH999", "", "91350100M000100Y43", "孙八", "13812345679", "", "active",
-                  "2027-12-31", "", "王五", "2021-01-01"])
-    clients = ingest_file(store, "clients", write_csv(folder / "fixed.csv",
-                                                      [CLIENT_HEADER, *fixed]))
+    fixed.append(
+        [
+            "KH999",
+            "",
+            "91350100M000100Y43",
+            "孙八",
+            "13812345679",
+            "",
+            "active",
+            "2027-12-31",
+            "",
+            "王五",
+            "2021-01-01",
+        ]
+    )
+    clients = ingest_file(
+        store, "clients", write_csv(folder / "fixed.csv", [CLIENT_HEADER, *fixed])
+    )
     feedback = ingest_feedback(store, write_csv(folder / "more.csv", MORE_FEEDBACK))
     assert feedback.batch_id > clients.batch_id
     second = save_run(store, run_checks(store, BEFORE_KH2_ENDS))
-    return {"store": store, "first": first, "second": second,
-            "clients": clients.batch_id, "feedback": feedback.batch_id}
+    return {
+        "store": store,
+        "first": first,
+        "second": second,
+        "clients": clients.batch_id,
+        "feedback": feedback.batch_id,
+    }
 
 
 def test_a_corrected_clients_upload_is_credited_with_the_fix(corrected):
@@ -62,8 +81,10 @@ def test_a_corrected_clients_upload_is_credited_with_the_fix(corrected):
 
 def test_a_feedback_upload_is_not_credited_with_fixing_clients(corrected):
     history = fix_history(corrected["store"])
-    resolved = history[(history["resolved_run"] == corrected["second"])
-                       & history["check_id"].str.startswith("clients.")]
+    resolved = history[
+        (history["resolved_run"] == corrected["second"])
+        & history["check_id"].str.startswith("clients.")
+    ]
     assert len(resolved) >= 2
     credited = {_batch(b) for b in resolved["resolved_by_batch"]}
     assert corrected["feedback"] not in credited
@@ -89,15 +110,24 @@ def _row_of(client_id: str) -> int:
 
 
 def _rows(findings) -> set[tuple]:
-    return {(r.source_row, r.check_id, r.record_key, r.column_name, r.is_new)
-            for r in findings.itertuples()}
+    return {
+        (r.source_row, r.check_id, r.record_key, r.column_name, r.is_new)
+        for r in findings.itertuples()
+    }
 
 
 def test_batch_findings_lists_the_failing_rows_of_a_file(corrected):
     store, first = corrected["store"], corrected["first"]
     findings = batch_findings(store, 1, first)  # the first clients file, as run 1 saw it
-    assert list(findings.columns) == ["source_row", "check_id", "record_key", "column_name",
-                                      "offending_value", "detail", "is_new"]
+    assert list(findings.columns) == [
+        "source_row",
+        "check_id",
+        "record_key",
+        "column_name",
+        "offending_value",
+        "detail",
+        "is_new",
+    ]
     rows = _rows(findings)
     kh3 = _row_of("KH3")
     assert (kh3, "clients.contact_phone.valid", "KH3", "contact_phone", True) in rows
@@ -128,8 +158,7 @@ def test_a_rollback_that_removes_a_bad_row_is_credited(tmp_path: Path):
     _load(store, tmp_path)
     broken = [row[:] for row in CLIENTS]
     broken[4][5] = "not an address"  # KH4's email
-    bad = ingest_file(store, "clients", write_csv(tmp_path / "bad.csv",
-                                                  [CLIENT_HEADER, *broken]))
+    bad = ingest_file(store, "clients", write_csv(tmp_path / "bad.csv", [CLIENT_HEADER, *broken]))
     save_run(store, run_checks(store, AS_OF))
     assert _batch(_entry(store, "clients.email.valid", "KH4")["resolved_run"]) is None
     undo = rollback(store, bad.batch_id)

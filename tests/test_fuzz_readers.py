@@ -35,13 +35,36 @@ from pipelines.readers import cell_text, read_grid
 from tests.hostile.fuzz_support import exact_header
 
 MORE = int(os.environ.get("HYPOTHESIS_MORE", "1"))
-FUZZ = settings(deadline=None, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
-CHARS = (list("abcXYZ019 ,;|\t\"'\n\r") + list("上海甲乙丙有限公司客户编号，：（）　")
-         + ["\x01", "\x07", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\u2028", "\ufeff",
-            "é", "😀", "\\", "="])
+CHARS = (
+    list("abcXYZ019 ,;|\t\"'\n\r")
+    + list("上海甲乙丙有限公司客户编号，：（）　")
+    + [
+        "\x01",
+        "\x07",
+        "\x0b",
+        "\x0c",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\u2028",
+        "\ufeff",
+        "é",
+        "😀",
+        "\\",
+        "=",
+    ]
+)
 
 
 def _gbk_ok(char: str) -> bool:
@@ -61,7 +84,7 @@ def read_all(path: Path, header: tuple[str, ...]):
     grid = read_grid(path, functools.partial(exact_header, header))
     rows = {}
     for chunk in grid.chunks:
-        for number, values in zip(chunk.index, chunk.itertuples(index=False)):
+        for number, values in zip(chunk.index, chunk.itertuples(index=False), strict=False):
             rows[int(number)] = [cell_text(v) for v in values]
     return grid, rows, {p.row for p in grid.problems}
 
@@ -97,12 +120,12 @@ def csv_files(draw):
     alphabet = GBK_CHARS if encoding == "gbk" else CHARS
     width = draw(st.integers(2, 5))
     cell = st.text(alphabet=alphabet, max_size=12)
-    rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1,
-                         max_size=8))
+    rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=8))
     header = tuple(HEADER_NAMES[:width])
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=draw(st.sampled_from(["\r\n", "\n"]))).writerows(
-        [list(header), *rows])
+        [list(header), *rows]
+    )
     data = buffer.getvalue().encode(encoding)
     if encoding == "gbk" and not data.isascii():
         try:  # GBK bytes that are also valid UTF-8 are UTF-8 to any reader
@@ -121,8 +144,14 @@ def csv_files(draw):
 @example((("hdrA", "hdrB"), [["a", "a;'b';c"]], b"hdrA,hdrB\r\na,a;'b';c\r\n", "utf-8"))
 # found by hypothesis (twice, issue 12): ';' split the quoted ";\n;\n" into more records
 # that agreed than ',' had records; the separator is now chosen by the share that agree
-@example((("hdrA", "hdrB", "hdrC"), [["", ";\n;\n", ";,"]],
-          b'hdrA,hdrB,hdrC\r\n,";\n;\n",";,"\r\n', "utf-8"))
+@example(
+    (
+        ("hdrA", "hdrB", "hdrC"),
+        [["", ";\n;\n", ";,"]],
+        b'hdrA,hdrB,hdrC\r\n,";\n;\n",";,"\r\n',
+        "utf-8",
+    )
+)
 def test_csv_cells_round_trip_or_the_file_is_refused(workdir: Path, written) -> None:
     header, _rows, data, encoding = written
     path = workdir / "roundtrip.csv"
@@ -134,9 +163,11 @@ def test_csv_cells_round_trip_or_the_file_is_refused(workdir: Path, written) -> 
     grid, got, set_aside = outcome
     assert grid.header == list(header)
     assert not set_aside, f"rows set aside from a well-formed file: {grid.problems}"
-    expected = {number: record for number, record in
-                enumerate(csv_oracle(data.decode(encoding)), start=1)
-                if number > grid.header_row and not _blank(record)}
+    expected = {
+        number: record
+        for number, record in enumerate(csv_oracle(data.decode(encoding)), start=1)
+        if number > grid.header_row and not _blank(record)
+    }
     assert grid.header_row == 1
     got = {n: v for n, v in got.items() if not _blank(v)}
     assert got == expected
@@ -152,7 +183,7 @@ def _xlsx_bytes() -> bytes:
     ws = book.active
     ws.append(list(HEADER_NAMES[:5]))
     ws.append(["KH001", "上海甲有限公司", 13812345678, datetime(2026, 3, 5), "是"])
-    ws.append(["KH002", "上海乙,贸易\"有限\"公司", 1.5, datetime(2026, 3, 5, 9, 30), ""])
+    ws.append(["KH002", '上海乙,贸易"有限"公司', 1.5, datetime(2026, 3, 5, 9, 30), ""])
     ws.append(["KH003", "丙\n多行", -7, "2026/3/5", "不是公式 =A1"])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -160,8 +191,10 @@ def _xlsx_bytes() -> bytes:
 
 
 XLSX = _xlsx_bytes()
-CSV_TEXT = ("hdrA,hdrB,hdrC\r\nKH001,上海甲有限公司,13812345678\r\n"
-            'KH002,"上海乙,贸易""有限""公司","多\r\n行"\r\nKH003,丙,\r\n')
+CSV_TEXT = (
+    "hdrA,hdrB,hdrC\r\nKH001,上海甲有限公司,13812345678\r\n"
+    'KH002,"上海乙,贸易""有限""公司","多\r\n行"\r\nKH003,丙,\r\n'
+)
 
 
 @st.composite
@@ -179,7 +212,7 @@ def damaged(draw, original: bytes):
         elif kind == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         else:
-            del data[at: at + draw(st.integers(1, 8))]
+            del data[at : at + draw(st.integers(1, 8))]
     return bytes(data)
 
 
@@ -242,36 +275,95 @@ def test_damaged_csv_reads_as_its_bytes_say_or_is_refused(workdir: Path, data: b
 
 
 def _markers() -> list[str]:
-    return ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "编号", "开始答题时间",
-            "结束答题时间", "答题时长", "Respondent ID", "Collector ID", "Start Date", "End Date",
-            "IP Address", "Custom Data 1", "ResponseId", "StartDate", "EndDate", "Status",
-            "Progress", "Finished", "RecordedDate", "Duration (in seconds)", "Timestamp",
-            "Email Address", "client_id", "submitted_at", "overall_satisfaction",
-            "recommend_score", "1、您的客户编号", "2、总体满意度", "3、您向朋友推荐的可能性",
-            "Q1", "Response", "Open-Ended Response", '{"ImportId":"QID1"}', "客户编号", "推荐",
-            "满意", ""]
+    return [
+        "序号",
+        "提交答卷时间",
+        "所用时间",
+        "来源",
+        "来源详情",
+        "来自IP",
+        "编号",
+        "开始答题时间",
+        "结束答题时间",
+        "答题时长",
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Custom Data 1",
+        "ResponseId",
+        "StartDate",
+        "EndDate",
+        "Status",
+        "Progress",
+        "Finished",
+        "RecordedDate",
+        "Duration (in seconds)",
+        "Timestamp",
+        "Email Address",
+        "client_id",
+        "submitted_at",
+        "overall_satisfaction",
+        "recommend_score",
+        "1、您的客户编号",
+        "2、总体满意度",
+        "3、您向朋友推荐的可能性",
+        "Q1",
+        "Response",
+        "Open-Ended Response",
+        '{"ImportId":"QID1"}',
+        "客户编号",
+        "推荐",
+        "满意",
+        "",
+    ]
 
 
-ANSWERS = ["非常满意", "满意", "一般", "5", "10", "0", "(跳过)", "10 - Extremely likely", "KH001",
-           "2026/3/10 14:22:05", "10/3/2026 14:22:05", "Survey Preview", "IP Address", "True",
-           "上海甲科技有限公司", "13812345678", "", "┋", "abc"]
+ANSWERS = [
+    "非常满意",
+    "满意",
+    "一般",
+    "5",
+    "10",
+    "0",
+    "(跳过)",
+    "10 - Extremely likely",
+    "KH001",
+    "2026/3/10 14:22:05",
+    "10/3/2026 14:22:05",
+    "Survey Preview",
+    "IP Address",
+    "True",
+    "上海甲科技有限公司",
+    "13812345678",
+    "",
+    "┋",
+    "abc",
+]
 
 
 @st.composite
 def survey_files(draw):
     cell = st.one_of(st.sampled_from(_markers()), st.text(alphabet=CHARS, max_size=10))
     width = draw(st.integers(1, 12))
-    rows = [draw(st.lists(cell, min_size=width, max_size=width))
-            for _ in range(draw(st.integers(1, 3)))]
+    rows = [
+        draw(st.lists(cell, min_size=width, max_size=width)) for _ in range(draw(st.integers(1, 3)))
+    ]
     answer = st.one_of(st.sampled_from(ANSWERS), st.text(alphabet=CHARS, max_size=8))
-    rows += [draw(st.lists(answer, min_size=draw(st.integers(width - 1, width + 1)),
-                           max_size=width + 1)) for _ in range(draw(st.integers(0, 4)))]
+    rows += [
+        draw(st.lists(answer, min_size=draw(st.integers(width - 1, width + 1)), max_size=width + 1))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gbk"]))
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     data = buffer.getvalue().encode(encoding, errors="replace")
-    source = draw(st.sampled_from(["auto", "auto", "wjx", "tencent", "google", "surveymonkey",
-                                   "qualtrics", "template"]))
+    source = draw(
+        st.sampled_from(
+            ["auto", "auto", "wjx", "tencent", "google", "surveymonkey", "qualtrics", "template"]
+        )
+    )
     return data, source
 
 

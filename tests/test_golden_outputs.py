@@ -38,8 +38,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXPECTED.iterdir()))
 def test_output_is_as_recorded_before_the_restructuring(recorded: Path, name: str) -> None:
-    expected, got = (EXPECTED / name).read_text(encoding="utf-8"), \
-        (recorded / name).read_text(encoding="utf-8")
+    expected, got = (
+        (EXPECTED / name).read_text(encoding="utf-8"),
+        (recorded / name).read_text(encoding="utf-8"),
+    )
     if name.endswith(".json"):
         assert without(json.loads(got), IGNORED) == without(json.loads(expected), IGNORED)
     else:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -43,14 +42,21 @@ for item in result.results:
 def phones(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("gx") / "phones.duckdb"
     with duckdb.connect(str(path)) as conn:
-        conn.execute("create table phones as select * from (values "
-                     "('13812345678'), ('12345'), (null), ('１３８１２３４５６７８')) t(phone)")
+        conn.execute(
+            "create table phones as select * from (values "
+            "('13812345678'), ('12345'), (null), ('１３８１２３４５６７８')) t(phone)"
+        )
     return path
 
 
 def _run(db: Path, mode: str) -> dict[str, str]:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(db), mode], capture_output=True,
-                          text=True, cwd=Path(__file__).parents[1], timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(db), mode],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
 

@@ -6,8 +6,8 @@ requests: a foreign Host or Origin is refused on pages and on the WebSocket alik
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import base64
+import concurrent.futures
 import hashlib
 import logging
 import os
@@ -54,31 +54,52 @@ def test_an_address_binding_answers_to_that_address_and_the_administrators_names
     assert allowed_hosts("10.0.0.5", environ={}) == ["10.0.0.5"]
     environ = {ENV: " Dashboard.Firm.Local. , 10.0.0.6,,[FE80::1], 看板.example "}
     assert allowed_hosts("10.0.0.5", environ=environ) == [
-        "10.0.0.5", "dashboard.firm.local", "10.0.0.6", "fe80::1", "xn--msvy95a.example"]
+        "10.0.0.5",
+        "dashboard.firm.local",
+        "10.0.0.6",
+        "fe80::1",
+        "xn--msvy95a.example",
+    ]
     assert allowed_hosts("10.0.0.5", environ={ENV: "10.0.0.5"}) == ["10.0.0.5"]
 
 
 def test_a_loopback_binding_takes_the_administrators_names_too():
     """For a reverse proxy on the same machine that passes its own Host on."""
     assert allowed_hosts("127.0.0.1", environ={ENV: "dashboard.firm.local"}) == [
-        *LOOPBACK, "dashboard.firm.local"]
+        *LOOPBACK,
+        "dashboard.firm.local",
+    ]
 
 
-def test_a_wildcard_binding_answers_to_loopback_its_address_and_the_machines_names(
-        monkeypatch):
+def test_a_wildcard_binding_answers_to_loopback_its_address_and_the_machines_names(monkeypatch):
     from streamlit import net_util
 
     monkeypatch.setattr(net_util, "get_internal_ip", lambda: "192.168.1.20")
     monkeypatch.setattr(socket, "gethostname", lambda: "Office-PC")
     assert allowed_hosts("0.0.0.0", environ={ENV: "dashboard.firm.local"}) == [
-        *LOOPBACK, "0.0.0.0", "192.168.1.20", "office-pc", "dashboard.firm.local"]
+        *LOOPBACK,
+        "0.0.0.0",
+        "192.168.1.20",
+        "office-pc",
+        "dashboard.firm.local",
+    ]
     assert allowed_hosts("::", environ={})[:4] == [*LOOPBACK, "::"]
 
 
-@pytest.mark.parametrize("entry", [
-    "http://dashboard.firm.local", "dashboard.firm.local:8501", "*", "*.firm.local",
-    "dashboard firm", "dash/board", "user@dashboard", "-dash.local", "a" * 64 + ".local",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "http://dashboard.firm.local",
+        "dashboard.firm.local:8501",
+        "*",
+        "*.firm.local",
+        "dashboard firm",
+        "dash/board",
+        "user@dashboard",
+        "-dash.local",
+        "a" * 64 + ".local",
+    ],
+)
 def test_the_administrator_lists_host_names_only(entry):
     with pytest.raises(HandoverError) as raised:
         allowed_hosts("0.0.0.0", environ={ENV: f"ok.local,{entry}"})
@@ -98,7 +119,9 @@ def test_streamlit_options_give_streamlits_websocket_check_the_same_names(monkey
     assert ("--server.enableCORS", "true") in pairs
     assert ("--server.enableXsrfProtection", "true") in pairs
     assert [value for key, value in pairs if key == "--server.allowedHosts"] == [
-        *LOOPBACK, "dashboard.firm.local"]
+        *LOOPBACK,
+        "dashboard.firm.local",
+    ]
 
 
 def test_streamlit_accepts_the_options_and_finds_the_guarded_app(monkeypatch):
@@ -110,10 +133,14 @@ def test_streamlit_accepts_the_options_and_finds_the_guarded_app(monkeypatch):
 
     monkeypatch.delenv(ENV, raising=False)
     seen = {}
-    monkeypatch.setattr(cli, "_main_run", lambda file, args, flag_options: seen.update(
-        file=file, flags=flag_options))
-    result = CliRunner().invoke(cli.main, ["run", str(host_guard.ENTRY_POINT),
-                                           *streamlit_options("127.0.0.1", 8501)])
+    monkeypatch.setattr(
+        cli,
+        "_main_run",
+        lambda file, args, flag_options: seen.update(file=file, flags=flag_options),
+    )
+    result = CliRunner().invoke(
+        cli.main, ["run", str(host_guard.ENTRY_POINT), *streamlit_options("127.0.0.1", 8501)]
+    )
     assert result.exit_code == 0, result.output
     assert seen["flags"]["server_allowedHosts"] == tuple(LOOPBACK)
     assert seen["flags"]["server_enableCORS"] is True
@@ -124,33 +151,36 @@ def test_streamlit_accepts_the_options_and_finds_the_guarded_app(monkeypatch):
 # ---------------------------------------------------------------- the checks
 
 
-@pytest.mark.parametrize(("host", "origin", "expected"), [
-    ("127.0.0.1:8501", None, None),
-    ("localhost:8501", "http://localhost:8501", None),
-    ("LOCALHOST:8501", "http://localhost:8501", None),
-    ("localhost.:8501", None, None),
-    ("[::1]:8501", "http://[::1]:8501", None),
-    ("127.0.0.1", "http://127.0.0.1", None),
-    ("127.0.0.1:443", "https://127.0.0.1", None),  # the scheme's default port
-    ("evil.example", None, "host"),
-    ("evil.example:8501", "http://evil.example:8501", "host"),  # DNS rebinding
-    ("127.0.0.1.evil.example", None, "host"),
-    ("localhost@evil.example", None, "host"),
-    ("evil.example#@localhost", None, "host"),
-    ("localhost:notaport", None, "host"),
-    ("localhost:", None, "host"),
-    ("", None, "host"),
-    (None, None, "host"),
-    ("127.0.0.1:8501", "http://evil.example", "origin"),
-    ("127.0.0.1:8501", "http://evil.example:8501", "origin"),
-    ("127.0.0.1:8501", "http://localhost:8501", "origin"),  # another origin, same machine
-    ("localhost:8501", "http://localhost:3000", "origin"),  # another local web app
-    ("localhost:8501", "null", "origin"),
-    ("localhost:8501", "file://", "origin"),
-    ("localhost:8501", "http://localhost:8501/path", "origin"),
-    ("localhost:8501", "http://user@localhost:8501", "origin"),
-    ("localhost:8501", "", "origin"),
-])
+@pytest.mark.parametrize(
+    ("host", "origin", "expected"),
+    [
+        ("127.0.0.1:8501", None, None),
+        ("localhost:8501", "http://localhost:8501", None),
+        ("LOCALHOST:8501", "http://localhost:8501", None),
+        ("localhost.:8501", None, None),
+        ("[::1]:8501", "http://[::1]:8501", None),
+        ("127.0.0.1", "http://127.0.0.1", None),
+        ("127.0.0.1:443", "https://127.0.0.1", None),  # the scheme's default port
+        ("evil.example", None, "host"),
+        ("evil.example:8501", "http://evil.example:8501", "host"),  # DNS rebinding
+        ("127.0.0.1.evil.example", None, "host"),
+        ("localhost@evil.example", None, "host"),
+        ("evil.example#@localhost", None, "host"),
+        ("localhost:notaport", None, "host"),
+        ("localhost:", None, "host"),
+        ("", None, "host"),
+        (None, None, "host"),
+        ("127.0.0.1:8501", "http://evil.example", "origin"),
+        ("127.0.0.1:8501", "http://evil.example:8501", "origin"),
+        ("127.0.0.1:8501", "http://localhost:8501", "origin"),  # another origin, same machine
+        ("localhost:8501", "http://localhost:3000", "origin"),  # another local web app
+        ("localhost:8501", "null", "origin"),
+        ("localhost:8501", "file://", "origin"),
+        ("localhost:8501", "http://localhost:8501/path", "origin"),
+        ("localhost:8501", "http://user@localhost:8501", "origin"),
+        ("localhost:8501", "", "origin"),
+    ],
+)
 def test_host_must_be_allowed_and_origin_the_same_address(host, origin, expected):
     assert refusal(host, origin, LOOPBACK) == expected
 
@@ -165,8 +195,11 @@ def _call(guard: HostGuard, scope: dict) -> list[dict]:
     sent: list[dict] = []
 
     async def receive():
-        return {"type": "websocket.connect"} if scope["type"] == "websocket" else {
-            "type": "http.request", "body": b""}
+        return (
+            {"type": "websocket.connect"}
+            if scope["type"] == "websocket"
+            else {"type": "http.request", "body": b""}
+        )
 
     async def send(message):
         sent.append(message)
@@ -186,9 +219,15 @@ def _scope(kind: str, host: str | None, origin: str | None = None, **extra) -> d
     headers = [(b"host", host.encode("latin-1"))] if host is not None else []
     if origin is not None:
         headers.append((b"origin", origin.encode("latin-1")))
-    return {"type": kind, "path": "/_stcore/stream" if kind == "websocket" else "/",
-            "method": "GET", "headers": headers, "client": ("203.0.113.9", 5555),
-            "query_string": b"", **extra}
+    return {
+        "type": kind,
+        "path": "/_stcore/stream" if kind == "websocket" else "/",
+        "method": "GET",
+        "headers": headers,
+        "client": ("203.0.113.9", 5555),
+        "query_string": b"",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -202,10 +241,10 @@ def guard_log(caplog) -> Iterator[pytest.LogCaptureFixture]:
 
 def test_the_guard_passes_good_requests_and_the_lifespan_on():
     guard = HostGuard(_inner, allowed=LOOPBACK)
-    assert _call(guard, _scope("http", "127.0.0.1:8501")) == [
-        {"type": "inner", "scope": "http"}]
+    assert _call(guard, _scope("http", "127.0.0.1:8501")) == [{"type": "inner", "scope": "http"}]
     assert _call(guard, _scope("websocket", "localhost:8501", "http://localhost:8501")) == [
-        {"type": "inner", "scope": "websocket"}]
+        {"type": "inner", "scope": "websocket"}
+    ]
     assert _call(guard, {"type": "lifespan"}) == [{"type": "inner", "scope": "lifespan"}]
 
 
@@ -224,8 +263,9 @@ def test_the_guard_answers_a_foreign_host_400_and_logs_it_escaped(guard_log):
 def test_the_guard_refuses_a_websocket_with_an_http_answer(guard_log):
     guard = HostGuard(_inner, allowed=LOOPBACK)
     extensions = {"websocket.http.response": {}}
-    sent = _call(guard, _scope("websocket", "127.0.0.1:8501", "http://evil.example",
-                               extensions=extensions))
+    sent = _call(
+        guard, _scope("websocket", "127.0.0.1:8501", "http://evil.example", extensions=extensions)
+    )
     assert sent[0]["type"] == "websocket.http.response.start" and sent[0]["status"] == 403
     assert sent[1]["body"].decode("utf-8") == ORIGIN_REFUSED
     assert "Origin 'http://evil.example'" in guard_log.text
@@ -283,13 +323,23 @@ def _get(port: int, host: str, path: str = "/") -> Answer:
 
 def _handshake(port: int, host: str, origin: str | None) -> Answer:
     key = base64.b64encode(os.urandom(16)).decode()
-    answer = _raw(port, [
-        "GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket",
-        "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
-        "Sec-WebSocket-Protocol: streamlit", *([f"Origin: {origin}"] if origin else [])])
+    answer = _raw(
+        port,
+        [
+            "GET /_stcore/stream HTTP/1.1",
+            f"Host: {host}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Protocol: streamlit",
+            *([f"Origin: {origin}"] if origin else []),
+        ],
+    )
     if answer.status == 101:
-        accept = base64.b64encode(hashlib.sha1(
-            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        accept = base64.b64encode(
+            hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+        ).decode()
         assert answer.headers["sec-websocket-accept"] == accept
     return answer
 
@@ -334,17 +384,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "HANDOVER_DB": str(db), "HANDOVER_CONFIG": str(folder / "h.toml")}
     env.pop(ENV, None)
     with log.open("wb") as out:
-        process = subprocess.Popen(guarded_command("127.0.0.1", port), cwd=folder, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            guarded_command("127.0.0.1", port),
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     running = Server(port, log)
     try:
         deadline = time.monotonic() + 120
         while True:
             assert process.poll() is None, f"the server exited:\n{running.log_text()}"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                            timeout=2) as answer:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                ) as answer:
                     if answer.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -387,15 +444,15 @@ def test_the_server_refuses_a_websocket_from_a_foreign_origin(server):
 
 def test_the_server_refuses_a_websocket_for_a_foreign_host(server):
     """DNS rebinding: the hostile name in Host, and its page as the (same) Origin."""
-    answer = _handshake(server.port, f"evil.example:{server.port}",
-                        f"http://evil.example:{server.port}")
+    answer = _handshake(
+        server.port, f"evil.example:{server.port}", f"http://evil.example:{server.port}"
+    )
     assert answer.status == 400 and answer.body.decode("utf-8") == HOST_REFUSED
     assert _handshake(server.port, f"evil.example:{server.port}", None).status == 400
 
 
 def test_the_servers_log_names_what_was_refused_escaped(server):
-    answer = _raw(server.port, ["GET / HTTP/1.1", "Host: evil\xe9.example",
-                                "Connection: close"])
+    answer = _raw(server.port, ["GET / HTTP/1.1", "Host: evil\xe9.example", "Connection: close"])
     assert answer.status == 400
     deadline = time.monotonic() + 10
     while "evil\\xe9.example" not in server.log_text() and time.monotonic() < deadline:

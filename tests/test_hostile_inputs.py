@@ -59,12 +59,14 @@ def _outcome(case: Case, baseline: Path, tmp_path: Path) -> tuple[dict, Path]:
 
 def _show(outcome: dict) -> str:
     lib = outcome.get("lib") or {}
-    return (f"\nexit status: {outcome.get('exit_code')}\n--- stdout\n{outcome.get('stdout')}"
-            f"\n--- stderr\n{(outcome.get('stderr') or '')[:3000]}"
-            f"\n--- crash\n{(outcome.get('crash') or '')[-3000:]}"
-            f"\n--- library: {lib.get('raised')} code={lib.get('code')!r} "
-            f"params={lib.get('params')}\n{lib.get('message', '')[:600]}"
-            f"\n{(lib.get('traceback') or '')[-2500:]}")
+    return (
+        f"\nexit status: {outcome.get('exit_code')}\n--- stdout\n{outcome.get('stdout')}"
+        f"\n--- stderr\n{(outcome.get('stderr') or '')[:3000]}"
+        f"\n--- crash\n{(outcome.get('crash') or '')[-3000:]}"
+        f"\n--- library: {lib.get('raised')} code={lib.get('code')!r} "
+        f"params={lib.get('params')}\n{lib.get('message', '')[:600]}"
+        f"\n{(lib.get('traceback') or '')[-2500:]}"
+    )
 
 
 def assert_refused(case: Case, outcome: dict, codes: tuple[str, ...]) -> None:
@@ -76,29 +78,37 @@ def assert_refused(case: Case, outcome: dict, codes: tuple[str, ...]) -> None:
     lines = [line for line in (outcome["stderr"] or "").splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("Error:")]
     assert len(errors) == 1, f"{case.name}: {len(errors)} 'Error:' lines{shown}"
-    assert case.path.name in errors[0], f"{case.name}: the Error line does not name the file" \
-                                        f"{shown}"
+    assert case.path.name in errors[0], f"{case.name}: the Error line does not name the file{shown}"
     if case.message:
-        assert re.search(case.message, errors[0]), \
+        assert re.search(case.message, errors[0]), (
             f"{case.name}: the Error line does not match {case.message!r}{shown}"
-    stray = [line for line in lines if not line.startswith(("Error:", "  "))
-             and not SUMMARY_LINE.match(line)]
+        )
+    stray = [
+        line
+        for line in lines
+        if not line.startswith(("Error:", "  ")) and not SUMMARY_LINE.match(line)
+    ]
     assert not stray, f"{case.name}: stray lines on stderr: {stray[:5]}{shown}"
-    assert outcome["sha_before"] == outcome["sha_after_cli"] == outcome["sha_after_lib"], \
+    assert outcome["sha_before"] == outcome["sha_after_cli"] == outcome["sha_after_lib"], (
         f"{case.name}: the database file changed{shown}"
+    )
     assert not outcome["wal_left"], f"{case.name}: a write-ahead log was left{shown}"
     lib = outcome["lib"]
-    assert lib is not None and lib["handover"], \
+    assert lib is not None and lib["handover"], (
         f"{case.name}: the library raised {lib and lib['raised']}, not a HandoverError{shown}"
+    )
     if codes:
-        assert lib["code"] in codes, \
+        assert lib["code"] in codes, (
             f"{case.name}: code {lib['code']!r}, expected one of {codes}{shown}"
+        )
     for row, pattern in case.problems:
-        assert any(p["row"] == row and re.search(pattern, p["text"]) for p in lib["problems"]), \
-            f"{case.name}: no problem on row {row} matching {pattern!r}: " \
+        assert any(p["row"] == row and re.search(pattern, p["text"]) for p in lib["problems"]), (
+            f"{case.name}: no problem on row {row} matching {pattern!r}: "
             f"{[p['text'] for p in lib['problems']][:5]}{shown}"
-        assert any(line.startswith("  - ") and f"row {row}" in line for line in lines), \
+        )
+        assert any(line.startswith("  - ") and f"row {row}" in line for line in lines), (
             f"{case.name}: no '  - ' line lists row {row}{shown}"
+        )
 
 
 def assert_loaded(case: Case, outcome: dict, db: Path) -> None:
@@ -106,8 +116,9 @@ def assert_loaded(case: Case, outcome: dict, db: Path) -> None:
     assert outcome["crash"] is None, f"{case.name}: crashed{shown}"
     assert outcome["exit_code"] == 0, f"{case.name}: not loaded{shown}"
     assert "Traceback" not in (outcome["stdout"] or "") + (outcome["stderr"] or ""), shown
-    assert case.path.name in outcome["stdout"], f"{case.name}: the report does not name the " \
-                                                f"file{shown}"
+    assert case.path.name in outcome["stdout"], (
+        f"{case.name}: the report does not name the file{shown}"
+    )
     assert case.check is not None
     case.check(Store(db, busy_timeout=20))
 
@@ -136,23 +147,40 @@ def test_the_installed_command_prints_only_its_sentences(baseline: Path, tmp_pat
     failed" and, where RUST_BACKTRACE is set as in this environment, its backtrace) must not
     reach the user; only one Error line per refused file does. CliRunner cannot see this: the
     child writes to file descriptor 2, not to sys.stderr."""
-    files = [CASES[name].path for name in ("xlsx_far_cell_high_limits",
-                                           "xlsx_shared_string_amplification")]
-    env = {**os.environ, **CASES["xlsx_far_cell_high_limits"].env,
-           "HANDOVER_READ_MEMORY_BYTES": str(1536 << 20),
-           "HANDOVER_READ_MAX_UNZIPPED_BYTES": str(4 << 30), "RUST_BACKTRACE": "1"}
+    files = [
+        CASES[name].path
+        for name in ("xlsx_far_cell_high_limits", "xlsx_shared_string_amplification")
+    ]
+    env = {
+        **os.environ,
+        **CASES["xlsx_far_cell_high_limits"].env,
+        "HANDOVER_READ_MEMORY_BYTES": str(1536 << 20),
+        "HANDOVER_READ_MAX_UNZIPPED_BYTES": str(4 << 30),
+        "RUST_BACKTRACE": "1",
+    }
     db = copy_db(baseline, tmp_path / "db.duckdb")
     before = sha256(db)
-    done = subprocess.run([sys.executable, "-m", "cli", "ingest", "clients",
-                           *map(str, files), "--db", str(db)], capture_output=True, text=True,
-                          check=False, env=env, cwd=tmp_path, timeout=300, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "ingest", "clients", *map(str, files), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     shown = f"\n--- stderr\n{done.stderr[:4000]}"
     assert done.returncode == 1, shown
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert [line.split(":")[1].strip() for line in lines if line.startswith("Error:")] == [
-        f.name for f in files], shown
-    stray = [line for line in lines if not line.startswith(("Error:", "  "))
-             and not SUMMARY_LINE.match(line)]
+        f.name for f in files
+    ], shown
+    stray = [
+        line
+        for line in lines
+        if not line.startswith(("Error:", "  ")) and not SUMMARY_LINE.match(line)
+    ]
     assert not stray, f"stray lines on the terminal: {stray[:3]} …{shown}"
     assert sha256(db) == before
 

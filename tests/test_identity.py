@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from pipelines import accounts, audit, identity
 from pipelines.access import Actor
-from cli import app
 from pipelines.errors import AccountError, HandoverError, SignInError
 from pipelines.store import Store
 
@@ -27,8 +27,9 @@ def _add(store: Store, name: str, role: str = "quality", **kw) -> Actor:
 
 
 def _claims(store: Store, email=None, subject=None, **kw) -> Actor:
-    return identity.actor_for_claims(store, email=email, subject=subject, issuer=ISSUER,
-                                     now=T0, **kw)
+    return identity.actor_for_claims(
+        store, email=email, subject=subject, issuer=ISSUER, now=T0, **kw
+    )
 
 
 def _refused(store: Store, **claims) -> SignInError:
@@ -40,8 +41,10 @@ def _refused(store: Store, **claims) -> SignInError:
 def _signins(store: Store) -> list[tuple]:
     frame = audit.entries(store)
     frame = frame[frame["action"].isin(["signin", "signin_failed"])]
-    return [(r.user_name, r.action, r.detail.get("reason"), r.detail.get("method"))
-            for r in frame.itertuples()]
+    return [
+        (r.user_name, r.action, r.detail.get("reason"), r.detail.get("method"))
+        for r in frame.itertuples()
+    ]
 
 
 def _user_count(store: Store) -> int:
@@ -50,25 +53,38 @@ def _user_count(store: Store) -> int:
 
 # -- matching -------------------------------------------------------------------------------
 
+
 def test_the_subject_names_the_account_whatever_the_e_mail(store: Store):
-    _add(store, "wang", "team_lead", team="记账一部", email="wang@example-firm.cn",
-         oidc_subject="f3c1-77")
+    _add(
+        store,
+        "wang",
+        "team_lead",
+        team="记账一部",
+        email="wang@example-firm.cn",
+        oidc_subject="f3c1-77",
+    )
     _add(store, "li", email="li@example-firm.cn")
     # the token's e-mail is li's, but the subject is wang's: the subject wins
     actor = _claims(store, email="li@example-firm.cn", subject="f3c1-77")
     assert actor == Actor("wang", "team_lead", "记账一部", None)
     (entry,) = audit.entries(store).query("action == 'signin'").itertuples()
     assert (entry.user_name, entry.target) == ("wang", "wang")
-    assert entry.detail == {"method": "oidc", "matched": "subject", "issuer": ISSUER,
-                            "subject": "f3c1-77", "email": "li@example-firm.cn"}
+    assert entry.detail == {
+        "method": "oidc",
+        "matched": "subject",
+        "issuer": ISSUER,
+        "subject": "f3c1-77",
+        "email": "li@example-firm.cn",
+    }
     assert entry.at == T0
 
 
 def test_the_e_mail_matches_ignoring_case_and_spaces(store: Store):
     _add(store, "zhao", "staff", staff="赵六", email=" Zhao.Liu@Example-Firm.cn ")
     for verified in (True, None, "true"):
-        assert _claims(store, email="zhao.liu@example-firm.CN", subject="sub-zhao",
-                       email_verified=verified) == Actor("zhao", "staff", None, "赵六")
+        assert _claims(
+            store, email="zhao.liu@example-firm.CN", subject="sub-zhao", email_verified=verified
+        ) == Actor("zhao", "staff", None, "赵六")
     details = [r.detail for r in audit.entries(store).query("action == 'signin'").itertuples()]
     assert [d["matched"] for d in details] == ["email"] * 3
     assert _user_count(store) == 1
@@ -80,27 +96,37 @@ def test_an_unverified_e_mail_is_refused(store: Store):
         error = _refused(store, email="zhao@example-firm.cn", subject="s1", email_verified=flag)
         assert error.code == "signin_oidc_unverified"
         assert error.params == {"email": "zhao@example-firm.cn"}
-    assert _signins(store) == [("zhao@example-firm.cn", "signin_failed", "email_unverified",
-                                "oidc")] * 2
+    assert (
+        _signins(store)
+        == [("zhao@example-firm.cn", "signin_failed", "email_unverified", "oidc")] * 2
+    )
     # a subject link does not depend on the e-mail claim
     _add(store, "qian", oidc_subject="s2")
-    assert _claims(store, email="zhao@example-firm.cn", subject="s2",
-                   email_verified=False).name == "qian"
+    assert (
+        _claims(store, email="zhao@example-firm.cn", subject="s2", email_verified=False).name
+        == "qian"
+    )
 
 
 def test_an_unknown_identity_is_refused_and_no_account_is_created(store: Store):
     _add(store, "wang", email="wang@example-firm.cn", oidc_subject="w-1")
     error = _refused(store, email="stranger@example.com", subject="x-9")
-    assert (error.code, error.params) == ("signin_oidc_unknown",
-                                          {"identity": "stranger@example.com"})
+    assert (error.code, error.params) == (
+        "signin_oidc_unknown",
+        {"identity": "stranger@example.com"},
+    )
     error = _refused(store, email=None, subject="x-9")
     assert error.params == {"identity": "x-9"}
     assert _user_count(store) == 1
     failed = audit.entries(store).query("action == 'signin_failed'")
     assert list(failed["user_name"]) == ["stranger@example.com", "x-9"]
-    assert failed.iloc[0]["detail"] == {"method": "oidc", "reason": "unknown_identity",
-                                        "issuer": ISSUER, "subject": "x-9",
-                                        "email": "stranger@example.com"}
+    assert failed.iloc[0]["detail"] == {
+        "method": "oidc",
+        "reason": "unknown_identity",
+        "issuer": ISSUER,
+        "subject": "x-9",
+        "email": "stranger@example.com",
+    }
 
 
 def test_an_account_linked_to_a_subject_is_not_taken_by_its_e_mail(store: Store):
@@ -122,16 +148,20 @@ def test_a_disabled_account_is_refused(store: Store):
     by_email = _refused(store, email="LI@example-firm.cn", subject="l-1")
     assert (by_subject.code, by_subject.params) == ("signin_disabled", {"user": "wang"})
     assert (by_email.code, by_email.params) == ("signin_disabled", {"user": "li"})
-    assert _signins(store) == [("wang", "signin_failed", "disabled", "oidc"),
-                               ("li", "signin_failed", "disabled", "oidc")]
+    assert _signins(store) == [
+        ("wang", "signin_failed", "disabled", "oidc"),
+        ("li", "signin_failed", "disabled", "oidc"),
+    ]
 
 
 def test_two_enabled_accounts_of_one_address_are_ambiguous(store: Store):
     _add(store, "li", email="li@example-firm.cn")
     _add(store, "li2", "operations", email="Li@Example-Firm.cn")
     error = _refused(store, email="li@example-firm.cn", subject="l-1")
-    assert (error.code, error.params) == ("signin_oidc_ambiguous",
-                                          {"identity": "li@example-firm.cn", "count": 2})
+    assert (error.code, error.params) == (
+        "signin_oidc_ambiguous",
+        {"identity": "li@example-firm.cn", "count": 2},
+    )
     accounts.disable_user(store, "li2")
     assert _claims(store, email="li@example-firm.cn", subject="l-1").name == "li"
 
@@ -149,14 +179,16 @@ def test_every_attempt_is_audited_in_order(store: Store):
     _claims(store, subject="w-1")
     _refused(store, email="nobody@example.com", subject="n-1")
     _claims(store, subject="w-1")
-    assert _signins(store) == [("wang", "signin", None, "oidc"),
-                               ("nobody@example.com", "signin_failed", "unknown_identity",
-                                "oidc"),
-                               ("wang", "signin", None, "oidc")]
+    assert _signins(store) == [
+        ("wang", "signin", None, "oidc"),
+        ("nobody@example.com", "signin_failed", "unknown_identity", "oidc"),
+        ("wang", "signin", None, "oidc"),
+    ]
 
 
-def test_the_account_state_follows_role_changes_and_disabling_without_audit(store: Store,
-                                                                            tmp_path: Path):
+def test_the_account_state_follows_role_changes_and_disabling_without_audit(
+    store: Store, tmp_path: Path
+):
     assert identity.account_state(Store(tmp_path / "none.duckdb"), "wang") is None
     _add(store, "wang", oidc_subject="w-1")
     entries = len(audit.entries(store))
@@ -170,6 +202,7 @@ def test_the_account_state_follows_role_changes_and_disabling_without_audit(stor
 
 
 # -- accounts for OpenID Connect ------------------------------------------------------------
+
 
 def test_a_subject_belongs_to_one_account(store: Store):
     _add(store, "wang", oidc_subject="w-1")
@@ -188,26 +221,40 @@ def _run(runner: CliRunner, db: Path, *args: str, input: str | None = None):
 
 def test_users_add_with_a_subject_and_without_a_password(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
-    added = _run(runner, db, "add", "wang", "--role", "quality", "--email",
-                 "wang@example-firm.cn", "--subject", "f3c1-77", "--oidc-only")
+    added = _run(
+        runner,
+        db,
+        "add",
+        "wang",
+        "--role",
+        "quality",
+        "--email",
+        "wang@example-firm.cn",
+        "--subject",
+        "f3c1-77",
+        "--oidc-only",
+    )
     assert added.exit_code == 0, added.output
     assert "User wang added (role quality)." in added.stdout
-    (subject, password_hash), = Store(db).query(
-        "select oidc_subject, password_hash from users").rows
+    ((subject, password_hash),) = (
+        Store(db).query("select oidc_subject, password_hash from users").rows
+    )
     assert (subject, password_hash) == ("f3c1-77", None)
     # no password signs it in, the identity provider does
     with pytest.raises(SignInError):
         accounts.authenticate(Store(db), "wang", "")
     assert identity.actor_for_claims(Store(db), email=None, subject="f3c1-77").name == "wang"
 
-    again = _run(runner, db, "add", "wang2", "--role", "quality", "--subject", "f3c1-77",
-                 "--oidc-only")
+    again = _run(
+        runner, db, "add", "wang2", "--role", "quality", "--subject", "f3c1-77", "--oidc-only"
+    )
     assert again.exit_code == 1 and "already belongs to the user wang" in again.output
     bare = _run(runner, db, "add", "li", "--role", "quality", "--oidc-only")
     assert bare.exit_code == 1 and "--email" in bare.output and "--subject" in bare.output
     # with a password as before (read from standard input), and a subject
-    both = _run(runner, db, "add", "li", "--role", "quality", "--subject", "l-1",
-                input=PASSWORD + "\n")
+    both = _run(
+        runner, db, "add", "li", "--role", "quality", "--subject", "l-1", input=PASSWORD + "\n"
+    )
     assert both.exit_code == 0, both.output
     assert accounts.authenticate(Store(db), "li", PASSWORD).name == "li"
 
@@ -246,18 +293,31 @@ def test_the_settings_file_is_checked(tmp_path: Path):
     assert caught.value.params["env"] == "HANDOVER_OIDC_SECRETS"
 
     assert _settings_error(tmp_path, "[auth\n").code == "oidc_secrets_invalid"
-    lacking = _settings_error(tmp_path, GOOD.replace('client_secret = "s3cret"\n', "")
-                              .replace('client_id = "handover-insight"', 'client_id = ""'))
-    assert (lacking.code, lacking.params["keys"]) == ("oidc_secrets_incomplete",
-                                                      "client_id, client_secret")
-    assert _settings_error(tmp_path, "title = 'no auth'\n").params["keys"] == \
-        ", ".join(identity.REQUIRED_KEYS)
+    lacking = _settings_error(
+        tmp_path,
+        GOOD.replace('client_secret = "s3cret"\n', "").replace(
+            'client_id = "handover-insight"', 'client_id = ""'
+        ),
+    )
+    assert (lacking.code, lacking.params["keys"]) == (
+        "oidc_secrets_incomplete",
+        "client_id, client_secret",
+    )
+    assert _settings_error(tmp_path, "title = 'no auth'\n").params["keys"] == ", ".join(
+        identity.REQUIRED_KEYS
+    )
     wrong_uri = _settings_error(tmp_path, GOOD.replace("/oauth2callback", "/callback"))
     assert (wrong_uri.code, wrong_uri.params["uri"]) == (
-        "oidc_redirect_uri_invalid", "http://localhost:8501/callback")
+        "oidc_redirect_uri_invalid",
+        "http://localhost:8501/callback",
+    )
     for uri in ("http://localhost:8501/oauth2callback/", "localhost:8501/oauth2callback"):
-        assert _settings_error(tmp_path, GOOD.replace(
-            "http://localhost:8501/oauth2callback", uri)).code == "oidc_redirect_uri_invalid"
+        assert (
+            _settings_error(
+                tmp_path, GOOD.replace("http://localhost:8501/oauth2callback", uri)
+            ).code
+            == "oidc_redirect_uri_invalid"
+        )
     short = _settings_error(tmp_path, GOOD.replace("0123456789abcdef0123456789abcdef", "abc"))
     assert (short.code, short.params["minimum"]) == ("oidc_cookie_secret_short", 32)
 

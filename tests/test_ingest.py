@@ -15,19 +15,74 @@ from pipelines.ingest import ingest_file
 from pipelines.store import Store
 from tests.conftest import write_csv, write_xls, write_xlsx
 
-CLIENT_HEADER_ZH = ["客户编号", "企业名称", "统一社会信用代码", "联系人", "联系电话", "纳税人类型",
-                    "服务开始日期", "合同到期日", "负责会计", "服务状态"]
-CLIENT_ROWS = [
-    ["KH001", "上海甲科技有限公司", "91310115MA1K3X2Y4N", "张三", "13812345678", "小规模纳税人",
-     "2024/3/5", "2026年12月31日", "李四", "服务中"],
-    ["KH002", "上海乙贸易有限公司", "", "王五", "13900001111", "一般纳税人",
-     "2024-01-01", "2027-01-01", "李四", "已终止"],
+CLIENT_HEADER_ZH = [
+    "客户编号",
+    "企业名称",
+    "统一社会信用代码",
+    "联系人",
+    "联系电话",
+    "纳税人类型",
+    "服务开始日期",
+    "合同到期日",
+    "负责会计",
+    "服务状态",
 ]
-HANDOVER_HEADER = ["handover_id", "client_id", "from_staff", "to_staff", "supervisor", "team",
-                   "reason", "planned_start", "planned_end", "actual_start", "actual_end",
-                   "nda_signed", "signed_off_at"]
-HANDOVER_ROW = ["JJ-1", "KH001", "李四", "赵六", "钱七", "记账一部", "离职", "2026/3/1",
-                "2026-03-10", "2026-03-01 09:00", "2026-03-09 17:30", "是", "2026-03-09 18:00"]
+CLIENT_ROWS = [
+    [
+        "KH001",
+        "上海甲科技有限公司",
+        "91310115MA1K3X2Y4N",
+        "张三",
+        "13812345678",
+        "小规模纳税人",
+        "2024/3/5",
+        "2026年12月31日",
+        "李四",
+        "服务中",
+    ],
+    [
+        "KH002",
+        "上海乙贸易有限公司",
+        "",
+        "王五",
+        "13900001111",
+        "一般纳税人",
+        "2024-01-01",
+        "2027-01-01",
+        "李四",
+        "已终止",
+    ],
+]
+HANDOVER_HEADER = [
+    "handover_id",
+    "client_id",
+    "from_staff",
+    "to_staff",
+    "supervisor",
+    "team",
+    "reason",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "nda_signed",
+    "signed_off_at",
+]
+HANDOVER_ROW = [
+    "JJ-1",
+    "KH001",
+    "李四",
+    "赵六",
+    "钱七",
+    "记账一部",
+    "离职",
+    "2026/3/1",
+    "2026-03-10",
+    "2026-03-01 09:00",
+    "2026-03-09 17:30",
+    "是",
+    "2026-03-09 18:00",
+]
 
 
 def _rows(store: Store, view: str, order: str) -> list[dict]:
@@ -61,12 +116,18 @@ def test_english_headers_in_any_order_case_and_spacing(store: Store, tmp_path: P
     path = write_csv(tmp_path / "c.csv", [header, ["KH9", "张三", "上海丙有限公司", "Active"]])
     ingest_file(store, "clients", path)
     (row,) = _rows(store, "stg_clients", "client_id")
-    assert (row["client_id"], row["company_name"], row["status"]) == ("KH9", "上海丙有限公司", "active")
+    assert (row["client_id"], row["company_name"], row["status"]) == (
+        "KH9",
+        "上海丙有限公司",
+        "active",
+    )
 
 
 def test_full_width_characters_and_spaces_are_folded(store: Store, tmp_path: Path):
-    rows = [["客户编号", "企业名称", "联系人", "联系电话"],
-            ["ＫＨ００１", "  上海丁（集团）有限公司 ", "李　四", "１３８ １２３４ ５６７８"]]
+    rows = [
+        ["客户编号", "企业名称", "联系人", "联系电话"],
+        ["ＫＨ００１", "  上海丁（集团）有限公司 ", "李　四", "１３８ １２３４ ５６７８"],
+    ]
     ingest_file(store, "clients", write_csv(tmp_path / "c.csv", rows))
     (row,) = _rows(store, "stg_clients", "client_id")
     assert row["client_id"] == "KH001"
@@ -87,9 +148,18 @@ def test_timestamps_booleans_and_reason_labels(store: Store, tmp_path: Path):
 
 @pytest.mark.parametrize("writer", [write_xlsx, write_xls], ids=["xlsx", "xls"])
 def test_excel_date_cells_and_numbers_load(store: Store, tmp_path: Path, writer):
-    rows = [["交接单号", "客户编号", "移交人", "接收人", "计划完成日期", "实际完成时间", "已签保密协议"],
-            ["JJ-9", 20260001, "李四", "赵六", datetime(2026, 3, 10), datetime(2026, 3, 9, 17, 30),
-             1]]
+    rows = [
+        [
+            "交接单号",
+            "客户编号",
+            "移交人",
+            "接收人",
+            "计划完成日期",
+            "实际完成时间",
+            "已签保密协议",
+        ],
+        ["JJ-9", 20260001, "李四", "赵六", datetime(2026, 3, 10), datetime(2026, 3, 9, 17, 30), 1],
+    ]
     ingest_file(store, "handovers", writer(tmp_path / "h", rows))
     (row,) = _rows(store, "stg_handovers", "handover_id")
     assert row["client_id"] == "20260001"
@@ -99,14 +169,17 @@ def test_excel_date_cells_and_numbers_load(store: Store, tmp_path: Path, writer)
 
 
 def test_events_accept_codes_and_chinese_aliases_and_keep_unknown_items(store, tmp_path):
-    rows = [["交接单号", "发生时间", "事件类型", "清单项目", "操作人"],
-            ["JJ-1", "2026-03-02 10:00", "资料移交", "税控设备(UKey)", "李四"],
-            ["JJ-1", "2026-03-02 11:00", "item_verified", "tax_device", "赵六"],
-            ["JJ-1", "2026/3/3 9:05", "核对通过", "印章", "赵六"]]
+    rows = [
+        ["交接单号", "发生时间", "事件类型", "清单项目", "操作人"],
+        ["JJ-1", "2026-03-02 10:00", "资料移交", "税控设备(UKey)", "李四"],
+        ["JJ-1", "2026-03-02 11:00", "item_verified", "tax_device", "赵六"],
+        ["JJ-1", "2026/3/3 9:05", "核对通过", "印章", "赵六"],
+    ]
     ingest_file(store, "events", write_csv(tmp_path / "e.csv", rows))
     events = _rows(store, "stg_events", "occurred_at")
     assert [(e["event_type"], e["item_code"]) for e in events] == [
-        ("item_transferred", "tax_device"), ("item_verified", "tax_device"),
+        ("item_transferred", "tax_device"),
+        ("item_verified", "tax_device"),
         ("item_verified", "印章"),
     ]
     assert events[0]["record_key"] == "JJ-1|2026-03-02 10:00:00|item_transferred|tax_device"
@@ -115,16 +188,21 @@ def test_events_accept_codes_and_chinese_aliases_and_keep_unknown_items(store, t
 def test_bad_rows_are_all_listed_and_nothing_changes(store: Store, tmp_path: Path):
     ingest_file(store, "clients", write_csv(tmp_path / "c.csv", [CLIENT_HEADER_ZH, *CLIENT_ROWS]))
     before = _table_counts(store)
-    bad = [HANDOVER_HEADER,
-           HANDOVER_ROW,
-           ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "2026-02-30", "", "", "", "maybe", ""],
-           ["", "KH001", "李四", "赵六", "", "", "", "", "", "2026-03-01 25:00", "", "", ""]]
+    bad = [
+        HANDOVER_HEADER,
+        HANDOVER_ROW,
+        ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "2026-02-30", "", "", "", "maybe", ""],
+        ["", "KH001", "李四", "赵六", "", "", "", "", "", "2026-03-01 25:00", "", "", ""],
+    ]
     with pytest.raises(ImportRejectedError) as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad))
     found = {(p.row, p.column, p.value) for p in caught.value.problems}
     assert found == {
-        (3, "reason", "fired"), (3, "planned_start", "2026-02-30"), (3, "nda_signed", "maybe"),
-        (4, "handover_id", ""), (4, "actual_start", "2026-03-01 25:00"),
+        (3, "reason", "fired"),
+        (3, "planned_start", "2026-02-30"),
+        (3, "nda_signed", "maybe"),
+        (4, "handover_id", ""),
+        (4, "actual_start", "2026-03-01 25:00"),
     }
     assert "impossible date" in " ".join(caught.value.details)
     assert _table_counts(store) == before
@@ -139,15 +217,22 @@ def test_empty_required_values_other_than_keys_are_loaded_for_the_checks(store, 
 
 
 def test_skip_invalid_loads_good_rows_and_records_rejected_ones(store: Store, tmp_path: Path):
-    bad = [HANDOVER_HEADER, HANDOVER_ROW,
-           ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""]]
+    bad = [
+        HANDOVER_HEADER,
+        HANDOVER_ROW,
+        ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""],
+    ]
     report = ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad), skip_invalid=True)
     assert (report.added, report.rejected) == (1, 1)
     assert [r["handover_id"] for r in _rows(store, "stg_handovers", "handover_id")] == ["JJ-1"]
     rejected = rejected_rows(store, report.batch_id)
     assert rejected.to_dict("records") == [
-        {"row_number": 3, "column_name": "reason", "value": "fired",
-         "reason": rejected.iloc[0]["reason"]}
+        {
+            "row_number": 3,
+            "column_name": "reason",
+            "value": "fired",
+            "reason": rejected.iloc[0]["reason"],
+        }
     ]
 
 
@@ -164,7 +249,10 @@ def test_a_key_shared_with_a_bad_row_is_reported_too(store: Store, tmp_path: Pat
     with pytest.raises(ImportRejectedError) as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", rows))
     assert sorted((p.row, p.column) for p in caught.value.problems) == [
-        (2, "handover_id"), (3, "handover_id"), (3, "reason")]
+        (2, "handover_id"),
+        (3, "handover_id"),
+        (3, "reason"),
+    ]
 
 
 def test_wrong_kind_of_file_names_the_missing_columns(store: Store, tmp_path: Path):
@@ -177,8 +265,10 @@ def test_wrong_kind_of_file_names_the_missing_columns(store: Store, tmp_path: Pa
 
 
 def test_survey_export_given_as_handovers_says_so(store: Store, tmp_path: Path):
-    rows = [["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、您对本次交接满意吗"],
-            ["1", "2026/10/3 14:22:05", "95秒", "手机提交", "直接访问", "1.2.3.4", "满意"]]
+    rows = [
+        ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、您对本次交接满意吗"],
+        ["1", "2026/10/3 14:22:05", "95秒", "手机提交", "直接访问", "1.2.3.4", "满意"],
+    ]
     with pytest.raises(WrongKindError, match="survey export"):
         ingest_file(store, "handovers", write_csv(tmp_path / "wjx.csv", rows, "gbk"))
 
@@ -219,7 +309,9 @@ def test_newer_export_updates_a_handover_and_adds_new_ones(store: Store, tmp_pat
 
 def test_rollback_removes_added_rows_and_restores_updated_ones(store: Store, tmp_path: Path):
     open_row = HANDOVER_ROW[:10] + ["", "是", ""]
-    first = ingest_file(store, "handovers", write_csv(tmp_path / "1.csv", [HANDOVER_HEADER, open_row]))
+    first = ingest_file(
+        store, "handovers", write_csv(tmp_path / "1.csv", [HANDOVER_HEADER, open_row])
+    )
     newer = [HANDOVER_HEADER, HANDOVER_ROW, ["JJ-2"] + HANDOVER_ROW[1:]]
     second = ingest_file(store, "handovers", write_csv(tmp_path / "2.csv", newer))
 
@@ -247,7 +339,9 @@ def test_rollback_removes_added_rows_and_restores_updated_ones(store: Store, tmp
 
 def test_rolling_back_an_older_batch_keeps_a_later_change(store: Store, tmp_path: Path):
     open_row = HANDOVER_ROW[:10] + ["", "是", ""]
-    first = ingest_file(store, "handovers", write_csv(tmp_path / "1.csv", [HANDOVER_HEADER, open_row]))
+    first = ingest_file(
+        store, "handovers", write_csv(tmp_path / "1.csv", [HANDOVER_HEADER, open_row])
+    )
     ingest_file(store, "handovers", write_csv(tmp_path / "2.csv", [HANDOVER_HEADER, HANDOVER_ROW]))
     rollback(store, first.batch_id)
     (row,) = _rows(store, "stg_handovers", "handover_id")
@@ -281,8 +375,11 @@ def test_batch_records_file_hash_user_and_counts(store: Store, tmp_path: Path):
 
 
 def test_a_dry_run_validates_and_writes_nothing(store: Store, tmp_path: Path):
-    bad = [HANDOVER_HEADER, HANDOVER_ROW,
-           ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""]]
+    bad = [
+        HANDOVER_HEADER,
+        HANDOVER_ROW,
+        ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""],
+    ]
     report = ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad), dry_run=True)
     assert (report.rows_read, report.rejected, report.batch_id) == (2, 1, None)
     assert [p.row for p in report.problems] == [3]

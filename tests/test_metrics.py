@@ -20,7 +20,6 @@ Given (as of 2026-06-30, the twelve items required):
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -39,27 +38,101 @@ AS_OF = date(2026, 6, 30)
 ALL = list(CHECKLIST_ITEMS)
 PLAIN = [i for i in ALL if i not in SENSITIVE_ITEMS]
 
-CLIENTS = [["client_id", "company_name", "contact_name", "status", "terminated_at"],
-           ["C1", "甲", "张", "active", ""], ["C2", "乙", "王", "terminated", "2026-04-30"],
-           ["C3", "丙", "李", "terminated", "2026-06-01"],
-           ["C4", "丁", "赵", "terminated", "2026-06-02"], ["C5", "戊", "钱", "active", ""]]
+CLIENTS = [
+    ["client_id", "company_name", "contact_name", "status", "terminated_at"],
+    ["C1", "甲", "张", "active", ""],
+    ["C2", "乙", "王", "terminated", "2026-04-30"],
+    ["C3", "丙", "李", "terminated", "2026-06-01"],
+    ["C4", "丁", "赵", "terminated", "2026-06-02"],
+    ["C5", "戊", "钱", "active", ""],
+]
 HANDOVERS = [
-    ["handover_id", "client_id", "from_staff", "to_staff", "supervisor", "team", "reason",
-     "planned_end", "actual_start", "actual_end", "nda_signed", "signed_off_at"],
-    ["H1", "C1", "甲", "乙", "监", "一部", "resignation", "2026-03-10", "2026-03-01 09:00",
-     "2026-03-10 18:00", "是", "2026-03-10 18:30"],
-    ["H2", "C2", "甲", "丙", "", "一部", "rotation", "2026-02-25", "2026-02-20 09:00",
-     "2026-03-01 09:00", "否", ""],
-    ["H3", "C3", "甲", "乙", "监", "二部", "resignation", "2026-03-05", "2026-03-01 09:00",
-     "2026-03-03 12:00", "", ""],
-    ["H4", "C4", "甲", "乙", "监", "二部", "resignation", "2026-03-05", "2026-03-02 09:00",
-     "2026-03-03 12:00", "是", "2026-03-03 12:00"],
-    ["H5", "C1", "乙", "丙", "监", "一部", "leave", "2026-06-30", "2026-06-20 09:00", "", "是",
-     ""],
-    ["H6", "C1", "乙", "丙", "监", "一部", "leave", "2026-06-29", "2026-06-20 09:00", "", "是",
-     ""],
-    ["H7", "C5", "丙", "乙", "监", "二部", "other", "2026-06-15", "2026-06-08 09:00",
-     "2026-06-10 09:00", "是", "2026-06-10 10:00"],
+    [
+        "handover_id",
+        "client_id",
+        "from_staff",
+        "to_staff",
+        "supervisor",
+        "team",
+        "reason",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "nda_signed",
+        "signed_off_at",
+    ],
+    [
+        "H1",
+        "C1",
+        "甲",
+        "乙",
+        "监",
+        "一部",
+        "resignation",
+        "2026-03-10",
+        "2026-03-01 09:00",
+        "2026-03-10 18:00",
+        "是",
+        "2026-03-10 18:30",
+    ],
+    [
+        "H2",
+        "C2",
+        "甲",
+        "丙",
+        "",
+        "一部",
+        "rotation",
+        "2026-02-25",
+        "2026-02-20 09:00",
+        "2026-03-01 09:00",
+        "否",
+        "",
+    ],
+    [
+        "H3",
+        "C3",
+        "甲",
+        "乙",
+        "监",
+        "二部",
+        "resignation",
+        "2026-03-05",
+        "2026-03-01 09:00",
+        "2026-03-03 12:00",
+        "",
+        "",
+    ],
+    [
+        "H4",
+        "C4",
+        "甲",
+        "乙",
+        "监",
+        "二部",
+        "resignation",
+        "2026-03-05",
+        "2026-03-02 09:00",
+        "2026-03-03 12:00",
+        "是",
+        "2026-03-03 12:00",
+    ],
+    ["H5", "C1", "乙", "丙", "监", "一部", "leave", "2026-06-30", "2026-06-20 09:00", "", "是", ""],
+    ["H6", "C1", "乙", "丙", "监", "一部", "leave", "2026-06-29", "2026-06-20 09:00", "", "是", ""],
+    [
+        "H7",
+        "C5",
+        "丙",
+        "乙",
+        "监",
+        "二部",
+        "other",
+        "2026-06-15",
+        "2026-06-08 09:00",
+        "2026-06-10 09:00",
+        "是",
+        "2026-06-10 10:00",
+    ],
 ]
 
 
@@ -91,14 +164,15 @@ def _events() -> list[list[str]]:
     return rows
 
 
-FEEDBACK = [["response_id", "client_id", "submitted_at", "overall_satisfaction",
-             "recommend_score"],
-            ["R1", "C1", "2026-03-15 10:00", "5", "10"],
-            ["R2", "C2", "2026-03-02 10:00", "2", "6"],
-            ["R3", "C3", "2026-03-03 12:00", "4", "9"],
-            ["R4", "C4", "2026-03-01 10:00", "1", "0"],
-            ["R5", "C9", "2026-03-20 10:00", "3", "5"],
-            ["R6", "C1", "2026-06-20 10:00", "3", ""]]
+FEEDBACK = [
+    ["response_id", "client_id", "submitted_at", "overall_satisfaction", "recommend_score"],
+    ["R1", "C1", "2026-03-15 10:00", "5", "10"],
+    ["R2", "C2", "2026-03-02 10:00", "2", "6"],
+    ["R3", "C3", "2026-03-03 12:00", "4", "9"],
+    ["R4", "C4", "2026-03-01 10:00", "1", "0"],
+    ["R5", "C9", "2026-03-20 10:00", "3", "5"],
+    ["R6", "C1", "2026-06-20 10:00", "3", ""],
+]
 
 
 @pytest.fixture(scope="module")
@@ -145,17 +219,36 @@ def test_all_figures_have_the_domain_keys(store: Store):
 
 def test_empty_denominators_are_null_not_zero(store: Store):
     values = compute_figures(store, AS_OF, Filters(teams=("no such team",)))
-    for key in ("on_time_rate", "mean_duration_days", "checklist_coverage",
-                "discrepancy_fix_rate", "csat", "mean_satisfaction", "nps", "response_rate",
-                "followup_30d_rate", "access_revoked_24h_rate", "churn_90d_rate"):
+    for key in (
+        "on_time_rate",
+        "mean_duration_days",
+        "checklist_coverage",
+        "discrepancy_fix_rate",
+        "csat",
+        "mean_satisfaction",
+        "nps",
+        "response_rate",
+        "followup_30d_rate",
+        "access_revoked_24h_rate",
+        "churn_90d_rate",
+    ):
         assert values[key] is None, key
     assert values["handovers_total"] == 0 and values["overdue_open"] == 0
 
 
 EXPECTED_FLAGS = {
     "H1": set(),
-    "H2": {"no_supervisor", "no_nda", "not_signed_off", "sensitive_unverified",
-           "unfixed_discrepancy", "overdue", "low_satisfaction", "complaint", "churned_90d"},
+    "H2": {
+        "no_supervisor",
+        "no_nda",
+        "not_signed_off",
+        "sensitive_unverified",
+        "unfixed_discrepancy",
+        "overdue",
+        "low_satisfaction",
+        "complaint",
+        "churned_90d",
+    },
     "H3": {"no_nda", "churned_90d"},
     "H4": {"access_not_revoked"},
     "H5": set(),
@@ -172,8 +265,10 @@ def test_flags_of_each_handover(store: Store):
 
 def test_each_flag_says_why(store: Store):
     reasons = compute_flags(store, AS_OF).set_index(["handover_id", "flag"])["reason"]
-    assert reasons["H2", "sensitive_unverified"] == \
-        "not verified: bank_accounts, tax_device, etax_credentials"
+    assert (
+        reasons["H2", "sensitive_unverified"]
+        == "not verified: bank_accounts, tax_device, etax_credentials"
+    )
     assert reasons["H2", "overdue"] == "completed 4 day(s) after the planned end 2026-02-25"
     assert reasons["H6", "overdue"] == "open 1 day(s) past the planned end 2026-06-29"
     assert reasons["H3", "churned_90d"] == "client left on 2026-06-01, 90 day(s) after the handover"
@@ -184,7 +279,11 @@ def test_scores_bands_and_risk_levels(store: Store):
     scores = compute_scores(store, AS_OF).set_index("handover_id")
     h1 = scores.loc["H1"]
     assert (h1.efficiency_score, h1.quality_score, h1.satisfaction_score, h1.risk_score) == (
-        100, 100, 75, 100)
+        100,
+        100,
+        75,
+        100,
+    )
     assert h1.score == pytest.approx(93.75) and h1.band == "green" and h1.risk_level == "low"
     h4 = scores.loc["H4"]  # no response: weights rescaled over three sub-scores
     assert h4.score == pytest.approx((25 * 100 + 35 * 100 + 15 * 60) / 75)
@@ -215,20 +314,23 @@ def test_configuration_changes_the_scores(store: Store):
 def test_filters_select_handovers(store: Store):
     by_team = compute_figures(store, AS_OF, Filters(teams=("二部",)), keys=["handovers_total"])
     assert by_team == {"handovers_total": 3}
-    assert compute_figures(store, AS_OF, Filters(reasons=("resignation",)),
-                           keys=["handovers_total"]) == {"handovers_total": 3}
-    assert compute_figures(store, AS_OF, Filters(open_only=True),
-                           keys=["handovers_total"]) == {"handovers_total": 2}
+    assert compute_figures(
+        store, AS_OF, Filters(reasons=("resignation",)), keys=["handovers_total"]
+    ) == {"handovers_total": 3}
+    assert compute_figures(store, AS_OF, Filters(open_only=True), keys=["handovers_total"]) == {
+        "handovers_total": 2
+    }
     march = Filters(period_from=date(2026, 3, 1), period_to=date(2026, 3, 31))
-    assert compute_figures(store, AS_OF, march, keys=["handovers_total"]) == {
-        "handovers_total": 4}
-    assert compute_figures(store, AS_OF, Filters(staff=("丙",)),
-                           keys=["handovers_total"]) == {"handovers_total": 3}
+    assert compute_figures(store, AS_OF, march, keys=["handovers_total"]) == {"handovers_total": 4}
+    assert compute_figures(store, AS_OF, Filters(staff=("丙",)), keys=["handovers_total"]) == {
+        "handovers_total": 3
+    }
 
 
 def test_rollups_compare_with_the_previous_period(store: Store):
-    teams = rollup(store, "team", AS_OF, Filters(period_from=date(2026, 6, 1),
-                                                 period_to=date(2026, 6, 30)))
+    teams = rollup(
+        store, "team", AS_OF, Filters(period_from=date(2026, 6, 1), period_to=date(2026, 6, 30))
+    )
     assert list(teams["team"]) == ["二部"]  # only H7 ended in June
     months = rollup(store, "month", AS_OF).set_index("month")
     assert list(months.index) == ["2026-03", "2026-06"]
@@ -259,22 +361,35 @@ def test_every_selection_gets_the_facts_flags_and_scores_of_the_whole_firm(store
 
     def tables(conn, filters):
         session.prepare(conn, AS_OF, filters, Config(), upto="scores")
-        return {name: conn.execute(f"select * from {name} order by all").fetchall()
-                for name in ("handover_facts", "handover_flags", "handover_scores")}
+        return {
+            name: conn.execute(f"select * from {name} order by all").fetchall()
+            for name in ("handover_facts", "handover_flags", "handover_scores")
+        }
 
-    selections = [Filters(teams=("二部",)), Filters(open_only=True), Filters(),
-                  Filters(reasons=("resignation",))]
+    selections = [
+        Filters(teams=("二部",)),
+        Filters(open_only=True),
+        Filters(),
+        Filters(reasons=("resignation",)),
+    ]
 
     def run(conn):
-        return [(tables(conn, f), conn.execute(
-            "select table_type from information_schema.tables "
-            "where table_name = 'selected_handovers'").fetchall()) for f in selections]
+        return [
+            (
+                tables(conn, f),
+                conn.execute(
+                    "select table_type from information_schema.tables "
+                    "where table_name = 'selected_handovers'"
+                ).fetchall(),
+            )
+            for f in selections
+        ]
 
     results = store.read(run)
     firm, kinds = results[2]
     assert kinds == [("VIEW",)] and results[0][1] == results[3][1] == [("LOCAL TEMPORARY",)]
     assert len(firm["handover_facts"]) == 7
-    for (chosen, _), filters in zip(results, selections):
+    for (chosen, _), filters in zip(results, selections, strict=False):
         ids = {row[0] for row in chosen["handover_facts"]}
         assert ids and ids < {row[0] for row in firm["handover_facts"]} or filters == Filters()
         for name, rows in chosen.items():
@@ -285,13 +400,16 @@ def test_flag_points_keep_the_type_of_the_configured_points(store: Store):
     """Whole-number points (a configuration built in code) sum as integers, as before."""
     from metrics import session
 
-    whole = Config(risk_points={flag: 10 for flag in Config().risk_points})
+    whole = Config(risk_points=dict.fromkeys(Config().risk_points, 10))
 
     def types(config):
         def run(conn):
             session.prepare(conn, AS_OF, Filters(), config, upto="scores")
-            return conn.execute("select typeof(points), typeof(risk_points) "
-                                "from flag_points, handover_scores limit 1").fetchall()
+            return conn.execute(
+                "select typeof(points), typeof(risk_points) "
+                "from flag_points, handover_scores limit 1"
+            ).fetchall()
+
         return store.read(run)
 
     assert types(Config()) == [("DOUBLE", "DOUBLE")]

@@ -36,8 +36,9 @@ def oracle(store: Store, as_of: date) -> tuple[dict, dict[str, set[str]]]:
         resp_by_h.setdefault(r["handover_id"], []).append(r)
 
     def items(h, kind):
-        return {e["item_code"] for e in by_handover.get(h["handover_id"], [])
-                if e["event_type"] == kind}
+        return {
+            e["item_code"] for e in by_handover.get(h["handover_id"], []) if e["event_type"] == kind
+        }
 
     def pairs(h):
         found: dict[str | None, datetime] = {}
@@ -47,9 +48,12 @@ def oracle(store: Store, as_of: date) -> tuple[dict, dict[str, set[str]]]:
                 found[k] = min(found.get(k, e["occurred_at"]), e["occurred_at"])
         result = {}
         for k, first in found.items():
-            result[k] = any(e["event_type"] == "discrepancy_fixed" and e["item_code"] == k
-                            and e["occurred_at"] >= first
-                            for e in by_handover.get(h["handover_id"], []))
+            result[k] = any(
+                e["event_type"] == "discrepancy_fixed"
+                and e["item_code"] == k
+                and e["occurred_at"] >= first
+                for e in by_handover.get(h["handover_id"], [])
+            )
         return result
 
     def has(h, kind, start=None, end=None):
@@ -84,32 +88,50 @@ def oracle(store: Store, as_of: date) -> tuple[dict, dict[str, set[str]]]:
     figures = {
         "handovers_total": len(handovers),
         "handovers_completed": len(done),
-        "on_time_rate": share(done, lambda h: h["planned_end"] is not None
-                              and h["actual_end"].date() <= h["planned_end"]),
-        "mean_duration_days": mean([(h["actual_end"] - h["actual_start"]).total_seconds() / 86400
-                                    for h in done if h["actual_start"] is not None]),
-        "overdue_open": sum(1 for h in handovers if h["actual_end"] is None
-                            and h["planned_end"] is not None and as_of > h["planned_end"]),
-        "checklist_coverage": mean([len(items(h, "item_verified") & set(CHECKLIST_ITEMS)) / 12
-                                    for h in done]),
+        "on_time_rate": share(
+            done,
+            lambda h: h["planned_end"] is not None and h["actual_end"].date() <= h["planned_end"],
+        ),
+        "mean_duration_days": mean(
+            [
+                (h["actual_end"] - h["actual_start"]).total_seconds() / 86400
+                for h in done
+                if h["actual_start"] is not None
+            ]
+        ),
+        "overdue_open": sum(
+            1
+            for h in handovers
+            if h["actual_end"] is None and h["planned_end"] is not None and as_of > h["planned_end"]
+        ),
+        "checklist_coverage": mean(
+            [len(items(h, "item_verified") & set(CHECKLIST_ITEMS)) / 12 for h in done]
+        ),
         "discrepancy_fix_rate": share(all_pairs, bool),
         "csat": None if not rated else 100 * sum(1 for s in rated if s >= 4) / len(rated),
         "mean_satisfaction": mean(rated),
-        "nps": None if not scored else 100 * (sum(1 for s in scored if s >= 9)
-                                              - sum(1 for s in scored if s <= 6)) / len(scored),
+        "nps": None
+        if not scored
+        else 100
+        * (sum(1 for s in scored if s >= 9) - sum(1 for s in scored if s <= 6))
+        / len(scored),
         "responses_total": len(responses),
         "responses_unmatched": sum(1 for r in responses if not r["is_matched"]),
         "responses_attributed": len(attributed),
         "response_rate": share(done, lambda h: h["handover_id"] in resp_by_h),
         "followup_30d_rate": share(
             [h for h in done if h["actual_end"].date() <= as_of - timedelta(days=30)],
-            lambda h: has(h, "followup_visit", h["actual_end"],
-                          h["actual_end"] + timedelta(days=30))),
+            lambda h: has(
+                h, "followup_visit", h["actual_end"], h["actual_end"] + timedelta(days=30)
+            ),
+        ),
         "access_revoked_24h_rate": share(
             [h for h in done if h["reason"] == "resignation"],
-            lambda h: has(h, "access_revoked", None, h["actual_end"] + timedelta(hours=24))),
+            lambda h: has(h, "access_revoked", None, h["actual_end"] + timedelta(hours=24)),
+        ),
         "churn_90d_rate": share(
-            [h for h in done if h["actual_end"].date() <= as_of - timedelta(days=90)], churned),
+            [h for h in done if h["actual_end"].date() <= as_of - timedelta(days=90)], churned
+        ),
     }
 
     flags: dict[str, set[str]] = {}
@@ -122,19 +144,25 @@ def oracle(store: Store, as_of: date) -> tuple[dict, dict[str, set[str]]]:
             raised.add("no_nda")
         if completed and h["signed_off_at"] is None and not has(h, "signed_off"):
             raised.add("not_signed_off")
-        if h["reason"] == "resignation" and completed and not has(
-                h, "access_revoked", None, h["actual_end"] + timedelta(hours=24)):
+        if (
+            h["reason"] == "resignation"
+            and completed
+            and not has(h, "access_revoked", None, h["actual_end"] + timedelta(hours=24))
+        ):
             raised.add("access_not_revoked")
         if completed and set(SENSITIVE_ITEMS) - items(h, "item_verified"):
             raised.add("sensitive_unverified")
         if not all(pairs(h).values()):
             raised.add("unfixed_discrepancy")
         if h["planned_end"] is not None and (
-                (not completed and as_of > h["planned_end"])
-                or (completed and h["actual_end"].date() > h["planned_end"])):
+            (not completed and as_of > h["planned_end"])
+            or (completed and h["actual_end"].date() > h["planned_end"])
+        ):
             raised.add("overdue")
-        if any(r["overall_satisfaction"] is not None and r["overall_satisfaction"] <= 2
-               for r in resp_by_h.get(h["handover_id"], [])):
+        if any(
+            r["overall_satisfaction"] is not None and r["overall_satisfaction"] <= 2
+            for r in resp_by_h.get(h["handover_id"], [])
+        ):
             raised.add("low_satisfaction")
         if has(h, "complaint"):
             raised.add("complaint")

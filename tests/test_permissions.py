@@ -9,11 +9,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from dashboard.exports import build_export
 from data_checks.results import save_run
 from data_checks.runner import run_checks
-from dashboard.exports import build_export
 from metrics.config import Config, load_config, save_settings
-from pipelines import accounts, access, audit
+from pipelines import access, accounts, audit
 from pipelines.access import Actor
 from pipelines.batches import list_batches, rollback
 from pipelines.errors import PermissionDeniedError
@@ -56,9 +56,11 @@ def _snapshot(store: Store) -> tuple:
     """What a refused action must leave as it was: batches, audit entries, users."""
     if not store.exists():
         return ((), (), ())
-    return (tuple(map(tuple, list_batches(store).astype(str).values)),
-            tuple(audit.entries(store)["id"]),
-            tuple(accounts.list_users(store)["name"]))
+    return (
+        tuple(map(tuple, list_batches(store).astype(str).values)),
+        tuple(audit.entries(store)["id"]),
+        tuple(accounts.list_users(store)["name"]),
+    )
 
 
 def test_the_refusing_roles_are_the_shipped_table():
@@ -75,17 +77,27 @@ def test_upload_is_refused_without_the_permission(store, tmp_path, role):
     ingest_file(store, "handovers", _handovers(tmp_path, "first.csv", "JJ-0"))
     before = _snapshot(store)
     path = _handovers(tmp_path)
-    _refused(lambda: ingest_file(store, "handovers", path, actor=actor_of(role)), "upload",
-             role)
-    _refused(lambda: ingest_file(store, "handovers", path, actor=actor_of(role),
-                                 dry_run=True), "upload", role)
-    feedback = write_csv(tmp_path / "f.csv", [["client_id", "submitted_at",
-                                                "overall_satisfaction", "recommend_score"],
-                                               ["KH-1", "2026-10-01 10:00", "4", "9"]])
-    _refused(lambda: ingest_feedback(store, feedback, source="template", actor=actor_of(role)),
-             "upload", role)
-    _refused(lambda: load_demo(Store(tmp_path / "demo.duckdb"), actor=actor_of(role)),
-             "upload", role)
+    _refused(lambda: ingest_file(store, "handovers", path, actor=actor_of(role)), "upload", role)
+    _refused(
+        lambda: ingest_file(store, "handovers", path, actor=actor_of(role), dry_run=True),
+        "upload",
+        role,
+    )
+    feedback = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["client_id", "submitted_at", "overall_satisfaction", "recommend_score"],
+            ["KH-1", "2026-10-01 10:00", "4", "9"],
+        ],
+    )
+    _refused(
+        lambda: ingest_feedback(store, feedback, source="template", actor=actor_of(role)),
+        "upload",
+        role,
+    )
+    _refused(
+        lambda: load_demo(Store(tmp_path / "demo.duckdb"), actor=actor_of(role)), "upload", role
+    )
     assert _snapshot(store) == before
     assert not (tmp_path / "demo.duckdb").exists()
 
@@ -97,7 +109,10 @@ def test_upload_is_done_and_signed_with_the_account(store, tmp_path, role):
     assert batch["user_name"] == f"{role}_1"
     entry = audit.entries(store).iloc[-1]
     assert (entry["user_name"], entry["action"], entry["target"]) == (
-        f"{role}_1", "upload", str(report.batch_id))
+        f"{role}_1",
+        "upload",
+        str(report.batch_id),
+    )
 
 
 @pytest.mark.parametrize("role", without("rollback"))
@@ -137,8 +152,11 @@ def test_settings_are_refused_without_the_permission(store, tmp_path, role):
     changed = Config()
     changed.weights["quality"] = 40.0
     changed.weights["efficiency"] = 20.0
-    _refused(lambda: save_settings(store, changed, actor=actor_of(role), path=file),
-             "edit_settings", role)
+    _refused(
+        lambda: save_settings(store, changed, actor=actor_of(role), path=file),
+        "edit_settings",
+        role,
+    )
     assert not file.exists() and _snapshot(store) == before
 
 
@@ -153,10 +171,14 @@ def test_a_settings_change_records_old_and_new_values(store, tmp_path):
     assert load_config(file).weights["quality"] == old_quality + 5
     entry = audit.entries(store).iloc[-1]
     assert (entry["user_name"], entry["action"], entry["target"]) == (
-        "management_1", "settings_change", "handover.toml")
+        "management_1",
+        "settings_change",
+        "handover.toml",
+    )
     assert entry["detail"]["changes"] == {
         "weights.efficiency": [old_efficiency, old_efficiency - 5],
-        "weights.quality": [old_quality, old_quality + 5]}
+        "weights.quality": [old_quality, old_quality + 5],
+    }
 
 
 @pytest.mark.parametrize("role", without("export"))
@@ -165,22 +187,25 @@ def test_exports_are_refused_without_the_permission(store, tmp_path, role):
     before = _snapshot(store)
     frame = pd.DataFrame({"a": [1, 2]})
     for fmt in ("csv", "xlsx"):
-        _refused(lambda f=fmt: build_export(store, actor_of(role), "t", {"t": frame}, f),
-                 "export", role)
+        _refused(
+            lambda f=fmt: build_export(store, actor_of(role), "t", {"t": frame}, f), "export", role
+        )
     assert _snapshot(store) == before
 
 
 def test_an_export_is_recorded_with_its_table_and_rows(store, tmp_path):
     ingest_file(store, "handovers", _handovers(tmp_path))
     frame = pd.DataFrame({"a": ["=1+1", "x", "y"]})
-    content = build_export(store, actor_of("quality"), "failures_all", {"failures": frame},
-                           "csv")
+    content = build_export(store, actor_of("quality"), "failures_all", {"failures": frame}, "csv")
     assert content.decode("utf-8-sig").splitlines() == ["a", "'=1+1", "x", "y"]
-    build_export(store, actor_of("quality"), "report", {"one": frame, "two": frame.head(1)},
-                 "xlsx")
+    build_export(store, actor_of("quality"), "report", {"one": frame, "two": frame.head(1)}, "xlsx")
     csv_entry, xlsx_entry = audit.entries(store).iloc[-2:].to_dict("records")
-    assert (csv_entry["action"], csv_entry["target"], csv_entry["detail"]["rows"],
-            csv_entry["detail"]["format"]) == ("export", "failures_all", 3, "csv")
+    assert (
+        csv_entry["action"],
+        csv_entry["target"],
+        csv_entry["detail"]["rows"],
+        csv_entry["detail"]["format"],
+    ) == ("export", "failures_all", 3, "csv")
     assert xlsx_entry["detail"]["sheets"] == {"one": 3, "two": 1}
 
 
@@ -189,10 +214,12 @@ def test_account_management_is_refused_without_the_permission(store, role):
     accounts.add_user(store, "alice", PASSWORD, "quality")
     before = _snapshot(store)
     who = actor_of(role)
-    for call in (lambda: accounts.add_user(store, "bob", PASSWORD, "quality", actor=who),
-                 lambda: accounts.set_password(store, "alice", PASSWORD + "!", actor=who),
-                 lambda: accounts.disable_user(store, "alice", actor=who),
-                 lambda: accounts.set_role(store, "alice", "administrator", actor=who)):
+    for call in (
+        lambda: accounts.add_user(store, "bob", PASSWORD, "quality", actor=who),
+        lambda: accounts.set_password(store, "alice", PASSWORD + "!", actor=who),
+        lambda: accounts.disable_user(store, "alice", actor=who),
+        lambda: accounts.set_role(store, "alice", "administrator", actor=who),
+    ):
         _refused(call, "manage_users", role)
     assert _snapshot(store) == before
     assert accounts.get_user(store, "alice").role == "quality"
@@ -202,6 +229,9 @@ def test_the_command_line_acts_as_the_operating_system_user(store, tmp_path):
     operator = access.local_operator()
     assert operator.role == "administrator"
     report = ingest_file(store, "handovers", _handovers(tmp_path))
-    assert list_batches(store).iloc[-1]["user_name"] == operator.name == \
-        audit.entries(store).iloc[-1]["user_name"]
+    assert (
+        list_batches(store).iloc[-1]["user_name"]
+        == operator.name
+        == audit.entries(store).iloc[-1]["user_name"]
+    )
     assert report.batch_id == 1

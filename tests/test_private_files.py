@@ -40,8 +40,7 @@ def test_two_at_once_do_not_disturb_each_other(tmp_path: Path):
 
 
 @pytest.mark.parametrize("blocker", ["file", "symlink"])
-def test_a_name_taken_by_something_else_falls_back_to_the_system_temp(tmp_path: Path,
-                                                                      blocker: str):
+def test_a_name_taken_by_something_else_falls_back_to_the_system_temp(tmp_path: Path, blocker: str):
     taken = tmp_path / TMP_DIR_NAME
     if blocker == "file":
         taken.write_text("not a folder")
@@ -64,10 +63,17 @@ def test_an_existing_wider_folder_is_made_private(tmp_path: Path):
         assert mode(root) == 0o700 and folder.parent == root
 
 
-@pytest.mark.parametrize(("name", "stored"), [
-    ("../../etc/passwd", "passwd"), ("..", "upload"), ("", "upload"), ("a\\b.csv", "b.csv"),
-    ("x" * 300 + ".xlsx", "upload.xlsx"), ("客户 资料.csv", "客户 资料.csv"),
-])
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..", "upload"),
+        ("", "upload"),
+        ("a\\b.csv", "b.csv"),
+        ("x" * 300 + ".xlsx", "upload.xlsx"),
+        ("客户 资料.csv", "客户 资料.csv"),
+    ],
+)
 def test_a_file_name_cannot_leave_the_folder(tmp_path: Path, name: str, stored: str):
     path = write_private(tmp_path, name, b"x")
     assert path == tmp_path / stored

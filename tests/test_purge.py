@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from data_checks.runner import run_checks
 from metrics.figures import compute_figures
 from metrics.scores import compute_scores
 from pipelines.batches import list_batches, rejected_rows, rollback
-from cli import app
 from pipelines.errors import BatchError
 from pipelines.ingest import ingest_file
 from pipelines.purge import RAW_TABLES, file_size, purge
@@ -37,8 +37,10 @@ def _current(store: Store) -> list[tuple]:
 
 
 def _versions(store: Store) -> list[tuple]:
-    return store.query("select batch_id, client_id, company_name, is_current "
-                       "from raw_clients order by batch_id, client_id").rows
+    return store.query(
+        "select batch_id, client_id, company_name, is_current "
+        "from raw_clients order by batch_id, client_id"
+    ).rows
 
 
 def _created(store: Store, batch_id: int) -> datetime:
@@ -49,9 +51,17 @@ def test_four_import_rollback_cycles_shrink_back(tmp_path: Path):
     """Each cycle imports 50,000 events and rolls them back; the file grows by megabytes per
     cycle. The purge removes the 200,000 dead versions and gives the space back."""
     rows = [EVENT_HEADER] + [
-        [f"JJ-{i // 40:05d}", f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} "
-         f"{i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d}", "item_verified", "ledgers", "张三",
-         f"备注 {i}"] for i in range(50_000)]
+        [
+            f"JJ-{i // 40:05d}",
+            f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} "
+            f"{i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d}",
+            "item_verified",
+            "ledgers",
+            "张三",
+            f"备注 {i}",
+        ]
+        for i in range(50_000)
+    ]
     events = write_csv(tmp_path / "events.csv", rows)
     store = Store(tmp_path / "cycles.duckdb")
     store.ensure_schema()
@@ -80,10 +90,17 @@ def test_a_rewritten_file_keeps_its_data_mode_and_sequences(tmp_path: Path):
     it) keeps every table, view and sequence, and the file's mode; nothing is left behind."""
     store = Store(tmp_path / "db" / "handover.duckdb")
     store.path.parent.mkdir()
-    ingest_file(store, "clients", _clients(tmp_path, "a.csv", ["KH1", "甲公司", "张三", ""],
-                                           ["KH2", "乙公司", "李四", ""]))
-    rollback(store, ingest_file(store, "clients", _clients(
-        tmp_path, "b.csv", ["KH3", "丙公司", "王五", ""])).batch_id)
+    ingest_file(
+        store,
+        "clients",
+        _clients(tmp_path, "a.csv", ["KH1", "甲公司", "张三", ""], ["KH2", "乙公司", "李四", ""]),
+    )
+    rollback(
+        store,
+        ingest_file(
+            store, "clients", _clients(tmp_path, "b.csv", ["KH3", "丙公司", "王五", ""])
+        ).batch_id,
+    )
     save = run_checks(store, date(2026, 11, 20))
     from data_checks.results import save_run
 
@@ -109,12 +126,21 @@ def test_a_rewritten_file_keeps_its_data_mode_and_sequences(tmp_path: Path):
 
 
 def test_superseded_versions_stay_until_their_replacement_is_older_than_the_cutoff(
-        store: Store, tmp_path: Path):
-    first = ingest_file(store, "clients", _clients(
-        tmp_path, "a.csv", ["KH1", "甲公司", "张三", "13812345678"],
-        ["KH2", "乙公司", "李四", "13912345678"]))
-    newer = ingest_file(store, "clients", _clients(
-        tmp_path, "b.csv", ["KH1", "甲集团", "张三", "13812345678"]))
+    store: Store, tmp_path: Path
+):
+    first = ingest_file(
+        store,
+        "clients",
+        _clients(
+            tmp_path,
+            "a.csv",
+            ["KH1", "甲公司", "张三", "13812345678"],
+            ["KH2", "乙公司", "李四", "13912345678"],
+        ),
+    )
+    newer = ingest_file(
+        store, "clients", _clients(tmp_path, "b.csv", ["KH1", "甲集团", "张三", "13812345678"])
+    )
     before = _versions(store)
 
     # the replacement was loaded at the cutoff, not before it: KH1's first version stays,
@@ -140,23 +166,32 @@ def test_superseded_versions_stay_until_their_replacement_is_older_than_the_cuto
 
 
 def test_batches_loaded_after_the_purge_roll_back_as_before(store: Store, tmp_path: Path):
-    first = ingest_file(store, "clients", _clients(tmp_path, "a.csv",
-                                                   ["KH1", "甲公司", "张三", ""]))
+    first = ingest_file(
+        store, "clients", _clients(tmp_path, "a.csv", ["KH1", "甲公司", "张三", ""])
+    )
     purge(store)
     # a purge records no batch: the file is still "already loaded"
-    assert ingest_file(store, "clients", tmp_path / "a.csv").already_loaded_batch == \
-        first.batch_id
-    later = ingest_file(store, "clients", _clients(tmp_path, "b.csv", ["KH1", "甲集团", "张三", ""]))
+    assert ingest_file(store, "clients", tmp_path / "a.csv").already_loaded_batch == first.batch_id
+    later = ingest_file(
+        store, "clients", _clients(tmp_path, "b.csv", ["KH1", "甲集团", "张三", ""])
+    )
     rollback(store, later.batch_id)
     assert _current(store) == [("KH1", "甲公司")]
 
 
 def test_rolled_back_batches_lose_their_rows_and_rejections_but_stay_listed(
-        store: Store, tmp_path: Path):
+    store: Store, tmp_path: Path
+):
     bad = _clients(tmp_path, "bad.csv", ["KH1", "甲公司", "张三", ""], ["KH1", "甲公司", "", ""])
     ingest_file(store, "clients", _clients(tmp_path, "ok.csv", ["KH9", "玖公司", "王五", ""]))
-    loaded = ingest_file(store, "clients", write_csv(tmp_path / "skip.csv", [
-        HEADER, ["KH2", "乙公司", "李四", ""], ["", "无编号", "", ""]]), skip_invalid=True)
+    loaded = ingest_file(
+        store,
+        "clients",
+        write_csv(
+            tmp_path / "skip.csv", [HEADER, ["KH2", "乙公司", "李四", ""], ["", "无编号", "", ""]]
+        ),
+        skip_invalid=True,
+    )
     assert len(rejected_rows(store, loaded.batch_id)) == 1
     rollback(store, loaded.batch_id)
     assert bad.exists()
@@ -173,8 +208,9 @@ def test_rolled_back_batches_lose_their_rows_and_rejections_but_stay_listed(
     assert batch["rolled_back_at"] is not None and batch["purged_at"] is not None
     assert batch["count_rows_purged"] == 1
     assert _current(store) == [("KH9", "玖公司")]
-    (recorded,) = store.query("select count_rows_rolled_back, count_rows_superseded, "
-                              "count_rejections from purges").rows
+    (recorded,) = store.query(
+        "select count_rows_rolled_back, count_rows_superseded, count_rejections from purges"
+    ).rows
     assert recorded == (1, 0, 1)
     assert purge(store).count() == 0  # a second purge finds nothing
 
@@ -187,7 +223,7 @@ def _rewrite(path: Path, encoding: str, column: str, change, rows: int) -> Path:
     text = path.read_bytes().decode(encoding)
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     at = table[0].index(column)
-    for row in table[1:rows + 1]:
+    for row in table[1 : rows + 1]:
         row[at] = change(row[at])
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(table)
@@ -197,18 +233,29 @@ def _rewrite(path: Path, encoding: str, column: str, change, rows: int) -> Path:
 
 
 def _everything(store: Store, as_of: date) -> dict[str, object]:
-    keys = {"stg_clients": "client_id", "stg_handovers": "handover_id",
-            "stg_events": "record_key", "stg_feedback": "response_key",
-            "feedback_responses": "response_key"}
-    views = {view: store.query_df(f"select * from {view} order by {key}").to_json(
-        date_format="iso") for view, key in keys.items()}
+    keys = {
+        "stg_clients": "client_id",
+        "stg_handovers": "handover_id",
+        "stg_events": "record_key",
+        "stg_feedback": "response_key",
+        "feedback_responses": "response_key",
+    }
+    views = {
+        view: store.query_df(f"select * from {view} order by {key}").to_json(date_format="iso")
+        for view, key in keys.items()
+    }
     run = run_checks(store, as_of)
     return {
         "figures": compute_figures(store, as_of),
-        "scores": compute_scores(store, as_of).sort_values("handover_id").reset_index(
-            drop=True).to_json(date_format="iso"),
-        "checks": sorted((f.check_id, f.record_key, f.column_name, f.offending_value)
-                         for o in run.outcomes for f in o.failures),
+        "scores": compute_scores(store, as_of)
+        .sort_values("handover_id")
+        .reset_index(drop=True)
+        .to_json(date_format="iso"),
+        "checks": sorted(
+            (f.check_id, f.record_key, f.column_name, f.offending_value)
+            for o in run.outcomes
+            for f in o.failures
+        ),
         "views": views,
     }
 
@@ -222,11 +269,17 @@ def test_figures_scores_and_checks_are_the_same_after_a_purge(tmp_path: Path):
     load_sample(store, "small", keep_dir=files, seed=7)
     # a newer handover export changing 20 supervisors (their first versions are superseded),
     # and an events export changing 100 notes that is rolled back (its versions are dead)
-    newer = ingest_file(store, "handovers", _rewrite(
-        files / "handovers.csv", "gbk", "监交人", lambda v: v + "（代）", 20))
+    newer = ingest_file(
+        store,
+        "handovers",
+        _rewrite(files / "handovers.csv", "gbk", "监交人", lambda v: v + "（代）", 20),
+    )
     assert newer.updated == 20
-    notes = ingest_file(store, "events", _rewrite(
-        files / "events.csv", "utf-8-sig", "note", lambda v: v + " 复核", 100))
+    notes = ingest_file(
+        store,
+        "events",
+        _rewrite(files / "events.csv", "utf-8-sig", "note", lambda v: v + " 复核", 100),
+    )
     assert notes.updated == 100
     rollback(store, notes.batch_id)
 
@@ -237,8 +290,13 @@ def test_figures_scores_and_checks_are_the_same_after_a_purge(tmp_path: Path):
     assert report.count() == 120
     after = _everything(store, SAMPLE_AS_OF)
     assert after == before
-    assert sum(store.query(f"select count(*) from {t} where not is_current").scalar()
-               for t in RAW_TABLES) == 0
+    assert (
+        sum(
+            store.query(f"select count(*) from {t} where not is_current").scalar()
+            for t in RAW_TABLES
+        )
+        == 0
+    )
 
 
 # -- the command -------------------------------------------------------------------------
@@ -255,8 +313,7 @@ def test_the_command_counts_removes_and_reports_as_json(runner: CliRunner, tmp_p
     assert "Would remove 1 row version(s)" in dry.stdout
     early = runner.invoke(app, ["purge", "--before", "2000-01-01", "--json", "--db", str(db)])
     assert early.exit_code == 0, early.output
-    assert json.loads(early.stdout)["removed"]["raw_clients"] == {"rolled_back": 0,
-                                                                  "superseded": 0}
+    assert json.loads(early.stdout)["removed"]["raw_clients"] == {"rolled_back": 0, "superseded": 0}
     done = runner.invoke(app, ["purge", "--json", "--db", str(db)])
     assert done.exit_code == 0, done.output
     document = json.loads(done.stdout)

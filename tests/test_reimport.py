@@ -11,8 +11,10 @@ from pipelines.store import Store
 from tests.conftest import write_csv
 
 HEADER = ["client_id", "company_name", "contact_name", "contact_phone"]
-ROWS = [["KH1", "上海甲有限公司", "张三", "13812345678"],
-        ["KH2", "上海乙有限公司", "李四", "13912345678"]]
+ROWS = [
+    ["KH1", "上海甲有限公司", "张三", "13812345678"],
+    ["KH2", "上海乙有限公司", "李四", "13912345678"],
+]
 
 
 def _lf(path: Path, rows: list[list[str]]) -> Path:
@@ -24,8 +26,7 @@ def _current(store: Store) -> list[tuple]:
     return store.query("select client_id, company_name from stg_clients order by 1").rows
 
 
-def test_rolling_back_the_first_file_does_not_strand_its_crlf_twin(store: Store,
-                                                                    tmp_path: Path):
+def test_rolling_back_the_first_file_does_not_strand_its_crlf_twin(store: Store, tmp_path: Path):
     """F as batch 1; the same rows with CRLF endings as batch 2 (all unchanged); batch 1
     rolled back. The CRLF file then imports its rows again instead of saying "already
     loaded as batch 2" while none of its rows is current."""
@@ -75,7 +76,9 @@ def test_a_file_whose_rows_a_later_file_changed_is_loaded_again(store: Store, tm
     """F, then G with a newer version of KH1: uploading F again is the newer upload and puts
     F's version back (DOMAIN.md §2: a row whose key exists is replaced by the newer upload)."""
     f = write_csv(tmp_path / "f.csv", [HEADER, *ROWS])
-    g = write_csv(tmp_path / "g.csv", [HEADER, ["KH1", "上海甲集团有限公司", "张三", "13812345678"]])
+    g = write_csv(
+        tmp_path / "g.csv", [HEADER, ["KH1", "上海甲集团有限公司", "张三", "13812345678"]]
+    )
     ingest_file(store, "clients", f)
     ingest_file(store, "clients", g)
     again = ingest_file(store, "clients", f)
@@ -86,11 +89,15 @@ def test_a_file_whose_rows_a_later_file_changed_is_loaded_again(store: Store, tm
 
 def test_later_files_that_only_add_rows_leave_it_loaded(store: Store, tmp_path: Path):
     f = write_csv(tmp_path / "f.csv", [HEADER, *ROWS])
-    more = write_csv(tmp_path / "more.csv", [HEADER, ["KH3", "上海丙有限公司", "王五", "13712345678"]])
+    more = write_csv(
+        tmp_path / "more.csv", [HEADER, ["KH3", "上海丙有限公司", "王五", "13712345678"]]
+    )
     first = ingest_file(store, "clients", f)
     ingest_file(store, "clients", more)
-    handovers = write_csv(tmp_path / "h.csv", [["handover_id", "client_id", "from_staff",
-                                                "to_staff"], ["JJ1", "KH1", "李四", "王五"]])
+    handovers = write_csv(
+        tmp_path / "h.csv",
+        [["handover_id", "client_id", "from_staff", "to_staff"], ["JJ1", "KH1", "李四", "王五"]],
+    )
     rollback(store, ingest_file(store, "handovers", handovers).batch_id)  # another kind
     assert ingest_file(store, "clients", f).already_loaded_batch == first.batch_id
 

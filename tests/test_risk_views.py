@@ -27,14 +27,18 @@ def sample(tmp_path_factory) -> Store:
     return store
 
 
-def counted_from_every_flag(store: Store, filters: Filters, since: date | None
-                            ) -> pd.DataFrame:
+def counted_from_every_flag(store: Store, filters: Filters, since: date | None) -> pd.DataFrame:
     """The page's former way: every raised flag joined to the register's handovers."""
     register = risk_register(store, AS_OF, filters, config=Config(), since=since)
     raised = compute_flags(store, AS_OF, filters, config=Config()).merge(
-        register[["handover_id", "team"]], on="handover_id")
-    return (raised.groupby(["team", "flag"], dropna=False)["handover_id"].nunique()
-            .rename("handovers").reset_index())
+        register[["handover_id", "team"]], on="handover_id"
+    )
+    return (
+        raised.groupby(["team", "flag"], dropna=False)["handover_id"]
+        .nunique()
+        .rename("handovers")
+        .reset_index()
+    )
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -49,14 +53,15 @@ def test_flag_counts_are_those_of_every_raised_flag(sample: Store, since, team) 
     filters = Filters(teams=(team,)) if team else Filters()
     counts = flag_counts(sample, AS_OF, filters, config=Config(), since=since)
     assert len(counts) > 3 and counts["handovers"].sum() > 10
-    pd.testing.assert_frame_equal(_sorted(counts[["team", "flag", "handovers"]]),
-                                  _sorted(counted_from_every_flag(sample, filters, since)))
+    pd.testing.assert_frame_equal(
+        _sorted(counts[["team", "flag", "handovers"]]),
+        _sorted(counted_from_every_flag(sample, filters, since)),
+    )
 
 
 def test_the_window_counts_fewer(sample: Store) -> None:
     every = flag_counts(sample, AS_OF, config=Config())["handovers"].sum()
-    recent = flag_counts(sample, AS_OF, config=Config(), since=date(2026, 9, 1))[
-        "handovers"].sum()
+    recent = flag_counts(sample, AS_OF, config=Config(), since=date(2026, 9, 1))["handovers"].sum()
     assert 0 < recent < every
 
 
@@ -74,35 +79,53 @@ def test_the_flags_of_some_handovers_are_their_rows_of_every_flag(sample: Store)
     assert flags_of(sample, [], AS_OF, config=Config()).empty
 
 
-SELECTIONS = {"firm": Filters(), "team": Filters(teams=("记账一部",)),
-              "open": Filters(open_only=True)}
+SELECTIONS = {
+    "firm": Filters(),
+    "team": Filters(teams=("记账一部",)),
+    "open": Filters(open_only=True),
+}
 
 
 @pytest.mark.parametrize("since", [None, date(2026, 9, 1)])
 @pytest.mark.parametrize("chosen", list(SELECTIONS))
-def test_the_lists_a_page_at_a_time_are_the_registers_rows(sample: Store, chosen, since
-                                                           ) -> None:
+def test_the_lists_a_page_at_a_time_are_the_registers_rows(sample: Store, chosen, since) -> None:
     from metrics.computed import compute
 
     filters = SELECTIONS[chosen]
     register = risk_register(sample, AS_OF, filters, config=Config(), since=since)
-    lists = {"all": register, "at_risk": register[register["at_risk"]],
-             "flagged": register[register["flags"].map(len) > 0]}
+    lists = {
+        "all": register,
+        "at_risk": register[register["at_risk"]],
+        "flagged": register[register["flags"].map(len) > 0],
+    }
     assert set(lists) == set(RISK_LISTS)
     where = compute(sample, AS_OF, Config())
     for only, expected in lists.items():
         expected = expected.reset_index(drop=True)
         size = max(len(expected) // 3, 1)
-        pages = [risk_rows(where, AS_OF, filters, config=Config(), since=since, only=only,
-                           offset=first, limit=size)
-                 for first in range(0, len(expected) + 1, size)]
+        pages = [
+            risk_rows(
+                where,
+                AS_OF,
+                filters,
+                config=Config(),
+                since=since,
+                only=only,
+                offset=first,
+                limit=size,
+            )
+            for first in range(0, len(expected) + 1, size)
+        ]
         assert all(len(page) <= size for page in pages)
         # (a page without a missing value reads whole numbers where the whole reads floats)
-        pd.testing.assert_frame_equal(pd.concat(pages, ignore_index=True), expected,
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            pd.concat(pages, ignore_index=True), expected, check_dtype=False
+        )
         pd.testing.assert_frame_equal(
             risk_rows(sample, AS_OF, filters, config=Config(), since=since, only=only),
-            expected, check_dtype=False)
+            expected,
+            check_dtype=False,
+        )
     counts = risk_counts(where, AS_OF, filters, config=Config(), since=since)
     assert counts == risk_counts(sample, AS_OF, filters, config=Config(), since=since)
     assert counts.handovers == len(register)
@@ -112,7 +135,8 @@ def test_the_lists_a_page_at_a_time_are_the_registers_rows(sample: Store, chosen
     assert counts.critical == int(register["has_critical"].sum())
     assert counts.critical_by_flag == {
         flag: int(register["flags"].map(lambda v, f=flag: f in list(v)).sum())
-        for flag in CRITICAL_FLAGS}
+        for flag in CRITICAL_FLAGS
+    }
 
 
 def test_the_register_is_not_trivial(sample: Store) -> None:

@@ -26,24 +26,100 @@ from pipelines.templates import CHECKLIST_ITEMS
 from tests.conftest import write_csv
 
 AS_OF = date(2026, 6, 30)
-HEADER = ["handover_id", "client_id", "from_staff", "to_staff", "supervisor", "team",
-          "reason", "planned_end", "actual_start", "actual_end", "nda_signed", "signed_off_at"]
-HANDOVERS = [
-    ["A1", "C1", "丁", "甲", "监", "一部", "resignation", "2026-06-01", "2026-05-28 09:00",
-     "2026-06-01 17:00", "是", "2026-06-01 17:30"],
-    ["A2", "C2", "丁", "甲", "", "一部", "rotation", "2026-05-01", "2026-04-28 09:00",
-     "2026-05-01 17:00", "是", "2026-05-01 17:30"],
-    ["A3", "C3", "丁", "甲", "", "一部", "rotation", "2026-04-01", "2026-03-28 09:00",
-     "2026-04-03 17:00", "否", "2026-04-03 17:30"],
-    ["P1", "C1", "丁", "甲", "监", "一部", "rotation", "2025-06-01", "2025-05-28 09:00",
-     "2025-06-01 17:00", "是", "2025-06-01 17:30"],
-    ["O1", "C2", "丁", "甲", "监", "一部", "leave", "2026-07-15", "2026-06-20 09:00", "", "是",
-     ""],
-    ["B1", "C4", "戊", "乙", "监", "二部", "rotation", "2026-06-10", "2026-06-05 09:00",
-     "2026-06-10 17:00", "是", "2026-06-10 17:30"],
+HEADER = [
+    "handover_id",
+    "client_id",
+    "from_staff",
+    "to_staff",
+    "supervisor",
+    "team",
+    "reason",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "nda_signed",
+    "signed_off_at",
 ]
-CLIENTS = [["client_id", "company_name", "contact_name"], ["C1", "甲公司", "张"],
-           ["C2", "乙公司", "王"], ["C3", "丙公司", "李"], ["C4", "丁公司", "赵"]]
+HANDOVERS = [
+    [
+        "A1",
+        "C1",
+        "丁",
+        "甲",
+        "监",
+        "一部",
+        "resignation",
+        "2026-06-01",
+        "2026-05-28 09:00",
+        "2026-06-01 17:00",
+        "是",
+        "2026-06-01 17:30",
+    ],
+    [
+        "A2",
+        "C2",
+        "丁",
+        "甲",
+        "",
+        "一部",
+        "rotation",
+        "2026-05-01",
+        "2026-04-28 09:00",
+        "2026-05-01 17:00",
+        "是",
+        "2026-05-01 17:30",
+    ],
+    [
+        "A3",
+        "C3",
+        "丁",
+        "甲",
+        "",
+        "一部",
+        "rotation",
+        "2026-04-01",
+        "2026-03-28 09:00",
+        "2026-04-03 17:00",
+        "否",
+        "2026-04-03 17:30",
+    ],
+    [
+        "P1",
+        "C1",
+        "丁",
+        "甲",
+        "监",
+        "一部",
+        "rotation",
+        "2025-06-01",
+        "2025-05-28 09:00",
+        "2025-06-01 17:00",
+        "是",
+        "2025-06-01 17:30",
+    ],
+    ["O1", "C2", "丁", "甲", "监", "一部", "leave", "2026-07-15", "2026-06-20 09:00", "", "是", ""],
+    [
+        "B1",
+        "C4",
+        "戊",
+        "乙",
+        "监",
+        "二部",
+        "rotation",
+        "2026-06-10",
+        "2026-06-05 09:00",
+        "2026-06-10 17:00",
+        "是",
+        "2026-06-10 17:30",
+    ],
+]
+CLIENTS = [
+    ["client_id", "company_name", "contact_name"],
+    ["C1", "甲公司", "张"],
+    ["C2", "乙公司", "王"],
+    ["C3", "丙公司", "李"],
+    ["C4", "丁公司", "赵"],
+]
 
 
 def _events() -> list[list[str]]:
@@ -77,7 +153,9 @@ def test_the_period_defaults_to_the_last_12_months_or_all_the_data():
     # the sidebar's period wins
     chosen = Filters(period_from=date(2026, 6, 1), period_to=date(2026, 6, 30))
     assert periods(AS_OF, chosen, first=date(2020, 1, 1)) == (
-        (date(2026, 6, 1), date(2026, 6, 30)), (date(2026, 5, 2), date(2026, 5, 31)))
+        (date(2026, 6, 1), date(2026, 6, 30)),
+        (date(2026, 5, 2), date(2026, 5, 31)),
+    )
 
 
 def test_the_stated_period_reads_the_first_completed_handover(store):
@@ -106,11 +184,17 @@ def test_below_the_minimum_is_kept_apart_without_a_rank(store):
 
 def test_previous_period_and_change(store):
     staff = rollup(store, "staff", AS_OF, Filters(), Config()).set_index("staff")
-    p1 = rollup(store, "staff", AS_OF, Filters(period_from=date(2025, 6, 1),
-                                               period_to=date(2025, 6, 1)), Config())
+    p1 = rollup(
+        store,
+        "staff",
+        AS_OF,
+        Filters(period_from=date(2025, 6, 1), period_to=date(2025, 6, 1)),
+        Config(),
+    )
     assert staff.loc["甲", "previous_score"] == pytest.approx(p1["score"].iloc[0])
     assert staff.loc["甲", "change"] == pytest.approx(
-        staff.loc["甲", "score"] - staff.loc["甲", "previous_score"])
+        staff.loc["甲", "score"] - staff.loc["甲", "previous_score"]
+    )
     assert pd.isna(staff.loc["乙", "previous_score"]) and pd.isna(staff.loc["乙", "change"])
     assert staff.loc["乙", "trend"] == ""
 
@@ -118,18 +202,23 @@ def test_previous_period_and_change(store):
 def test_weakest_sub_score_and_top_flags(store):
     staff = rollup(store, "staff", AS_OF, Filters(), Config()).set_index("staff")
     row = staff.loc["甲"]
-    means = {name: row[name] for name in ("efficiency", "quality", "satisfaction", "risk")
-             if pd.notna(row[name])}
+    means = {
+        name: row[name]
+        for name in ("efficiency", "quality", "satisfaction", "risk")
+        if pd.notna(row[name])
+    }
     assert "satisfaction" not in means  # no survey answer: left out
     assert row["weakest"] == min(means, key=means.get) == "risk"
     assert row["weakest_score"] == pytest.approx(min(means.values()))
     # no_supervisor twice; no_nda and overdue once each, in DOMAIN.md's order
     assert row["top_flags"] == [["no_supervisor", 2], ["no_nda", 1], ["overdue", 1]]
     assert staff.loc["乙", "top_flags"] == []
-    assert weakest(pd.Series({"efficiency": 60.0, "quality": 60.0, "satisfaction": None,
-                              "risk": 90.0})) == ("efficiency", 60.0)  # ties: first named
-    assert weakest(pd.Series({"efficiency": None, "quality": None, "satisfaction": None,
-                              "risk": None})) == (None, None)
+    assert weakest(
+        pd.Series({"efficiency": 60.0, "quality": 60.0, "satisfaction": None, "risk": 90.0})
+    ) == ("efficiency", 60.0)  # ties: first named
+    assert weakest(
+        pd.Series({"efficiency": None, "quality": None, "satisfaction": None, "risk": None})
+    ) == (None, None)
 
 
 def test_lowest_team_is_among_the_ranked(store):
@@ -140,9 +229,15 @@ def test_lowest_team_is_among_the_ranked(store):
     assert "ranked" not in months and list(months["month"])[-1] == "2026-06"
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (0, "outside 1-1000"), (2.5, "not a whole number"), ("3", "not a whole number"),
-    (True, "not a whole number")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "outside 1-1000"),
+        (2.5, "not a whole number"),
+        ("3", "not a whole number"),
+        (True, "not a whole number"),
+    ],
+)
 def test_the_minimum_is_a_whole_number_of_handovers(value, message):
     with pytest.raises(ConfigError, match=message):
         from_dict({"ranking": {"min_handovers": value}})
@@ -167,14 +262,18 @@ def test_top_flags_of_every_group_at_once_equal_each_group_alone(tmp_path_factor
     as_of = date(2026, 11, 20)
     frame = rollup(sample, by, as_of, Filters(), Config())
     start, end = stated_periods(sample, as_of, Filters()).current
-    scores = compute_scores(sample, as_of, Filters(period_from=start, period_to=end),
-                            Config())
+    scores = compute_scores(sample, as_of, Filters(period_from=start, period_to=end), Config())
     done = scores[scores["is_completed"]].explode("flags").dropna(subset=["flags"])
     column = GROUPINGS[by]
-    flags = (done.groupby([column, "flags"], dropna=False).size()
-             .rename("n").reset_index().rename(columns={column: "grp", "flags": "flag"}))
+    flags = (
+        done.groupby([column, "flags"], dropna=False)
+        .size()
+        .rename("n")
+        .reset_index()
+        .rename(columns={column: "grp", "flags": "flag"})
+    )
     ties = 0
-    for group, found in zip(frame[by], frame["top_flags"]):
+    for group, found in zip(frame[by], frame["top_flags"], strict=False):
         assert found == top_flags(flags, group), group
         counts = [n for _, n in found]
         ties += len(counts) != len(set(counts))
@@ -187,10 +286,14 @@ def test_weakest_of_every_row_at_once_equals_each_row_alone():
 
     from metrics.rollups import weakest, weakest_of_rows
 
-    frame = pd.DataFrame({"efficiency": [50.0, np.nan, 70.0, np.nan, 20.0],
-                          "quality": [40.0, np.nan, 70.0, 10.0, 20.0],
-                          "satisfaction": [40.0, np.nan, np.nan, np.nan, 90.0],
-                          "risk": [90.0, np.nan, 80.0, 5.0, 20.0]})
+    frame = pd.DataFrame(
+        {
+            "efficiency": [50.0, np.nan, 70.0, np.nan, 20.0],
+            "quality": [40.0, np.nan, 70.0, 10.0, 20.0],
+            "satisfaction": [40.0, np.nan, np.nan, np.nan, 90.0],
+            "risk": [90.0, np.nan, 80.0, 5.0, 20.0],
+        }
+    )
     names, values = weakest_of_rows(frame)
     for index, row in frame.iterrows():
         name, value = weakest(row)

@@ -32,6 +32,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 # -- loading the small sample back, with labels turned into codes ----------------------
 
+
 def _to_code(template: Template, column: str, value: str) -> str:
     col = template.column(column)
     if not value or col.codes is None:
@@ -102,6 +103,7 @@ def small(tmp_path_factory) -> dict:
 
 # -- determinism --------------------------------------------------------------------
 
+
 def test_same_seed_writes_byte_identical_files(small, tmp_path):
     again = write_sample_files(tmp_path, "small", seed=42)
     assert [kind for kind, _ in again] == ["clients", "handovers", "events"]
@@ -125,6 +127,7 @@ def test_unknown_size_is_refused(tmp_path):
 
 # -- USCC checksum --------------------------------------------------------------------
 
+
 def test_uscc_checksum_matches_hand_computed_codes():
     # A known valid code.
     assert uscc_problems("91350100M000100Y43") == []
@@ -142,6 +145,7 @@ def test_uscc_checksum_matches_hand_computed_codes():
     # 6 * 2 = 12; 12 % 11 = 1; 11 - 1 = 10 -> "X". A sum of 0 gives 11 -> "0".
     assert org_check_char("00000006") == "X"
     assert org_check_char("00000000") == "0"
+
 
 @pytest.mark.parametrize(
     ("code", "problem"),
@@ -161,8 +165,9 @@ def test_every_uscc_passes_both_checks_except_declared_defects(small):
     failures = small["defects"]["failures"]
     declared_invalid = set(failures["clients.uscc.valid"])
     declared_missing = set(failures["clients.uscc.present"])
-    invalid = {c["client_id"] for c in small["clients"]
-               if c["uscc"] and not is_valid_uscc(c["uscc"])}
+    invalid = {
+        c["client_id"] for c in small["clients"] if c["uscc"] and not is_valid_uscc(c["uscc"])
+    }
     missing = {c["client_id"] for c in small["clients"] if not c["uscc"]}
     assert invalid == declared_invalid
     assert missing == declared_missing
@@ -176,6 +181,7 @@ def test_every_uscc_passes_both_checks_except_declared_defects(small):
 
 
 # -- headers, encodings ---------------------------------------------------------------
+
 
 def test_small_files_have_the_documented_headers_and_encodings(small):
     paths = dict(small["files"])
@@ -208,6 +214,7 @@ def test_small_files_spell_values_the_chinese_way(small):
 
 # -- sizes and shape ------------------------------------------------------------------
 
+
 def test_small_sample_has_the_expected_size(small):
     clients, handovers, events = small["clients"], small["handovers"], small["events"]
     assert len(clients) == 300
@@ -230,11 +237,15 @@ def test_handovers_follow_the_story(small):
     starts = [_slash_date(h["planned_start"]) for h in handovers]
     # 18 months up to SAMPLE_AS_OF; a few forms are planned for the coming weeks
     assert min(starts) >= date(2025, 5, 20) and max(starts) < SAMPLE_AS_OF + timedelta(days=30)
-    assert all(_timestamp(h["actual_start"]).date() < SAMPLE_AS_OF
-               for h in handovers if h["actual_start"])
+    assert all(
+        _timestamp(h["actual_start"]).date() < SAMPLE_AS_OF for h in handovers if h["actual_start"]
+    )
     # the resignation wave after the Spring Festival (2026-02-17)
-    wave = sum(1 for h, s in zip(handovers, starts, strict=True)
-               if h["reason"] == "resignation" and date(2026, 2, 22) <= s <= date(2026, 4, 10))
+    wave = sum(
+        1
+        for h, s in zip(handovers, starts, strict=True)
+        if h["reason"] == "resignation" and date(2026, 2, 22) <= s <= date(2026, 4, 10)
+    )
     per_seven_weeks = reasons["resignation"] * 49 / 545
     assert wave > 1.5 * per_seven_weeks
     open_ = [h for h in handovers if not h["actual_end"]]
@@ -247,8 +258,11 @@ def test_handovers_follow_the_story(small):
         if start and end:
             assert start < end
             assert 9 <= start.hour < 18
-    late = [h for h in handovers if h["actual_end"]
-            and _timestamp(h["actual_end"]).date() > _slash_date(h["planned_end"])]
+    late = [
+        h
+        for h in handovers
+        if h["actual_end"] and _timestamp(h["actual_end"]).date() > _slash_date(h["planned_end"])
+    ]
     assert 0.05 <= len(late) / len(handovers) <= 0.4
     assert 0.9 <= sum(h["nda_signed"] == "是" for h in handovers) / len(handovers) < 1
     assert 0.9 <= sum(bool(h["supervisor"]) for h in handovers) / len(handovers) < 1
@@ -272,14 +286,20 @@ def test_events_follow_their_handover(small):
         covered += len(verified & set(CHECKLIST_ITEMS)) / len(CHECKLIST_ITEMS)
         if h["reason"] == "resignation":
             resigned += 1
-            revoked_24h += any(e["event_type"] == "access_revoked"
-                               and _timestamp(e["occurred_at"]) <= end + timedelta(hours=24)
-                               for e in events)
+            revoked_24h += any(
+                e["event_type"] == "access_revoked"
+                and _timestamp(e["occurred_at"]) <= end + timedelta(hours=24)
+                for e in events
+            )
     assert 0.95 <= covered / len(completed) < 1
     assert 0.8 <= revoked_24h / resigned < 1
+
     def verified(h):
-        return {e["item_code"] for e in by_handover.get(h["handover_id"], [])
-                if e["event_type"] == "item_verified"}
+        return {
+            e["item_code"]
+            for e in by_handover.get(h["handover_id"], [])
+            if e["event_type"] == "item_verified"
+        }
 
     sensitive_gaps = sum(1 for h in completed if not set(SENSITIVE_ITEMS) <= verified(h))
     assert 0 < sensitive_gaps / len(completed) <= 0.2
@@ -292,11 +312,16 @@ def test_follow_ups_and_churn_happen_after_the_handover(small):
     for e in events:
         if e["event_type"] == "followup_visit":
             visits.setdefault(e["handover_id"], []).append(_timestamp(e["occurred_at"]))
-    due = [h for h in handovers
-           if _timestamp(h["actual_end"]).date() <= SAMPLE_AS_OF - timedelta(days=30)]
+    due = [
+        h
+        for h in handovers
+        if _timestamp(h["actual_end"]).date() <= SAMPLE_AS_OF - timedelta(days=30)
+    ]
     within = sum(
-        any(timedelta(0) <= v - _timestamp(h["actual_end"]) <= timedelta(days=30)
-            for v in visits.get(h["handover_id"], []))
+        any(
+            timedelta(0) <= v - _timestamp(h["actual_end"]) <= timedelta(days=30)
+            for v in visits.get(h["handover_id"], [])
+        )
         for h in due
     )
     assert 0.6 <= within / len(due) < 0.95
@@ -314,6 +339,7 @@ def test_follow_ups_and_churn_happen_after_the_handover(small):
 
 # -- declared defects ----------------------------------------------------------------
 
+
 def test_client_defects_are_exactly_the_declared_ones(small):
     clients = small["clients"]
     failures = small["defects"]["failures"]
@@ -323,11 +349,15 @@ def test_client_defects_are_exactly_the_declared_ones(small):
         return {c["client_id"] for c in rows}
 
     no_phone = ids(c for c in clients if not c["contact_phone"])
-    bad_phone = ids(c for c in clients if c["contact_phone"]
-                    and not MOBILE.match(re.sub(r"[ -]", "", c["contact_phone"])))
+    bad_phone = ids(
+        c
+        for c in clients
+        if c["contact_phone"] and not MOBILE.match(re.sub(r"[ -]", "", c["contact_phone"]))
+    )
     bad_email = ids(c for c in clients if c["email"] and not EMAIL.match(c["email"]))
-    expired = ids(c for c in clients
-                  if c["status"] == "active" and c["contract_end"] < SAMPLE_AS_OF)
+    expired = ids(
+        c for c in clients if c["status"] == "active" and c["contract_end"] < SAMPLE_AS_OF
+    )
     assert no_phone == set(failures["clients.contact_phone.present"])
     assert bad_phone == set(failures["clients.contact_phone.valid"])
     assert bad_email == set(failures["clients.email.valid"])
@@ -359,9 +389,11 @@ def test_handover_defects_are_exactly_the_declared_ones(small):
             best = latest.get(h["client_id"])
             if best is None or h["actual_end"] > best["actual_end"]:
                 latest[h["client_id"]] = h
-    stale = {h["handover_id"] for cid, h in latest.items()
-             if clients[cid]["status"] == "active"
-             and clients[cid]["assigned_staff"] != h["to_staff"]}
+    stale = {
+        h["handover_id"]
+        for cid, h in latest.items()
+        if clients[cid]["status"] == "active" and clients[cid]["assigned_staff"] != h["to_staff"]
+    }
     assert stale == set(failures["handovers.owner.consistent"])
     assert 1 <= len(stale) <= 0.1 * len(latest)
     ids = [h["handover_id"] for h in handovers]
@@ -377,15 +409,18 @@ def test_event_defects_are_exactly_the_declared_ones(small):
         return f"{e['handover_id']}|{e['occurred_at']}|{e['event_type']}|{e['item_code']}"
 
     orphans = {key(e) for e in small["events"] if e["handover_id"] not in known}
-    unknown_items = {key(e) for e in small["events"]
-                     if e["event_type"] in ITEM_EVENT_TYPES
-                     and e["item_code"] not in CHECKLIST_ITEMS}
+    unknown_items = {
+        key(e)
+        for e in small["events"]
+        if e["event_type"] in ITEM_EVENT_TYPES and e["item_code"] not in CHECKLIST_ITEMS
+    }
     assert orphans == set(failures["events.handover.known"])
     assert unknown_items == set(failures["events.item.known"])
     assert 1 <= len(orphans) <= 10 and 1 <= len(unknown_items) <= 10
 
 
 # -- downloadable templates ------------------------------------------------------------
+
 
 def test_committed_templates_are_up_to_date(tmp_path):
     written = write_templates(tmp_path)

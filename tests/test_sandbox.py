@@ -34,8 +34,7 @@ def _spin():
 
 
 def _numbers(count: int):
-    for number in range(count):
-        yield number
+    yield from range(count)
 
 
 def _refuse():

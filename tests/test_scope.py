@@ -45,10 +45,21 @@ from sample_data.generator import SAMPLE_AS_OF
 from sample_data.loader import load_sample
 
 AS_OF = date(2026, 11, 20)
-FIGURE_CHECKS = ("handovers_total", "handovers_completed", "on_time_rate", "overdue_open",
-                 "mean_duration_days", "csat", "mean_satisfaction", "nps", "responses_total",
-                 "responses_unmatched", "responses_attributed", "response_rate",
-                 "churn_90d_rate")
+FIGURE_CHECKS = (
+    "handovers_total",
+    "handovers_completed",
+    "on_time_rate",
+    "overdue_open",
+    "mean_duration_days",
+    "csat",
+    "mean_satisfaction",
+    "nps",
+    "responses_total",
+    "responses_unmatched",
+    "responses_attributed",
+    "response_rate",
+    "churn_90d_rate",
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +78,8 @@ def tables(sample: Store) -> dict[str, pd.DataFrame]:
         "events": sample.query_df("select * from stg_events"),
         "responses": sample.query_df("select * from feedback_responses where is_real"),
         "failures": sample.query_df(
-            "select * from check_failures where run_id = (select max(run_id) from check_runs)"),
+            "select * from check_failures where run_id = (select max(run_id) from check_runs)"
+        ),
     }
 
 
@@ -85,8 +97,7 @@ def _names(tables) -> dict[str, str]:
 ACTORS = {
     "team_lead 记账一部": lambda names: Actor("lead1", "team_lead", team="记账一部"),
     "team_lead 税务部": lambda names: Actor("lead2", "team_lead", team="税务部"),
-    "staff (receiver and from_staff)": lambda names: Actor("s1", "staff",
-                                                           staff=names["staff"]),
+    "staff (receiver and from_staff)": lambda names: Actor("s1", "staff", staff=names["staff"]),
     "staff (supervisor only)": lambda names: Actor("s2", "staff", staff=names["supervisor"]),
 }
 
@@ -101,12 +112,16 @@ def in_scope(tables, actor: Actor) -> pd.DataFrame:
     h = tables["handovers"]
     if actor.team:
         return h[h["team"] == actor.team]
-    mine = (h["from_staff"] == actor.staff) | (h["to_staff"] == actor.staff) | (
-        h["supervisor"] == actor.staff)
+    mine = (
+        (h["from_staff"] == actor.staff)
+        | (h["to_staff"] == actor.staff)
+        | (h["supervisor"] == actor.staff)
+    )
     return h[mine]
 
 
 # -- the scope travels with the filters --------------------------------------------------------
+
 
 def test_scope_fields_come_last_and_keys_keep_working():
     old = Filters(date(2026, 1, 1), None, ("一部",), (), ("leave",), True)
@@ -133,8 +148,15 @@ def test_scoped_by_role():
         scope_of(("一部", None))
 
 
-@pytest.mark.parametrize("who", [Actor("a", "team_lead"), Actor("a", "team_lead", team=" "),
-                                 Actor("a", "staff"), Actor("a", "staff", staff="")])
+@pytest.mark.parametrize(
+    "who",
+    [
+        Actor("a", "team_lead"),
+        Actor("a", "team_lead", team=" "),
+        Actor("a", "staff"),
+        Actor("a", "staff", staff=""),
+    ],
+)
 def test_a_scoped_account_without_team_or_staff_sees_nothing(sample, who):
     scope = scope_of(who)
     assert NOBODY in (scope.scope_team, scope.scope_staff)
@@ -166,6 +188,7 @@ def test_filters_cannot_widen_the_scope(sample, tables):
 
 # -- figures, flags, scores, roll-ups and views of a scope -------------------------------------
 
+
 def oracle(tables, handovers: pd.DataFrame, as_of: date) -> dict:
     """A few figures of DOMAIN.md §3 in pandas, over ``handovers`` only."""
     ids = set(handovers["handover_id"])
@@ -192,20 +215,25 @@ def oracle(tables, handovers: pd.DataFrame, as_of: date) -> dict:
         "handovers_completed": len(done),
         "on_time_rate": ratio(int((end_day <= planned).sum()), len(done)),
         "overdue_open": int((pd.to_datetime(open_["planned_end"]) < pd.Timestamp(as_of)).sum()),
-        "mean_duration_days": None if started.empty else float(
-            ((started["actual_end"] - started["actual_start"]).dt.total_seconds()
-             / 86400).mean()),
+        "mean_duration_days": None
+        if started.empty
+        else float(
+            ((started["actual_end"] - started["actual_start"]).dt.total_seconds() / 86400).mean()
+        ),
         "csat": ratio(100.0 * int((rated >= 4).sum()), len(rated)),
         "mean_satisfaction": None if rated.empty else float(rated.mean()),
-        "nps": ratio(100.0 * (int((scored >= 9).sum()) - int((scored <= 6).sum())),
-                     len(scored)),
+        "nps": ratio(100.0 * (int((scored >= 9).sum()) - int((scored <= 6).sum())), len(scored)),
         # the scope's responses: those attributed to its handovers, whatever the filters
-        "responses_total": int((r["is_attributed"] & r["handover_id"].isin(
-            set(tables["scope_ids"]))).sum()) if "scope_ids" in tables else len(r),
+        "responses_total": int(
+            (r["is_attributed"] & r["handover_id"].isin(set(tables["scope_ids"]))).sum()
+        )
+        if "scope_ids" in tables
+        else len(r),
         "responses_unmatched": 0,
         "responses_attributed": len(attributed),
-        "response_rate": ratio(int(done["handover_id"].isin(set(attributed["handover_id"]))
-                                   .sum()), len(done)),
+        "response_rate": ratio(
+            int(done["handover_id"].isin(set(attributed["handover_id"])).sum()), len(done)
+        ),
         "churn_90d_rate": ratio(int(churned.sum()), len(old)),
     }
 
@@ -248,8 +276,10 @@ def test_flags_and_scores_of_a_scope_are_the_firms_of_its_handovers(sample, tabl
     expected = firm[firm["handover_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, expected)
     flags = compute_flags(sample, AS_OF)
-    pd.testing.assert_frame_equal(compute_flags(sample, AS_OF, filters),
-                                  flags[flags["handover_id"].isin(ids)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        compute_flags(sample, AS_OF, filters),
+        flags[flags["handover_id"].isin(ids)].reset_index(drop=True),
+    )
 
 
 def test_rollups_and_views_read_only_the_scope(sample, tables, actor):
@@ -272,6 +302,7 @@ def test_rollups_and_views_read_only_the_scope(sample, tables, actor):
 
 # -- records: by id, filter options, responses -------------------------------------------------
 
+
 def _some(frame: pd.DataFrame, n: int) -> pd.DataFrame:
     """Up to ``n`` rows spread over the frame (a record read opens a connection: reading all
     252 per actor took minutes)."""
@@ -283,9 +314,13 @@ def test_no_handover_outside_the_scope_is_reachable_by_id(sample, tables, actor)
     ids = set(in_scope(tables, actor)["handover_id"])
     outside = h[~h["handover_id"].isin(ids)]
     # some of every other team, those sharing a client with the scope, and some in scope
-    tried = pd.concat([*(_some(g, 4) for _, g in outside.groupby("team")),
-                       outside[outside["client_id"].isin(in_scope(tables, actor)["client_id"])],
-                       _some(h[h["handover_id"].isin(ids)], 4)])
+    tried = pd.concat(
+        [
+            *(_some(g, 4) for _, g in outside.groupby("team")),
+            outside[outside["client_id"].isin(in_scope(tables, actor)["client_id"])],
+            _some(h[h["handover_id"].isin(ids)], 4),
+        ]
+    )
     assert tried["handover_id"].isin(ids).any() and not tried["handover_id"].isin(ids).all()
     for handover_id in tried["handover_id"]:
         record = handover_record(sample, handover_id, actor)
@@ -321,7 +356,8 @@ def _same_as(firm: dict, scoped_record: dict) -> dict:
             pd.testing.assert_frame_equal(value, scoped_record[key])
         elif isinstance(value, dict):  # the form and the client: NaN and NaT equal too
             assert pd.Series(value, dtype=object).equals(
-                pd.Series(scoped_record[key], dtype=object)), key
+                pd.Series(scoped_record[key], dtype=object)
+            ), key
         else:
             assert value == scoped_record[key], key
     return scoped_record
@@ -354,6 +390,7 @@ def test_responses_are_those_attributed_to_the_scope(sample, tables, actor):
 
 # -- data checks -------------------------------------------------------------------------------
 
+
 def scope_failures(tables, actor: Actor) -> pd.DataFrame:
     """The failures of the latest run whose record belongs to the scope, in pandas."""
     mine = in_scope(tables, actor)
@@ -363,36 +400,43 @@ def scope_failures(tables, actor: Actor) -> pd.DataFrame:
         "clients": set(tables["clients"]["client_id"]) & set(mine["client_id"]),
         "handovers": ids,
         "events": set(events.loc[events["handover_id"].isin(ids), "record_key"]),
-        "feedback": set(r.loc[r["is_attributed"] & r["handover_id"].isin(ids),
-                              "response_key"]),
+        "feedback": set(r.loc[r["is_attributed"] & r["handover_id"].isin(ids), "response_key"]),
     }
     f = tables["failures"]
-    keep = [key in records.get(check.split(".")[0], ()) for check, key
-            in zip(f["check_id"], f["record_key"])]
+    keep = [
+        key in records.get(check.split(".")[0], ())
+        for check, key in zip(f["check_id"], f["record_key"], strict=False)
+    ]
     return f[keep]
 
 
 def test_failures_are_those_of_the_scopes_records(sample, tables, actor):
     expected = scope_failures(tables, actor)
     found = failures(sample, scope=actor)
-    assert set(zip(found["check_id"], found["record_key"], found["column_name"])) == set(
-        zip(expected["check_id"], expected["record_key"], expected["column_name"]))
+    assert set(
+        zip(found["check_id"], found["record_key"], found["column_name"], strict=False)
+    ) == set(
+        zip(expected["check_id"], expected["record_key"], expected["column_name"], strict=False)
+    )
     firm = failures(sample)
     assert len(found) < len(firm)
     assert not found.empty or actor.staff, "a team's records fail some check"
     # by check: some failing in the scope, and one failing only elsewhere
-    checks = sorted(set(expected["check_id"]))[:3] + sorted(
-        set(firm["check_id"]) - set(expected["check_id"]))[:1]
+    checks = (
+        sorted(set(expected["check_id"]))[:3]
+        + sorted(set(firm["check_id"]) - set(expected["check_id"]))[:1]
+    )
     for check_id in checks:
         one = failures(sample, check_id, scope=actor)
         assert set(one["record_key"]) == set(
-            expected.loc[expected["check_id"] == check_id, "record_key"])
+            expected.loc[expected["check_id"] == check_id, "record_key"]
+        )
     # unmatched responses and unknown handovers' events belong to no scope
-    assert not found["check_id"].isin(["feedback.client.matched",
-                                       "events.handover.known"]).any()
+    assert not found["check_id"].isin(["feedback.client.matched", "events.handover.known"]).any()
     history = fix_history(sample, scope=actor)
-    assert set(zip(history["check_id"], history["record_key"])) == set(
-        zip(expected["check_id"], expected["record_key"]))
+    assert set(zip(history["check_id"], history["record_key"], strict=False)) == set(
+        zip(expected["check_id"], expected["record_key"], strict=False)
+    )
 
 
 def test_check_counts_of_a_scope(sample, tables, actor):
@@ -418,18 +462,19 @@ def test_check_counts_of_a_scope(sample, tables, actor):
 
 # -- the firm: exactly as without a scope --------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["administrator", "quality"])
 def test_a_firm_actor_gets_exactly_what_no_scope_gets(sample, tables, role):
     firm = Actor("boss", role, team="记账一部", staff=_names(tables)["staff"])
     filters = scoped(Filters(), firm)
     assert filters == Filters() and not is_scoped(firm)
     assert compute_figures(sample, AS_OF, filters) == compute_figures(sample, AS_OF)
-    pd.testing.assert_frame_equal(compute_scores(sample, AS_OF, filters),
-                                  compute_scores(sample, AS_OF))
+    pd.testing.assert_frame_equal(
+        compute_scores(sample, AS_OF, filters), compute_scores(sample, AS_OF)
+    )
     assert filter_options(sample, firm) == filter_options(sample)
     for only in (None, "unmatched", "unattributed"):
-        pd.testing.assert_frame_equal(responses(sample, only, scope=firm),
-                                      responses(sample, only))
+        pd.testing.assert_frame_equal(responses(sample, only, scope=firm), responses(sample, only))
     pd.testing.assert_frame_equal(failures(sample, scope=firm), failures(sample))
     pd.testing.assert_frame_equal(fix_history(sample, scope=firm), fix_history(sample))
     pd.testing.assert_frame_equal(run_results(sample, scope=firm), run_results(sample))

@@ -45,14 +45,14 @@ def test_serve_on_a_missing_database_creates_no_file(runner, tmp_path: Path, fak
     assert result.exit_code == 0, result.output
     assert not db.exists() and list(tmp_path.iterdir()) == []
     assert "No database at" in result.output and "starts empty" in result.output
-    (command, env), = fake_streamlit.started
+    ((command, env),) = fake_streamlit.started
     assert env["HANDOVER_DB"] == str(db.resolve())
     assert command == streamlit_command("127.0.0.1", 8501)
 
 
 def test_the_dashboard_shows_no_error_details_and_a_viewer_toolbar():
     command = streamlit_command("0.0.0.0", 9000)
-    options = dict(zip(command[5::2], command[6::2]))
+    options = dict(zip(command[5::2], command[6::2], strict=False))
     assert options["--client.showErrorDetails"] == "none"
     assert options["--client.toolbarMode"] == "viewer"
     assert options["--server.headless"] == "true" and options["--server.port"] == "9000"
@@ -66,8 +66,7 @@ def test_an_empty_database_is_left_as_it_is(tmp_path: Path):
     assert (db.stat().st_mtime_ns, db.stat().st_size) == before
 
 
-def test_demo_loads_the_sample_into_an_empty_database_only(runner, tmp_path: Path,
-                                                          fake_streamlit):
+def test_demo_loads_the_sample_into_an_empty_database_only(runner, tmp_path: Path, fake_streamlit):
     db = tmp_path / "new.duckdb"
     result = runner.invoke(app, ["serve", "--demo", "--db", str(db), "--no-open"])
     assert result.exit_code == 0, result.output

@@ -39,7 +39,9 @@ def test_a_newer_database_is_refused_not_recreated(store: Store):
 
 
 def test_an_older_database_is_upgraded_in_place(store: Store, tmp_path: Path):
-    path = write_csv(tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00", "培训完成", ""]])
+    path = write_csv(
+        tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00", "培训完成", ""]]
+    )
     ingest_file(store, "events", path)
     with duckdb.connect(str(store.path)) as conn:  # pretend the views are from an old release
         conn.execute("update schema_meta set value = 'old' where key = 'views_hash'")
@@ -64,13 +66,18 @@ def test_reading_a_missing_database_says_how_to_fill_it(tmp_path: Path):
 def test_writer_waits_for_a_reader_then_gives_up_in_a_sentence(store: Store):
     store.ensure_schema()
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, time
             conn = duckdb.connect({str(store.path)!r}, read_only=True)
             print("open", flush=True)
             time.sleep(3)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -111,7 +118,9 @@ def test_reads_go_on_in_another_process_while_imports_run(store: Store, tmp_path
 
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(store.path), "24000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         cwd=Path(__file__).parents[1],
     )
     assert reader.stdout.readline().strip() == "ready"
@@ -152,8 +161,7 @@ def test_the_data_version_ignores_writes_of_the_audit_trail_alone(tmp_path):
     from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
     store = Store(tmp_path / "v.duckdb")
-    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
-                                                                   HANDOVER_ROW]))
+    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER, HANDOVER_ROW]))
     loaded = store.data_version()
     assert loaded[0] == "data"
     accounts.add_user(store, "vera", "correct horse battery staple", "quality")
@@ -162,8 +170,11 @@ def test_the_data_version_ignores_writes_of_the_audit_trail_alone(tmp_path):
     audit.append(store, "vera", "export", "handovers", rows=1)
     accounts.authenticate(store, "vera", "correct horse battery staple")
     assert store.data_version() == with_account
-    ingest_file(store, "handovers", write_csv(tmp_path / "b.csv", [
-        HANDOVER_HEADER, ["JJ-V-2", *HANDOVER_ROW[1:]]]))
+    ingest_file(
+        store,
+        "handovers",
+        write_csv(tmp_path / "b.csv", [HANDOVER_HEADER, ["JJ-V-2", *HANDOVER_ROW[1:]]]),
+    )
     assert store.data_version() != with_account
     before = store.data_version()
     copy = tmp_path / "copy.duckdb"
@@ -183,8 +194,7 @@ def test_reading_the_check_results_is_not_a_data_change(tmp_path):
     from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
     store = Store(tmp_path / "c.duckdb")
-    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
-                                                                   HANDOVER_ROW]))
+    ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER, HANDOVER_ROW]))
     save_run(store, run_checks(store))
     checked = store.data_version()
     for _ in range(3):
@@ -201,8 +211,9 @@ def test_a_schema_already_current_is_not_opened_for_writing_again(tmp_path, monk
     from tests.test_ingest import HANDOVER_HEADER, HANDOVER_ROW
 
     store = Store(tmp_path / "c.duckdb")
-    report = ingest_file(store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER,
-                                                                            HANDOVER_ROW]))
+    report = ingest_file(
+        store, "handovers", write_csv(tmp_path / "a.csv", [HANDOVER_HEADER, HANDOVER_ROW])
+    )
     assert report.added == 1
     writes = []
     real_write = Store.write
@@ -218,8 +229,9 @@ def test_a_schema_already_current_is_not_opened_for_writing_again(tmp_path, monk
         assert store.ensure_schema() == LATEST_VERSION
     assert len(writes) <= 1  # the first call may write (the file's state after the import)
     seen = len(writes)
-    Store(tmp_path / "c.duckdb").write(lambda conn: conn.execute(
-        "create table other_things (n integer)"))
+    Store(tmp_path / "c.duckdb").write(
+        lambda conn: conn.execute("create table other_things (n integer)")
+    )
     assert store.ensure_schema() == LATEST_VERSION
     assert len(writes) == seen + 2  # the change above, and the look after it
 

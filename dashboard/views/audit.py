@@ -33,16 +33,26 @@ def audit_page() -> None:
         return
     left, middle, right = st.columns([2, 2, 3])
     today = date.today()
-    period = left.date_input(t("audit.period"), value=(today - timedelta(days=30), today),
-                             key="audit_period")
-    users = middle.multiselect(t("audit.user"), sorted({u for u in frame["user_name"] if u}),
-                               format_func=lambda u: user_label(u, current_language()),
-                               key="audit_users", placeholder=t("common.choose"))
-    actions = right.multiselect(t("audit.action"), sorted(set(frame["action"])),
-                                format_func=action_label, key="audit_actions",
-                                placeholder=t("common.choose"))
-    start, end = (list(period) + [None, None])[:2] if isinstance(period, (list, tuple)) else (
-        period, None)
+    period = left.date_input(
+        t("audit.period"), value=(today - timedelta(days=30), today), key="audit_period"
+    )
+    users = middle.multiselect(
+        t("audit.user"),
+        sorted({u for u in frame["user_name"] if u}),
+        format_func=lambda u: user_label(u, current_language()),
+        key="audit_users",
+        placeholder=t("common.choose"),
+    )
+    actions = right.multiselect(
+        t("audit.action"),
+        sorted(set(frame["action"])),
+        format_func=action_label,
+        key="audit_actions",
+        placeholder=t("common.choose"),
+    )
+    start, end = (
+        (list(period) + [None, None])[:2] if isinstance(period, (list, tuple)) else (period, None)
+    )
     shown = frame
     if start:
         shown = shown[shown["at"] >= pd.Timestamp(start)]
@@ -58,10 +68,15 @@ def audit_page() -> None:
     shown["user_name"] = [user_label(u, lang) for u in shown["user_name"]]
     shown["detail"] = [describe(d, lang) for d in shown["detail"]]
     st.caption(t("audit.count", shown=len(shown), total=len(frame)))
-    table(shown, "audit_trail", key="audit_table",
-          labels={c: t(f"audit.columns.{c}") for c in COLUMNS},
-          column_config={t("audit.columns.at"): st.column_config.DatetimeColumn(
-              format="YYYY-MM-DD HH:mm:ss")})
+    table(
+        shown,
+        "audit_trail",
+        key="audit_table",
+        labels={c: t(f"audit.columns.{c}") for c in COLUMNS},
+        column_config={
+            t("audit.columns.at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")
+        },
+    )
 
 
 audit_page()

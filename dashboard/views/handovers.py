@@ -25,10 +25,25 @@ from metrics.catalogue import label
 
 DATE_FIELDS = ("planned_start", "planned_end", "contract_end", "terminated_at", "service_start")
 # what matters first (pinned: id and company), then the rest
-TABLE_COLUMNS = ["handover_id", "company_name", "band", "score", "flags", "risk_level",
-                 "efficiency_score", "quality_score", "satisfaction_score", "risk_score",
-                 "team", "to_staff", "from_staff", "reason", "actual_end", "planned_end",
-                 "client_id"]
+TABLE_COLUMNS = [
+    "handover_id",
+    "company_name",
+    "band",
+    "score",
+    "flags",
+    "risk_level",
+    "efficiency_score",
+    "quality_score",
+    "satisfaction_score",
+    "risk_score",
+    "team",
+    "to_staff",
+    "from_staff",
+    "reason",
+    "actual_end",
+    "planned_end",
+    "client_id",
+]
 PINNED = ("handover_id", "company_name")
 TABLE_ROWS = 20  # rows the table shows without scrolling (35 px each, and its header)
 ROW_HEIGHT = 35
@@ -74,29 +89,47 @@ def scored_table(version, as_of, filters) -> str | None:
     _seed_from_url("band", "h_bands", BANDS)
     _seed_from_url("flag", "h_flags", everything.flags)
     left, middle, right = st.columns([2, 2, 3])
-    bands = left.multiselect(t("columns.band"), list(BANDS),
-                             format_func=lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}",
-                             key="h_bands", placeholder=t("common.choose"))
-    flags = middle.multiselect(t("columns.flags"), everything.flags, key="h_flags",
-                               format_func=lambda f: label("flags", f, lang),
-                               placeholder=t("common.choose"))
-    search = right.text_input(t("handovers.search"), key="h_search",
-                              placeholder=t("handovers.search_hint"))
+    bands = left.multiselect(
+        t("columns.band"),
+        list(BANDS),
+        format_func=lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}')}",
+        key="h_bands",
+        placeholder=t("common.choose"),
+    )
+    flags = middle.multiselect(
+        t("columns.flags"),
+        everything.flags,
+        key="h_flags",
+        format_func=lambda f: label("flags", f, lang),
+        placeholder=t("common.choose"),
+    )
+    search = right.text_input(
+        t("handovers.search"), key="h_search", placeholder=t("handovers.search_hint")
+    )
     _to_url("band", "h_bands", bands)
     _to_url("flag", "h_flags", flags)
     chosen = {"bands": tuple(bands), "flags": tuple(flags), "search": search}
     matched = data.scores_page(version, as_of, key, limit=0, **chosen).matched
-    st.caption(t("handovers.count", shown=matched, total=everything.total)
-               + ("。" if lang == "zh" else ". ") + t("handovers.order"))
+    st.caption(
+        t("handovers.count", shown=matched, total=everything.total)
+        + ("。" if lang == "zh" else ". ")
+        + t("handovers.order")
+    )
     first = pager(matched, "handover_table")
     page = data.scores_page(version, as_of, key, offset=first, limit=PAGE_ROWS, **chosen)
     frame = table_frame(page.rows, lang)
     labels = {c: t(f"columns.{c}") for c in TABLE_COLUMNS}
     rows = data.all_scores(as_of, key, **chosen)
-    event = table(frame, "handovers", labels=labels, key="handover_table", selectable=True,
-                  column_config=table_config(labels, lang),
-                  height=ROW_HEIGHT * (min(max(len(frame), 1), TABLE_ROWS) + 1) + 3,
-                  everything=lambda: table_frame(rows(), lang))
+    event = table(
+        frame,
+        "handovers",
+        labels=labels,
+        key="handover_table",
+        selectable=True,
+        column_config=table_config(labels, lang),
+        height=ROW_HEIGHT * (min(max(len(frame), 1), TABLE_ROWS) + 1) + 3,
+        everything=lambda: table_frame(rows(), lang),
+    )
     if event is not None and event.selection.rows:
         picked = event.selection.rows[0]
         if picked < len(frame):
@@ -110,33 +143,43 @@ def table_frame(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
     distinct code is worded once."""
     frame = scores[TABLE_COLUMNS].reset_index(drop=True).copy()
     frame["reason"] = words_of(frame["reason"], lambda r: t(f"reasons.{r}", lang) if r else None)
-    frame["band"] = words_of(frame["band"], lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}', lang)}"
-                             if b in BAND_DOTS else None)
-    frame["risk_level"] = words_of(frame["risk_level"],
-                                   lambda r: t(f"risk_levels.{r}", lang) if r else None)
-    frame["flags"] = words_of(frame["flags"], lambda fs: (
-        "、" if lang == "zh" else ", ").join(label("flags", f, lang) for f in fs or ()) or None)
+    frame["band"] = words_of(
+        frame["band"],
+        lambda b: f"{BAND_DOTS[b]} {t(f'bands.{b}', lang)}" if b in BAND_DOTS else None,
+    )
+    frame["risk_level"] = words_of(
+        frame["risk_level"], lambda r: t(f"risk_levels.{r}", lang) if r else None
+    )
+    frame["flags"] = words_of(
+        frame["flags"],
+        lambda fs: (
+            ("、" if lang == "zh" else ", ").join(label("flags", f, lang) for f in fs or ()) or None
+        ),
+    )
     frame["planned_end"] = pd.to_datetime(frame["planned_end"], errors="coerce")
     for column in ("company_name", "team", "to_staff", "from_staff", "client_id"):
-        frame[column] = frame[column].where(frame[column].map(
-            lambda v: isinstance(v, str) and bool(v)), None)
+        frame[column] = frame[column].where(
+            frame[column].map(lambda v: isinstance(v, str) and bool(v)), None
+        )
     return frame
 
 
 def table_config(labels: dict[str, str], lang: str) -> dict:
     """Id and company pinned at the left, the score as a bar, dates in the language."""
     column = st.column_config
-    config = {labels[c]: column.NumberColumn(format="%.0f", width=70) for c in
-              ("efficiency_score", "quality_score", "satisfaction_score", "risk_score")}
+    config = {
+        labels[c]: column.NumberColumn(format="%.0f", width=70)
+        for c in ("efficiency_score", "quality_score", "satisfaction_score", "risk_score")
+    }
     config[labels["handover_id"]] = column.TextColumn(pinned=True, width=125)
     config[labels["company_name"]] = column.TextColumn(pinned=True, width=210)
     config[labels["band"]] = column.TextColumn(width=70)
-    config[labels["score"]] = column.ProgressColumn(format="%.1f", min_value=0, max_value=100,
-                                                    width=110)
+    config[labels["score"]] = column.ProgressColumn(
+        format="%.1f", min_value=0, max_value=100, width=110
+    )
     config[labels["flags"]] = column.TextColumn(width=260)
     config[labels["risk_level"]] = column.TextColumn(width=75)
-    config[labels["actual_end"]] = column.DatetimeColumn(
-        format=date_column_format(lang, time=True))
+    config[labels["actual_end"]] = column.DatetimeColumn(format=date_column_format(lang, time=True))
     config[labels["planned_end"]] = column.DateColumn(format=date_column_format(lang))
     return config
 
@@ -157,36 +200,70 @@ def record(version, as_of, filters, handover_id: str) -> None:
     score = row.iloc[0] if not row.empty else None
     st.divider()
     band = score["band"] if score is not None else None
-    st.header(t("handovers.record_title", id=handover_id,
-                company=client.get("company_name") or form["client_id"]))
+    st.header(
+        t(
+            "handovers.record_title",
+            id=handover_id,
+            company=client.get("company_name") or form["client_id"],
+        )
+    )
     if band:
-        st.markdown(f":{ {'green': 'green', 'yellow': 'orange', 'red': 'red'}[band] }-badge["
-                    f"{t(f'bands.{band}')} · {fmt_number(score['score'], 1)}]  "
-                    f":gray-badge[{t('columns.risk_level')}{'：' if lang == 'zh' else ': '}"
-                    f"{t('risk_levels.' + score['risk_level'])}]")
+        st.markdown(
+            f":{ {'green': 'green', 'yellow': 'orange', 'red': 'red'}[band] }-badge["
+            f"{t(f'bands.{band}')} · {fmt_number(score['score'], 1)}]  "
+            f":gray-badge[{t('columns.risk_level')}{'：' if lang == 'zh' else ': '}"
+            f"{t('risk_levels.' + score['risk_level'])}]"
+        )
     cols = st.columns(4)
-    for cell, name in zip(cols, ("efficiency_score", "quality_score", "satisfaction_score",
-                                 "risk_score")):
+    for cell, name in zip(
+        cols,
+        ("efficiency_score", "quality_score", "satisfaction_score", "risk_score"),
+        strict=False,
+    ):
         value = None if score is None else score[name]
         cell.metric(t(f"columns.{name}"), fmt_number(value), border=True)
 
     left, right = st.columns(2)
     with left:
         st.subheader(t("handovers.form"))
-        pairs = _pairs(form, ["client_id", "from_staff", "to_staff", "supervisor", "team",
-                              "reason", "planned_start", "planned_end", "actual_start",
-                              "actual_end", "nda_signed", "signed_off_at"])
-        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—",
-                     height=_fit(pairs))
+        pairs = _pairs(
+            form,
+            [
+                "client_id",
+                "from_staff",
+                "to_staff",
+                "supervisor",
+                "team",
+                "reason",
+                "planned_start",
+                "planned_end",
+                "actual_start",
+                "actual_end",
+                "nda_signed",
+                "signed_off_at",
+            ],
+        )
+        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—", height=_fit(pairs))
     with right:
         st.subheader(t("handovers.client"))
         masked = mask_frame(pd.DataFrame([client]), role) if client else pd.DataFrame()
-        pairs = _pairs(masked.iloc[0].to_dict() if not masked.empty else {},
-                       ["company_name", "uscc", "legal_rep", "contact_name", "contact_phone",
-                        "email", "taxpayer_type", "assigned_staff", "status", "contract_end",
-                        "terminated_at"])
-        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—",
-                     height=_fit(pairs))
+        pairs = _pairs(
+            masked.iloc[0].to_dict() if not masked.empty else {},
+            [
+                "company_name",
+                "uscc",
+                "legal_rep",
+                "contact_name",
+                "contact_phone",
+                "email",
+                "taxpayer_type",
+                "assigned_staff",
+                "status",
+                "contract_end",
+                "terminated_at",
+            ],
+        )
+        st.dataframe(pairs, hide_index=True, width="stretch", placeholder="—", height=_fit(pairs))
 
     st.subheader(t("handovers.flags"))
     if raised.empty:
@@ -203,19 +280,29 @@ def record(version, as_of, filters, handover_id: str) -> None:
         if found["discrepancies"].empty:
             st.caption(t("handovers.no_discrepancies"))
         else:
-            table(_events_frame(found["discrepancies"]), f"discrepancies_{handover_id}",
-                  key="discrepancies", column_config=_events_config())
+            table(
+                _events_frame(found["discrepancies"]),
+                f"discrepancies_{handover_id}",
+                key="discrepancies",
+                column_config=_events_config(),
+            )
     with right:
         st.subheader(t("handovers.feedback"))
         if found["feedback"].empty:
             st.caption(t("handovers.no_feedback"))
         else:
             feedback = _feedback_frame(found["feedback"])
-            table(feedback, f"feedback_{handover_id}", key="record_feedback",
-                  labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns},
-                  column_config={t("handovers.feedback_columns.submitted_at"):
-                                 st.column_config.DatetimeColumn(
-                                     format=date_column_format(lang, time=True))})
+            table(
+                feedback,
+                f"feedback_{handover_id}",
+                key="record_feedback",
+                labels={c: t(f"handovers.feedback_columns.{c}") for c in feedback.columns},
+                column_config={
+                    t("handovers.feedback_columns.submitted_at"): st.column_config.DatetimeColumn(
+                        format=date_column_format(lang, time=True)
+                    )
+                },
+            )
     record_failing_checks(found["failing_checks"], handover_id)
 
 
@@ -228,8 +315,14 @@ def _audit_unmasked(handover_id: str, client: dict, role) -> None:
         return
     from pipelines import audit
 
-    audit.append(data.store(), current_actor().name, "record_view", handover_id,
-                 client=client.get("client_id"), unmasked=shown)
+    audit.append(
+        data.store(),
+        current_actor().name,
+        "record_view",
+        handover_id,
+        client=client.get("client_id"),
+        unmasked=shown,
+    )
     opened.add(handover_id)
 
 
@@ -304,8 +397,11 @@ def _events_frame(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _events_config() -> dict:
-    return {t("handovers.events.occurred_at"): st.column_config.DatetimeColumn(
-        format=date_column_format(time=True))}
+    return {
+        t("handovers.events.occurred_at"): st.column_config.DatetimeColumn(
+            format=date_column_format(time=True)
+        )
+    }
 
 
 def _feedback_frame(feedback: pd.DataFrame) -> pd.DataFrame:
@@ -313,14 +409,15 @@ def _feedback_frame(feedback: pd.DataFrame) -> pd.DataFrame:
     frame = feedback.copy()
     if "source_tool" in frame:
         frame["source_tool"] = frame["source_tool"].map(
-            lambda v: None if _missing(v) else _code("satisfaction.tools", v))
+            lambda v: None if _missing(v) else _code("satisfaction.tools", v)
+        )
     if "matched_by" in frame:
         frame["matched_by"] = frame["matched_by"].map(
-            lambda v: None if _missing(v) else _column_label(v))
+            lambda v: None if _missing(v) else _column_label(v)
+        )
     for column in ("overall_satisfaction", "recommend_score"):
         if column in frame:
-            frame[column] = frame[column].map(
-                lambda v: None if _missing(v) else f"{v:.0f}")
+            frame[column] = frame[column].map(lambda v: None if _missing(v) else f"{v:.0f}")
     if "comment" in frame:
         frame["comment"] = frame["comment"].map(lambda v: None if _missing(v) else v)
     return frame
@@ -331,53 +428,74 @@ def _timeline(events: pd.DataFrame) -> None:
     if events.empty:
         st.caption(t("handovers.no_events"))
         return
-    words = {name: t(f"handovers.events.{name}")
-             for name in ("occurred_at", "event_type", "item_code", "actor", "note")}
-    shown = pd.DataFrame({  # data in a chart: as plain text (Plotly reads some HTML)
-        words["occurred_at"]: events["occurred_at"],
-        words["event_type"]: events["event_type"].map(lambda e: chart_text(event_label(e) or "—")),
-        words["item_code"]: events["item_code"].map(lambda i: chart_text(item_label(i) or "—")),
-        words["actor"]: events["actor"].map(lambda v: chart_text("—" if _missing(v) else v)),
-        words["note"]: events["note"].map(lambda v: chart_text("—" if _missing(v) else v))})
-    fig = px.scatter(shown, x=words["occurred_at"], y=words["event_type"],
-                     hover_data=[words["item_code"], words["actor"], words["note"]])
+    words = {
+        name: t(f"handovers.events.{name}")
+        for name in ("occurred_at", "event_type", "item_code", "actor", "note")
+    }
+    shown = pd.DataFrame(
+        {  # data in a chart: as plain text (Plotly reads some HTML)
+            words["occurred_at"]: events["occurred_at"],
+            words["event_type"]: events["event_type"].map(
+                lambda e: chart_text(event_label(e) or "—")
+            ),
+            words["item_code"]: events["item_code"].map(lambda i: chart_text(item_label(i) or "—")),
+            words["actor"]: events["actor"].map(lambda v: chart_text("—" if _missing(v) else v)),
+            words["note"]: events["note"].map(lambda v: chart_text("—" if _missing(v) else v)),
+        }
+    )
+    fig = px.scatter(
+        shown,
+        x=words["occurred_at"],
+        y=words["event_type"],
+        hover_data=[words["item_code"], words["actor"], words["note"]],
+    )
     fig.update_traces(marker={"size": 11, "color": "#2f6db5"})
-    fig.update_xaxes(tickformat=date_tickformat(),
-                     hoverformat="%Y年%-m月%-d日 %H:%M" if current_language() == "zh"
-                     else "%Y-%m-%d %H:%M")
+    fig.update_xaxes(
+        tickformat=date_tickformat(),
+        hoverformat="%Y年%-m月%-d日 %H:%M" if current_language() == "zh" else "%Y-%m-%d %H:%M",
+    )
     st.plotly_chart(style(fig, height=360), width="stretch")
     with st.expander(t("handovers.all_events", n=len(events))):
-        table(_events_frame(events), "events", key="record_events",
-              column_config=_events_config())
+        table(_events_frame(events), "events", key="record_events", column_config=_events_config())
 
 
 def _checklist(items: pd.DataFrame) -> None:
     st.subheader(t("handovers.checklist"))
     lang = current_language()
-    frame = pd.DataFrame({
-        t("handovers.item"): items["item_code"].map(item_label),
-        t("handovers.sensitive"): items["sensitive"].map(lambda s: "🔒" if s else ""),
-        t("handovers.transferred"): items["transferred_at"],
-        t("handovers.verified"): items["verified_at"],
-        t("handovers.state"): [
-            t("handovers.state_verified") if pd.notna(v) else
-            t("handovers.state_transferred") if pd.notna(tr) else t("handovers.state_missing")
-            for v, tr in zip(items["verified_at"], items["transferred_at"])],
-        t("handovers.discrepancy_count"): items["discrepancies"],
-        t("handovers.fix_count"): items["fixes"],
-    })
+    frame = pd.DataFrame(
+        {
+            t("handovers.item"): items["item_code"].map(item_label),
+            t("handovers.sensitive"): items["sensitive"].map(lambda s: "🔒" if s else ""),
+            t("handovers.transferred"): items["transferred_at"],
+            t("handovers.verified"): items["verified_at"],
+            t("handovers.state"): [
+                t("handovers.state_verified")
+                if pd.notna(v)
+                else t("handovers.state_transferred")
+                if pd.notna(tr)
+                else t("handovers.state_missing")
+                for v, tr in zip(items["verified_at"], items["transferred_at"], strict=False)
+            ],
+            t("handovers.discrepancy_count"): items["discrepancies"],
+            t("handovers.fix_count"): items["fixes"],
+        }
+    )
     when = st.column_config.DatetimeColumn(format=date_column_format(lang, time=True))
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", height=_fit(frame),
-                 column_config={t("handovers.transferred"): when,
-                                t("handovers.verified"): when})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        height=_fit(frame),
+        column_config={t("handovers.transferred"): when, t("handovers.verified"): when},
+    )
 
 
 def handovers() -> None:
     page_header("handovers")
     version, as_of, filters = data.version(), st.session_state.as_of, st.session_state.filters
     chosen = scored_table(version, as_of, filters)
-    wanted = chosen or st.query_params.get("handover") or st.session_state.get(
-        "selected_handover")
+    wanted = chosen or st.query_params.get("handover") or st.session_state.get("selected_handover")
     if chosen:
         st.session_state.selected_handover = chosen
     if chosen and st.query_params.get("handover") != chosen:

@@ -34,25 +34,45 @@ HANDOVERS_PAGE = "views/handovers.py"
 UNRANKED_NAMED = 20  # the staff (teams) below the minimum named under a ranking; then a count
 
 GROUPS = {
-    "overview.efficiency": ["handovers_total", "handovers_completed", "on_time_rate",
-                            "mean_duration_days", "overdue_open"],
-    "overview.quality": ["checklist_coverage", "discrepancy_fix_rate", "access_revoked_24h_rate",
-                         "followup_30d_rate"],
+    "overview.efficiency": [
+        "handovers_total",
+        "handovers_completed",
+        "on_time_rate",
+        "mean_duration_days",
+        "overdue_open",
+    ],
+    "overview.quality": [
+        "checklist_coverage",
+        "discrepancy_fix_rate",
+        "access_revoked_24h_rate",
+        "followup_30d_rate",
+    ],
     "overview.satisfaction": ["csat", "mean_satisfaction", "nps", "response_rate"],
-    "overview.feedback_and_risk": ["responses_total", "responses_unmatched",
-                                   "responses_attributed", "churn_90d_rate"],
+    "overview.feedback_and_risk": [
+        "responses_total",
+        "responses_unmatched",
+        "responses_attributed",
+        "churn_90d_rate",
+    ],
 }
 
 
 def period_texts(stated, as_of) -> dict[str, str]:
     (start, end), (pstart, pend) = stated.current, stated.previous
-    return {"start": fmt_date(start), "end": fmt_date(end), "pstart": fmt_date(pstart),
-            "pend": fmt_date(pend), "as_of": fmt_date(as_of)}
+    return {
+        "start": fmt_date(start),
+        "end": fmt_date(end),
+        "pstart": fmt_date(pstart),
+        "pend": fmt_date(pend),
+        "as_of": fmt_date(as_of),
+    }
 
 
 def period_caption(stated, as_of) -> None:
-    st.info(t(f"overview.period_{stated.kind}", **period_texts(stated, as_of)),
-            icon=":material/date_range:")
+    st.info(
+        t(f"overview.period_{stated.kind}", **period_texts(stated, as_of)),
+        icon=":material/date_range:",
+    )
 
 
 def delta(key: str, now, before) -> str | None:
@@ -74,25 +94,37 @@ def tiles(keys: list[str], values: dict, now: dict, before: dict, stated, as_of)
     lang = current_language()
     texts = period_texts(stated, as_of)
     columns = 5 if len(keys) == 5 else 4
-    for cell, key in zip(st.columns(columns), keys):
+    for cell, key in zip(st.columns(columns), keys, strict=False):
         if key in STATE_FIGURES:
             shown, change, colour = values.get(key), None, "off"
             note = t("overview.tile_state_help", **texts)
         else:
             shown, change = now.get(key), delta(key, now.get(key), before.get(key))
             better = figure_entry(key)["higher_is_better"]
-            colour = "off" if now.get(key) == before.get(key) or better == "neutral" \
-                else "inverse" if better == "no" else "normal"
+            colour = (
+                "off"
+                if now.get(key) == before.get(key) or better == "neutral"
+                else "inverse"
+                if better == "no"
+                else "normal"
+            )
             note = t("overview.tile_period_help", **texts)
-        cell.metric(label("figures", key, lang), format_value(key, shown, lang), delta=change,
-                    delta_color=colour, help=f"{figure_help(key)}\n\n{note}", border=True)
+        cell.metric(
+            label("figures", key, lang),
+            format_value(key, shown, lang),
+            delta=change,
+            delta_color=colour,
+            help=f"{figure_help(key)}\n\n{note}",
+            border=True,
+        )
 
 
 def kpis(version, as_of, filters) -> tuple[dict, object]:
     values, now, before, stated = data.figures_with_change(version, as_of, filters)
     lang = current_language()
-    state = ("、" if lang == "zh" else ", ").join(label("figures", key, lang)
-                                                 for key in STATE_FIGURES)
+    state = ("、" if lang == "zh" else ", ").join(
+        label("figures", key, lang) for key in STATE_FIGURES
+    )
     st.caption(t("overview.delta_note", state=state, **period_texts(stated, as_of)))
     for group, keys in GROUPS.items():
         st.subheader(t(group))
@@ -104,29 +136,57 @@ def trends(version, as_of, filters) -> None:
     months = data.rollup(version, "month", as_of, data.filters_key(filters))
     if months.empty:
         return
-    axis = {"title": t("columns.month"), "type": "date", "tickformat": month_tickformat(),
-            "hoverformat": month_tickformat(), "automargin": True}
+    axis = {
+        "title": t("columns.month"),
+        "type": "date",
+        "tickformat": month_tickformat(),
+        "hoverformat": month_tickformat(),
+        "automargin": True,
+    }
     months = months.assign(first_day=pd.to_datetime(months["month"] + "-01"))
     left, right = st.columns(2)
     fig = go.Figure()
-    fig.add_bar(x=months["first_day"], y=months["handovers"], name=t("columns.handovers"),
-                marker_color="#b9cde8", yaxis="y2")
-    fig.add_scatter(x=months["first_day"], y=months["score"], name=t("columns.score"),
-                    mode="lines+markers", line={"color": "#2f6db5", "width": 3})
-    fig.update_layout(yaxis={"title": t("columns.score"), "range": [0, 100]},
-                      yaxis2={"title": t("columns.handovers"), "overlaying": "y",
-                              "side": "right", "showgrid": False})
-    left.plotly_chart(style(fig, t("overview.trend_title")).update_xaxes(**axis),
-                      width="stretch")
-    rates = months.melt(id_vars="first_day", value_vars=["on_time_rate", "share_red"],
-                        var_name="measure", value_name="share")
+    fig.add_bar(
+        x=months["first_day"],
+        y=months["handovers"],
+        name=t("columns.handovers"),
+        marker_color="#b9cde8",
+        yaxis="y2",
+    )
+    fig.add_scatter(
+        x=months["first_day"],
+        y=months["score"],
+        name=t("columns.score"),
+        mode="lines+markers",
+        line={"color": "#2f6db5", "width": 3},
+    )
+    fig.update_layout(
+        yaxis={"title": t("columns.score"), "range": [0, 100]},
+        yaxis2={
+            "title": t("columns.handovers"),
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+        },
+    )
+    left.plotly_chart(style(fig, t("overview.trend_title")).update_xaxes(**axis), width="stretch")
+    rates = months.melt(
+        id_vars="first_day",
+        value_vars=["on_time_rate", "share_red"],
+        var_name="measure",
+        value_name="share",
+    )
     rates["measure"] = rates["measure"].map(lambda m: t(f"columns.{m}"))
-    fig = px.line(rates, x="first_day", y="share", color="measure", markers=True,
-                  labels={"first_day": t("columns.month"), "share": t("overview.share"),
-                          "measure": ""})
+    fig = px.line(
+        rates,
+        x="first_day",
+        y="share",
+        color="measure",
+        markers=True,
+        labels={"first_day": t("columns.month"), "share": t("overview.share"), "measure": ""},
+    )
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    right.plotly_chart(style(fig, t("overview.rates_title")).update_xaxes(**axis),
-                       width="stretch")
+    right.plotly_chart(style(fig, t("overview.rates_title")).update_xaxes(**axis), width="stretch")
 
 
 def distribution(version, as_of, filters) -> None:
@@ -135,13 +195,22 @@ def distribution(version, as_of, filters) -> None:
     bars = data.score_histogram(version, as_of, data.filters_key(filters))
     if bars.empty:
         return
-    shown = bars.assign(band_label=words_of(bars["band"], lambda b: t(f"bands.{b}") if b
-                                            else "—"),
-                        middle=bars["bin_start"] + HISTOGRAM_WIDTH / 2)
-    fig = px.bar(shown, x="middle", y="handovers", color="band_label",
-                 color_discrete_map={t(f"bands.{b}"): c for b, c in BAND_COLOURS.items()},
-                 labels={"middle": t("columns.score"), "band_label": t("columns.band"),
-                         "handovers": t("columns.handovers")})
+    shown = bars.assign(
+        band_label=words_of(bars["band"], lambda b: t(f"bands.{b}") if b else "—"),
+        middle=bars["bin_start"] + HISTOGRAM_WIDTH / 2,
+    )
+    fig = px.bar(
+        shown,
+        x="middle",
+        y="handovers",
+        color="band_label",
+        color_discrete_map={t(f"bands.{b}"): c for b, c in BAND_COLOURS.items()},
+        labels={
+            "middle": t("columns.score"),
+            "band_label": t("columns.band"),
+            "handovers": t("columns.handovers"),
+        },
+    )
     fig.update_traces(width=HISTOGRAM_WIDTH)
     fig.update_layout(bargap=0.05, yaxis_title=t("columns.handovers"))
     fig.update_xaxes(range=[0, 100])
@@ -161,13 +230,24 @@ def attention(version, as_of, filters) -> None:
         reason = weakest_text(row["weakest"], row["weakest_score"], lang)
         flags = top_flags_text(row["top_flags"], lang)
         text, button = st.columns([3, 1], vertical_alignment="center")
-        text.warning(t(f"overview.attention_{by}", name=name, score=f"{row['score']:.1f}",
-                       weakest=reason or "—", flags=flags or t("overview.no_flags")),
-                     icon=":material/priority_high:")
+        text.warning(
+            t(
+                f"overview.attention_{by}",
+                name=name,
+                score=f"{row['score']:.1f}",
+                weakest=reason or "—",
+                flags=flags or t("overview.no_flags"),
+            ),
+            icon=":material/priority_high:",
+        )
         red = int(row["red"])
         caption = t("overview.open_red", n=red) if red else t("overview.open_all")
-        if button.button(caption, key=f"attention_{by}", type="primary" if by == "team"
-                         else "secondary", icon=":material/open_in_new:"):
+        if button.button(
+            caption,
+            key=f"attention_{by}",
+            type="primary" if by == "team" else "secondary",
+            icon=":material/open_in_new:",
+        ):
             open_filtered(HANDOVERS_PAGE, **{by: name}, band="red" if red else None)
 
 
@@ -175,7 +255,7 @@ def rankings(version, as_of, filters) -> None:
     minimum = data.config().min_handovers
     lang = current_language()
     tabs = st.tabs([t("overview.by_staff"), t("overview.by_team")])
-    for tab, by in zip(tabs, ("staff", "team")):
+    for tab, by in zip(tabs, ("staff", "team"), strict=False):
         with tab:
             frame = data.rollup(version, by, as_of, data.filters_key(filters))
             ranked = frame[frame["ranked"]] if not frame.empty else frame
@@ -183,16 +263,35 @@ def rankings(version, as_of, filters) -> None:
                 st.info(t("overview.none_ranked", n=minimum))
             else:
                 shown = ranked.assign(
-                    weakest=[weakest_text(n, v, lang) for n, v in
-                             zip(ranked["weakest"], ranked["weakest_score"])],
+                    weakest=[
+                        weakest_text(n, v, lang)
+                        for n, v in zip(ranked["weakest"], ranked["weakest_score"], strict=False)
+                    ],
                     top_flags=[top_flags_text(p, lang) or "—" for p in ranked["top_flags"]],
                     on_time_rate=ranked["on_time_rate"] * 100,
-                    share_red=ranked["share_red"] * 100)
-                columns = ["rank", by, "handovers", "score", "previous_score", "change",
-                           "weakest", "top_flags", "on_time_rate", "share_red", "high_risk"]
-                event = table(shown[columns], f"ranking_{by}", key=f"rank_{by}",
-                              labels=_ranking_labels(columns), selectable=True,
-                              column_config=_ranking_format())
+                    share_red=ranked["share_red"] * 100,
+                )
+                columns = [
+                    "rank",
+                    by,
+                    "handovers",
+                    "score",
+                    "previous_score",
+                    "change",
+                    "weakest",
+                    "top_flags",
+                    "on_time_rate",
+                    "share_red",
+                    "high_risk",
+                ]
+                event = table(
+                    shown[columns],
+                    f"ranking_{by}",
+                    key=f"rank_{by}",
+                    labels=_ranking_labels(columns),
+                    selectable=True,
+                    column_config=_ranking_format(),
+                )
                 picked = _picked(event)
                 if picked is not None and picked < len(shown):
                     name = shown.iloc[picked][by]
@@ -215,13 +314,19 @@ def apart(frame: pd.DataFrame, by: str, minimum: int) -> None:
     below = frame[~frame["ranked"]] if not frame.empty else frame
     if below.empty:
         return
-    items = [t("overview.unranked_item", name=name if isinstance(name, str) else "—",
-               count=int(count)) for name, count in
-             zip(below[by].head(UNRANKED_NAMED), below["handovers"].head(UNRANKED_NAMED))]
+    items = [
+        t("overview.unranked_item", name=name if isinstance(name, str) else "—", count=int(count))
+        for name, count in zip(
+            below[by].head(UNRANKED_NAMED), below["handovers"].head(UNRANKED_NAMED), strict=False
+        )
+    ]
     if len(below) > UNRANKED_NAMED:
         items.append(t("overview.unranked_more", n=len(below) - UNRANKED_NAMED))
-    st.caption(t(f"overview.unranked_{by}", n=minimum) + " "
-               + ("、" if current_language() == "zh" else ", ").join(items))
+    st.caption(
+        t(f"overview.unranked_{by}", n=minimum)
+        + " "
+        + ("、" if current_language() == "zh" else ", ").join(items)
+    )
 
 
 def _ranking_labels(columns: list[str]) -> dict[str, str]:
@@ -232,23 +337,29 @@ def _ranking_labels(columns: list[str]) -> dict[str, str]:
 def _ranking_format() -> dict:
     """Scores with one decimal, rates in percent with one, the short columns narrow."""
     number = st.column_config.NumberColumn
-    return {t("columns.score"): number(format="%.1f", width="small"),
-            t("columns.previous_score"): number(format="%.1f", width="small"),
-            t("columns.change"): number(format="%+.1f", width="small"),
-            t("columns.on_time_rate"): number(format="%.1f%%", width="small"),
-            t("columns.share_red"): number(format="%.1f%%", width="small"),
-            t("columns.rank"): number(format="%d", width="small"),
-            t("columns.handovers"): number(format="%d", width="small"),
-            t("columns.high_risk"): number(format="%d", width="small"),
-            t("overview.col_top_flags"): st.column_config.TextColumn(width="medium")}
+    return {
+        t("columns.score"): number(format="%.1f", width="small"),
+        t("columns.previous_score"): number(format="%.1f", width="small"),
+        t("columns.change"): number(format="%+.1f", width="small"),
+        t("columns.on_time_rate"): number(format="%.1f%%", width="small"),
+        t("columns.share_red"): number(format="%.1f%%", width="small"),
+        t("columns.rank"): number(format="%d", width="small"),
+        t("columns.handovers"): number(format="%d", width="small"),
+        t("columns.high_risk"): number(format="%d", width="small"),
+        t("overview.col_top_flags"): st.column_config.TextColumn(width="medium"),
+    }
 
 
 def definitions() -> None:
     lang = current_language()
     with st.expander(t("overview.definitions"), icon=":material/menu_book:"):
-        rows = [{t("overview.figure"): entry[lang],
-                 t("overview.definition"): definition("figures", key, lang)}
-                for key, entry in catalogue()["figures"].items()]
+        rows = [
+            {
+                t("overview.figure"): entry[lang],
+                t("overview.definition"): definition("figures", key, lang),
+            }
+            for key, entry in catalogue()["figures"].items()
+        ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.markdown(f"**{t('overview.score_formulas')}**")
         for name, formula in explain(data.config(), lang):
@@ -262,13 +373,17 @@ def report(as_of, filters) -> None:
         return
     store = data.store()
     build = data.management_report(as_of, data.filters_key(filters), current_language())
-    st.download_button(t("overview.report"),
-                       lambda: build_export(store, actor, "management_report", build(), "xlsx"),
-                       on_click="ignore",
-                       file_name=f"handover_report_{as_of}.xlsx", type="primary",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/summarize:", key="management_report",
-                       help=t("overview.report_help"))
+    st.download_button(
+        t("overview.report"),
+        lambda: build_export(store, actor, "management_report", build(), "xlsx"),
+        on_click="ignore",
+        file_name=f"handover_report_{as_of}.xlsx",
+        type="primary",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/summarize:",
+        key="management_report",
+        help=t("overview.report_help"),
+    )
 
 
 def overview() -> None:

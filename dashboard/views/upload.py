@@ -17,8 +17,14 @@ from dashboard import data
 from dashboard.audit_text import user_label
 from dashboard.components import error_sentence, page_header, table
 from dashboard.i18n import current_language, t
-from dashboard.import_text import (error_text, exclusions, field_label, format_label,
-                                   problems_frame, tool_label)
+from dashboard.import_text import (
+    error_text,
+    exclusions,
+    field_label,
+    format_label,
+    problems_frame,
+    tool_label,
+)
 from dashboard.masking import mask_failures
 from dashboard.progress import bar as progress_bar
 from dashboard.roles import current_actor, current_role
@@ -40,15 +46,20 @@ UPLOADER_STYLE = (
     "[data-testid='stMarkdownContainer'] p{{font-size:0}}"
     ".st-key-upload_box [data-testid='stFileUploaderDropzone'] button "
     "[data-testid='stMarkdownContainer'] p::after{{content:\"{browse}\";font-size:0.875rem}}"
-    "</style>")
+    "</style>"
+)
 
 
 def problems_table(problems, kind: str) -> None:
     """Every refused value: row, column (as the file writes it, with the template's name for
     it), value and why, in the user's language."""
     frame = problems_frame(problems, kind, current_language())
-    table(frame, "rejected_rows", key="upload_problems",
-          labels={c: t(f"upload.problem.{c}") for c in frame.columns})
+    table(
+        frame,
+        "rejected_rows",
+        key="upload_problems",
+        labels={c: t(f"upload.problem.{c}") for c in frame.columns},
+    )
 
 
 def show_error(error: HandoverError, kind: str) -> None:
@@ -69,30 +80,46 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
     grid = read_grid(path, functools.partial(score, tpl), display_name=name)
     header = map_header(tpl, grid.header, name, grid.header_row)
     lang = current_language()
-    st.markdown(t("upload.detected", format=format_label(grid.format, lang),
-                  row=grid.header_row))
-    mapping = pd.DataFrame([{"field": field_label(kind, c.name, lang),
-                             "column": header.headers.get(c.name, UNMAPPED)}
-                            for c in tpl.columns])
+    st.markdown(t("upload.detected", format=format_label(grid.format, lang), row=grid.header_row))
+    mapping = pd.DataFrame(
+        [
+            {
+                "field": field_label(kind, c.name, lang),
+                "column": header.headers.get(c.name, UNMAPPED),
+            }
+            for c in tpl.columns
+        ]
+    )
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{t('upload.mapping')}**")
-        st.dataframe(mapping.rename(columns={"field": t("upload.field"),
-                                             "column": t("upload.column")}),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            mapping.rename(columns={"field": t("upload.field"), "column": t("upload.column")}),
+            hide_index=True,
+            width="stretch",
+        )
         if header.extras:
             st.caption(t("upload.extras", columns="、".join(header.extras.values())))
     with right:
         st.markdown(f"**{t('upload.preview')}**")
         first = next(grid.chunks).head(20)
-        first.columns = [grid.header[i] if i < len(grid.header) else str(i)
-                         for i in first.columns]
+        first.columns = [grid.header[i] if i < len(grid.header) else str(i) for i in first.columns]
         st.dataframe(first, width="stretch")
-    report = ingest_file(data.store(), kind, path, display_name=name, dry_run=True,
-                         actor=current_actor())
-    return {"report": report, "options": {}, "load": functools.partial(
-        ingest_file, kind=kind, path=path, skip_invalid=True, display_name=name,
-        actor=current_actor())}
+    report = ingest_file(
+        data.store(), kind, path, display_name=name, dry_run=True, actor=current_actor()
+    )
+    return {
+        "report": report,
+        "options": {},
+        "load": functools.partial(
+            ingest_file,
+            kind=kind,
+            path=path,
+            skip_invalid=True,
+            display_name=name,
+            actor=current_actor(),
+        ),
+    }
 
 
 def survey(path: Path, name: str) -> dict | None:
@@ -100,11 +127,21 @@ def survey(path: Path, name: str) -> dict | None:
     from pipelines.feedback.ingest import ingest_feedback, prepare
 
     lang = current_language()
-    source = st.selectbox(t("upload.source"), SOURCES, key="upload_source",
-                          format_func=lambda s: t(f"upload.sources.{s}"))
+    source = st.selectbox(
+        t("upload.source"),
+        SOURCES,
+        key="upload_source",
+        format_func=lambda s: t(f"upload.sources.{s}"),
+    )
     detected, mapping = prepare(path, source, display_name=name)
-    st.markdown(t("upload.detected_survey", tool=tool_label(detected.tool.name, lang),
-                  format=format_label(detected.format, lang), n=len(detected.rows)))
+    st.markdown(
+        t(
+            "upload.detected_survey",
+            tool=tool_label(detected.tool.name, lang),
+            format=format_label(detected.format, lang),
+            n=len(detected.rows),
+        )
+    )
     columns = [UNMAPPED] + [c.shown for c in detected.columns]
     st.markdown(f"**{t('upload.mapping')}**")
     st.caption(t("upload.mapping_help"))
@@ -115,40 +152,64 @@ def survey(path: Path, name: str) -> dict | None:
         candidates = mapping.candidates.get(field, [])
         default = current.shown if current else (candidates[0].shown if candidates else UNMAPPED)
         chosen = cells[index % 3].selectbox(
-            field_label("feedback", field, lang), columns, index=columns.index(default),
+            field_label("feedback", field, lang),
+            columns,
+            index=columns.index(default),
             key=f"map_{field}",
             help=t("upload.candidates", columns="；".join(c.shown for c in candidates))
-            if candidates else None)
+            if candidates
+            else None,
+        )
         if chosen != UNMAPPED:
             maps[field] = chosen
     if mapping.missing or mapping.candidates:
         st.warning(t("upload.unsure"), icon=":material/help:")
     st.markdown(f"**{t('upload.preview')}**")
     preview = detected.rows.head(10).copy()
-    preview.columns = [detected.columns[i].shown if i < len(detected.columns) else str(i)
-                       for i in range(preview.shape[1])]
+    preview.columns = [
+        detected.columns[i].shown if i < len(detected.columns) else str(i)
+        for i in range(preview.shape[1])
+    ]
     st.dataframe(preview, width="stretch")
-    chosen_map = {f: c for f, c in maps.items() if (mapping.columns.get(f) is None
-                                                    or mapping.columns[f].shown != c)}
+    chosen_map = {
+        f: c
+        for f, c in maps.items()
+        if (mapping.columns.get(f) is None or mapping.columns[f].shown != c)
+    }
     override = {**{f: c.shown for f, c in mapping.columns.items()}, **maps}
     removed = [f for f in mapping.columns if f not in maps]
     if removed:  # a field set to "—" is not mapped
         override = {f: c for f, c in override.items() if f not in removed}
-    report = ingest_feedback(data.store(), path, source=source, maps=override,
-                             display_name=name, dry_run=True, actor=current_actor()
-                             ) if _has_answer(override) else None
+    report = (
+        ingest_feedback(
+            data.store(),
+            path,
+            source=source,
+            maps=override,
+            display_name=name,
+            dry_run=True,
+            actor=current_actor(),
+        )
+        if _has_answer(override)
+        else None
+    )
     options = {"source": source, "maps": override}
-    return {"report": report, "options": options, "changed": chosen_map,
-            "load": lambda copy: ingest_feedback(copy, path, skip_invalid=True,
-                                                 display_name=name, actor=current_actor(),
-                                                 **options)}
+    return {
+        "report": report,
+        "options": options,
+        "changed": chosen_map,
+        "load": lambda copy: ingest_feedback(
+            copy, path, skip_invalid=True, display_name=name, actor=current_actor(), **options
+        ),
+    }
 
 
 def _has_answer(maps: dict[str, str]) -> bool:
     from pipelines.feedback.fields import IDENTIFIERS
 
     return any(f in maps for f in IDENTIFIERS) and any(
-        f in maps for f in ("overall_satisfaction", "recommend_score"))
+        f in maps for f in ("overall_satisfaction", "recommend_score")
+    )
 
 
 def validation(kind: str, prepared: dict) -> bool:
@@ -167,8 +228,9 @@ def validation(kind: str, prepared: dict) -> bool:
     cells[1].metric(t("upload.bad_rows"), f"{bad_rows:,}")
     if kind == "feedback":
         excluded = sum(report.excluded.values())
-        cells[2].metric(t("upload.excluded"), f"{excluded:,}",
-                        help=plain(exclusions(report.excluded)) or None)
+        cells[2].metric(
+            t("upload.excluded"), f"{excluded:,}", help=plain(exclusions(report.excluded)) or None
+        )
     if report.problems:
         st.warning(t("upload.has_problems", rows=bad_rows), icon=":material/warning:")
         problems_table(report.problems, kind)
@@ -194,11 +256,13 @@ def before_confirm(kind: str, path: Path, prepared: dict) -> None:
     if kept is None or kept[0] != key:
         with st.spinner(t("upload.trial.running")), progress_bar() as progress:
             try:
-                trial = trial_import(data.store(), kind, prepared["load"],
-                                     actor=current_actor(), progress=progress)
+                trial = trial_import(
+                    data.store(), kind, prepared["load"], actor=current_actor(), progress=progress
+                )
             except HandoverError as error:
-                st.warning(t("upload.trial.failed") + " " + error_text(error),
-                           icon=":material/warning:")
+                st.warning(
+                    t("upload.trial.failed") + " " + error_text(error), icon=":material/warning:"
+                )
                 return
         st.session_state.upload_trial = kept = (key, trial)
     trial = kept[1]
@@ -216,8 +280,11 @@ def show_answers(answers: pd.DataFrame) -> None:
     with st.container(key="upload_answer_counts", horizontal=True):
         st.metric(t("upload.answers.matched"), f"{int((status == 'matched').sum()):,}")
         st.metric(t("upload.answers.unmatched"), f"{int((status == 'unmatched').sum()):,}")
-        st.metric(t("upload.answers.duplicates"), f"{duplicates:,}",
-                  help=t("upload.answers.duplicates_help"))
+        st.metric(
+            t("upload.answers.duplicates"),
+            f"{duplicates:,}",
+            help=t("upload.answers.duplicates_help"),
+        )
     listed = answers[status.isin(["unmatched", "already_loaded", "duplicate_in_file"])]
     if listed.empty:
         st.success(t("upload.answers.all_matched"), icon=":material/check_circle:")
@@ -225,9 +292,14 @@ def show_answers(answers: pd.DataFrame) -> None:
     st.markdown(f"**{t('upload.answers.list_title')}**")
     columns = ["source_row", "status", "client_id", "company_name", "uscc", "contact_phone"]
     shown = listed[columns].assign(
-        status=listed["status"].map(lambda s: t(f"upload.answer_status.{s}")))
-    table(shown, "upload_answers", key="upload_answers",
-          labels={c: t(f"upload.answer_columns.{c}") for c in columns})
+        status=listed["status"].map(lambda s: t(f"upload.answer_status.{s}"))
+    )
+    table(
+        shown,
+        "upload_answers",
+        key="upload_answers",
+        labels={c: t(f"upload.answer_columns.{c}") for c in columns},
+    )
 
 
 def show_trial_findings(kind: str, trial) -> None:
@@ -240,24 +312,38 @@ def show_trial_findings(kind: str, trial) -> None:
     st.caption(t("upload.trial.intro", kind=t(f"upload.kinds.{kind}"), n=len(trial.checks)))
     found = trial.findings
     counts = found["check_id"].value_counts() if not found.empty else pd.Series(dtype=int)
-    per_check = pd.DataFrame({
-        "check": [check_name(c, lang) for c in trial.checks],
-        "failing": [int(counts.get(c, 0)) for c in trial.checks]})
+    per_check = pd.DataFrame(
+        {
+            "check": [check_name(c, lang) for c in trial.checks],
+            "failing": [int(counts.get(c, 0)) for c in trial.checks],
+        }
+    )
     with st.container(key="upload_trial_summary"):
         if found.empty:
             st.success(t("upload.trial.none"), icon=":material/check_circle:")
         else:
-            st.warning(t("upload.trial.found", n=len(found), new=int(found["is_new"].sum())),
-                       icon=":material/fact_check:")
-    table(per_check, "upload_trial_checks", key="upload_trial_checks",
-          labels={"check": t("upload.trial.check"), "failing": t("upload.trial.failing")})
+            st.warning(
+                t("upload.trial.found", n=len(found), new=int(found["is_new"].sum())),
+                icon=":material/fact_check:",
+            )
+    table(
+        per_check,
+        "upload_trial_checks",
+        key="upload_trial_checks",
+        labels={"check": t("upload.trial.check"), "failing": t("upload.trial.failing")},
+    )
     if not found.empty:
         findings_table(found, "upload_trial_findings")
 
 
 def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> None:
-    if not st.button(t("upload.confirm"), type="primary", disabled=not allowed,
-                     icon=":material/cloud_upload:", key="upload_confirm"):
+    if not st.button(
+        t("upload.confirm"),
+        type="primary",
+        disabled=not allowed,
+        icon=":material/cloud_upload:",
+        key="upload_confirm",
+    ):
         return
     skip = bool(st.session_state.get("upload_skip"))
     try:
@@ -265,16 +351,28 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
             from pipelines.feedback.ingest import ingest_feedback
 
             with progress_bar() as progress:
-                report = ingest_feedback(data.store(), path, skip_invalid=skip,
-                                         display_name=name, actor=current_actor(),
-                                         progress=progress, **prepared["options"])
+                report = ingest_feedback(
+                    data.store(),
+                    path,
+                    skip_invalid=skip,
+                    display_name=name,
+                    actor=current_actor(),
+                    progress=progress,
+                    **prepared["options"],
+                )
         else:
             from pipelines.ingest import ingest_file
 
             with progress_bar() as progress:
-                report = ingest_file(data.store(), kind, path, skip_invalid=skip,
-                                     display_name=name, actor=current_actor(),
-                                     progress=progress)
+                report = ingest_file(
+                    data.store(),
+                    kind,
+                    path,
+                    skip_invalid=skip,
+                    display_name=name,
+                    actor=current_actor(),
+                    progress=progress,
+                )
     except HandoverError as error:
         show_error(error, kind)
         return
@@ -326,13 +424,20 @@ def findings_table(found: pd.DataFrame, key: str) -> None:
     lang = current_language()
     shown = mask_failures(found, current_role()).assign(
         check_id=found["check_id"].map(lambda c: check_name(c, lang)),
-        column_name=[column_label(c, col, lang)
-                     for c, col in zip(found["check_id"], found["column_name"])],
-        detail=[render_detail(c, d, lang) for c, d in zip(found["check_id"], found["detail"])],
-        is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")))
+        column_name=[
+            column_label(c, col, lang)
+            for c, col in zip(found["check_id"], found["column_name"], strict=False)
+        ],
+        detail=[
+            render_detail(c, d, lang)
+            for c, d in zip(found["check_id"], found["detail"], strict=False)
+        ],
+        is_new=found["is_new"].map(lambda new: t("common.yes") if new else t("common.no")),
+    )
     columns = ["source_row", "check_id", "column_name", "offending_value", "detail", "is_new"]
-    table(shown[columns], key, key=key,
-          labels={c: t(f"upload.findings_columns.{c}") for c in columns})
+    table(
+        shown[columns], key, key=key, labels={c: t(f"upload.findings_columns.{c}") for c in columns}
+    )
 
 
 def checks_after(trigger: str) -> str:
@@ -342,13 +447,19 @@ def checks_after(trigger: str) -> str:
 
     with st.spinner(t("upload.checking")), progress_bar() as progress:
         try:
-            done = refresh_after(data.store(), trigger, actor=current_actor(),
-                                 progress=progress)
+            done = refresh_after(data.store(), trigger, actor=current_actor(), progress=progress)
         except HandoverError as error:
             return t("upload.checks_failed") + " " + error_sentence(error)
-    return t("upload.checked", run=done.run_id, as_of=done.as_of,
-             records=done.failing_records, failed=done.failed_checks, checks=done.checks,
-             new=done.new_failures, resolved=done.resolved)
+    return t(
+        "upload.checked",
+        run=done.run_id,
+        as_of=done.as_of,
+        records=done.failing_records,
+        failed=done.failed_checks,
+        checks=done.checks,
+        new=done.new_failures,
+        resolved=done.resolved,
+    )
 
 
 def done_message(kind: str, report) -> str:
@@ -356,14 +467,30 @@ def done_message(kind: str, report) -> str:
     if report.already_loaded_batch is not None:
         return t("upload.already", batch=report.already_loaded_batch)
     if kind == "feedback":
-        return t("upload.done_feedback", file=report.file, tool=tool_label(report.tool),
-                 batch=report.batch_id, read=report.rows_read, loaded=report.loaded,
-                 duplicates=report.duplicates, excluded=sum(report.excluded.values()),
-                 rejected=report.rejected, unmatched=report.unmatched,
-                 unattributed=report.unattributed)
-    return t("upload.done_table", file=report.file, format=format_label(report.format),
-             batch=report.batch_id, read=report.rows_read, added=report.added,
-             updated=report.updated, unchanged=report.unchanged, rejected=report.rejected)
+        return t(
+            "upload.done_feedback",
+            file=report.file,
+            tool=tool_label(report.tool),
+            batch=report.batch_id,
+            read=report.rows_read,
+            loaded=report.loaded,
+            duplicates=report.duplicates,
+            excluded=sum(report.excluded.values()),
+            rejected=report.rejected,
+            unmatched=report.unmatched,
+            unattributed=report.unattributed,
+        )
+    return t(
+        "upload.done_table",
+        file=report.file,
+        format=format_label(report.format),
+        batch=report.batch_id,
+        read=report.rows_read,
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+    )
 
 
 def history() -> None:
@@ -374,22 +501,43 @@ def history() -> None:
     if frame.empty:
         st.caption(t("upload.no_batches"))
         return
-    columns = ["batch_id", "kind", "action", "status", "file_name", "source_format",
-               "user_name", "created_at", "count_rows_read", "count_rows_added",
-               "count_rows_updated", "count_rows_unchanged", "count_rows_rejected",
-               "rolled_back_at"]
+    columns = [
+        "batch_id",
+        "kind",
+        "action",
+        "status",
+        "file_name",
+        "source_format",
+        "user_name",
+        "created_at",
+        "count_rows_read",
+        "count_rows_added",
+        "count_rows_updated",
+        "count_rows_unchanged",
+        "count_rows_rejected",
+        "rolled_back_at",
+    ]
     lang = current_language()
     shown = frame.assign(status=None)[columns].copy()
     shown["kind"] = shown["kind"].map(lambda k: t(f"upload.kinds.{k}"))
     shown["action"] = shown["action"].map(lambda a: t(f"upload.actions.{a}"))
-    shown["status"] = [t("upload.statuses.rolled_back") if _has(r) else
-                       t("upload.statuses.in_force") for r in frame["rolled_back_at"]]
+    shown["status"] = [
+        t("upload.statuses.rolled_back") if _has(r) else t("upload.statuses.in_force")
+        for r in frame["rolled_back_at"]
+    ]
     shown["source_format"] = frame["source_format"].map(
-        lambda f: format_label(f, lang) if isinstance(f, str) and f else None)
+        lambda f: format_label(f, lang) if isinstance(f, str) and f else None
+    )
     shown["user_name"] = frame["user_name"].map(
-        lambda u: user_label(u, lang) if isinstance(u, str) and u else None)
-    event = table(shown, "upload_history", key="upload_history", selectable=True,
-                  labels={c: t(f"upload.batch.{c}") for c in columns})
+        lambda u: user_label(u, lang) if isinstance(u, str) and u else None
+    )
+    event = table(
+        shown,
+        "upload_history",
+        key="upload_history",
+        selectable=True,
+        labels={c: t(f"upload.batch.{c}") for c in columns},
+    )
     if event is None or not event.selection.rows:
         st.caption(t("upload.pick_batch"))
         return
@@ -400,18 +548,19 @@ def history() -> None:
     if chosen["action"] != "import" or _has(chosen["rolled_back_at"]):
         st.caption(t("upload.cannot_roll_back", batch=chosen["batch_id"]))
         return
-    sure = st.checkbox(t("upload.rollback_sure", batch=chosen["batch_id"],
-                         file=chosen["file_name"]), key="rollback_sure")
-    if st.button(t("upload.rollback"), disabled=not sure, icon=":material/undo:",
-                 key="rollback_button"):
+    sure = st.checkbox(
+        t("upload.rollback_sure", batch=chosen["batch_id"], file=chosen["file_name"]),
+        key="rollback_sure",
+    )
+    if st.button(
+        t("upload.rollback"), disabled=not sure, icon=":material/undo:", key="rollback_button"
+    ):
         try:
-            new_id = rollback(data.store(), int(chosen["batch_id"]),
-                              actor=current_actor())
+            new_id = rollback(data.store(), int(chosen["batch_id"]), actor=current_actor())
         except HandoverError as error:
             st.error(error_sentence(error), icon=":material/error:")
             return
-        st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"],
-                                         new=new_id)
+        st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"], new=new_id)
         st.session_state.upload_checks = checks_after("rollback")
         st.rerun()
 
@@ -430,23 +579,29 @@ def upload() -> None:
     found = st.session_state.pop("upload_findings", None)
     if found is not None:
         show_findings(found)
-    kind = st.segmented_control(t("upload.kind"), KINDS, default="feedback", key="upload_kind",
-                                format_func=lambda k: t(f"upload.kinds.{k}"))
+    kind = st.segmented_control(
+        t("upload.kind"),
+        KINDS,
+        default="feedback",
+        key="upload_kind",
+        format_func=lambda k: t(f"upload.kinds.{k}"),
+    )
     with st.container(key="upload_box"):
         # Streamlit 1.67 words its drop zone in English only: see UPLOADER_STYLE
         st.html(UPLOADER_STYLE.format(browse=t("upload.browse").replace('"', "")))
         uploaded = st.file_uploader(
-            t("upload.file"), type=["csv", "xlsx", "xls"],
+            t("upload.file"),
+            type=["csv", "xlsx", "xls"],
             key=f"upload_file_{st.session_state.get('upload_key', 0)}",
-            help=t("upload.file_help"))
+            help=t("upload.file_help"),
+        )
         st.caption(t("upload.file_limit", mb=int(st.get_option("server.maxUploadSize"))))
     if uploaded is not None and kind:
         name = uploaded.name
         with private_tempdir(data.store().path) as folder:
             path = write_private(folder, name, uploaded.getvalue())
             try:
-                prepared = survey(path, name) if kind == "feedback" else tabular(kind, path,
-                                                                                  name)
+                prepared = survey(path, name) if kind == "feedback" else tabular(kind, path, name)
                 allowed = validation(kind, prepared)
                 before_confirm(kind, path, prepared)
                 confirm(kind, path, name, prepared, allowed)

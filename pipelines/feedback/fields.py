@@ -19,37 +19,41 @@ from pipelines.readers import cell_text
 
 IDENTIFIERS = ("client_id", "uscc", "company_name", "contact_phone")
 ANSWERS = ("overall_satisfaction", "recommend_score", "comment")
-DIMENSIONS = ("dim_communication", "dim_professionalism", "dim_continuity",
-              "dim_confidentiality")
+DIMENSIONS = ("dim_communication", "dim_professionalism", "dim_continuity", "dim_confidentiality")
 FIELDS = (*IDENTIFIERS, "submitted_at", *ANSWERS, *DIMENSIONS)
 MAPPABLE = (*IDENTIFIERS, "submitted_at", *ANSWERS)  # the --map fields of DOMAIN.md §5
 
 FIELD_LABELS = {
-    "client_id": "客户编号 client id", "uscc": "统一社会信用代码 USCC",
-    "company_name": "企业名称 company name", "contact_phone": "联系电话 phone",
-    "submitted_at": "提交时间 submission time", "overall_satisfaction": "总体满意度 overall "
-    "satisfaction (1-5)", "recommend_score": "推荐意愿 likelihood to recommend (0-10)",
-    "comment": "意见建议 comment", "dim_communication": "沟通 communication",
-    "dim_professionalism": "专业 professionalism", "dim_continuity": "服务连续性 continuity",
+    "client_id": "客户编号 client id",
+    "uscc": "统一社会信用代码 USCC",
+    "company_name": "企业名称 company name",
+    "contact_phone": "联系电话 phone",
+    "submitted_at": "提交时间 submission time",
+    "overall_satisfaction": "总体满意度 overall satisfaction (1-5)",
+    "recommend_score": "推荐意愿 likelihood to recommend (0-10)",
+    "comment": "意见建议 comment",
+    "dim_communication": "沟通 communication",
+    "dim_professionalism": "专业 professionalism",
+    "dim_continuity": "服务连续性 continuity",
     "dim_confidentiality": "保密 confidentiality",
 }
 
 _PATTERNS = {
     "client_id": r"客户编号|客户代码|客户号|客户id|client\s*(?:id|code|number|no)|customer\s*(?:id|"
-                 r"code|number)|custom\s*data\s*1|external\s*(?:data\s*)?reference",
+    r"code|number)|custom\s*data\s*1|external\s*(?:data\s*)?reference",
     "uscc": r"统一社会信用代码|社会信用代码|信用代码|纳税人识别号|税号|uscc|credit\s*code",
     "company_name": r"企业名称|公司名称|单位名称|企业全称|公司全称|贵公司|贵企业|company|"
-                    r"organi[sz]ation\s*name|business\s*name|firm\s*name",
+    r"organi[sz]ation\s*name|business\s*name|firm\s*name",
     "contact_phone": r"手机号|手机号码|电话|联系方式|phone|mobile\s*(?:number|no)|tel\b",
     "recommend_score": r"推荐|recommend|\bnps\b|how\s+likely",
     "comment": r"建议|意见|评价|留言|想说|补充|其他|comment|suggest|feedback|anything\s*else|"
-               r"improve|better|remarks|改进|改善",
+    r"improve|better|remarks|改进|改善",
     "dim_communication": r"沟通|communicat|responsive",
     "dim_professionalism": r"专业|profession|expertise|competen",
     "dim_continuity": r"连续|衔接|延续|continuit|seamless",
     "dim_confidentiality": r"保密|隐私|信息安全|资料安全|confidential|privacy|data\s*secur",
     "overall_satisfaction": r"满意|satisf|overall\s*(?:rating|experience)|总体评价|整体评价|评分|"
-                            r"打分|\brat(?:e|ing)\b|how\s+(?:was|would\s+you\s+rate)",
+    r"打分|\brat(?:e|ing)\b|how\s+(?:was|would\s+you\s+rate)",
 }
 _OVERALL_HINT = re.compile(r"总体|整体|综合|overall|in\s*general|总的来说", re.IGNORECASE)
 
@@ -79,14 +83,18 @@ class MappingUnsureError(HandoverError):
         self.mapping = mapping
         problems = []
         if "identifier" in mapping.missing:
-            problems.append("no column identifies the client (客户编号, 统一社会信用代码, "
-                            "企业名称 or 联系电话)")
+            problems.append(
+                "no column identifies the client (客户编号, 统一社会信用代码, 企业名称 or 联系电话)"
+            )
         if "answer" in mapping.missing:
-            problems.append("no column holds the overall satisfaction (1-5) or the "
-                            "likelihood to recommend (0-10)")
+            problems.append(
+                "no column holds the overall satisfaction (1-5) or the "
+                "likelihood to recommend (0-10)"
+            )
         for name, cols in mapping.candidates.items():
-            problems.append(f"{len(cols)} columns could be {name}: "
-                            + "; ".join(repr(c.shown) for c in cols))
+            problems.append(
+                f"{len(cols)} columns could be {name}: " + "; ".join(repr(c.shown) for c in cols)
+            )
         details = [f"columns of the file ({survey.tool.label}):"]
         for col in survey.questions:
             details.append(f"  {col.shown!r} e.g. {sample_answers(survey, col)}")
@@ -94,11 +102,16 @@ class MappingUnsureError(HandoverError):
         details.append("  " + suggest_map_line(survey, mapping))
         super().__init__(
             f"{survey.file}: recognised as a {survey.tool.label} export, but "
-            + "; ".join(problems) + ". Nothing was loaded.",
+            + "; ".join(problems)
+            + ". Nothing was loaded.",
             title="Which columns?",
-            details=details, code="survey_mapping_unsure",
-            params={"file": survey.file, "tool": survey.tool.name,
-                    "fields": [*mapping.missing, *mapping.candidates]},
+            details=details,
+            code="survey_mapping_unsure",
+            params={
+                "file": survey.file,
+                "tool": survey.tool.name,
+                "fields": [*mapping.missing, *mapping.candidates],
+            },
         )
 
 
@@ -147,7 +160,8 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
         if name not in MAPPABLE and name not in DIMENSIONS:
             raise HandoverError(
                 f"--map {name}=…: unknown field; the fields are {', '.join(MAPPABLE)}.",
-                code="survey_map_unknown_field", params={"field": name},
+                code="survey_map_unknown_field",
+                params={"field": name},
             )
         found = [c for c in survey.columns if c.answers_to(reference)]
         if not found:
@@ -174,9 +188,19 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
             mapping.columns[name] = col
             taken.add(col.position)
 
-    order = ("dim_communication", "dim_professionalism", "dim_continuity", "dim_confidentiality",
-             "recommend_score", "client_id", "uscc", "company_name", "contact_phone",
-             "overall_satisfaction", "comment")
+    order = (
+        "dim_communication",
+        "dim_professionalism",
+        "dim_continuity",
+        "dim_confidentiality",
+        "recommend_score",
+        "client_id",
+        "uscc",
+        "company_name",
+        "contact_phone",
+        "overall_satisfaction",
+        "comment",
+    )
     for name in order:
         if name in mapping.columns:
             continue
@@ -190,8 +214,7 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
         if len(found) == 1:
             mapping.columns[name] = found[0]
             taken.add(found[0].position)
-        elif len(found) > 1 and name in (*IDENTIFIERS, "overall_satisfaction",
-                                         "recommend_score"):
+        elif len(found) > 1 and name in (*IDENTIFIERS, "overall_satisfaction", "recommend_score"):
             mapping.candidates[name] = found
         elif len(found) > 1:  # a comment or a dimension: the first is a fair choice
             mapping.columns[name] = found[0]
@@ -201,8 +224,9 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
         n in mapping.candidates for n in IDENTIFIERS
     ):
         mapping.missing.append("identifier")
-    if not any(n in mapping.columns for n in ("overall_satisfaction", "recommend_score")) and \
-            not any(n in mapping.candidates for n in ("overall_satisfaction", "recommend_score")):
+    if not any(
+        n in mapping.columns for n in ("overall_satisfaction", "recommend_score")
+    ) and not any(n in mapping.candidates for n in ("overall_satisfaction", "recommend_score")):
         mapping.missing.append("answer")
     return mapping
 
@@ -218,16 +242,24 @@ def _confirm_by_answers(survey: Survey, name: str, found: list[SurveyColumn]) ->
     if name == "recommend_score":
         return [c for c in found if looks_like_recommend(_values(survey, c)) >= 0.8]
     if name == "contact_phone":
-        return [c for c in found if _share(survey, c, lambda v: len(re.sub(r"[^0-9]", "", v))
-                                           >= 7) >= 0.5]
+        return [
+            c
+            for c in found
+            if _share(survey, c, lambda v: len(re.sub(r"[^0-9]", "", v)) >= 7) >= 0.5
+        ]
     if name == "company_name":  # a question that merely mentions 贵公司 is not the name
         named = [c for c in found if re.search(r"名称|全称|name", _title_key(c), re.I)]
         found = named or found
-        return [c for c in found if _share(survey, c, lambda v: True) > 0
-                and looks_like_satisfaction(_values(survey, c)) < 0.5]
+        return [
+            c
+            for c in found
+            if _share(survey, c, lambda v: True) > 0
+            and looks_like_satisfaction(_values(survey, c)) < 0.5
+        ]
     if name == "uscc":
-        return [c for c in found if _share(survey, c, lambda v: len(v.replace(" ", "")) >= 15)
-                >= 0.5]
+        return [
+            c for c in found if _share(survey, c, lambda v: len(v.replace(" ", "")) >= 15) >= 0.5
+        ]
     return found
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.access import Actor, acting
 from pipelines.errors import ImportRejectedError, Problem
 from pipelines.feedback.fields import FieldMapping, MappingUnsureError, detect_fields
 from pipelines.feedback.layout import Survey, read_survey
-from pipelines.feedback.tools import TOOLS
 from pipelines.feedback.responses import build_responses
-from pipelines.access import Actor, acting
+from pipelines.feedback.tools import TOOLS
 from pipelines.loading import BatchRecord, Staging, batch_with_hash, file_hash, update_report
 from pipelines.progress import Reporter
 from pipelines.progress import report as report_progress
@@ -20,8 +20,15 @@ from pipelines.store import Store
 from pipelines.templates import FEEDBACK
 
 SOURCES = ("auto", *TOOLS)  # the values of --source
-ANSWER_COLUMNS = ("source_row", "response_key", "client_id", "uscc", "company_name",
-                  "contact_phone", "exclusion")
+ANSWER_COLUMNS = (
+    "source_row",
+    "response_key",
+    "client_id",
+    "uscc",
+    "company_name",
+    "contact_phone",
+    "exclusion",
+)
 
 
 @dataclass
@@ -48,8 +55,10 @@ class FeedbackReport:
 
     def summary(self) -> str:
         if self.already_loaded_batch is not None:
-            return f"{self.file}: already loaded as batch {self.already_loaded_batch}; " \
-                   "nothing changed."
+            return (
+                f"{self.file}: already loaded as batch {self.already_loaded_batch}; "
+                "nothing changed."
+            )
         excluded = ", ".join(f"{n} {k}" for k, n in sorted(self.excluded.items())) or "none"
         mapped = "; ".join(f"{k} ← {v}" for k, v in self.columns.items())
         return (
@@ -61,9 +70,13 @@ class FeedbackReport:
         )
 
 
-def prepare(path: Path, source: str = "auto", maps: dict[str, str] | None = None,
-            sheet: str | None = None, display_name: str | None = None
-            ) -> tuple[Survey, FieldMapping]:
+def prepare(
+    path: Path,
+    source: str = "auto",
+    maps: dict[str, str] | None = None,
+    sheet: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Survey, FieldMapping]:
     """Read an export and detect its fields (what the upload page shows before loading)."""
     survey = read_survey(path, source=source, sheet=sheet, display_name=display_name)
     return survey, detect_fields(survey, maps)
@@ -117,9 +130,17 @@ def ingest_feedback(
         for key, rows in staging.duplicate_keys():
             for row in rows:
                 others = ", ".join(str(r) for r in rows if r != row)
-                report.problems.append(Problem.of(
-                    name, row, "response id", key.split(":")[-1], "duplicate_response",
-                    {"others": others}, field="response_id"))
+                report.problems.append(
+                    Problem.of(
+                        name,
+                        row,
+                        "response id",
+                        key.split(":")[-1],
+                        "duplicate_response",
+                        {"others": others},
+                        field="response_id",
+                    )
+                )
         bad_rows = sorted({p.row for p in report.problems})
         report.rejected = len(bad_rows)
         if dry_run:
@@ -128,9 +149,13 @@ def ingest_feedback(
             raise ImportRejectedError(name, sorted(report.problems, key=lambda p: p.row))
         staging.drop_rows(bad_rows)
         batch = BatchRecord(
-            kind="feedback", file_name=name, content_hash=content_hash,
-            source_format=f"{survey.tool.label} {survey.format}", user_name=actor.name,
-            rows_read=report.rows_read, rows_rejected=report.rejected,
+            kind="feedback",
+            file_name=name,
+            content_hash=content_hash,
+            source_format=f"{survey.tool.label} {survey.format}",
+            user_name=actor.name,
+            rows_read=report.rows_read,
+            rows_rejected=report.rejected,
             problems=report.problems,
         )
         loading = report.rows_read - report.rejected
@@ -139,11 +164,20 @@ def ingest_feedback(
         report_progress(progress, "load", loading, loading)
     report.batch_id, report.duplicates = batch_id, unchanged
     _count_loaded(store, report)
-    update_report(store, batch_id, {
-        "tool": survey.tool.name, "survey_id": survey.survey_id, "columns": report.columns,
-        "loaded": report.loaded, "duplicates": report.duplicates, "excluded": report.excluded,
-        "unmatched": report.unmatched, "unattributed": report.unattributed,
-    })
+    update_report(
+        store,
+        batch_id,
+        {
+            "tool": survey.tool.name,
+            "survey_id": survey.survey_id,
+            "columns": report.columns,
+            "loaded": report.loaded,
+            "duplicates": report.duplicates,
+            "excluded": report.excluded,
+            "unmatched": report.unmatched,
+            "unattributed": report.unattributed,
+        },
+    )
     return report
 
 

@@ -11,8 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.errors import Problem, UnreadableFileError, WrongKindError
-from pipelines.feedback.tools import TOOLS, SurveyTool, detect_tool, strip_question_number, \
-    tool_score
+from pipelines.feedback.tools import (
+    TOOLS,
+    SurveyTool,
+    detect_tool,
+    strip_question_number,
+    tool_score,
+)
 from pipelines.normalise import header_key
 from pipelines.readers import cell_text, read_grid
 
@@ -65,13 +70,13 @@ class Survey:
         return [c for c in self.columns if not c.is_metadata]
 
 
-def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
-                display_name: str | None = None) -> Survey:
+def read_survey(
+    path: Path, source: str = "auto", sheet: str | None = None, display_name: str | None = None
+) -> Survey:
     path = Path(path)
     name = display_name or path.name
     forced = None if source == "auto" else TOOLS[source]
-    grid = read_grid(path, functools.partial(_header_score, source), sheet=sheet,
-                     display_name=name)
+    grid = read_grid(path, functools.partial(_header_score, source), sheet=sheet, display_name=name)
     frames = list(grid.chunks)
     if not frames:
         raise _no_responses(name)
@@ -84,25 +89,29 @@ def read_survey(path: Path, source: str = "auto", sheet: str | None = None,
             f"overall_satisfaction, recommend_score, comment). Its header (row {grid.header_row})"
             f" has: {', '.join(c for c in grid.header if c)[:300]}. If it is one of these tools' "
             "exports, say which with --source.",
-            title="Unknown survey format", code="survey_unknown_format",
-            params={"file": name, "row": grid.header_row,
-                    "header": ", ".join(c for c in grid.header if c)[:300]},
+            title="Unknown survey format",
+            code="survey_unknown_format",
+            params={
+                "file": name,
+                "row": grid.header_row,
+                "header": ", ".join(c for c in grid.header if c)[:300],
+            },
         )
     header = list(grid.header) + [""] * max(0, data.shape[1] - len(grid.header))
     names, titles, skip = _header_rows(tool, header, grid.preamble, data)
     data = data.iloc[skip:]
     columns = []
-    for position, (col_name, title) in enumerate(zip(names, titles)):
+    for position, (col_name, title) in enumerate(zip(names, titles, strict=False)):
         is_metadata = header_key(col_name) in tool.metadata or header_key(title) in tool.metadata
-        columns.append(SurveyColumn(position, col_name, strip_question_number(tool, title),
-                                    is_metadata))
+        columns.append(
+            SurveyColumn(position, col_name, strip_question_number(tool, title), is_metadata)
+        )
     columns = [c for c in columns if c.name or c.title or _has_values(data, c.position)]
     data = data[[c for c in data.columns if c < len(header)]]
     data = data[~data.map(lambda v: cell_text(v).strip() == "").all(axis=1)]
     if data.empty:
         raise _no_responses(name)
-    return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns),
-                  grid.problems)
+    return Survey(name, grid.format, tool, columns, data, _survey_id(tool, columns), grid.problems)
 
 
 def _header_score(source: str, cells: list[str]) -> int:
@@ -115,25 +124,31 @@ def _header_score(source: str, cells: list[str]) -> int:
 def _no_responses(name: str) -> UnreadableFileError:
     return UnreadableFileError(
         f"{name}: the export has its header rows but no responses; nothing was loaded.",
-        title="No responses", code="file_no_rows", params={"file": name},
+        title="No responses",
+        code="file_no_rows",
+        params={"file": name},
     )
 
 
 def _has_values(data: pd.DataFrame, position: int) -> bool:
-    return position in data.columns and data[position].map(lambda v: cell_text(v).strip()).ne(
-        "").any()
+    return (
+        position in data.columns and data[position].map(lambda v: cell_text(v).strip()).ne("").any()
+    )
 
 
 def _header_rows(
     tool: SurveyTool, header: list[str], preamble: list[list[str]], data: pd.DataFrame
 ) -> tuple[list[str], list[str], int]:
     """(names, question titles, how many data rows are really header rows)."""
-    first_rows = [[cell_text(v).strip() for v in row] for row in data.head(2).itertuples(
-        index=False)]
+    first_rows = [
+        [cell_text(v).strip() for v in row] for row in data.head(2).itertuples(index=False)
+    ]
     if tool.name == "qualtrics":
-        import_ids = [i for i, row in enumerate(first_rows)
-                      if any(c.startswith('{"ImportId"') or c.startswith("{'ImportId'")
-                             for c in row)]
+        import_ids = [
+            i
+            for i, row in enumerate(first_rows)
+            if any(c.startswith('{"ImportId"') or c.startswith("{'ImportId'") for c in row)
+        ]
         if import_ids:  # current format: names, question texts, ImportId JSON
             skip = import_ids[0] + 1
             texts = first_rows[0] if import_ids[0] == 1 else header

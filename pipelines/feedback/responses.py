@@ -36,9 +36,11 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
     cols = mapping.columns
     problems: list[Problem] = list(survey.problems)
     day_first = _day_first(survey, cols.get("submitted_at")) if tool.us_dates else False
-    scales = {name: satisfaction_scale(survey.rows[col.position])
-              for name, col in cols.items()
-              if name == "overall_satisfaction" or name in DIMENSIONS}
+    scales = {
+        name: satisfaction_scale(survey.rows[col.position])
+        for name, col in cols.items()
+        if name == "overall_satisfaction" or name in DIMENSIONS
+    }
     id_col = survey.column(tool.response_id) if tool.response_id else None
     status_col = survey.column(tool.status) if tool.status else None
     finished_col = survey.column(tool.finished) if tool.finished else None
@@ -47,42 +49,62 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
 
     records = []
     for row_number, row in survey.rows.iterrows():
-        def cell(col: SurveyColumn | None) -> object:
+
+        def cell(col: SurveyColumn | None, row: pd.Series = row) -> object:
             return None if col is None or col.position not in row.index else row[col.position]
 
-        def parse(name: str, parser, col: SurveyColumn | None = None):
+        def parse(
+            name: str, parser, col: SurveyColumn | None = None, row_number: object = row_number
+        ):
             col = col or cols.get(name)
             value = cell(col)
             try:
                 return parser(value)
             except BadValue as err:
-                problems.append(Problem.of(survey.file, int(row_number), col.shown,
-                                           cell_text(value), err.code, err.params,
-                                           field=name))
+                problems.append(
+                    Problem.of(
+                        survey.file,
+                        int(row_number),
+                        col.shown,
+                        cell_text(value),
+                        err.code,
+                        err.params,
+                        field=name,
+                    )
+                )
                 return None
 
         record: dict[str, object] = {"source_row": int(row_number)}
         record["source_tool"] = tool.name
         record["survey_id"] = survey.survey_id
         record["response_id"] = text(cell(id_col))
-        record["submitted_at"] = parse(
-            "submitted_at", lambda v: _moment(v, tool.us_dates, day_first)
-        ) if "submitted_at" in cols else None
+        record["submitted_at"] = (
+            parse("submitted_at", lambda v: _moment(v, tool.us_dates, day_first))
+            if "submitted_at" in cols
+            else None
+        )
         record["client_id"] = _identifier(cell(cols.get("client_id")))
         uscc = _identifier(cell(cols.get("uscc")))
         record["uscc"] = uscc.upper() if uscc else None
         record["company_name"] = _identifier(cell(cols.get("company_name")))
         record["contact_phone"] = _identifier(cell(cols.get("contact_phone")))
         for name in ("overall_satisfaction", *DIMENSIONS):
-            record[name] = parse(name, lambda v, s=scales.get(name): satisfaction(v, s)) \
-                if name in cols else None
-        record["recommend_score"] = parse("recommend_score", recommend) \
-            if "recommend_score" in cols else None
+            record[name] = (
+                parse(name, lambda v, s=scales.get(name): satisfaction(v, s))
+                if name in cols
+                else None
+            )
+        record["recommend_score"] = (
+            parse("recommend_score", recommend) if "recommend_score" in cols else None
+        )
         comment = cell(cols.get("comment"))
         record["comment"] = None if is_skipped(comment) else text(comment)
         record["exclusion"] = _exclusion(cell(status_col), cell(finished_col), record)
-        extras = {c.shown: cell_text(row[c.position]) for c in extra_cols
-                  if c.position in row.index and cell_text(row[c.position]).strip()}
+        extras = {
+            c.shown: cell_text(row[c.position])
+            for c in extra_cols
+            if c.position in row.index and cell_text(row[c.position]).strip()
+        }
         record["extra"] = json.dumps(extras, ensure_ascii=False) if extras else None
         record["response_key"] = _key(survey, record, row)
         records.append(record)
@@ -134,7 +156,7 @@ def _moment(value: object, us_dates: bool, day_first: bool) -> datetime | None:
         try:
             return datetime(int(year), month, day, hour_value, int(minute or 0), int(sec or 0))
         except ValueError:
-            raise BadValue("impossible_moment", moment=raw)
+            raise BadValue("impossible_moment", moment=raw) from None
     return timestamp(value)
 
 

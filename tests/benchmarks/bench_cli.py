@@ -53,31 +53,44 @@ COMMANDS = [
     ("handover --help (no bytecode cache)", ["--help"], None, None),
     ("handover metrics --json", ["metrics", "--as-of", AS_OF, "--json"], 2.0, "metrics.json"),
     ("handover scores --json", ["scores", "--as-of", AS_OF, "--json"], 5.0, "scores.json"),
-    ("handover scores --format csv", ["scores", "--as-of", AS_OF, "--format", "csv"], 5.0,
-     None),
-    ("handover scores --format parquet --output F",
-     ["scores", "--as-of", AS_OF, "--format", "parquet", "--output", "{tmp}/scores.parquet"],
-     5.0, None),
-    ("handover scores --json --limit 100",
-     ["scores", "--as-of", AS_OF, "--json", "--limit", "100"], None, None),
+    ("handover scores --format csv", ["scores", "--as-of", AS_OF, "--format", "csv"], 5.0, None),
+    (
+        "handover scores --format parquet --output F",
+        ["scores", "--as-of", AS_OF, "--format", "parquet", "--output", "{tmp}/scores.parquet"],
+        5.0,
+        None,
+    ),
+    (
+        "handover scores --json --limit 100",
+        ["scores", "--as-of", AS_OF, "--json", "--limit", "100"],
+        None,
+        None,
+    ),
     ("handover rollup --json", ["rollup", "--as-of", AS_OF, "--json"], None, None),
     ("handover failures --json", ["failures", "--json"], None, None),
 ]
 
 
-def run_once(command: list[str], env: dict[str, str], stdout_path: Path
-             ) -> tuple[float, float, int, str, float]:
+def run_once(
+    command: list[str], env: dict[str, str], stdout_path: Path
+) -> tuple[float, float, int, str, float]:
     """(seconds, peak MB, exit status, stderr, CPU seconds) of one whole process."""
     with open(stdout_path, "wb") as stdout:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env,
-                                   stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, stdout=stdout, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL
+        )
         errors = process.stderr.read()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return (seconds, usage.ru_maxrss / 1024, process.returncode,
-            errors.decode(errors="replace"), usage.ru_utime + usage.ru_stime)
+    return (
+        seconds,
+        usage.ru_maxrss / 1024,
+        process.returncode,
+        errors.decode(errors="replace"),
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def same_figures(got: dict, want: dict) -> bool:
@@ -97,8 +110,11 @@ def compare(label: str, output: Path, expect: Path | None) -> str:
     if expect is None:
         return ""
     if label == "handover scores --json":
-        return "same bytes" if output.read_bytes() == (expect / "scores.json").read_bytes() \
+        return (
+            "same bytes"
+            if output.read_bytes() == (expect / "scores.json").read_bytes()
             else "DIFFERENT"
+        )
     if label == "handover metrics --json":
         got = json.loads(output.read_text(encoding="utf-8"))
         want = json.loads((expect / "metrics.json").read_text(encoding="utf-8"))
@@ -110,11 +126,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DB)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--tree", type=Path, default=ROOT,
-                        help="the checkout whose .venv/bin/handover runs (default: this one)")
-    parser.add_argument("--compare", type=Path, metavar="DIR",
-                        help="also run the checkout DIR (e.g. a worktree of the commit before "
-                             "a change), alternating run by run with --tree")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose .venv/bin/handover runs (default: this one)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also run the checkout DIR (e.g. a worktree of the commit before "
+        "a change), alternating run by run with --tree",
+    )
     parser.add_argument("--save", type=Path, help="write the medians here (JSON)")
     parser.add_argument("--before", type=Path, help="medians of an earlier run (JSON)")
     parser.add_argument("--expect", type=Path, help="folder of metrics.json and scores.json")
@@ -122,20 +146,26 @@ def main() -> None:
     args = parser.parse_args()
 
     trees = ([("before", args.compare.resolve())] if args.compare else []) + [
-        ("after" if args.compare else "this", args.tree.resolve())]
+        ("after" if args.compare else "this", args.tree.resolve())
+    ]
     for _, tree in trees:
         if not (tree / ".venv" / "bin" / "handover").exists():
             sys.exit(f"{tree}/.venv/bin/handover does not exist: run `uv sync` in {tree}")
     if not args.db.exists():
         sys.exit(f"{args.db} does not exist: tests/benchmarks/bench_checks.py builds it")
     cache = OUTPUT / "pycache"
-    base_env = {key: value for key, value in os.environ.items()
-                if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    base_env.update(HANDOVER_CONFIG="none", HANDOVER_DB=str(args.db.resolve()),
-                    COLUMNS="120")
+    base_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
+    base_env.update(HANDOVER_CONFIG="none", HANDOVER_DB=str(args.db.resolve()), COLUMNS="120")
     cached_env = {**base_env, "PYTHONPYCACHEPREFIX": str(cache)}
-    uncached_env = {**base_env, "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "no-such-cache")}
+    uncached_env = {
+        **base_env,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "no-such-cache"),
+    }
     earlier = json.loads(args.before.read_text(encoding="utf-8")) if args.before else {}
 
     print(f"database: {args.db} ({args.db.stat().st_size / 2**20:,.0f} MB), as of {AS_OF}")
@@ -143,12 +173,17 @@ def main() -> None:
         print(f"{name}: {tree} {_commit(tree)}")
     if earlier:
         print(f"before (saved): {earlier.get('label') or args.before}")
-    print(f"{args.runs} runs of each command after one to warm up"
-          + (", the checkouts alternating" if len(trees) > 1 else "") + "; median")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
-          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start")
+    print(
+        f"{args.runs} runs of each command after one to warm up"
+        + (", the checkouts alternating" if len(trees) > 1 else "")
+        + "; median"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start"
+    )
     width = max(len(label) for label, *_ in COMMANDS) + 2
-    columns = ([("before s", earlier.get("medians", {}))] if earlier else [])
+    columns = [("before s", earlier.get("medians", {}))] if earlier else []
     header = f"{'command':<{width}}{'goal s':>7}" + "".join(f"{c:>10}" for c, _ in columns)
     header += "".join(f"{name + ' s':>10}" for name, _ in trees)
     header += f"  {'runs s (last checkout)':<24}{'cpu s':>6}{'peak MB':>8}  ok   output"
@@ -160,13 +195,16 @@ def main() -> None:
             output = Path(tmp) / "stdout"
             commands, failed = {}, {}
             for name, tree in trees:
-                commands[name] = [str(tree / ".venv" / "bin" / "handover"),
-                                  *(a.format(tmp=tmp) for a in arguments)]
+                commands[name] = [
+                    str(tree / ".venv" / "bin" / "handover"),
+                    *(a.format(tmp=tmp) for a in arguments),
+                ]
                 _, _, status, errors, _ = run_once(commands[name], env, output)  # warm-up
                 if status != 0:  # the last line of the message that has words
                     lines = [line.strip(" │╭╮╰╯─") for line in errors.splitlines()]
-                    reason = next((line for line in reversed(lines) if any(
-                        c.isalpha() for c in line)), "")
+                    reason = next(
+                        (line for line in reversed(lines) if any(c.isalpha() for c in line)), ""
+                    )
                     failed[name] = f"exit {status}: {reason[:50]}"
             timings = {name: [] for name in commands}
             peaks: list[float] = []
@@ -175,8 +213,7 @@ def main() -> None:
                 for name in commands:
                     if name in failed:
                         continue
-                    seconds, peak, status, errors, busy = run_once(commands[name], env,
-                                                                   output)
+                    seconds, peak, status, errors, busy = run_once(commands[name], env, output)
                     if status != 0:
                         sys.exit(f"{label} ({name}): exit {status}\n{errors}")
                     timings[name].append(seconds)
@@ -197,18 +234,22 @@ def main() -> None:
             size = written.stat().st_size if written.exists() else 0
             note = compare(label, output, args.expect)
             notes = "; ".join(f"{n}: {why}" for n, why in failed.items())
-            print(f"{line}  {' '.join(f'{t:.2f}' for t in timings[last]):<24}"
-                  f"{statistics.median(cpu):>6.2f}{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}"
-                  f"{'  (' + notes + ')' if notes else ''}".rstrip())
+            print(
+                f"{line}  {' '.join(f'{t:.2f}' for t in timings[last]):<24}"
+                f"{statistics.median(cpu):>6.2f}{max(peaks):>8,.0f}  {ok:<4} {_size(size)} {note}"
+                f"{'  (' + notes + ')' if notes else ''}".rstrip()
+            )
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     if args.save:
-        args.save.write_text(json.dumps({"label": args.label, "medians": medians}, indent=2),
-                             encoding="utf-8")
+        args.save.write_text(
+            json.dumps({"label": args.label, "medians": medians}, indent=2), encoding="utf-8"
+        )
 
 
 def _commit(tree: Path) -> str:
-    result = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h %s"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "-C", str(tree), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    )
     return f"(HEAD {result.stdout.strip()[:70]})" if result.returncode == 0 else ""
 
 

@@ -55,8 +55,10 @@ def large_files() -> dict[str, Path]:
         files = write_sample_files(CACHE, size="large", seed=42)
         print(f"generated the large sample in {time.perf_counter() - started:.1f} s")
         marker.write_text("\n".join(f"{kind}\t{path.name}" for kind, path in files))
-    return {kind: CACHE / name
-            for kind, name in (line.split("\t") for line in marker.read_text().splitlines())}
+    return {
+        kind: CACHE / name
+        for kind, name in (line.split("\t") for line in marker.read_text().splitlines())
+    }
 
 
 def base_database(files: dict[str, Path]) -> Path:
@@ -99,8 +101,9 @@ def tree_rss_kb(root: int) -> int:
 def measured(command: list[str]) -> tuple[float, float]:
     """(seconds, peak MB of the process tree) of one command."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     done = threading.Event()
 
@@ -127,8 +130,10 @@ def run_cli(args: list[str]) -> tuple[float, float]:
 
 
 def read_csv_command(events: Path, db: Path) -> list[str]:
-    code = ("import duckdb,sys; c=duckdb.connect(sys.argv[2]); c.execute("
-            "'create table events as select * from read_csv(?, header = true)', [sys.argv[1]])")
+    code = (
+        "import duckdb,sys; c=duckdb.connect(sys.argv[2]); c.execute("
+        "'create table events as select * from read_csv(?, header = true)', [sys.argv[1]])"
+    )
     return [sys.executable, "-c", code, str(events), str(db)]
 
 
@@ -144,8 +149,7 @@ def one_run(events: Path, base: Path, rows: int) -> dict[str, float]:
         tmp_dir = Path(tmp)
         db = tmp_dir / "bench.duckdb"
         shutil.copyfile(base, db)
-        first, first_mb = run_cli(["ingest", "events", str(events), "--no-checks",
-                                   "--db", str(db)])
+        first, first_mb = run_cli(["ingest", "events", str(events), "--no-checks", "--db", str(db)])
         with duckdb.connect(str(db), read_only=True) as conn:
             loaded = conn.execute("select count(*) from stg_events").fetchall()[0][0]
         assert loaded == rows, (loaded, rows)
@@ -153,30 +157,44 @@ def one_run(events: Path, base: Path, rows: int) -> dict[str, float]:
         shutil.copyfile(events, newer)
         with open(newer, "a", encoding="utf-8") as fh:
             fh.write("JJBENCH-1,2026-11-20 10:00:00,training_done,,bench,\n")
-        second, second_mb = run_cli(["ingest", "events", str(newer), "--no-checks",
-                                     "--db", str(db)])
+        second, second_mb = run_cli(
+            ["ingest", "events", str(newer), "--no-checks", "--db", str(db)]
+        )
         with duckdb.connect(str(db), read_only=True) as conn:
             added, unchanged = conn.execute(
                 "select count_rows_added, count_rows_unchanged from batches "
-                "order by batch_id desc limit 1").fetchall()[0]
+                "order by batch_id desc limit 1"
+            ).fetchall()[0]
         assert (added, unchanged) == (1, rows), (added, unchanged)
         plain, plain_mb = measured(read_csv_command(events, tmp_dir / "plain.duckdb"))
-    return {"ingest_s": first, "ingest_mb": first_mb, "again_s": second, "again_mb": second_mb,
-            "read_csv_s": plain, "read_csv_mb": plain_mb, "ratio": first / plain}
+    return {
+        "ingest_s": first,
+        "ingest_mb": first_mb,
+        "again_s": second,
+        "again_mb": second_mb,
+        "read_csv_s": plain,
+        "read_csv_mb": plain_mb,
+        "ratio": first / plain,
+    }
 
 
 def table(label: str, figures: dict[str, float], rows: int) -> list[str]:
     lines = [f"{label}", f"{'step':<52}{'seconds':>9}{'rows/s':>12}{'peak MB':>9}  goal"]
     for name, key, goal in [
-        ("handover ingest events (clients+handovers loaded)", "ingest", "<= 2x read_csv, "
-         f"<= {GOAL_PEAK_MB} MB"),
+        (
+            "handover ingest events (clients+handovers loaded)",
+            "ingest",
+            f"<= 2x read_csv, <= {GOAL_PEAK_MB} MB",
+        ),
         ("handover ingest events (newer export: 1 new)", "again", f"<= {GOAL_PEAK_MB} MB"),
         ("duckdb read_csv into a table (no validation)", "read_csv", ""),
     ]:
         seconds, mb = figures[f"{key}_s"], figures[f"{key}_mb"]
         lines.append(f"{name:<52}{seconds:>9.1f}{rows / seconds:>12,.0f}{mb:>9,.0f}  {goal}")
-    lines.append(f"ingest / read_csv: {figures['ratio']:.2f}x the time "
-                 f"(rate {1 / figures['ratio']:.2f}x; goal <= {GOAL_RATIO:.1f}x the time)")
+    lines.append(
+        f"ingest / read_csv: {figures['ratio']:.2f}x the time "
+        f"(rate {1 / figures['ratio']:.2f}x; goal <= {GOAL_RATIO:.1f}x the time)"
+    )
     return lines
 
 
@@ -193,26 +211,38 @@ def main() -> None:
     base = base_database(files)
     rows = count_rows(events)
     print(f"file: {events.name}, {rows:,} rows, {events.stat().st_size / 1e6:,.0f} MB")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
-          f"{platform.python_version()}, duckdb {duckdb.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, duckdb {duckdb.__version__}"
+    )
     runs = []
     for number in range(args.runs):
         figures = one_run(events, base, rows)
         runs.append(figures)
-        print(f"run {number + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()),
-              flush=True)
+        print(
+            f"run {number + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()),
+            flush=True,
+        )
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     median["rows"] = rows
     print()
     if args.compare:
         before = json.loads(args.compare.read_text())
-        print("\n".join(table(f"before ({before.get('label', '')}), median of "
-                              f"{before.get('runs', '?')}", before, rows)))
+        print(
+            "\n".join(
+                table(
+                    f"before ({before.get('label', '')}), median of {before.get('runs', '?')}",
+                    before,
+                    rows,
+                )
+            )
+        )
         print()
     print("\n".join(table(f"{args.label}, median of {args.runs}", median, rows)))
     if args.save:
-        args.save.write_text(json.dumps({**median, "label": args.label, "runs": args.runs},
-                                        indent=1))
+        args.save.write_text(
+            json.dumps({**median, "label": args.label, "runs": args.runs}, indent=1)
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,19 +33,26 @@ def main() -> None:
 
     store = Store(DB)
     config = Config()
-    counts = store.query("select (select count(*) from stg_handovers), "
-                         "(select count(*) from stg_events)").first()
+    counts = store.query(
+        "select (select count(*) from stg_handovers), (select count(*) from stg_events)"
+    ).first()
     print(f"handovers {counts[0]:,}, events {counts[1]:,}, as of {AS_OF}")
     steps = [
         ("all 17 figures, whole firm", lambda: compute_figures(store, AS_OF, config=config)),
-        ("all 17 figures, one team", lambda: compute_figures(
-            store, AS_OF, Filters(teams=("记账一部",)), config=config)),
+        (
+            "all 17 figures, one team",
+            lambda: compute_figures(store, AS_OF, Filters(teams=("记账一部",)), config=config),
+        ),
         ("flags of every handover", lambda: compute_flags(store, AS_OF, config=config)),
         ("scores of every handover", lambda: compute_scores(store, AS_OF, config=config)),
-        ("roll-up by staff (with previous period)", lambda: rollup(store, "staff", AS_OF,
-                                                                   config=config)),
-        ("roll-up by team (with previous period)", lambda: rollup(store, "team", AS_OF,
-                                                                  config=config)),
+        (
+            "roll-up by staff (with previous period)",
+            lambda: rollup(store, "staff", AS_OF, config=config),
+        ),
+        (
+            "roll-up by team (with previous period)",
+            lambda: rollup(store, "team", AS_OF, config=config),
+        ),
         ("roll-up by month", lambda: rollup(store, "month", AS_OF, config=config)),
     ]
     print(f"\n{'step':<44}{'1st s':>8}{'2nd s':>8}  result")

@@ -45,8 +45,16 @@ from tests.e2e.app_utils import (  # noqa: E402
 
 FIRST_GOAL, LATER_GOAL, MEMORY_GOAL_MB = 3.0, 1.0, 2048
 AS_OF = "2026-11-20"
-PAGES = ("overview", "handovers", "satisfaction", "risk", "data_quality", "upload", "settings",
-         "audit")
+PAGES = (
+    "overview",
+    "handovers",
+    "satisfaction",
+    "risk",
+    "data_quality",
+    "upload",
+    "settings",
+    "audit",
+)
 FILTERED = ("overview", "handovers", "satisfaction", "risk")  # a sidebar filter changes them
 ACCOUNT = "bench"
 SERVER_TIME = re.compile(r"page (\w+) ran in ([0-9.]+) s")
@@ -75,8 +83,11 @@ def timed(page, action, title: str) -> float:
     started = time.perf_counter()
     action()
     page.get_by_role("heading", name=title).first.wait_for(timeout=900_000)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           timeout=900_000, state="attached")
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']",
+        timeout=900_000,
+        state="attached",
+    )
     return time.perf_counter() - started
 
 
@@ -87,10 +98,14 @@ def add_account(db: Path, name: str = "bench", role: str = "administrator") -> N
     import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "cli", "users", "add", name, "--role", role,
-                    "--db", str(db)], input=f"{PASSWORD}\n{PASSWORD}\n",
-                   capture_output=True, text=True, timeout=300,
-                   env={**os.environ, "HANDOVER_CONFIG": "none"})
+    subprocess.run(
+        [sys.executable, "-m", "cli", "users", "add", name, "--role", role, "--db", str(db)],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HANDOVER_CONFIG": "none"},
+    )
 
 
 # Counts the script runs that ended: every change of the app's script state away from
@@ -128,14 +143,16 @@ def rerun_timed(page, action) -> float:
     started = time.perf_counter()
     action()
     try:
-        page.wait_for_function("n => (window.__benchActivity || 0) > n", arg=seen,
-                               timeout=15_000)
+        page.wait_for_function("n => (window.__benchActivity || 0) > n", arg=seen, timeout=15_000)
     except PlaywrightTimeoutError:
         started = time.perf_counter()
         action()
     page.wait_for_function("n => (window.__benchRuns || 0) > n", arg=runs, timeout=900_000)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           timeout=900_000, state="attached")
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']",
+        timeout=900_000,
+        state="attached",
+    )
     return time.perf_counter() - started
 
 
@@ -154,16 +171,18 @@ class Session:
         form = self.page.get_by_test_id("stForm")
         form.get_by_label(t("signin.name", "zh"), exact=True).fill(ACCOUNT)
         form.get_by_label(t("signin.password", "zh"), exact=True).fill(PASSWORD)
-        timed(self.page, form.get_by_role("button", name=t("signin.submit", "zh")).click,
-              TITLES["upload"][0])
+        timed(
+            self.page,
+            form.get_by_role("button", name=t("signin.submit", "zh")).click,
+            TITLES["upload"][0],
+        )
         self.side = self.page.get_by_test_id("stSidebar")
         self.changes, self.current = 0, "upload"
 
     def go(self, key: str) -> float:
         """To a page through the sidebar (a link to the page shown starts no run)."""
         assert key != self.current, key
-        seconds = rerun_timed(self.page,
-                              self.side.get_by_role("link", name=TITLES[key][0]).click)
+        seconds = rerun_timed(self.page, self.side.get_by_role("link", name=TITLES[key][0]).click)
         self.current = key
         return seconds
 
@@ -187,9 +206,15 @@ class Session:
             later.append(rerun_timed(self.page, lambda: pick_first_team(self.page, self.side)))
             rerun_timed(self.page, lambda: clear_teams(self.page, self.side))
         own = [float(s) for name, s in SERVER_TIME.findall(self.log()[logged:]) if name == key]
-        return {"first": first, "later": max(later), "laters": [round(x, 2) for x in later], "server_first": own[0] if own else None,
-                "server_later": max(own[1:]) if len(own) > 1 else None, "servers": own,
-                "memory": peak_memory_mb(self.server.process.pid)}
+        return {
+            "first": first,
+            "later": max(later),
+            "laters": [round(x, 2) for x in later],
+            "server_first": own[0] if own else None,
+            "server_later": max(own[1:]) if len(own) > 1 else None,
+            "servers": own,
+            "memory": peak_memory_mb(self.server.process.pid),
+        }
 
     def log(self) -> str:
         return self.server.log_text()
@@ -221,9 +246,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--settle", type=float, default=0.0,
-                        help="seconds between the data change and the first render's "
-                             "navigation (default 0: at once, the worst case)")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between the data change and the first render's "
+        "navigation (default 0: at once, the worst case)",
+    )
     args = parser.parse_args()
     from bench_checks import DB, build_database
     from playwright.sync_api import sync_playwright
@@ -245,21 +274,28 @@ def main() -> None:
         finally:
             session.close()
             browser.close()
-    print(f"database: {db.name}, as of {AS_OF}, {args.runs} runs, median of each; first "
-          f"render {args.settle:g} s after the data change\n")
-    print(f"{'page':<14}{'first s':>9}{'goal':>6}{'later s':>9}{'goal':>6}"
-          f"{'server 1st':>11}{'server later':>13}{'peak MB':>9}{'goal':>7}  ok")
+    print(
+        f"database: {db.name}, as of {AS_OF}, {args.runs} runs, median of each; first "
+        f"render {args.settle:g} s after the data change\n"
+    )
+    print(
+        f"{'page':<14}{'first s':>9}{'goal':>6}{'later s':>9}{'goal':>6}"
+        f"{'server 1st':>11}{'server later':>13}{'peak MB':>9}{'goal':>7}  ok"
+    )
     for key, runs in results.items():
-        def median(name: str) -> float | None:
+
+        def median(name: str, runs: list = runs) -> float | None:
             values = [r[name] for r in runs if r[name] is not None]
             return statistics.median(values) if values else None
 
         first, later, memory = median("first"), median("later"), median("memory")
         ok = first <= FIRST_GOAL and later <= LATER_GOAL and memory < MEMORY_GOAL_MB
         server_first, server_later = median("server_first"), median("server_later")
-        print(f"{key:<14}{first:>9.2f}{FIRST_GOAL:>6.0f}{later:>9.2f}{LATER_GOAL:>6.0f}"
-              f"{server_first or float('nan'):>11.2f}{server_later or float('nan'):>13.2f}"
-              f"{memory:>9.0f}{MEMORY_GOAL_MB:>7}  {'yes' if ok else 'NO'}")
+        print(
+            f"{key:<14}{first:>9.2f}{FIRST_GOAL:>6.0f}{later:>9.2f}{LATER_GOAL:>6.0f}"
+            f"{server_first or float('nan'):>11.2f}{server_later or float('nan'):>13.2f}"
+            f"{memory:>9.0f}{MEMORY_GOAL_MB:>7}  {'yes' if ok else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

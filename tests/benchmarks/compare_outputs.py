@@ -38,13 +38,17 @@ def differences(before: object, after: object, path: str, ignore: set[str]) -> l
         if len(before) != len(after):
             return [f"{path}: {len(before)} items before, {len(after)} after"]
         found = []
-        for i, (b, a) in enumerate(zip(before, after)):
+        for i, (b, a) in enumerate(zip(before, after, strict=False)):
             found += differences(b, a, f"{path}[{i}]", ignore)
         return found
     if isinstance(before, float) or isinstance(after, float):
-        if isinstance(before, (int, float)) and isinstance(after, (int, float)) and \
-                not isinstance(before, bool) and not isinstance(after, bool) and \
-                math.isclose(before, after, rel_tol=RELATIVE, abs_tol=1e-12):
+        if (
+            isinstance(before, (int, float))
+            and isinstance(after, (int, float))
+            and not isinstance(before, bool)
+            and not isinstance(after, bool)
+            and math.isclose(before, after, rel_tol=RELATIVE, abs_tol=1e-12)
+        ):
             return []
     elif before == after and type(before) is type(after):
         return []
@@ -69,9 +73,14 @@ def main() -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--ignore", nargs="*", default=[])
-    parser.add_argument("--sort-by", nargs="*", default=[], metavar="KEY",
-                        help="lists of objects having KEY are compared in KEY's order (rows "
-                             "whose order depends on ties of floating-point values)")
+    parser.add_argument(
+        "--sort-by",
+        nargs="*",
+        default=[],
+        metavar="KEY",
+        help="lists of objects having KEY are compared in KEY's order (rows "
+        "whose order depends on ties of floating-point values)",
+    )
     args = parser.parse_args()
     failed = 0
     for old in sorted(args.before.glob("*.json")):
@@ -80,9 +89,12 @@ def main() -> int:
             print(f"{old.name}: missing in {args.after}")
             failed += 1
             continue
-        found = differences(ordered(json.loads(old.read_text(encoding="utf-8")), args.sort_by),
-                            ordered(json.loads(new.read_text(encoding="utf-8")), args.sort_by),
-                            "$", set(args.ignore))
+        found = differences(
+            ordered(json.loads(old.read_text(encoding="utf-8")), args.sort_by),
+            ordered(json.loads(new.read_text(encoding="utf-8")), args.sort_by),
+            "$",
+            set(args.ignore),
+        )
         print(f"{old.name}: {'same' if not found else f'{len(found)} differences'}")
         for line in found[:20]:
             print(f"    {line}")

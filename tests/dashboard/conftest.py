@@ -24,8 +24,12 @@ PASSWORD = "correct horse battery staple"
 # an account per shipped role; the scoped ones limited to a team and a member of staff of the
 # sample (林立宁 hands over in 记账二部 and receives in 税务部)
 ACCOUNTS = {
-    "administrator": {}, "management": {}, "quality": {}, "operations": {},
-    "team_lead": {"team": "记账一部"}, "staff": {"staff": "林立宁"},
+    "administrator": {},
+    "management": {},
+    "quality": {},
+    "operations": {},
+    "team_lead": {"team": "记账一部"},
+    "staff": {"staff": "林立宁"},
 }
 
 
@@ -61,8 +65,9 @@ def dashboard_env(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return config
 
 
-def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None,
-                 scope: dict[str, str] | None = None) -> None:
+def prepare_role(
+    db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None, scope: dict[str, str] | None = None
+) -> None:
     """Before the app runs: the ``role``'s account in ``db`` (created if missing, limited to
     ``scope``, else ACCOUNTS' team or staff); or, for None, the local administrator of a
     dashboard on 127.0.0.1 without accounts."""
@@ -80,8 +85,13 @@ def prepare_role(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None,
     try:
         accounts.get_user(store, account_name(role))
     except AccountError:
-        accounts.add_user(store, account_name(role), PASSWORD, role,
-                          **(ACCOUNTS[role] if scope is None else scope))
+        accounts.add_user(
+            store,
+            account_name(role),
+            PASSWORD,
+            role,
+            **(ACCOUNTS[role] if scope is None else scope),
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -110,9 +120,14 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     return at.run()
 
 
-def open_page(page: str, lang: str = "zh", role: str = "management",
-              monkeypatch: pytest.MonkeyPatch | None = None, params: dict | None = None,
-              timeout: float = 60) -> AppTest:
+def open_page(
+    page: str,
+    lang: str = "zh",
+    role: str = "management",
+    monkeypatch: pytest.MonkeyPatch | None = None,
+    params: dict | None = None,
+    timeout: float = 60,
+) -> AppTest:
     """The app run once (the sign-in page), signed in as the ``role``'s account (one of
     ACCOUNTS, in the module's sample database), as of the sample's date, switched to
     ``views/<page>.py`` and run again, in ``lang``; ``params`` are in the URL from the start

@@ -11,8 +11,6 @@ Used by the AppTest walk (tests/dashboard/test_plain_text.py) and the browser te
 
 from __future__ import annotations
 
-from pipelines.access import Actor
-
 import html
 import json
 import re
@@ -20,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.text import WORD_JOINER
+from pipelines.access import Actor
 from tests.conftest import write_csv
 
 AS_OF = date(2026, 3, 1)
@@ -29,18 +28,37 @@ LINK = "https://example.com"
 def payload(marker: str) -> str:
     """No comma (the URL lists teams and staff with commas) and no "|" (record keys join
     with it); everything else a user could type."""
-    return (f"{marker} **粗{marker}** [链{marker}]({LINK}/{marker}) :red[红{marker}] "
-            f"<b>B{marker}</b> <a href=\"{LINK}\">A{marker}</a> $x^{marker}$ "
-            f":material/home: :smile: www.example.com a@example.com {LINK} _i{marker}_")
+    return (
+        f"{marker} **粗{marker}** [链{marker}]({LINK}/{marker}) :red[红{marker}] "
+        f'<b>B{marker}</b> <a href="{LINK}">A{marker}</a> $x^{marker}$ '
+        f":material/home: :smile: www.example.com a@example.com {LINK} _i{marker}_"
+    )
 
 
 FIELDS = {  # the marker of each field
-    "client_id": "P01", "company_name": "P02", "legal_rep": "P03", "contact_name": "P04",
-    "email": "P05", "address": "P06", "industry": "P07", "assigned_staff": "P08",
-    "handover_id": "P09", "from_staff": "P10", "to_staff": "P11", "supervisor": "P12",
-    "team": "P13", "actor": "P14", "note": "P15", "item_code": "P16", "comment": "P17",
-    "given_company_name": "P18", "file_name": "P19", "open_handover_id": "P20",
-    "url_handover": "P21", "contract_no": "P22", "feedback_file": "P23",
+    "client_id": "P01",
+    "company_name": "P02",
+    "legal_rep": "P03",
+    "contact_name": "P04",
+    "email": "P05",
+    "address": "P06",
+    "industry": "P07",
+    "assigned_staff": "P08",
+    "handover_id": "P09",
+    "from_staff": "P10",
+    "to_staff": "P11",
+    "supervisor": "P12",
+    "team": "P13",
+    "actor": "P14",
+    "note": "P15",
+    "item_code": "P16",
+    "comment": "P17",
+    "given_company_name": "P18",
+    "file_name": "P19",
+    "open_handover_id": "P20",
+    "url_handover": "P21",
+    "contract_no": "P22",
+    "feedback_file": "P23",
 }
 P = {field: payload(marker) for field, marker in FIELDS.items()}
 MARKERS = tuple(FIELDS.values())
@@ -60,52 +78,176 @@ def build(folder: Path) -> Path:
 
     folder.mkdir(parents=True, exist_ok=True)
     store = Store(folder / "payload.duckdb")
-    clients = write_csv(folder / "clients.csv", [
-        ["client_id", "company_name", "uscc", "legal_rep", "contact_name", "contact_phone",
-         "email", "address", "industry", "assigned_staff", "status", "contract_no"],
-        [P["client_id"], P["company_name"], "91310000MA1FL0XX1X", P["legal_rep"],
-         P["contact_name"], "13800138000", P["email"], P["address"], P["industry"],
-         P["assigned_staff"], "active", P["contract_no"]],
-        ["KH-PLAIN", "普通公司", "", "王五", "赵六", "13900139000", "", "", "", "钱七",
-         "active", ""],
-    ])
-    handovers = write_csv(folder / "handovers.csv", [
-        ["handover_id", "client_id", "from_staff", "to_staff", "supervisor", "team", "reason",
-         "planned_start", "planned_end", "actual_start", "actual_end", "nda_signed"],
-        [P["handover_id"], P["client_id"], P["from_staff"], P["to_staff"], P["supervisor"],
-         P["team"], "resignation", "2026-01-05", "2026-01-10", "2026-01-05 09:00",
-         "2026-01-20 17:00", "true"],
-        [P["open_handover_id"], P["client_id"], P["from_staff"], P["to_staff"],
-         P["supervisor"], P["team"], "rotation", "2026-02-01", "2026-02-10",
-         "2026-02-01 09:00", "", "false"],
-    ])
-    events = write_csv(folder / "events.csv", [
-        ["handover_id", "occurred_at", "event_type", "item_code", "actor", "note"],
-        [P["handover_id"], "2026-01-06 10:00", "item_transferred", "business_license",
-         P["actor"], P["note"]],
-        [P["handover_id"], "2026-01-07 10:00", "item_transferred", P["item_code"],
-         P["actor"], P["note"]],
-        [P["handover_id"], "2026-01-08 10:00", "discrepancy_found", "vouchers", P["actor"],
-         P["note"]],
-        [P["handover_id"], "2026-01-20 17:00", "signed_off", "", P["actor"], P["note"]],
-        [P["open_handover_id"], "2026-02-02 10:00", "item_transferred", "ledgers",
-         P["actor"], P["note"]],
-    ])
+    clients = write_csv(
+        folder / "clients.csv",
+        [
+            [
+                "client_id",
+                "company_name",
+                "uscc",
+                "legal_rep",
+                "contact_name",
+                "contact_phone",
+                "email",
+                "address",
+                "industry",
+                "assigned_staff",
+                "status",
+                "contract_no",
+            ],
+            [
+                P["client_id"],
+                P["company_name"],
+                "91310000MA1FL0XX1X",
+                P["legal_rep"],
+                P["contact_name"],
+                "13800138000",
+                P["email"],
+                P["address"],
+                P["industry"],
+                P["assigned_staff"],
+                "active",
+                P["contract_no"],
+            ],
+            [
+                "KH-PLAIN",
+                "普通公司",
+                "",
+                "王五",
+                "赵六",
+                "13900139000",
+                "",
+                "",
+                "",
+                "钱七",
+                "active",
+                "",
+            ],
+        ],
+    )
+    handovers = write_csv(
+        folder / "handovers.csv",
+        [
+            [
+                "handover_id",
+                "client_id",
+                "from_staff",
+                "to_staff",
+                "supervisor",
+                "team",
+                "reason",
+                "planned_start",
+                "planned_end",
+                "actual_start",
+                "actual_end",
+                "nda_signed",
+            ],
+            [
+                P["handover_id"],
+                P["client_id"],
+                P["from_staff"],
+                P["to_staff"],
+                P["supervisor"],
+                P["team"],
+                "resignation",
+                "2026-01-05",
+                "2026-01-10",
+                "2026-01-05 09:00",
+                "2026-01-20 17:00",
+                "true",
+            ],
+            [
+                P["open_handover_id"],
+                P["client_id"],
+                P["from_staff"],
+                P["to_staff"],
+                P["supervisor"],
+                P["team"],
+                "rotation",
+                "2026-02-01",
+                "2026-02-10",
+                "2026-02-01 09:00",
+                "",
+                "false",
+            ],
+        ],
+    )
+    events = write_csv(
+        folder / "events.csv",
+        [
+            ["handover_id", "occurred_at", "event_type", "item_code", "actor", "note"],
+            [
+                P["handover_id"],
+                "2026-01-06 10:00",
+                "item_transferred",
+                "business_license",
+                P["actor"],
+                P["note"],
+            ],
+            [
+                P["handover_id"],
+                "2026-01-07 10:00",
+                "item_transferred",
+                P["item_code"],
+                P["actor"],
+                P["note"],
+            ],
+            [
+                P["handover_id"],
+                "2026-01-08 10:00",
+                "discrepancy_found",
+                "vouchers",
+                P["actor"],
+                P["note"],
+            ],
+            [P["handover_id"], "2026-01-20 17:00", "signed_off", "", P["actor"], P["note"]],
+            [
+                P["open_handover_id"],
+                "2026-02-02 10:00",
+                "item_transferred",
+                "ledgers",
+                P["actor"],
+                P["note"],
+            ],
+        ],
+    )
     for kind, path in (("clients", clients), ("handovers", handovers), ("events", events)):
-        ingest_file(store, kind, path, display_name=f"{P['file_name']}.csv", actor=Actor("tester", "administrator"))
-    feedback = write_csv(folder / "feedback.csv", [
-        ["response_id", "client_id", "company_name", "submitted_at", "overall_satisfaction",
-         "recommend_score", "comment"],
-        ["R1", P["client_id"], "", "2026-02-01 10:00", "2", "3", P["comment"]],
-        ["R2", "", P["given_company_name"], "2026-02-02 10:00", "5", "9", P["comment"]],
-    ])
-    ingest_feedback(store, feedback, source="template", display_name=f"{P['feedback_file']}.csv",
-                    actor=Actor("tester", "administrator"))
+        ingest_file(
+            store,
+            kind,
+            path,
+            display_name=f"{P['file_name']}.csv",
+            actor=Actor("tester", "administrator"),
+        )
+    feedback = write_csv(
+        folder / "feedback.csv",
+        [
+            [
+                "response_id",
+                "client_id",
+                "company_name",
+                "submitted_at",
+                "overall_satisfaction",
+                "recommend_score",
+                "comment",
+            ],
+            ["R1", P["client_id"], "", "2026-02-01 10:00", "2", "3", P["comment"]],
+            ["R2", "", P["given_company_name"], "2026-02-02 10:00", "5", "9", P["comment"]],
+        ],
+    )
+    ingest_feedback(
+        store,
+        feedback,
+        source="template",
+        display_name=f"{P['feedback_file']}.csv",
+        actor=Actor("tester", "administrator"),
+    )
     save_run(store, run_checks(store, AS_OF))
     return store.path
 
 
 # -- what the user sees --------------------------------------------------------------------
+
 
 def _markdown():
     from markdown_it import MarkdownIt

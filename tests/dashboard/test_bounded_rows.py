@@ -25,8 +25,16 @@ from tests.dashboard.conftest import add_accounts, array, by_key, open_page
 
 # charts draw from counts (a histogram's bars, a month's mean), never one mark per handover
 MAX_CHART_POINTS = 1_000
-PAGES = ("overview", "handovers", "satisfaction", "risk", "data_quality", "upload", "settings",
-         "audit")
+PAGES = (
+    "overview",
+    "handovers",
+    "satisfaction",
+    "risk",
+    "data_quality",
+    "upload",
+    "settings",
+    "audit",
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +78,14 @@ def test_the_database_is_larger_than_a_page_everywhere(shaped_db: Path) -> None:
 def chart_points(spec: dict) -> int:
     count = 0
     for trace in spec.get("data", []):
-        count += max((array(trace[axis]).size for axis in ("x", "y", "z", "values")
-                      if axis in trace and trace[axis] is not None), default=0)
+        count += max(
+            (
+                array(trace[axis]).size
+                for axis in ("x", "y", "z", "values")
+                if axis in trace and trace[axis] is not None
+            ),
+            default=0,
+        )
     return count
 
 
@@ -87,8 +101,10 @@ def test_no_page_sends_more_than_a_page_of_rows(shaped_env, monkeypatch, page: s
         assert not at.exception, at.exception
     sizes = {table.key or f"#{i}": len(table.value) for i, table in enumerate(at.dataframe)}
     assert all(rows <= PAGE_ROWS for rows in sizes.values()), sizes
-    points = {i: chart_points(json.loads(chart.proto.spec))
-              for i, chart in enumerate(at.get("plotly_chart"))}
+    points = {
+        i: chart_points(json.loads(chart.proto.spec))
+        for i, chart in enumerate(at.get("plotly_chart"))
+    }
     assert all(n <= MAX_CHART_POINTS for n in points.values()), points
     if page in ("handovers", "risk", "data_quality", "overview"):
         # the long lists are there, a page at a time, with a page chooser

@@ -45,8 +45,10 @@ def test_sessions_asking_at_once_share_one_computation() -> None:
     make = Maker(hold=True)
     kept = Computations(make)
     answers: list = []
-    askers = [threading.Thread(target=lambda: answers.append(kept.get(version(1), AS_OF, FIRM)))
-              for _ in range(4)]
+    askers = [
+        threading.Thread(target=lambda: answers.append(kept.get(version(1), AS_OF, FIRM)))
+        for _ in range(4)
+    ]
     for asker in askers:
         asker.start()
     time.sleep(0.2)
@@ -74,8 +76,11 @@ def test_at_most_keep_computations_are_held() -> None:
     kept = Computations(Maker(), keep=2)
     for day in (1, 2, 3):
         kept.get(version(1), date(2026, 11, day), FIRM)
-    assert [kept.ready(version(1), date(2026, 11, day), FIRM) for day in (1, 2, 3)] \
-        == [False, True, True]
+    assert [kept.ready(version(1), date(2026, 11, day), FIRM) for day in (1, 2, 3)] == [
+        False,
+        True,
+        True,
+    ]
 
 
 def test_a_failed_computation_is_said_to_every_waiter_and_tried_again_next_time() -> None:
@@ -95,8 +100,9 @@ def test_after_a_data_change_the_recently_asked_computations_are_made_again() ->
     kept.get(version(1), AS_OF, team)
     assert kept.refresh(lambda path: version(1)) == []  # nothing changed
     made = kept.refresh(lambda path: version(2))
-    assert sorted(made, key=repr) == sorted([(version(2), AS_OF, FIRM),
-                                             (version(2), AS_OF, team)], key=repr)
+    assert sorted(made, key=repr) == sorted(
+        [(version(2), AS_OF, FIRM), (version(2), AS_OF, team)], key=repr
+    )
     assert kept.ready(version(2), AS_OF, FIRM) and not kept.ready(version(1), AS_OF, FIRM)
     calls = len(make.calls)
     assert kept.get(version(2), AS_OF, team)[1] == version(2)
@@ -104,8 +110,7 @@ def test_after_a_data_change_the_recently_asked_computations_are_made_again() ->
     assert kept.refresh(lambda path: version(3), recent=0.0) == []  # nobody asked lately
 
 
-def test_a_computation_that_fails_in_the_background_is_not_tried_again_for_that_version(
-        ) -> None:
+def test_a_computation_that_fails_in_the_background_is_not_tried_again_for_that_version() -> None:
     make = Maker(fail=5)
     kept = Computations(make)
     with pytest.raises(RuntimeError, match="busy"):
@@ -143,5 +148,6 @@ def test_the_thread_makes_the_new_version_ready_without_a_page(tmp_path) -> None
     assert not kept.ready(before, AS_OF, FIRM)
     ready = kept.get(after, AS_OF, FIRM)
     fresh = compute(store, AS_OF, settings, Filters())
-    assert compute_figures(ready, AS_OF, Filters(), config=settings) \
-        == compute_figures(fresh, AS_OF, Filters(), config=settings)
+    assert compute_figures(ready, AS_OF, Filters(), config=settings) == compute_figures(
+        fresh, AS_OF, Filters(), config=settings
+    )

@@ -32,8 +32,9 @@ def encrypted(sample_db: Path, tmp_path: Path, monkeypatch) -> Path:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_without_the_key_the_dashboard_says_where_it_was_looked_for(encrypted, tmp_path,
-                                                                    monkeypatch, lang):
+def test_without_the_key_the_dashboard_says_where_it_was_looked_for(
+    encrypted, tmp_path, monkeypatch, lang
+):
     key = key_file_for(encrypted)
     key.rename(tmp_path / "away.key")
     at = AppTest.from_file(str(APP), default_timeout=60)

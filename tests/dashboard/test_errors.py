@@ -46,7 +46,8 @@ def everything_shown(at: AppTest) -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", ["overview", "handovers", "upload", "settings"])
 def test_a_damaged_database_file_is_a_sentence_without_traceback_or_path(
-        tmp_path, monkeypatch, lang, page):
+    tmp_path, monkeypatch, lang, page
+):
     folder = tmp_path / "srv-secret-folder"
     folder.mkdir()
     db = folder / "handover.duckdb"
@@ -62,22 +63,31 @@ def test_a_damaged_database_file_is_a_sentence_without_traceback_or_path(
 
 
 def test_an_error_is_worded_from_the_catalogue_with_its_parameters_as_text(monkeypatch):
-    texts = {**i18n.catalogue(), "errors.test_broken": {
-        "zh": "文件 {file} 第 {row} 行有误", "en": "File {file}, row {row}, is wrong"}}
+    texts = {
+        **i18n.catalogue(),
+        "errors.test_broken": {
+            "zh": "文件 {file} 第 {row} 行有误",
+            "en": "File {file}, row {row}, is wrong",
+        },
+    }
     monkeypatch.setattr(i18n, "catalogue", lambda: texts)
-    error = HandoverError("English: /srv/data/x.csv row 3", code="test_broken",
-                          params={"file": Path("/srv/data/**b**.csv"), "row": 3})
+    error = HandoverError(
+        "English: /srv/data/x.csv row 3",
+        code="test_broken",
+        params={"file": Path("/srv/data/**b**.csv"), "row": 3},
+    )
     assert error_sentence(error) == r"文件 \*\*b\*\*.csv 第 3 行有误"
-    unknown = HandoverError("Bad [link](https://example.com) in /srv/data/x.csv",
-                            code="no_such_code")
-    assert error_sentence(unknown) == ("Bad \\[link\\](https:\u2060//example.com) in "
-                                       "x.csv")
+    unknown = HandoverError(
+        "Bad [link](https://example.com) in /srv/data/x.csv", code="no_such_code"
+    )
+    assert error_sentence(unknown) == ("Bad \\[link\\](https:\u2060//example.com) in x.csv")
     missing_param = HandoverError("Plain message", code="test_broken", params={"file": "f"})
     assert error_sentence(missing_param) == "Plain message"
 
 
 def test_an_unforeseen_failure_is_one_sentence_and_its_traceback_goes_to_the_log(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     from pipelines.store import Store
     from sample_data.loader import load_sample
 

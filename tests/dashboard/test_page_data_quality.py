@@ -50,8 +50,20 @@ HISTORY = ("state", "runs", "resolved_by")
 
 def _texts(at) -> list[str]:
     """Every text of the page outside tables: titles, captions, markdown, alerts, labels."""
-    texts = [e.value for kind in ("title", "subheader", "caption", "markdown", "success",
-                                  "info", "warning", "error") for e in at.get(kind)]
+    texts = [
+        e.value
+        for kind in (
+            "title",
+            "subheader",
+            "caption",
+            "markdown",
+            "success",
+            "info",
+            "warning",
+            "error",
+        )
+        for e in at.get(kind)
+    ]
     return texts + [b.label for b in at.button] + [s.label for s in at.selectbox]
 
 
@@ -60,8 +72,7 @@ def _cells(frame: pd.DataFrame) -> list[str]:
 
 
 def _select(at, row: int):
-    at.session_state[FAILURES_KEY] = {"selection": {"rows": [row], "columns": [],
-                                                    "cells": []}}
+    at.session_state[FAILURES_KEY] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
 
 
@@ -73,14 +84,25 @@ def _row_of(frame: pd.DataFrame, check_id: str, lang: str) -> int:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_failing_records_say_where_they_belong_in_the_language(dashboard_env, checked_db,
-                                                               lang):
+def test_failing_records_say_where_they_belong_in_the_language(dashboard_env, checked_db, lang):
     at = open_page("data_quality", lang=lang, role="quality")
     assert not at.exception, at.exception
     frame = _frame(at, FAILURES_KEY)
-    label = {c: t(f"data_quality.columns.{c}", lang) for c in
-             ("check", "company_name", "client_id", "owner", "team", "handovers", "column",
-              "offending_value", "detail", "record_key")}
+    label = {
+        c: t(f"data_quality.columns.{c}", lang)
+        for c in (
+            "check",
+            "company_name",
+            "client_id",
+            "owner",
+            "team",
+            "handovers",
+            "column",
+            "offending_value",
+            "detail",
+            "record_key",
+        )
+    }
     assert set(label.values()) <= set(frame.columns)
     assert len(frame) == len(failures(Store(checked_db)))
     # no "None", no raw column names, no check ids in the table
@@ -93,8 +115,11 @@ def test_failing_records_say_where_they_belong_in_the_language(dashboard_env, ch
         assert not [d for d in details if re.search(r"[A-Za-z]{2,}", d)]
         assert "联系电话" in set(frame[label["column"]])
     else:
-        assert not [d for d in details if re.search(r"[\u4e00-\u9fff]", d)
-                    and "responsible accountant" not in d]  # a name is data
+        assert not [
+            d
+            for d in details
+            if re.search(r"[\u4e00-\u9fff]", d) and "responsible accountant" not in d
+        ]  # a name is data
         assert "contact phone" in set(frame[label["column"]])
     # a handover's failure names its client, company, owner, team and the handover
     row = frame.iloc[_row_of(frame, "handovers.owner.consistent", lang)]
@@ -111,8 +136,9 @@ def test_failing_records_say_where_they_belong_in_the_language(dashboard_env, ch
 
 
 @pytest.mark.parametrize("role, clear", [("management", False), ("quality", True)])
-def test_the_offending_phone_is_masked_for_a_role_without_access(dashboard_env, checked_db,
-                                                                 role, clear):
+def test_the_offending_phone_is_masked_for_a_role_without_access(
+    dashboard_env, checked_db, role, clear
+):
     raw = failures(Store(checked_db), "clients.contact_phone.valid")
     phones = [v for v in raw["offending_value"] if isinstance(v, str) and len(v) >= 7]
     assert phones
@@ -125,8 +151,7 @@ def test_the_offending_phone_is_masked_for_a_role_without_access(dashboard_env, 
             assert any("****" in str(v) and str(v).endswith(phone[-4:]) for v in shown)
 
 
-def test_a_selected_record_shows_its_history_and_opens_its_handover(dashboard_env,
-                                                                    checked_db):
+def test_a_selected_record_shows_its_history_and_opens_its_handover(dashboard_env, checked_db):
     at = open_page("data_quality", role="quality")
     frame = _frame(at, FAILURES_KEY)
     row = _row_of(frame, "handovers.owner.consistent", "zh")
@@ -135,7 +160,8 @@ def test_a_selected_record_shows_its_history_and_opens_its_handover(dashboard_en
     assert not at.exception, at.exception
     (history,) = _tables(at, *HISTORY)
     assert list(history[t("data_quality.columns.state", "zh")]) == [
-        t("data_quality.state.open", "zh")]
+        t("data_quality.state.open", "zh")
+    ]
     assert list(history[t("data_quality.columns.record_key", "zh")]) == [handover]
     button = at.button(key="dq_open_handover")
     assert handover in button.label
@@ -145,13 +171,18 @@ def test_a_selected_record_shows_its_history_and_opens_its_handover(dashboard_en
     assert at.title[0].value == t("handovers.title", "zh")
     # the record's failing checks: names, columns and details in Chinese
     checks = _tables(at, "check", "detail")[0]  # then the records' fix history
-    assert list(checks.columns) == [t(f"data_quality.columns.{c}", "zh") for c in
-                                    ("check", "record_key", "column", "offending_value",
-                                     "detail")]
+    assert list(checks.columns) == [
+        t(f"data_quality.columns.{c}", "zh")
+        for c in ("check", "record_key", "column", "offending_value", "detail")
+    ]
     assert check_name("handovers.owner.consistent", "zh") in set(
-        checks[t("data_quality.columns.check", "zh")])
-    assert not [d for d in checks[t("data_quality.columns.detail", "zh")]
-                if isinstance(d, str) and re.search(r"[A-Za-z]{2,}", d)]
+        checks[t("data_quality.columns.check", "zh")]
+    )
+    assert not [
+        d
+        for d in checks[t("data_quality.columns.detail", "zh")]
+        if isinstance(d, str) and re.search(r"[A-Za-z]{2,}", d)
+    ]
     assert "None" not in _cells(checks)
 
 
@@ -166,8 +197,7 @@ def test_a_client_with_several_handovers_offers_a_choice(dashboard_env, checked_
     assert pick.options == frame.iloc[several[0]][column].split("、")
 
 
-def test_the_record_page_shows_failing_checks_and_history_in_english(dashboard_env,
-                                                                     checked_db):
+def test_the_record_page_shows_failing_checks_and_history_in_english(dashboard_env, checked_db):
     raw = failures(Store(checked_db), "handovers.owner.consistent")
     handover = raw["record_key"].iloc[0]
     at = open_page("handovers", lang="en", role="management")
@@ -181,8 +211,9 @@ def test_the_record_page_shows_failing_checks_and_history_in_english(dashboard_e
     assert len(_tables(at, *HISTORY, lang="en")) == 1
 
 
-def test_a_corrected_upload_shows_the_fix_in_the_records_history(dashboard_env, checked_db,
-                                                                 tmp_path, monkeypatch):
+def test_a_corrected_upload_shows_the_fix_in_the_records_history(
+    dashboard_env, checked_db, tmp_path, monkeypatch
+):
     """A corrected client file fixes a phone: the record's history says which upload fixed
     it, and the page's fix history lists it."""
     from pipelines.ingest import ingest_file
@@ -193,16 +224,19 @@ def test_a_corrected_upload_shows_the_fix_in_the_records_history(dashboard_env, 
     monkeypatch.setenv("HANDOVER_DB", str(db))
     store = Store(db)
     client = failures(store, "clients.contact_phone.valid")["record_key"].iloc[0]
-    row = store.query("select client_id, company_name, contact_name from stg_clients "
-                      "where client_id = ?", [client]).rows[0]
-    path = write_csv(tmp_path / "更正客户.csv", [["client_id", "company_name", "contact_name",
-                                                "contact_phone"], [*row, "13912345678"]])
+    row = store.query(
+        "select client_id, company_name, contact_name from stg_clients where client_id = ?",
+        [client],
+    ).rows[0]
+    path = write_csv(
+        tmp_path / "更正客户.csv",
+        [["client_id", "company_name", "contact_name", "contact_phone"], [*row, "13912345678"]],
+    )
     ingest_file(store, "clients", path)
     save_run(store, run_checks(store, SAMPLE_AS_OF))
     at = open_page("data_quality", role="quality")
     (fixes,) = _tables(at, *HISTORY)
-    state, by = (t("data_quality.columns.state", "zh"), t("data_quality.columns.resolved_by",
-                                                          "zh"))
+    state, by = (t("data_quality.columns.state", "zh"), t("data_quality.columns.resolved_by", "zh"))
     fixed = fixes[fixes[t("data_quality.columns.record_key", "zh")] == client]
     assert list(fixed[state]) == [t("data_quality.state.fixed", "zh")]
     assert fixed[by].iloc[0].endswith("更正客户.csv")
@@ -247,8 +281,10 @@ def test_the_context_of_a_page_of_failures_is_that_of_all_of_them(checked_db, sc
     found = failures(store, scope=limit)
     size = 2
     assert len(found) > 2 * size
-    pages = [in_context(store, found.iloc[first:first + size], scope=limit)
-             for first in range(0, len(found), size)]
+    pages = [
+        in_context(store, found.iloc[first : first + size], scope=limit)
+        for first in range(0, len(found), size)
+    ]
     assert all(len(p) <= size for p in pages)
     together = pd.concat(pages, ignore_index=True)
 
@@ -262,14 +298,15 @@ def test_the_context_of_a_page_of_failures_is_that_of_all_of_them(checked_db, sc
 
     management = roles()["management"]
     for number, page in enumerate(pages):
-        whole = everything.iloc[number * size:(number + 1) * size]
-        pd.testing.assert_frame_equal(plain(failures_frame(page, "zh", management)),
-                                      plain(failures_frame(whole, "zh", management)))
+        whole = everything.iloc[number * size : (number + 1) * size]
+        pd.testing.assert_frame_equal(
+            plain(failures_frame(page, "zh", management)),
+            plain(failures_frame(whole, "zh", management)),
+        )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_hostile_record_shows_as_plain_text_when_selected(tmp_path_factory, monkeypatch,
-                                                            lang):
+def test_a_hostile_record_shows_as_plain_text_when_selected(tmp_path_factory, monkeypatch, lang):
     """The selected record's title, place, open action and history quote hostile values
     (tests/dashboard/payloads.py) as text; the chart of checks too."""
     from tests.dashboard.payloads import P, build
@@ -281,8 +318,9 @@ def test_a_hostile_record_shows_as_plain_text_when_selected(tmp_path_factory, mo
     assert_plain(at)
     frame = _frame(at, FAILURES_KEY)
     handovers = t("data_quality.columns.handovers", lang)
-    hostile = [i for i, v in enumerate(frame[handovers])
-               if isinstance(v, str) and P["handover_id"] in v]
+    hostile = [
+        i for i, v in enumerate(frame[handovers]) if isinstance(v, str) and P["handover_id"] in v
+    ]
     assert hostile
     for row in hostile[:2]:
         at = _select(at, row)

@@ -26,12 +26,25 @@ from tests.dashboard.conftest import every_page, open_page, prepare_role
 
 FIRST = ["handover_id", "company_name", "band", "score", "flags"]
 NO_VALUE = {"None", "none", "nan", "NaN", "NaT", "<NA>", "null"}
-TEXT_ELEMENTS = ("title", "header", "subheader", "caption", "markdown", "info", "warning",
-                 "success", "error", "expander", "tab", "toast")
+TEXT_ELEMENTS = (
+    "title",
+    "header",
+    "subheader",
+    "caption",
+    "markdown",
+    "info",
+    "warning",
+    "success",
+    "error",
+    "expander",
+    "tab",
+    "toast",
+)
 
 
-def open_handovers(db: Path, monkeypatch, params: dict | None = None, lang: str = "zh",
-                   role: str = "management") -> AppTest:
+def open_handovers(
+    db: Path, monkeypatch, params: dict | None = None, lang: str = "zh", role: str = "management"
+) -> AppTest:
     """The handovers page, signed in as ``role``, with ``params`` in the URL from the start
     (as a link opens it)."""
     monkeypatch.setenv("HANDOVER_DB", str(db))
@@ -68,9 +81,13 @@ def assert_no_none(at) -> None:
         assert not any(str(c) in NO_VALUE for c in frame.value.columns)
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        shown = json.dumps([{k: v for k, v in trace.items() if k in ("x", "y", "text",
-                                                                     "customdata")}
-                            for trace in spec["data"]], ensure_ascii=False)
+        shown = json.dumps(
+            [
+                {k: v for k, v in trace.items() if k in ("x", "y", "text", "customdata")}
+                for trace in spec["data"]
+            ],
+            ensure_ascii=False,
+        )
         assert not re.search(r'"(None|nan|NaT)"', shown), shown[:300]
 
 
@@ -100,8 +117,17 @@ def test_table_puts_what_matters_first_pinned_worst_first(db, scores, monkeypatc
     table = the_table(at)
     frame = table.value
     assert list(frame.columns[:5]) == [t(f"columns.{c}", "zh") for c in FIRST]
-    for rest in ("efficiency_score", "quality_score", "satisfaction_score", "risk_score",
-                 "team", "to_staff", "from_staff", "reason", "actual_end"):
+    for rest in (
+        "efficiency_score",
+        "quality_score",
+        "satisfaction_score",
+        "risk_score",
+        "team",
+        "to_staff",
+        "from_staff",
+        "reason",
+        "actual_end",
+    ):
         assert t(f"columns.{rest}", "zh") in list(frame.columns[5:])
     config = column_config(table)
     pinned = {name for name, spec in config.items() if spec.get("pinned")}
@@ -117,15 +143,17 @@ def test_table_puts_what_matters_first_pinned_worst_first(db, scores, monkeypatc
     last = -(-len(scores) // PAGE_ROWS)
     at.number_input(key="handover_table_page").set_value(last).run()
     tail = the_table(at).value
-    assert list(tail[ids]) == list(ordered["handover_id"][(last - 1) * PAGE_ROWS:])
+    assert list(tail[ids]) == list(ordered["handover_id"][(last - 1) * PAGE_ROWS :])
     shown = pd.concat([frame, tail])[t("columns.score", "zh")]
     scored = shown.dropna()
     assert list(scored) == sorted(scored)
-    assert shown.isna().sum() == 0 or shown.iloc[len(scored):].isna().all()
+    assert shown.isna().sum() == 0 or shown.iloc[len(scored) :].isna().all()
     # words, not codes
     bands = set(frame[t("columns.band", "zh")].dropna())
-    assert bands <= {f"{dot} {t(f'bands.{b}', 'zh')}" for b, dot in
-                     (("red", "🔴"), ("yellow", "🟡"), ("green", "🟢"))}
+    assert bands <= {
+        f"{dot} {t(f'bands.{b}', 'zh')}"
+        for b, dot in (("red", "🔴"), ("yellow", "🟡"), ("green", "🟢"))
+    }
     reasons = set(frame[t("columns.reason", "zh")].dropna())
     assert reasons and not reasons & {"resignation", "rotation", "leave", "reassignment"}
     flags = " ".join(frame[t("columns.flags", "zh")].dropna())
@@ -133,9 +161,10 @@ def test_table_puts_what_matters_first_pinned_worst_first(db, scores, monkeypatc
     assert_no_none(at)
 
 
-@pytest.mark.parametrize(("given", "bands"), [("red", ["red"]),
-                                              ("red,yellow", ["red", "yellow"]),
-                                              ("red,purple", ["red"])])
+@pytest.mark.parametrize(
+    ("given", "bands"),
+    [("red", ["red"]), ("red,yellow", ["red", "yellow"]), ("red,purple", ["red"])],
+)
 def test_the_band_query_parameter_sets_the_band_filter(db, scores, monkeypatch, given, bands):
     at = open_handovers(db, monkeypatch, {"band": given})
     chosen = next(m for m in at.multiselect if m.key == "h_bands")
@@ -172,10 +201,15 @@ def test_the_flag_query_parameter_sets_the_flag_filter(db, scores, monkeypatch):
 def _rich_handover(db: Path) -> str:
     """A completed handover with a discrepancy, an attributed response and a missing value
     somewhere (no note on an event), so that the record shows every section."""
-    return Store(db).query(
-        "select e.handover_id from stg_events e join feedback_responses f "
-        "on f.handover_id = e.handover_id and f.is_real "
-        "where e.event_type = 'discrepancy_found' order by e.handover_id limit 1").scalar()
+    return (
+        Store(db)
+        .query(
+            "select e.handover_id from stg_events e join feedback_responses f "
+            "on f.handover_id = e.handover_id and f.is_real "
+            "where e.event_type = 'discrepancy_found' order by e.handover_id limit 1"
+        )
+        .scalar()
+    )
 
 
 def test_a_record_reads_in_chinese_with_no_none_and_no_code(db, monkeypatch):
@@ -184,37 +218,73 @@ def test_a_record_reads_in_chinese_with_no_none_and_no_code(db, monkeypatch):
     at = open_handovers(db, monkeypatch, {"handover": handover})
     assert at.header[0].value.startswith(f"交接档案 {handover}")
     assert_no_none(at)
-    cells = " ".join(str(v) for d in at.dataframe if d.key != "handover_table"
-                     for v in d.value.astype(object).to_numpy().ravel())
-    codes = set(EVENT_TYPES) | set(CHECKLIST_ITEMS) | {
-        "wjx", "tencent", "google", "template", "company_name", "client_id", "contact_phone",
-        "uscc", "resignation", "rotation", "reassignment", "general", "small_scale", "active",
-        "terminated", "True", "False"}
+    cells = " ".join(
+        str(v)
+        for d in at.dataframe
+        if d.key != "handover_table"
+        for v in d.value.astype(object).to_numpy().ravel()
+    )
+    codes = (
+        set(EVENT_TYPES)
+        | set(CHECKLIST_ITEMS)
+        | {
+            "wjx",
+            "tencent",
+            "google",
+            "template",
+            "company_name",
+            "client_id",
+            "contact_phone",
+            "uscc",
+            "resignation",
+            "rotation",
+            "reassignment",
+            "general",
+            "small_scale",
+            "active",
+            "terminated",
+            "True",
+            "False",
+        }
+    )
     found = set(re.findall(r"[A-Za-z_]+", cells)) & codes
     assert not found, found
     # the sections that hold codes show their words
-    kinds = set().union(*(set(d.value[t("handovers.events.event_type", "zh")])
-                          for d in at.dataframe
-                          if t("handovers.events.event_type", "zh") in d.value.columns))
+    kinds = set().union(
+        *(
+            set(d.value[t("handovers.events.event_type", "zh")])
+            for d in at.dataframe
+            if t("handovers.events.event_type", "zh") in d.value.columns
+        )
+    )
     assert "发现差异" in kinds and kinds <= set(EVENT_TYPES.values())
-    checklist = next(d.value for d in at.dataframe
-                     if t("handovers.sensitive", "zh") in d.value.columns)
+    checklist = next(
+        d.value for d in at.dataframe if t("handovers.sensitive", "zh") in d.value.columns
+    )
     assert set(checklist[t("handovers.item", "zh")]) <= set(CHECKLIST_ITEMS.values())
-    feedback = next(d.value for d in at.dataframe if t(
-        "handovers.feedback_columns.source_tool", "zh") in d.value.columns)
+    feedback = next(
+        d.value
+        for d in at.dataframe
+        if t("handovers.feedback_columns.source_tool", "zh") in d.value.columns
+    )
     tools = set(feedback[t("handovers.feedback_columns.source_tool", "zh")])
     assert tools and not tools & {"wjx", "tencent", "google", "template"}
     # dates in Chinese: the form's days and times, the tables' date columns, the timeline
     form = next(d.value for d in at.dataframe if t("handovers.field", "zh") in d.value.columns)
-    planned = form.set_index(t("handovers.field", "zh")).loc[t("columns.planned_end", "zh"),
-                                                               t("handovers.value", "zh")]
+    planned = form.set_index(t("handovers.field", "zh")).loc[
+        t("columns.planned_end", "zh"), t("handovers.value", "zh")
+    ]
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", planned), planned
-    ended = form.set_index(t("handovers.field", "zh")).loc[t("columns.actual_end", "zh"),
-                                                             t("handovers.value", "zh")]
+    ended = form.set_index(t("handovers.field", "zh")).loc[
+        t("columns.actual_end", "zh"), t("handovers.value", "zh")
+    ]
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", ended), ended
-    formats = [spec.get("type_config", {}).get("format")
-               for d in at.dataframe for spec in column_config(d).values()
-               if spec.get("type_config", {}).get("type") in ("datetime", "date")]
+    formats = [
+        spec.get("type_config", {}).get("format")
+        for d in at.dataframe
+        for spec in column_config(d).values()
+        if spec.get("type_config", {}).get("type") in ("datetime", "date")
+    ]
     assert formats and all("年" in f for f in formats), formats
     timeline = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert timeline["layout"]["xaxis"]["tickformat"] == "%Y年%-m月%-d日"
@@ -226,8 +296,9 @@ def test_a_record_reads_in_english_too(db, monkeypatch):
     handover = _rich_handover(db)
     at = open_handovers(db, monkeypatch, {"handover": handover}, lang="en")
     assert at.header[0].value.startswith(f"Handover record {handover}")
-    kinds = set().union(*(set(d.value["Event"]) for d in at.dataframe
-                          if "Event" in d.value.columns))
+    kinds = set().union(
+        *(set(d.value["Event"]) for d in at.dataframe if "Event" in d.value.columns)
+    )
     assert "Discrepancy found" in kinds and not kinds & set(EVENT_TYPES)
     assert_no_none(at)
 
@@ -236,22 +307,37 @@ def test_the_table_is_the_scored_frame_with_words(db, scores, monkeypatch):
     """The numbers in the table are the scores of metrics/, row by row."""
     at = open_handovers(db, monkeypatch)
     frame = every_page(at, "handover_table", lambda at: the_table(at).value).set_index(
-        t("columns.handover_id", "zh"))
+        t("columns.handover_id", "zh")
+    )
     expected = scores.set_index("handover_id")
-    for column in ("score", "efficiency_score", "quality_score", "satisfaction_score",
-                   "risk_score"):
+    for column in (
+        "score",
+        "efficiency_score",
+        "quality_score",
+        "satisfaction_score",
+        "risk_score",
+    ):
         mine = frame[t(f"columns.{column}", "zh")].astype(float)
-        pd.testing.assert_series_equal(mine.sort_index(), expected[column].sort_index(),
-                                       check_names=False, check_index_type=False)
+        pd.testing.assert_series_equal(
+            mine.sort_index(),
+            expected[column].sort_index(),
+            check_names=False,
+            check_index_type=False,
+        )
 
 
 def test_a_record_without_discrepancy_or_feedback_says_so(db, monkeypatch):
-    handover = Store(db).query(
-        "select h.handover_id from stg_handovers h where h.actual_end is not null "
-        "and not exists (select 1 from stg_events e where e.handover_id = h.handover_id "
-        "and e.event_type = 'discrepancy_found') and not exists (select 1 from "
-        "feedback_responses f where f.handover_id = h.handover_id and f.is_real) "
-        "order by h.handover_id limit 1").scalar()
+    handover = (
+        Store(db)
+        .query(
+            "select h.handover_id from stg_handovers h where h.actual_end is not null "
+            "and not exists (select 1 from stg_events e where e.handover_id = h.handover_id "
+            "and e.event_type = 'discrepancy_found') and not exists (select 1 from "
+            "feedback_responses f where f.handover_id = h.handover_id and f.is_real) "
+            "order by h.handover_id limit 1"
+        )
+        .scalar()
+    )
     at = open_handovers(db, monkeypatch, {"handover": handover})
     captions = [c.value for c in at.caption]
     assert t("handovers.no_discrepancies", "zh") in captions

@@ -28,12 +28,20 @@ from tests.dashboard.conftest import by_key, open_page
 def texts(at) -> list[str]:
     """Every text the page shows outside tables and charts."""
     found = []
-    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning",
-                 "error", "success"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "caption",
+        "markdown",
+        "info",
+        "warning",
+        "error",
+        "success",
+    ):
         found += [str(e.value) for e in at.get(kind)]
     for metric in at.metric:
-        found += [metric.label, str(metric.value), str(metric.proto.delta),
-                  str(metric.proto.help)]
+        found += [metric.label, str(metric.value), str(metric.proto.delta), str(metric.proto.help)]
     found += [b.label for b in at.button] + [tab.label for tab in at.tabs]
     return found
 
@@ -49,8 +57,9 @@ def ranking_frames(at, lang: str) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_overview_states_its_period_and_ranks_with_reasons(dashboard_env, sample_db,
-                                                           monkeypatch, lang):
+def test_overview_states_its_period_and_ranks_with_reasons(
+    dashboard_env, sample_db, monkeypatch, lang
+):
     at = open_page("overview", lang, "management", monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     shown = texts(at)
@@ -58,9 +67,14 @@ def test_overview_states_its_period_and_ranks_with_reasons(dashboard_env, sample
     store = Store(sample_db)
     stated = stated_periods(store, SAMPLE_AS_OF, Filters())
     (start, end), (pstart, pend) = stated.current, stated.previous
-    period = t(f"overview.period_{stated.kind}", lang, start=fmt_date(start, lang),
-               end=fmt_date(end, lang), pstart=fmt_date(pstart, lang),
-               pend=fmt_date(pend, lang))
+    period = t(
+        f"overview.period_{stated.kind}",
+        lang,
+        start=fmt_date(start, lang),
+        end=fmt_date(end, lang),
+        pstart=fmt_date(pstart, lang),
+        pend=fmt_date(pend, lang),
+    )
     assert period in [i.value for i in at.info]
     # every period tile's help names its window
     helps = [m.proto.help for m in at.metric]
@@ -73,22 +87,24 @@ def test_overview_states_its_period_and_ranks_with_reasons(dashboard_env, sample
         frame = frames[by]
         assert list(frame[t(f"columns.{by}", lang)]) == list(ranked[by])
         assert (frame[t("columns.handovers", lang)] >= 3).all()
-        sub_scores = {t(f"columns.{n}_score", lang) for n in
-                      ("efficiency", "quality", "satisfaction", "risk")}
-        assert all(text.rsplit(" ", 1)[0] in sub_scores
-                   for text in frame[t("overview.col_weakest", lang)])
+        sub_scores = {
+            t(f"columns.{n}_score", lang) for n in ("efficiency", "quality", "satisfaction", "risk")
+        }
+        assert all(
+            text.rsplit(" ", 1)[0] in sub_scores for text in frame[t("overview.col_weakest", lang)]
+        )
         for cell in frame.astype(str).to_numpy().ravel():
             assert cell != "None"
     # below the minimum: listed apart, with their count
     staff = rollup(store, "staff", SAMPLE_AS_OF, Filters(), Config())
     apart = staff[~staff["ranked"]]
     assert not apart.empty  # the sample has a receiver with one handover in the period
-    lines = [c.value for c in at.caption if c.value.startswith(
-        t("overview.unranked_staff", lang, n=3))]
+    lines = [
+        c.value for c in at.caption if c.value.startswith(t("overview.unranked_staff", lang, n=3))
+    ]
     assert len(lines) == 1
     for row in apart.itertuples():
-        assert t("overview.unranked_item", lang, name=row.staff, count=row.handovers) \
-            in lines[0]
+        assert t("overview.unranked_item", lang, name=row.staff, count=row.handovers) in lines[0]
     # the lowest-scoring team is named
     team = lowest(rollup(store, "team", SAMPLE_AS_OF, Filters(), Config()))["team"]
     assert any(team in w.value for w in at.warning)
@@ -100,11 +116,9 @@ def test_the_minimum_comes_from_the_settings(dashboard_env, sample_db, monkeypat
     assert not at.exception, [e.value for e in at.exception]
     frame = ranking_frames(at, "zh")["staff"]
     assert (frame["交接数"] >= 15).all() and len(frame) >= 1
-    staff = rollup(Store(sample_db), "staff", SAMPLE_AS_OF, Filters(),
-                   Config(min_handovers=15))
+    staff = rollup(Store(sample_db), "staff", SAMPLE_AS_OF, Filters(), Config(min_handovers=15))
     assert len(frame) == int(staff["ranked"].sum())
-    assert any(c.value.startswith(t("overview.unranked_staff", "zh", n=15))
-               for c in at.caption)
+    assert any(c.value.startswith(t("overview.unranked_staff", "zh", n=15)) for c in at.caption)
     assert any(t("overview.ranking_note", "zh", n=15) == c.value for c in at.caption)
 
 
@@ -156,14 +170,15 @@ def _workbook(sample_db, monkeypatch, lang: str):
     monkeypatch.setattr(data, "scoped_key", lambda filters: astuple(Filters()))
     monkeypatch.setattr(data, "config", lambda: Config())
     build = data.management_report(SAMPLE_AS_OF, astuple(Filters()), lang)
-    content = build_export(Store(sample_db), Actor("m", "management"), "management_report",
-                           build(), "xlsx")
+    content = build_export(
+        Store(sample_db), Actor("m", "management"), "management_report", build(), "xlsx"
+    )
     return load_workbook(io.BytesIO(content))
 
 
 def _rows(sheet) -> list[dict]:
     values = list(sheet.values)
-    return [dict(zip(values[0], row)) for row in values[1:]]
+    return [dict(zip(values[0], row, strict=False)) for row in values[1:]]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -173,25 +188,29 @@ def test_the_management_workbook(dashboard_env, sample_db, monkeypatch, lang):
     scores = compute_scores(store, SAMPLE_AS_OF, Filters(), config=Config())
     teams = sorted(scores["team"].dropna().unique())
     assert book.sheetnames == [
-        t("overview.sheet_summary", lang), t("overview.sheet_handovers", lang),
-        t("overview.sheet_by_staff", lang), t("overview.sheet_by_team", lang),
-        *[f"{t('overview.sheet_team_prefix', lang)}{team}" for team in teams]]
+        t("overview.sheet_summary", lang),
+        t("overview.sheet_handovers", lang),
+        t("overview.sheet_by_staff", lang),
+        t("overview.sheet_by_team", lang),
+        *[f"{t('overview.sheet_team_prefix', lang)}{team}" for team in teams],
+    ]
     handovers = _rows(book[t("overview.sheet_handovers", lang)])
     assert len(handovers) == len(scores)
     band, score = t("columns.band", lang), t("columns.score", lang)
-    assert {row[band] for row in handovers} <= {t(f"bands.{b}", lang) for b in
-                                                ("red", "yellow", "green")} | {None}
+    assert {row[band] for row in handovers} <= {
+        t(f"bands.{b}", lang) for b in ("red", "yellow", "green")
+    } | {None}
     assert {row[t("columns.reason", lang)] for row in handovers} <= {
-        t(f"reasons.{r}", lang) for r in ("resignation", "rotation", "leave",
-                                          "reassignment", "other")}
+        t(f"reasons.{r}", lang)
+        for r in ("resignation", "rotation", "leave", "reassignment", "other")
+    }
     # red first, then yellow, then green; lowest score first within a band; unscored last
     order = {t("bands.red", lang): 0, t("bands.yellow", lang): 1, t("bands.green", lang): 2}
     keys = [(row[score] is None, order.get(row[band], 3), row[score] or 0) for row in handovers]
     assert keys == sorted(keys)
     assert handovers[0][band] == t("bands.red", lang)
     for row in handovers:
-        for column in (score, t("columns.efficiency_score", lang),
-                       t("columns.risk_score", lang)):
+        for column in (score, t("columns.efficiency_score", lang), t("columns.risk_score", lang)):
             value = row[column]
             assert value is None or round(value, 1) == value
         for cell in row.values():
@@ -210,18 +229,27 @@ def test_the_management_workbook(dashboard_env, sample_db, monkeypatch, lang):
         sheet = _rows(book[f"{t('overview.sheet_team_prefix', lang)}{team}"])
         assert {row[t("columns.team", lang)] for row in sheet} == {team}
         ids = [row[t("columns.handover_id", lang)] for row in sheet]
-        assert ids == [row[t("columns.handover_id", lang)] for row in handovers
-                       if row[t("columns.team", lang)] == team]
+        assert ids == [
+            row[t("columns.handover_id", lang)]
+            for row in handovers
+            if row[t("columns.team", lang)] == team
+        ]
     summary = _rows(book[t("overview.sheet_summary", lang)])
     assert len(summary) == 17
-    assert all(row[t("overview.value", lang)] is None
-               or isinstance(row[t("overview.value", lang)], (int, float)) for row in summary)
+    assert all(
+        row[t("overview.value", lang)] is None
+        or isinstance(row[t("overview.value", lang)], (int, float))
+        for row in summary
+    )
 
 
 def test_the_download_button_is_offered_to_management(dashboard_env, monkeypatch):
     at = open_page("overview", "zh", "management", monkeypatch)
-    buttons = [b for b in at.get("download_button") if b.proto.id.endswith("management_report")
-               or "management_report" in b.proto.id]
+    buttons = [
+        b
+        for b in at.get("download_button")
+        if b.proto.id.endswith("management_report") or "management_report" in b.proto.id
+    ]
     assert len(buttons) == 1
     assert buttons[0].proto.label == t("overview.report", "zh")
 
@@ -234,18 +262,44 @@ def test_the_workbook_takes_hostile_team_names():
     from metrics.rollups import Periods
 
     teams = ['=HYPERLINK("http://x")', "a[b]:c/d", "x" * 40, "x" * 40 + "y", None]
-    scores = pd.DataFrame([{
-        "handover_id": f"-H{n}", "company_name": "@公司", "team": team, "from_staff": "+甲",
-        "to_staff": "乙", "reason": "other", "is_completed": n % 2 == 0,
-        "planned_end": date(2026, 3, 1), "actual_end": None, "score": 70.123 - n,
-        "band": "yellow", "efficiency_score": 80.0, "quality_score": None,
-        "satisfaction_score": None, "risk_score": 65.56, "risk_level": "medium",
-        "flags": ["no_nda"]} for n, team in enumerate(teams)])
-    stated = Periods((date(2026, 1, 1), date(2026, 3, 1)),
-                     (date(2025, 11, 2), date(2025, 12, 31)), "chosen")
-    built = sheets(values={}, now={}, before={}, stated=stated, scores=scores,
-                   staff=pd.DataFrame(), team=pd.DataFrame(), as_of=date(2026, 3, 1),
-                   lang="zh")
+    scores = pd.DataFrame(
+        [
+            {
+                "handover_id": f"-H{n}",
+                "company_name": "@公司",
+                "team": team,
+                "from_staff": "+甲",
+                "to_staff": "乙",
+                "reason": "other",
+                "is_completed": n % 2 == 0,
+                "planned_end": date(2026, 3, 1),
+                "actual_end": None,
+                "score": 70.123 - n,
+                "band": "yellow",
+                "efficiency_score": 80.0,
+                "quality_score": None,
+                "satisfaction_score": None,
+                "risk_score": 65.56,
+                "risk_level": "medium",
+                "flags": ["no_nda"],
+            }
+            for n, team in enumerate(teams)
+        ]
+    )
+    stated = Periods(
+        (date(2026, 1, 1), date(2026, 3, 1)), (date(2025, 11, 2), date(2025, 12, 31)), "chosen"
+    )
+    built = sheets(
+        values={},
+        now={},
+        before={},
+        stated=stated,
+        scores=scores,
+        staff=pd.DataFrame(),
+        team=pd.DataFrame(),
+        as_of=date(2026, 3, 1),
+        lang="zh",
+    )
     assert len(built) == 4 + len(teams)
     book = load_workbook(io.BytesIO(to_xlsx(built)))
     assert len(set(book.sheetnames)) == len(book.sheetnames) == 4 + len(teams)

@@ -25,9 +25,18 @@ PHONE, USCC = "13912345678", "91310000MA1K3X2Y4N"
 @pytest.fixture(scope="module")
 def with_unmatched(sample_db: Path, tmp_path_factory) -> Path:
     """The sample plus a response naming a client by a phone and a USCC nobody has."""
-    rows = [["client_id", "uscc", "contact_phone", "submitted_at", "overall_satisfaction",
-             "recommend_score", "comment"],
-            ["", USCC, PHONE, "2026-10-01 10:00", "2", "3", "没人跟进"]]
+    rows = [
+        [
+            "client_id",
+            "uscc",
+            "contact_phone",
+            "submitted_at",
+            "overall_satisfaction",
+            "recommend_score",
+            "comment",
+        ],
+        ["", USCC, PHONE, "2026-10-01 10:00", "2", "3", "没人跟进"],
+    ]
     path = write_csv(tmp_path_factory.mktemp("feedback") / "unknown.csv", rows)
     ingest_feedback(Store(sample_db), path, source="template")
     return sample_db
@@ -40,8 +49,11 @@ def env(with_unmatched, dashboard_env):
 
 def frame_with(at, *labels: str, without: str | None = None):
     """The one table on the page that has all these column labels (and not ``without``)."""
-    found = [d.value for d in at.dataframe if set(labels) <= set(d.value.columns)
-             and without not in d.value.columns]
+    found = [
+        d.value
+        for d in at.dataframe
+        if set(labels) <= set(d.value.columns) and without not in d.value.columns
+    ]
     assert len(found) == 1, f"{len(found)} tables with {labels}"
     return found[0]
 
@@ -54,12 +66,24 @@ def test_renders_with_the_figures_of_metrics(env, monkeypatch, role, lang):
     assert at.title[0].value == t("satisfaction.title", lang)
     expected = compute_figures(Store(env), SAMPLE_AS_OF, Filters())
     tiles = {m.label: m.value for m in at.metric}
-    for key in ("csat", "nps", "mean_satisfaction", "response_rate", "followup_30d_rate",
-                "responses_unmatched"):
+    for key in (
+        "csat",
+        "nps",
+        "mean_satisfaction",
+        "response_rate",
+        "followup_30d_rate",
+        "responses_unmatched",
+    ):
         assert tiles[label("figures", key, lang)] == format_value(key, expected[key], lang)
     drawn = chart_figures(at)
-    for title in ("csat_title", "mean_title", "rating_title", "recommend_title",
-                  "group_title_staff", "group_title_team"):
+    for title in (
+        "csat_title",
+        "mean_title",
+        "rating_title",
+        "recommend_title",
+        "group_title_staff",
+        "group_title_team",
+    ):
         traces = drawn[t(f"satisfaction.{title}", lang)]["data"]
         assert traces and all(len(array(trace["x"])) for trace in traces), title
     comments = frame_with(at, t("satisfaction.columns.comment", lang))
@@ -70,8 +94,10 @@ def test_renders_with_the_figures_of_metrics(env, monkeypatch, role, lang):
 def test_rankings_equal_the_figures_of_each_staff_member_and_team(env, monkeypatch):
     at = open_page("satisfaction", "en", "management", monkeypatch)
     store = Store(env)
-    for by, field, name in (("staff", "staff", t("columns.staff", "en")),
-                            ("team", "teams", t("columns.team", "en"))):
+    for _by, field, name in (
+        ("staff", "staff", t("columns.staff", "en")),
+        ("team", "teams", t("columns.team", "en")),
+    ):
         ranked = frame_with(at, name, "Mean satisfaction", "CSAT")
         assert len(ranked) > 0
         assert ranked["Mean satisfaction"].is_monotonic_decreasing
@@ -86,8 +112,15 @@ def test_rankings_equal_the_figures_of_each_staff_member_and_team(env, monkeypat
     frame = satisfaction_by(store, "staff", SAMPLE_AS_OF, Filters())
     for row in frame.to_dict("records"):
         figures = compute_figures(store, SAMPLE_AS_OF, Filters(staff=(row["staff"],)))
-        for key in ("responses_attributed", "csat", "mean_satisfaction", "nps",
-                    "handovers_completed", "response_rate", "followup_30d_rate"):
+        for key in (
+            "responses_attributed",
+            "csat",
+            "mean_satisfaction",
+            "nps",
+            "handovers_completed",
+            "response_rate",
+            "followup_30d_rate",
+        ):
             if figures[key] is None:
                 assert row[key] != row[key], (row["staff"], key)  # NaN: no data
             else:
@@ -118,27 +151,34 @@ def test_a_staff_member_search_and_low_ratings_filter_the_comments(env, monkeypa
     assert len(low) >= 1 and low[rating].isin(["1 ★", "2 ★"]).all()
 
 
-@pytest.mark.parametrize(("role", "phone", "uscc"), [
-    ("management", "139****5678", "9131************4N"),
-    ("operations", PHONE, "9131************4N"),
-])
-def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, role, phone,
-                                                            uscc):
+@pytest.mark.parametrize(
+    ("role", "phone", "uscc"),
+    [
+        ("management", "139****5678", "9131************4N"),
+        ("operations", PHONE, "9131************4N"),
+    ],
+)
+def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, role, phone, uscc):
     at = open_page("satisfaction", "zh", role, monkeypatch)
-    unmatched = frame_with(at, t("satisfaction.columns.given_contact_phone", "zh"),
-                           t("satisfaction.columns.why", "zh"),
-                           without=t("satisfaction.columns.matched_client", "zh"))
+    unmatched = frame_with(
+        at,
+        t("satisfaction.columns.given_contact_phone", "zh"),
+        t("satisfaction.columns.why", "zh"),
+        without=t("satisfaction.columns.matched_client", "zh"),
+    )
     ours = unmatched[unmatched[t("satisfaction.columns.given_contact_phone", "zh")].notna()]
     assert len(ours) == 1
     row = ours.iloc[0]
     assert row[t("satisfaction.columns.given_contact_phone", "zh")] == phone
     assert row[t("satisfaction.columns.given_uscc", "zh")] == uscc
-    assert row[t("satisfaction.columns.why", "zh")] == t("satisfaction.reasons.unknown_client",
-                                                        "zh")
+    assert row[t("satisfaction.columns.why", "zh")] == t(
+        "satisfaction.reasons.unknown_client", "zh"
+    )
     unattributed = frame_with(at, t("satisfaction.columns.matched_client", "zh"))
     assert len(unattributed) == 4
     assert set(unattributed[t("satisfaction.columns.why", "zh")]) == {
-        t("satisfaction.reasons.no_handover", "zh")}
+        t("satisfaction.reasons.no_handover", "zh")
+    }
 
 
 def test_quality_may_not_open_it(env, monkeypatch):
@@ -169,5 +209,6 @@ def test_months_are_chinese_and_nothing_reads_none(env, monkeypatch):
     english = open_page("satisfaction", "en", "management", monkeypatch)
     figure = chart_figures(english)[t("satisfaction.csat_title", "en")]
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", m) for m in figure["data"][0]["x"])
-    assert all(re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?", m)
-               for m in figure["layout"]["xaxis"]["ticktext"])
+    assert all(
+        re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?", m) for m in figure["layout"]["xaxis"]["ticktext"]
+    )

@@ -26,8 +26,10 @@ def formulas(at) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_renders_the_configuration_with_its_formulas(dashboard_env, monkeypatch, lang):
-    save_config(Config(weights={"efficiency": 20.0, "quality": 40.0, "satisfaction": 25.0,
-                                "risk": 15.0}), dashboard_env)
+    save_config(
+        Config(weights={"efficiency": 20.0, "quality": 40.0, "satisfaction": 25.0, "risk": 15.0}),
+        dashboard_env,
+    )
     at = open_page("settings", lang, "management", monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("settings.title", lang)
@@ -44,8 +46,7 @@ def test_renders_the_configuration_with_its_formulas(dashboard_env, monkeypatch,
 def test_save_writes_the_file_and_every_page_uses_it(dashboard_env, monkeypatch):
     assert not dashboard_env.exists()
     at = open_page("settings", "zh", "management", monkeypatch)
-    assert any(t("settings.file_missing", "zh", path=dashboard_env) == c.value
-               for c in at.caption)
+    assert any(t("settings.file_missing", "zh", path=dashboard_env) == c.value for c in at.caption)
     by_key(at.number_input, "set_w_quality_").set_value(50.0)
     by_key(at.number_input, "set_per_day_").set_value(5.0)
     by_key(at.multiselect, "set_required_").unselect("pending_matters")
@@ -66,12 +67,14 @@ def test_save_writes_the_file_and_every_page_uses_it(dashboard_env, monkeypatch)
     assert "质量（权重 50）" in " ".join(m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize(("key", "value", "named"), [
-    ("set_yellow_", 80.0, "bands.yellow"),
-    ("set_medium_", 60.0, "risk.medium"),
-])
-def test_a_wrong_value_is_refused_with_a_sentence(dashboard_env, monkeypatch, key, value,
-                                                  named):
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        ("set_yellow_", 80.0, "bands.yellow"),
+        ("set_medium_", 60.0, "risk.medium"),
+    ],
+)
+def test_a_wrong_value_is_refused_with_a_sentence(dashboard_env, monkeypatch, key, value, named):
     at = open_page("settings", "zh", "management", monkeypatch)
     by_key(at.number_input, key).set_value(value)
     at = click(at, "set_save_")
@@ -102,8 +105,17 @@ def test_preview_shows_what_would_change_without_saving(dashboard_env, monkeypat
     assert not at.exception and not at.error
     assert not dashboard_env.exists()
     (preview,) = [d.value for d in at.dataframe]
-    rows = dict(zip(preview[t("settings.measure", "zh")], zip(
-        preview[t("settings.current", "zh")], preview[t("settings.proposed", "zh")])))
+    rows = dict(
+        zip(
+            preview[t("settings.measure", "zh")],
+            zip(
+                preview[t("settings.current", "zh")],
+                preview[t("settings.proposed", "zh")],
+                strict=False,
+            ),
+            strict=False,
+        )
+    )
     green = rows[t("settings.band_count", "zh", band=t("bands.green", "zh"))]
     yellow = rows[t("settings.band_count", "zh", band=t("bands.yellow", "zh"))]
     assert green[1] < green[0] and yellow[1] > yellow[0]  # a higher bar for green

@@ -21,8 +21,11 @@ def _english(texts) -> list[str]:
 
 
 def _messages(at) -> list[str]:
-    return [e.value for kind in ("markdown", "caption", "warning", "error", "success", "info")
-            for e in getattr(at, kind)]
+    return [
+        e.value
+        for kind in ("markdown", "caption", "warning", "error", "success", "info")
+        for e in getattr(at, kind)
+    ]
 
 
 def _frame(at, column: str) -> pd.DataFrame:
@@ -32,30 +35,98 @@ def _frame(at, column: str) -> pd.DataFrame:
 def _survey(db) -> bytes:
     """A 问卷星 export (GBK): a known client, the same response twice, an answer that is no
     rating, a satisfaction of 9 (out of range for the checks) and an unknown company."""
-    companies = [r[0] for r in Store(db).query(
-        "select company_name from stg_clients where company_name is not null "
-        "order by client_id limit 3").rows]
+    companies = [
+        r[0]
+        for r in Store(db)
+        .query(
+            "select company_name from stg_clients where company_name is not null "
+            "order by client_id limit 3"
+        )
+        .rows
+    ]
     rows = [
-        ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、贵公司名称",
-         "2、您对本次会计人员交接工作的总体满意度", "3、您有多大可能向朋友推荐我们？(0-10分)"],
-        ["901", "2026/3/10 14:00:00", "67秒", "手机提交", "直接访问", "1.1.1.1", companies[0],
-         "非常满意", "9"],
-        ["902", "2026/3/11 14:00:00", "70秒", "手机提交", "直接访问", "1.1.1.2", "查无此公司有限公司",
-         "满意", "8"],
-        ["902", "2026/3/11 14:00:00", "70秒", "手机提交", "直接访问", "1.1.1.2", "查无此公司有限公司",
-         "满意", "8"],
-        ["903", "2026/3/12 14:00:00", "75秒", "链接", "直接访问", "1.1.1.3", companies[1],
-         "说不好", "7"],
-        ["904", "2026/3/13 14:00:00", "80秒", "链接", "直接访问", "1.1.1.4", companies[2], "9",
-         "6"],
-        ["905", "2026/3/14 14:00:00", "82秒", "链接", "直接访问", "1.1.1.5", "另一家未知公司",
-         "一般", "5"],
+        [
+            "序号",
+            "提交答卷时间",
+            "所用时间",
+            "来源",
+            "来源详情",
+            "来自IP",
+            "1、贵公司名称",
+            "2、您对本次会计人员交接工作的总体满意度",
+            "3、您有多大可能向朋友推荐我们？(0-10分)",
+        ],
+        [
+            "901",
+            "2026/3/10 14:00:00",
+            "67秒",
+            "手机提交",
+            "直接访问",
+            "1.1.1.1",
+            companies[0],
+            "非常满意",
+            "9",
+        ],
+        [
+            "902",
+            "2026/3/11 14:00:00",
+            "70秒",
+            "手机提交",
+            "直接访问",
+            "1.1.1.2",
+            "查无此公司有限公司",
+            "满意",
+            "8",
+        ],
+        [
+            "902",
+            "2026/3/11 14:00:00",
+            "70秒",
+            "手机提交",
+            "直接访问",
+            "1.1.1.2",
+            "查无此公司有限公司",
+            "满意",
+            "8",
+        ],
+        [
+            "903",
+            "2026/3/12 14:00:00",
+            "75秒",
+            "链接",
+            "直接访问",
+            "1.1.1.3",
+            companies[1],
+            "说不好",
+            "7",
+        ],
+        [
+            "904",
+            "2026/3/13 14:00:00",
+            "80秒",
+            "链接",
+            "直接访问",
+            "1.1.1.4",
+            companies[2],
+            "9",
+            "6",
+        ],
+        [
+            "905",
+            "2026/3/14 14:00:00",
+            "82秒",
+            "链接",
+            "直接访问",
+            "1.1.1.5",
+            "另一家未知公司",
+            "一般",
+            "5",
+        ],
     ]
     return "\r\n".join(",".join(r) for r in rows).encode("gbk")
 
 
-def test_a_survey_shows_its_answers_and_check_findings_before_confirming(dashboard_env,
-                                                                        sample_db):
+def test_a_survey_shows_its_answers_and_check_findings_before_confirming(dashboard_env, sample_db):
     before = Store(sample_db).query("select count(*) from batches").rows[0][0]
     at = open_page("upload", role="operations")
     at.segmented_control(key="upload_kind").set_value("feedback").run()
@@ -78,7 +149,7 @@ def test_a_survey_shows_its_answers_and_check_findings_before_confirming(dashboa
 
     checks = _frame(at, "本文件中的问题数")
     assert "满意度不在1-5或推荐分不在0-10" in set(checks["检查项"])
-    found = dict(zip(checks["检查项"], checks["本文件中的问题数"]))
+    found = dict(zip(checks["检查项"], checks["本文件中的问题数"], strict=False))
     assert found["满意度不在1-5或推荐分不在0-10"] == 1
     assert found["反馈无法匹配到客户"] == 1
     findings = _frame(at, "问题值")
@@ -96,18 +167,25 @@ def test_a_survey_shows_its_answers_and_check_findings_before_confirming(dashboa
 
 
 def test_a_bad_handover_file_is_explained_in_chinese(dashboard_env, sample_db):
-    content = ("交接单号,客户编号,移交人,接收人,交接原因,计划开始日期,已签保密协议\n"
-               "JJ-UP-1,KH-0001,李四,王五,出差,2026-13-40,也许\n"
-               "JJ-UP-1,KH-0002,李四,王五,离职,2026/3/1,是\n"
-               ",KH-0003,李四,王五,离职,2026/3/1,是\n").encode()
+    content = (
+        "交接单号,客户编号,移交人,接收人,交接原因,计划开始日期,已签保密协议\n"
+        "JJ-UP-1,KH-0001,李四,王五,出差,2026-13-40,也许\n"
+        "JJ-UP-1,KH-0002,李四,王五,离职,2026/3/1,是\n"
+        ",KH-0003,李四,王五,离职,2026/3/1,是\n"
+    ).encode()
     at = open_page("upload", role="operations")
     at.segmented_control(key="upload_kind").set_value("handovers").run()
     at.file_uploader[0].upload("交接单.csv", content, "text/csv").run(timeout=300)
     assert not at.exception, at.exception
     problems = _frame(at, "原因")
     reasons = " ".join(problems["原因"])
-    for said in ("无法识别的值（可选：离职", "日期不存在", "不是“是/否”值", "同一主键也出现在第",
-                 "缺少主键"):
+    for said in (
+        "无法识别的值（可选：离职",
+        "日期不存在",
+        "不是“是/否”值",
+        "同一主键也出现在第",
+        "缺少主键",
+    ):
         assert said in reasons, reasons
     assert "交接原因" in set(problems["列"])
     assert not _english(problems["原因"]) and not _english(problems["列"])
@@ -115,8 +193,9 @@ def test_a_bad_handover_file_is_explained_in_chinese(dashboard_env, sample_db):
     assert "CSV 文本文件" in " ".join(m.value for m in at.markdown)
 
 
-def test_a_survey_given_as_clients_says_to_choose_feedback_without_a_command(dashboard_env,
-                                                                          sample_db):
+def test_a_survey_given_as_clients_says_to_choose_feedback_without_a_command(
+    dashboard_env, sample_db
+):
     at = open_page("upload", role="operations")
     at.segmented_control(key="upload_kind").set_value("clients").run()
     at.file_uploader[0].upload("问卷.csv", _survey(sample_db), "text/csv").run(timeout=300)
@@ -128,9 +207,11 @@ def test_a_survey_given_as_clients_says_to_choose_feedback_without_a_command(das
 
 
 def test_the_problems_in_english(dashboard_env, sample_db):
-    content = ("client_id,submitted_at,overall_satisfaction,recommend_score\n"
-               "KH-EN-1,2026-02-30 10:00,5,9\n"
-               "KH-EN-2,2026-03-01 10:00,4,8\n").encode()
+    content = (
+        b"client_id,submitted_at,overall_satisfaction,recommend_score\n"
+        b"KH-EN-1,2026-02-30 10:00,5,9\n"
+        b"KH-EN-2,2026-03-01 10:00,4,8\n"
+    )
     at = open_page("upload", lang="en", role="operations")
     at.file_uploader[0].upload("feedback.csv", content, "text/csv").run(timeout=300)
     assert not at.exception, at.exception

@@ -20,8 +20,12 @@ from sample_data.surveys import Answer, write_wjx
 from tests.dashboard.conftest import login, prepare_role
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
-TITLES = {"overview": ("总览", "Overview"), "handovers": ("交接明细", "Handovers"),
-          "data_quality": ("数据质量", "Data quality"), "upload": ("数据上传", "Upload")}
+TITLES = {
+    "overview": ("总览", "Overview"),
+    "handovers": ("交接明细", "Handovers"),
+    "data_quality": ("数据质量", "Data quality"),
+    "upload": ("数据上传", "Upload"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,14 @@ def database(tmp_path_factory) -> Path:
     return path
 
 
-def _app(database: Path, monkeypatch, role: str = "management", lang: str = "zh",
-         page: str | None = None, params: dict | None = None) -> AppTest:
+def _app(
+    database: Path,
+    monkeypatch,
+    role: str = "management",
+    lang: str = "zh",
+    page: str | None = None,
+    params: dict | None = None,
+) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(database))
     prepare_role(database, monkeypatch, role)
     monkeypatch.setenv("HANDOVER_CONFIG", str(database.with_name("none.toml")))
@@ -54,8 +64,13 @@ def _app(database: Path, monkeypatch, role: str = "management", lang: str = "zh"
     return at
 
 
-CASES = [(page, role, lang) for page in TITLES for role, spec in roles().items()
-         if spec.may_open(page) for lang in ("zh", "en")]
+CASES = [
+    (page, role, lang)
+    for page in TITLES
+    for role, spec in roles().items()
+    if spec.may_open(page)
+    for lang in ("zh", "en")
+]
 
 
 @pytest.mark.parametrize(("page", "role", "lang"), CASES)
@@ -81,8 +96,9 @@ def test_overview_tiles_show_the_figures_of_metrics(database, monkeypatch):
     # a period figure's tile shows the stated period (issue 11: value and change of the same
     # kind of window); the handovers in total are the whole selection
     start, end = stated_periods(Store(database), SAMPLE_AS_OF, Filters()).current
-    period = compute_figures(Store(database), SAMPLE_AS_OF,
-                             Filters(period_from=start, period_to=end))
+    period = compute_figures(
+        Store(database), SAMPLE_AS_OF, Filters(period_from=start, period_to=end)
+    )
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["交接总数"] == format_value("handovers_total", expected["handovers_total"])
     assert tiles["按时完成率"] == format_value("on_time_rate", period["on_time_rate"])
@@ -93,9 +109,14 @@ def test_overview_tiles_show_the_figures_of_metrics(database, monkeypatch):
 
 
 def test_handover_record_opens_from_the_url(database, monkeypatch):
-    handover = Store(database).query(
-        "select handover_id from stg_handovers where actual_end is not null "
-        "order by handover_id limit 1").scalar()
+    handover = (
+        Store(database)
+        .query(
+            "select handover_id from stg_handovers where actual_end is not null "
+            "order by handover_id limit 1"
+        )
+        .scalar()
+    )
     at = _app(database, monkeypatch, page="handovers", params={"handover": handover})
     assert at.header[0].value.startswith(f"交接档案 {handover}")
     subheaders = [s.value for s in at.subheader]
@@ -104,17 +125,22 @@ def test_handover_record_opens_from_the_url(database, monkeypatch):
 
 
 def test_phone_numbers_are_masked_unless_the_role_may_see_them(database, monkeypatch):
-    row = Store(database).query(
-        "select h.handover_id, c.contact_phone from stg_handovers h join stg_clients c "
-        "using (client_id) where c.contact_phone like '1%' and length(c.contact_phone) = 11 "
-        "limit 1").first()
+    row = (
+        Store(database)
+        .query(
+            "select h.handover_id, c.contact_phone from stg_handovers h join stg_clients c "
+            "using (client_id) where c.contact_phone like '1%' and length(c.contact_phone) = 11 "
+            "limit 1"
+        )
+        .first()
+    )
     handover, phone = row
-    masked = _app(database, monkeypatch, "management", page="handovers",
-                  params={"handover": handover})
+    masked = _app(
+        database, monkeypatch, "management", page="handovers", params={"handover": handover}
+    )
     shown = " ".join(str(df.value.to_dict()) for df in masked.dataframe)
     assert phone not in shown and f"{phone[:3]}****{phone[-4:]}" in shown
-    clear = _app(database, monkeypatch, "quality", page="handovers",
-                 params={"handover": handover})
+    clear = _app(database, monkeypatch, "quality", page="handovers", params={"handover": handover})
     assert phone in " ".join(str(df.value.to_dict()) for df in clear.dataframe)
 
 
@@ -130,11 +156,19 @@ def test_data_quality_lists_checks_and_runs_them(database, monkeypatch):
 
 
 def test_upload_validates_then_imports_a_survey_export(database, monkeypatch, tmp_path):
-    names = [r[0] for r in Store(database).query(
-        "select company_name from stg_clients order by client_id limit 2").rows]
-    path = write_wjx(tmp_path / "回访.csv", [
-        Answer(datetime(2026, 11, 1, 10, n), company_name=name, satisfaction=5, recommend=10)
-        for n, name in enumerate(names)])
+    names = [
+        r[0]
+        for r in Store(database)
+        .query("select company_name from stg_clients order by client_id limit 2")
+        .rows
+    ]
+    path = write_wjx(
+        tmp_path / "回访.csv",
+        [
+            Answer(datetime(2026, 11, 1, 10, n), company_name=name, satisfaction=5, recommend=10)
+            for n, name in enumerate(names)
+        ],
+    )
     at = _app(database, monkeypatch, page="upload")
     at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()
     assert not at.exception
@@ -149,9 +183,11 @@ def test_upload_validates_then_imports_a_survey_export(database, monkeypatch, tm
 
 def test_upload_lists_every_bad_row_and_loads_nothing(database, monkeypatch, tmp_path):
     path = tmp_path / "交接单.csv"
-    path.write_text("交接单号,客户编号,移交人,接收人,计划完成日期\n"
-                    "JJX-1,KH000001,甲,乙,2026-02-30\nJJX-2,KH000001,甲,乙,2026-03-01\n",
-                    encoding="utf-8")
+    path.write_text(
+        "交接单号,客户编号,移交人,接收人,计划完成日期\n"
+        "JJX-1,KH000001,甲,乙,2026-02-30\nJJX-2,KH000001,甲,乙,2026-03-01\n",
+        encoding="utf-8",
+    )
     at = _app(database, monkeypatch, page="upload")
     at.segmented_control(key="upload_kind").set_value("handovers").run()
     at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()

@@ -32,10 +32,29 @@ APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 # (charts); and fields that are data, not text shown as Markdown (a selectbox's options are
 # plain text, and so are the values of inputs).
 AS_IS = {"arrow_data_frame", "code", "text", "plotly_chart", "empty", "skeleton"}
-NOT_MARKDOWN = {"options", "default", "value", "raw_value", "raw_values", "id", "form_id",
-                "url", "icon", "page", "page_script_hash", "spec", "data", "code_text",
-                "language", "file_name", "mime", "format", "selection_mode", "type",
-                "placeholder_value"}
+NOT_MARKDOWN = {
+    "options",
+    "default",
+    "value",
+    "raw_value",
+    "raw_values",
+    "id",
+    "form_id",
+    "url",
+    "icon",
+    "page",
+    "page_script_hash",
+    "spec",
+    "data",
+    "code_text",
+    "language",
+    "file_name",
+    "mime",
+    "format",
+    "selection_mode",
+    "type",
+    "placeholder_value",
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +68,10 @@ def texts(at: AppTest) -> list[tuple[str, str]]:
 
     def collect(where: str, message) -> None:
         for field, value in message.ListFields():
-            if field.name in NOT_MARKDOWN or field.type not in (field.TYPE_MESSAGE,
-                                                                 field.TYPE_STRING):
+            if field.name in NOT_MARKDOWN or field.type not in (
+                field.TYPE_MESSAGE,
+                field.TYPE_STRING,
+            ):
                 continue
             items = [value] if isinstance(value, (str, Message)) else list(value)
             if field.type == field.TYPE_MESSAGE:
@@ -72,12 +93,17 @@ def charts(at: AppTest) -> list[str]:
     return [node.proto.spec for node in at._tree if getattr(node, "type", "") == "plotly_chart"]
 
 
-def open_page(db: Path, monkeypatch, role: str, lang: str, page: str | None,
-              params: dict | None = None) -> AppTest:
+def open_page(
+    db: Path, monkeypatch, role: str, lang: str, page: str | None, params: dict | None = None
+) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
     # the scoped roles see the hostile handover: their team and staff name are the payloads'
-    prepare_role(db, monkeypatch, role, {"team_lead": {"team": P["team"]},
-                                         "staff": {"staff": P["to_staff"]}}.get(role))
+    prepare_role(
+        db,
+        monkeypatch,
+        role,
+        {"team_lead": {"team": P["team"]}, "staff": {"staff": P["to_staff"]}}.get(role),
+    )
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"lang": lang, "as_of": AS_OF.isoformat(), **(params or {})})
@@ -93,22 +119,32 @@ def assert_plain(at: AppTest) -> list[str]:
     assert not at.exception, [e.value for e in at.exception]
     failed = {t("app.unexpected", lang) for lang in ("zh", "en")}
     assert not [e.value for e in at.error if e.value in failed], "a page failed (see its log)"
-    problems = [f"{where}: {problem}\n    {text[:300]!r}"
-                for where, text in texts(at) for problem in markdown_problems(text)]
+    problems = [
+        f"{where}: {problem}\n    {text[:300]!r}"
+        for where, text in texts(at)
+        for problem in markdown_problems(text)
+    ]
     problems += [f"chart: {p!r}" for spec in charts(at) for p in chart_problems(spec)]
     assert not problems, "payloads rendered as formatting:\n" + "\n".join(problems)
     shown = " ".join(text for _, text in texts(at)) + " ".join(charts(at))
     return [m for m in MARKERS if m in shown]
 
 
-CASES = [(role, lang, page) for role, spec in roles().items() for page in spec.pages
-         for lang in ("zh", "en")]
+CASES = [
+    (role, lang, page)
+    for role, spec in roles().items()
+    for page in spec.pages
+    for lang in ("zh", "en")
+]
 
 
 @pytest.mark.parametrize(("role", "lang", "page"), CASES)
 def test_every_page_shows_data_as_plain_text(payload_db, monkeypatch, role, lang, page):
-    params = {"handover": P["handover_id"], "team": P["team"], "staff": P["to_staff"]} \
-        if page == "handovers" else {"team": P["team"]}
+    params = (
+        {"handover": P["handover_id"], "team": P["team"], "staff": P["to_staff"]}
+        if page == "handovers"
+        else {"team": P["team"]}
+    )
     at = open_page(payload_db, monkeypatch, role, lang, page, params)
     assert_plain(at)
     if page == "handovers":  # the record of the hostile handover, by its hostile id
@@ -119,16 +155,18 @@ def test_every_page_shows_data_as_plain_text(payload_db, monkeypatch, role, lang
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_handover_link_to_a_payload_shows_it_as_text(payload_db, monkeypatch, lang):
     """``?handover=…`` from a link someone sent: the warning quotes it, never links it."""
-    at = open_page(payload_db, monkeypatch, "management", lang, "handovers",
-                   {"handover": P["url_handover"]})
+    at = open_page(
+        payload_db, monkeypatch, "management", lang, "handovers", {"handover": P["url_handover"]}
+    )
     assert_plain(at)
     assert any(payload("P21") in literal(w.value) for w in at.warning)
 
 
 def test_the_payload_reaches_the_places_that_interpret_text(payload_db, monkeypatch):
     """The walk is not vacuous: hostile values do reach Markdown and charts (escaped)."""
-    at = open_page(payload_db, monkeypatch, "management", "zh", "handovers",
-                   {"handover": P["handover_id"]})
+    at = open_page(
+        payload_db, monkeypatch, "management", "zh", "handovers", {"handover": P["handover_id"]}
+    )
     shown = assert_plain(at)
     assert {"P02", "P09"} <= set(shown)  # the record's title
     timeline = " ".join(charts(at))
@@ -149,8 +187,12 @@ def test_upload_names_a_hostile_file_as_text(payload_db, tmp_path, monkeypatch):
 
     name = f"{payload('P30')}.csv".replace("/", "／")
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([["client_id", "company_name", "contact_name",
-                                   payload("P31")], ["KH-X1", "某公司", "某人", "x"]])
+    csv.writer(buffer).writerows(
+        [
+            ["client_id", "company_name", "contact_name", payload("P31")],
+            ["KH-X1", "某公司", "某人", "x"],
+        ]
+    )
     at = open_page(payload_db, monkeypatch, "management", "zh", "upload")
     at.segmented_control(key="upload_kind").set_value("clients").run()
     at.file_uploader[0].upload(name, buffer.getvalue().encode("utf-8"), "text/csv").run()

@@ -43,8 +43,7 @@ def test_the_sign_in_page_comes_first_in_both_languages(dashboard_env, lang):
     at = fresh(lang)
     assert not at.exception
     assert at.subheader[0].value == t("signin.title", lang)
-    assert [i.label for i in at.text_input] == [t("signin.name", lang),
-                                                t("signin.password", lang)]
+    assert [i.label for i in at.text_input] == [t("signin.name", lang), t("signin.password", lang)]
     assert signed_in_caption(at) is None
     assert not at.dataframe and not at.metric  # no data before signing in
 
@@ -58,8 +57,7 @@ def test_wrong_password_and_unknown_user_get_the_same_sentence(dashboard_env, la
     assert errors(at) == [t("errors.signin_unknown_user", lang)] == [wrong]
 
 
-def test_five_failures_lock_the_account_even_against_the_right_password(
-        dashboard_env, sample_db):
+def test_five_failures_lock_the_account_even_against_the_right_password(dashboard_env, sample_db):
     store = Store(sample_db)
     accounts.add_user(store, "lockme", PASSWORD, "quality")
     for _ in range(4):
@@ -84,8 +82,9 @@ def test_a_disabled_account_cannot_sign_in(dashboard_env, sample_db):
 
 def test_signing_in_shows_the_account_and_signing_out_ends_it(dashboard_env, sample_db):
     at = sign_in(fresh(), account_name("quality"))
-    assert signed_in_caption(at) == t("signin.signed_in_as", "zh", user="quality_tester",
-                                      role=t("roles.quality", "zh"))
+    assert signed_in_caption(at) == t(
+        "signin.signed_in_as", "zh", user="quality_tester", role=t("roles.quality", "zh")
+    )
     at.button(key="signin_sign_out").click().run()
     assert signed_in_caption(at) is None
     assert at.info[0].value == t("signin.signed_out", "zh")
@@ -116,8 +115,9 @@ def test_a_disabled_or_demoted_account_changes_at_its_next_click(dashboard_env, 
     assert at.title[0].value == t("settings.title", "zh")
     accounts.set_role(store, "demote_me", "operations")
     at.switch_page("views/handovers.py").run()
-    assert signed_in_caption(at) == t("signin.signed_in_as", "zh", user="demote_me",
-                                      role=t("roles.operations", "zh"))
+    assert signed_in_caption(at) == t(
+        "signin.signed_in_as", "zh", user="demote_me", role=t("roles.operations", "zh")
+    )
     with pytest.raises(ValueError):  # the page is no longer among the account's
         at.switch_page("views/settings.py").run()
     accounts.disable_user(store, "demote_me")

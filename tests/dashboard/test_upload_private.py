@@ -27,9 +27,14 @@ def test_an_upload_is_read_from_a_private_folder_that_is_removed(tmp_path, monke
 
     def spy(where: Path, name: str, content: bytes) -> Path:
         path = write(where, name, content)
-        seen.append((where, stat.S_IMODE(where.stat().st_mode),
-                     stat.S_IMODE(where.parent.stat().st_mode),
-                     stat.S_IMODE(path.stat().st_mode)))
+        seen.append(
+            (
+                where,
+                stat.S_IMODE(where.stat().st_mode),
+                stat.S_IMODE(where.parent.stat().st_mode),
+                stat.S_IMODE(path.stat().st_mode),
+            )
+        )
         return path
 
     monkeypatch.setattr(private_files, "write_private", spy)

@@ -21,8 +21,9 @@ APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 WITHOUT_DATA = ("upload", "settings", "audit")
 
 
-def open_app(db: Path, monkeypatch, role: str = "management", lang: str = "zh",
-             page: str | None = None) -> AppTest:
+def open_app(
+    db: Path, monkeypatch, role: str = "management", lang: str = "zh", page: str | None = None
+) -> AppTest:
     monkeypatch.setenv("HANDOVER_DB", str(db))
     prepare_role(db, monkeypatch, role)
     monkeypatch.setenv("HANDOVER_CONFIG", str(db.with_name("none.toml")))
@@ -46,10 +47,13 @@ def assert_welcome(at: AppTest, lang: str, role: str) -> None:
     assert len(offers) == (1 if roles()[role].may("upload") else 0)
 
 
-@pytest.mark.parametrize(("lang", "page"), [(lang, page) for page in roles()[
-    "administrator"].pages for lang in ("zh", "en")])
+@pytest.mark.parametrize(
+    ("lang", "page"),
+    [(lang, page) for page in roles()["administrator"].pages for lang in ("zh", "en")],
+)
 def test_every_page_on_a_missing_database_welcomes_and_creates_nothing(
-        tmp_path, monkeypatch, lang, page):
+    tmp_path, monkeypatch, lang, page
+):
     """No database, so no account: the local administrator of `serve` on 127.0.0.1."""
     db = tmp_path / "typo.duckdb"
     at = open_app(db, monkeypatch, None, lang, page)
@@ -78,7 +82,8 @@ def test_a_database_with_no_data_welcomes_too(tmp_path, monkeypatch):
 
 
 def test_the_button_loads_the_sample_which_the_sidebar_names_until_real_data_comes(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     db = tmp_path / "new.duckdb"
     at = open_app(db, monkeypatch)
     at.button(key="welcome_load_sample").click().run(timeout=300)
@@ -91,8 +96,10 @@ def test_the_button_loads_the_sample_which_the_sidebar_names_until_real_data_com
 
     from pipelines.ingest import ingest_file
 
-    real = write_csv(tmp_path / "clients.csv", [["client_id", "company_name", "contact_name"],
-                                                ["KH-REAL-1", "真实公司", "张三"]])
+    real = write_csv(
+        tmp_path / "clients.csv",
+        [["client_id", "company_name", "contact_name"], ["KH-REAL-1", "真实公司", "张三"]],
+    )
     ingest_file(Store(db), "clients", real, actor=Actor("staff1", "operations"))
     again = open_app(db, monkeypatch)
     assert again.title[0].value == "总览"

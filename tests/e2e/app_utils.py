@@ -35,9 +35,15 @@ PAGES = {
 }
 LANGS = ("zh", "en")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 SERVER_START_TIMEOUT = 120  # s: with --demo, loading the sample into the database comes first
 
@@ -69,44 +75,74 @@ class Server:
 
     def env(self) -> dict[str, str]:
         """The environment for a `handover` command against the same database."""
-        return {**os.environ, "HANDOVER_DB": str(self.db),
-                "HANDOVER_CONFIG": str(self.workdir / "handover.toml")}
+        return {
+            **os.environ,
+            "HANDOVER_DB": str(self.db),
+            "HANDOVER_CONFIG": str(self.workdir / "handover.toml"),
+        }
 
     def handover(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run the `handover` command (`python -m cli`) on the server's database."""
-        return subprocess.run([sys.executable, "-m", "cli", *args], env=self.env(),
-                              cwd=self.workdir, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            env=self.env(),
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
     def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() \
-            else ""
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
-def start_server(workdir: Path, port: int | None = None,
-                 timeout: float = SERVER_START_TIMEOUT, demo: bool = True,
-                 db: Path | None = None) -> Server:
+def start_server(
+    workdir: Path,
+    port: int | None = None,
+    timeout: float = SERVER_START_TIMEOUT,
+    demo: bool = True,
+    db: Path | None = None,
+) -> Server:
     """`handover serve [--demo] --db <workdir>/e2e.duckdb --port N --no-open`; with ``demo``
     (on a fresh database) it loads the sample itself. Returns once the dashboard answers."""
     workdir.mkdir(parents=True, exist_ok=True)
     db, log = db or workdir / "e2e.duckdb", workdir / "serve.log"
     port = port or free_port()
-    env = {**os.environ, "HANDOVER_CONFIG": str(workdir / "handover.toml"),
-           "HANDOVER_BUSY_TIMEOUT": "60"}
+    env = {
+        **os.environ,
+        "HANDOVER_CONFIG": str(workdir / "handover.toml"),
+        "HANDOVER_BUSY_TIMEOUT": "60",
+    }
     env.pop("HANDOVER_DB", None)  # no account yet: the local administrator, every page
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", *(["--demo"] if demo else []),
-             "--db", str(db), "--port", str(port), "--no-open"],
-            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,  # its own group: stop() ends both
+            [
+                sys.executable,
+                "-m",
+                "cli",
+                "serve",
+                *(["--demo"] if demo else []),
+                "--db",
+                str(db),
+                "--port",
+                str(port),
+                "--no-open",
+            ],
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() ends both
         )
     server = Server(process, f"http://127.0.0.1:{port}", db, log, workdir)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"handover serve exited with {process.returncode}:\n"
-                               f"{server.log_text()}")
+            raise RuntimeError(
+                f"handover serve exited with {process.returncode}:\n{server.log_text()}"
+            )
         try:
             with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
@@ -115,8 +151,9 @@ def start_server(workdir: Path, port: int | None = None,
             pass
         if time.monotonic() > deadline:
             stop_server(server)
-            raise RuntimeError(f"handover serve did not answer within {timeout:.0f} s:\n"
-                               f"{server.log_text()}")
+            raise RuntimeError(
+                f"handover serve did not answer within {timeout:.0f} s:\n{server.log_text()}"
+            )
         time.sleep(0.5)
 
 
@@ -140,17 +177,27 @@ def wait_for_app_run(page: Page, timeout: float = 30_000, wait_delay: int = 100)
     The short first wait lets a click or upload start its rerun before the state is read."""
     page.wait_for_timeout(200)
     page.wait_for_selector(
-        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout,
-        state="attached")
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']",
+        timeout=timeout,
+        state="attached",
+    )
     page.wait_for_selector(
-        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout,
-        state="attached")
+        "[data-testid='stApp'][data-test-script-state='notRunning']",
+        timeout=timeout,
+        state="attached",
+    )
     if wait_delay:
         page.wait_for_timeout(wait_delay)
 
 
-def goto(page: Page, server: Server, path: str = "", lang: str | None = None,
-         timeout: float = 60_000, **params: str) -> None:
+def goto(
+    page: Page,
+    server: Server,
+    path: str = "",
+    lang: str | None = None,
+    timeout: float = 60_000,
+    **params: str,
+) -> None:
     """Open a page by its url path (the page key; "" is the home, which opens the role's
     first page) and wait for it."""
     query = {**({"lang": lang} if lang else {}), **params}
@@ -176,15 +223,15 @@ _COUNT_RUNS = """() => {
 }"""
 
 
-def act(page: Page, action: Callable[[], object], timeout: float = 30_000,
-        start_within: float = 5_000) -> None:
+def act(
+    page: Page, action: Callable[[], object], timeout: float = 30_000, start_within: float = 5_000
+) -> None:
     """Do ``action`` (a click, a key, an upload), wait for the rerun it starts (if one starts
     within ``start_within`` ms), then for the app to settle."""
     runs = page.evaluate(_COUNT_RUNS)
     action()
     try:
-        page.wait_for_function("n => (window.__e2eRuns || 0) > n", arg=runs,
-                               timeout=start_within)
+        page.wait_for_function("n => (window.__e2eRuns || 0) > n", arg=runs, timeout=start_within)
     except PlaywrightTimeoutError:
         pass  # no rerun (or one too quick to see): the state below tells
     wait_for_app_run(page, timeout=timeout)
@@ -217,7 +264,8 @@ def main(page: Page):
 def metric(page: Page, label: str):
     """The KPI tile (st.metric) whose label is ``label``."""
     return page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
 
 
 def metric_value(page: Page, label: str) -> str:
@@ -233,11 +281,15 @@ def full_page_screenshot(page: Page, path: Path) -> None:
     size = page.viewport_size or VIEWPORT
     height = size["height"]
     for _ in range(5):
-        wanted = max(size["height"], page.evaluate(
-            """() => Math.max(...["stMain", "stSidebarContent"].map(id => {
+        wanted = max(
+            size["height"],
+            page.evaluate(
+                """() => Math.max(...["stMain", "stSidebarContent"].map(id => {
                 const el = document.querySelector(`[data-testid='${id}']`);
                 return el ? el.scrollHeight : 0;
-            }))"""))
+            }))"""
+            ),
+        )
         if wanted == height:
             break
         height = wanted
@@ -247,22 +299,38 @@ def full_page_screenshot(page: Page, path: Path) -> None:
     page.set_viewport_size(size)
 
 
-def completed_handovers(server: Server, ended_before, limit: int = 3,
-                        without_event: str | None = None) -> list[dict]:
+def completed_handovers(
+    server: Server, ended_before, limit: int = 3, without_event: str | None = None
+) -> list[dict]:
     """Completed handovers of the server's database (read-only, while it runs), with their
     client and company: the data the tests feed back in."""
     from pipelines.store import Store
 
-    missing = ("and not exists (select 1 from stg_events e where e.handover_id = h.handover_id "
-               "and e.event_type = $event)") if without_event else ""
-    params = {"before": ended_before, "limit": limit,
-              **({"event": without_event} if without_event else {})}
-    return Store(server.db, busy_timeout=60).query(
-        f"""select h.handover_id, h.client_id, c.company_name, h.actual_end
+    missing = (
+        (
+            "and not exists (select 1 from stg_events e where e.handover_id = h.handover_id "
+            "and e.event_type = $event)"
+        )
+        if without_event
+        else ""
+    )
+    params = {
+        "before": ended_before,
+        "limit": limit,
+        **({"event": without_event} if without_event else {}),
+    }
+    return (
+        Store(server.db, busy_timeout=60)
+        .query(
+            f"""select h.handover_id, h.client_id, c.company_name, h.actual_end
             from stg_handovers h join stg_clients c using (client_id)
             where h.actual_end is not null and cast(h.actual_end as date) < $before
               and c.company_name is not null {missing}
-            order by h.handover_id limit $limit""", params).dicts()
+            order by h.handover_id limit $limit""",
+            params,
+        )
+        .dicts()
+    )
 
 
 def batches(server: Server) -> list[dict]:
@@ -277,19 +345,33 @@ def batches(server: Server) -> list[dict]:
 PASSWORD = "correct horse battery staple"
 
 
-def add_account(server: Server, name: str, role: str, *options: str,
-                password: str = PASSWORD) -> None:
+def add_account(
+    server: Server, name: str, role: str, *options: str, password: str = PASSWORD
+) -> None:
     """`handover users add NAME --role ROLE [options]` on the server's database, the password
     on standard input (as an administrator's script would)."""
     done = subprocess.run(
         [sys.executable, "-m", "cli", "users", "add", name, "--role", role, *options],
-        input=f"{password}\n{password}\n", env=server.env(), cwd=server.workdir,
-        capture_output=True, text=True, timeout=120)
+        input=f"{password}\n{password}\n",
+        env=server.env(),
+        cwd=server.workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
-def sign_in(page: Page, server: Server, name: str, password: str = PASSWORD, path: str = "",
-            lang: str | None = "zh", timeout: float = 60_000, **params: str) -> None:
+def sign_in(
+    page: Page,
+    server: Server,
+    name: str,
+    password: str = PASSWORD,
+    path: str = "",
+    lang: str | None = "zh",
+    timeout: float = 60_000,
+    **params: str,
+) -> None:
     """Open an address (a new browser session: the sign-in page), sign in, and wait for the
     page it named."""
     from dashboard.i18n import t
@@ -298,8 +380,7 @@ def sign_in(page: Page, server: Server, name: str, password: str = PASSWORD, pat
     form = page.get_by_test_id("stForm")
     form.get_by_label(t("signin.name", lang or "zh"), exact=True).fill(name)
     form.get_by_label(t("signin.password", lang or "zh"), exact=True).fill(password)
-    click(page, form.get_by_role("button", name=t("signin.submit", lang or "zh")),
-          timeout=timeout)
+    click(page, form.get_by_role("button", name=t("signin.submit", lang or "zh")), timeout=timeout)
 
 
 def upload_file(page: Page, kind_label: str, path: Path, timeout: float = 240_000) -> None:
@@ -312,6 +393,5 @@ def upload_file(page: Page, kind_label: str, path: Path, timeout: float = 240_00
         click(page, kind)
     expect(kind).to_have_attribute("aria-checked", "true")
     uploader = body.get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(path),
-        timeout=timeout)
+    act(page, lambda: uploader.locator("input[type=file]").set_input_files(path), timeout=timeout)
     expect(uploader).to_contain_text(path.name if len(path.name) <= 20 else path.suffix)

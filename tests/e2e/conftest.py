@@ -25,8 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = None
     if shutil.which("chromium") is None:
-        missing = ("e2e: Chromium is not on PATH (apt-get install chromium fonts-noto-cjk; "
-                   "never `playwright install`)")
+        missing = (
+            "e2e: Chromium is not on PATH (apt-get install chromium fonts-noto-cjk; "
+            "never `playwright install`)"
+        )
     for item in items:
         if E2E_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
@@ -51,8 +53,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator:
         yield running
     finally:
         log = stop_server(running)
-        print(f"\n----- handover serve log ({running.log}) -----\n{log}"
-              "----- end of handover serve log -----")
+        print(
+            f"\n----- handover serve log ({running.log}) -----\n{log}"
+            "----- end of handover serve log -----"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +76,7 @@ def page(browser) -> Iterator:
     """A fresh browser session whose language is Chinese (the dashboard's default)."""
     from tests.e2e.app_utils import VIEWPORT
 
-    context = browser.new_context(locale="zh-CN", viewport=VIEWPORT,
-                                  timezone_id="Asia/Shanghai")
+    context = browser.new_context(locale="zh-CN", viewport=VIEWPORT, timezone_id="Asia/Shanghai")
     context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
@@ -87,5 +90,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     running = getattr(item, "funcargs", {}).get("server")
     if report.failed and running is not None:
-        report.sections.append(("handover serve log (last 80 lines)",
-                                "\n".join(running.log_text().splitlines()[-80:])))
+        report.sections.append(
+            ("handover serve log (last 80 lines)", "\n".join(running.log_text().splitlines()[-80:]))
+        )

@@ -39,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one)")
     args = parser.parse_args(argv)
     if chromium_path() is None:
-        print("chromium is not on PATH: apt-get install chromium fonts-noto-cjk",
-              file=sys.stderr)
+        print("chromium is not on PATH: apt-get install chromium fonts-noto-cjk", file=sys.stderr)
         return 1
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="handover-screenshots-") as workdir:
@@ -53,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                 for lang in LANGS:
                     # zh through the browser's locale (the default), en through ?lang=en
                     context = browser.new_context(
-                        locale="zh-CN" if lang == "zh" else "en-US", viewport=VIEWPORT,
-                        timezone_id="Asia/Shanghai")
+                        locale="zh-CN" if lang == "zh" else "en-US",
+                        viewport=VIEWPORT,
+                        timezone_id="Asia/Shanghai",
+                    )
                     page = context.new_page()
                     for key in PAGES:
                         shot = time.monotonic()
@@ -62,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                         path = args.out_dir / f"{key}-{lang}.png"
                         full_page_screenshot(page, path)
                         errors = page.get_by_test_id("stException").count()
-                        print(f"{path}  {time.monotonic() - shot:.1f} s"
-                              + (f"  ({errors} exception(s) on the page)" if errors else ""))
+                        print(
+                            f"{path}  {time.monotonic() - shot:.1f} s"
+                            + (f"  ({errors} exception(s) on the page)" if errors else "")
+                        )
                     context.close()
                 browser.close()
         finally:

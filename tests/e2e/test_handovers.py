@@ -20,8 +20,10 @@ from tests.e2e.app_utils import (
 )
 
 RECORD_TITLE = {"zh": "交接档案 {id} · {company}", "en": "Handover record {id} · {company}"}
-SECTIONS = {"zh": ("交接单", "客户资料", "清单逐项核对", "交接日志时间线"),
-            "en": ("Handover form", "Client", "Checklist, item by item", "Timeline")}
+SECTIONS = {
+    "zh": ("交接单", "客户资料", "清单逐项核对", "交接日志时间线"),
+    "en": ("Handover form", "Client", "Checklist, item by item", "Timeline"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +33,20 @@ def handover(server) -> dict:
 
 
 def _record_heading(page, handover: dict, lang: str):
-    title = RECORD_TITLE[lang].format(id=handover["handover_id"],
-                                      company=handover["company_name"])
+    title = RECORD_TITLE[lang].format(id=handover["handover_id"], company=handover["company_name"])
     return main(page).get_by_role("heading", name=title)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_record_opens_from_a_link_with_the_handover_id(page, server, handover, lang):
     """`/handovers?handover=ID` shows that handover's record, with its sections."""
-    goto(page, server, "handovers", lang=None if lang == "zh" else lang,
-         handover=handover["handover_id"])
+    goto(
+        page,
+        server,
+        "handovers",
+        lang=None if lang == "zh" else lang,
+        handover=handover["handover_id"],
+    )
     expect(_record_heading(page, handover, lang)).to_be_visible()
     for section in SECTIONS[lang]:
         expect(main(page).get_by_role("heading", name=section, exact=True)).to_be_visible()

@@ -22,8 +22,9 @@ def test_far_cell_workbook_is_refused_and_the_server_goes_on(page, server, tmp_p
         click(page, clients)
     expect(clients).to_have_attribute("aria-checked", "true")
     uploader = main(page).get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(workbook),
-        timeout=90_000)
+    act(
+        page, lambda: uploader.locator("input[type=file]").set_input_files(workbook), timeout=90_000
+    )
     expect(uploader).to_contain_text(workbook.name)
 
     refusal = main(page).get_by_test_id("stAlertContentError")

@@ -40,8 +40,9 @@ def firm():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, firm) -> Iterator:
-    server = start_firm_server(tmp_path_factory.mktemp("journey_mgmt"), firm,
-                               {MANAGER: "management"})
+    server = start_firm_server(
+        tmp_path_factory.mktemp("journey_mgmt"), firm, {MANAGER: "management"}
+    )
     try:
         yield server
     finally:
@@ -54,8 +55,7 @@ def test_the_firm_has_one_clearly_lowest_team(firm):
     lowest = expected_lowest_team(firm)
     assert sorted(scores.values())[1] - scores[lowest] > 30, scores
     assert all(expected_red(h) for h in firm.of_team(lowest))
-    assert not any(expected_red(h) for team in TEAMS if team != lowest
-                   for h in firm.of_team(team))
+    assert not any(expected_red(h) for team in TEAMS if team != lowest for h in firm.of_team(team))
 
 
 def _open_record_from_table(page, clicks: Clicks, firm, team: str) -> str:
@@ -69,8 +69,11 @@ def _open_record_from_table(page, clicks: Clicks, firm, team: str) -> str:
     assert ids and set(ids) <= {h.handover_id for h in firm.of_team(team)}, ids
     assert ids[0] in expected, ids
     clicks.grid_row(table, 0)
-    expect(body.get_by_role("heading", name=re.compile(
-        "^" + re.escape(zh("handovers.record_title", id=ids[0], company="")))).first
+    expect(
+        body.get_by_role(
+            "heading",
+            name=re.compile("^" + re.escape(zh("handovers.record_title", id=ids[0], company=""))),
+        ).first
     ).to_be_visible(timeout=WAIT)
     # the record's badge: band and score ("红 · 25.7")
     expect(body).to_contain_text(re.compile(re.escape(t("bands.red", "zh")) + r"\s*·\s*\d"))
@@ -78,14 +81,16 @@ def _open_record_from_table(page, clicks: Clicks, firm, team: str) -> str:
 
 
 def test_management_finds_the_lowest_team_and_opens_a_red_handover_from_the_ranking(
-        page, served, firm):
+    page, served, firm
+):
     """Overview → the team ranking (click 1) → the lowest team's row (click 2: its
     handovers) → its first, red handover (click 3: the record)."""
     lowest = expected_lowest_team(firm)
     sign_in(page, served, MANAGER, path="overview", as_of=AS_OF.isoformat())
     body = main(page)
     expect(body.get_by_role("heading", name=t("overview.rankings", "zh"))).to_be_visible(
-        timeout=WAIT)
+        timeout=WAIT
+    )
     clicks = Clicks(page)
 
     clicks.on(body.get_by_role("tab", name=t("overview.by_team", "zh")))
@@ -98,8 +103,9 @@ def test_management_finds_the_lowest_team_and_opens_a_red_handover_from_the_rank
     assert scores == sorted(scores, reverse=True), scores  # ranked: the lowest is last
 
     clicks.grid_row(ranking, teams.index(lowest))
-    expect(page.get_by_role("heading", name=t("handovers.title", "zh"), exact=True)
-           ).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("heading", name=t("handovers.title", "zh"), exact=True)).to_be_visible(
+        timeout=WAIT
+    )
     assert f"team={lowest}" in _unquoted(page.url), page.url
     assert f"as_of={AS_OF.isoformat()}" in page.url, page.url
 
@@ -109,7 +115,8 @@ def test_management_finds_the_lowest_team_and_opens_a_red_handover_from_the_rank
 
 
 def test_management_opens_the_lowest_teams_red_handovers_from_the_overview_callout(
-        page, served, firm):
+    page, served, firm
+):
     """The Overview names the lowest team at the top with its weakest sub-score; its button
     (click 1) opens that team's red handovers, a row (click 2) the record."""
     lowest = expected_lowest_team(firm)
@@ -120,8 +127,9 @@ def test_management_opens_the_lowest_teams_red_handovers_from_the_overview_callo
     expect(callout).to_contain_text(re.compile(r"得分最低的部门是\s*" + lowest), timeout=WAIT)
     clicks = Clicks(page)
     clicks.on(body.get_by_role("button", name=t("overview.open_red", "zh", n=red)))
-    expect(page.get_by_role("heading", name=t("handovers.title", "zh"), exact=True)
-           ).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("heading", name=t("handovers.title", "zh"), exact=True)).to_be_visible(
+        timeout=WAIT
+    )
     assert "band=red" in page.url and f"team={lowest}" in _unquoted(page.url), page.url
     table = body.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible(timeout=WAIT)

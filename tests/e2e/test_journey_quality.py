@@ -50,8 +50,11 @@ def firm():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, firm) -> Iterator:
-    server = start_firm_server(tmp_path_factory.mktemp("journey_quality"), firm,
-                               {QUALITY: "quality", OPERATIONS: "operations"})
+    server = start_firm_server(
+        tmp_path_factory.mktemp("journey_quality"),
+        firm,
+        {QUALITY: "quality", OPERATIONS: "operations"},
+    )
     try:
         yield server
     finally:
@@ -71,11 +74,13 @@ def _failing_records(page, n: int):
     when the rerun the choice started has finished (on a loaded machine, after the click's
     wait for it may have given up)."""
     body = main(page)
-    heading = body.get_by_role("heading", name=zh("data_quality.failing_title", n=n),
-                               exact=True)
+    heading = body.get_by_role("heading", name=zh("data_quality.failing_title", n=n), exact=True)
     expect(heading).to_be_visible(timeout=WAIT)
-    return body.get_by_test_id("stDataFrame").filter(
-        has_text=zh("data_quality.columns.offending_value")).first
+    return (
+        body.get_by_test_id("stDataFrame")
+        .filter(has_text=zh("data_quality.columns.offending_value"))
+        .first
+    )
 
 
 def _choose_check(page, check_id: str) -> None:
@@ -90,21 +95,23 @@ def _choose_check(page, check_id: str) -> None:
 
 
 def test_quality_goes_from_a_failing_check_to_the_record_and_sees_it_fixed_by_the_upload(
-        page, served, firm, tmp_path):
+    page, served, firm, tmp_path
+):
     bad = firm.client(firm.bad_phone)
-    handovers = sorted(firm.handovers_of(bad.client_id), key=lambda h: h.actual_end,
-                       reverse=True)
+    handovers = sorted(firm.handovers_of(bad.client_id), key=lambda h: h.actual_end, reverse=True)
 
     # 1. the failing check, its record and where it belongs
     sign_in(page, served, QUALITY, path="data_quality", as_of=AS_OF.isoformat())
     body = main(page)
-    expect(body.get_by_role("heading", name=zh("data_quality.title"), exact=True)
-           ).to_be_visible(timeout=WAIT)
+    expect(body.get_by_role("heading", name=zh("data_quality.title"), exact=True)).to_be_visible(
+        timeout=WAIT
+    )
     _choose_check(page, PHONE_CHECK)
     failing = _failing_records(page, n=1)  # one client's phone is a landline
     expect(failing).to_be_visible(timeout=WAIT)
-    companies = grid_column_becomes(failing, zh("data_quality.columns.company_name"),
-                                    [bad.company_name])
+    companies = grid_column_becomes(
+        failing, zh("data_quality.columns.company_name"), [bad.company_name]
+    )
     assert companies == [bad.company_name], companies
     values = grid_column(failing, zh("data_quality.columns.offending_value"))
     assert values == [bad.contact_phone], values  # quality sees phones unmasked
@@ -115,13 +122,21 @@ def test_quality_goes_from_a_failing_check_to_the_record_and_sees_it_fixed_by_th
     expect(panel).to_contain_text(bad.team)
     expect(panel).to_contain_text(bad.assigned_staff)
     latest = handovers[0].handover_id
-    click(page, panel.get_by_role("button", name=zh("data_quality.open_handover",
-                                                     handover=latest)), timeout=WAIT)
+    click(
+        page,
+        panel.get_by_role("button", name=zh("data_quality.open_handover", handover=latest)),
+        timeout=WAIT,
+    )
 
     # 2. the handover record of that client
-    expect(page.get_by_role("heading", name=re.compile(
-        "^" + re.escape(zh("handovers.record_title", id=latest, company=bad.company_name))
-    )).first).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_role(
+            "heading",
+            name=re.compile(
+                "^" + re.escape(zh("handovers.record_title", id=latest, company=bad.company_name))
+            ),
+        ).first
+    ).to_be_visible(timeout=WAIT)
     assert f"handover={latest}" in page.url, page.url
     expect(main(page)).to_contain_text(bad.contact_phone)
     expect(main(page)).to_contain_text(check_name(PHONE_CHECK, "zh"))
@@ -138,23 +153,27 @@ def test_quality_goes_from_a_failing_check_to_the_record_and_sees_it_fixed_by_th
     expect(body).to_contain_text(corrected.name, timeout=240_000)
     loaded = [b for b in batches(served) if b["file_name"] == corrected.name]
     assert [(b["kind"], b["action"], b["count_rows_updated"]) for b in loaded] == [
-        ("clients", "import", 2)], loaded
+        ("clients", "import", 2)
+    ], loaded
     batch = loaded[0]["batch_id"]
     expect_no_exception(page)
 
     # 4. back on Data quality: the failure is gone, fixed by that upload
     sign_in(page, served, QUALITY, path="data_quality", as_of=AS_OF.isoformat())
     body = main(page)
-    expect(body.get_by_role("heading", name=zh("data_quality.fixes_title"), exact=True)
-           ).to_be_visible(timeout=WAIT)
+    expect(
+        body.get_by_role("heading", name=zh("data_quality.fixes_title"), exact=True)
+    ).to_be_visible(timeout=WAIT)
     _choose_check(page, PHONE_CHECK)
     expect(body).to_contain_text(zh("data_quality.no_failures"), timeout=WAIT)
     fixes = body.get_by_test_id("stDataFrame").filter(has_text=zh("data_quality.columns.state"))
     fixes = fixes.filter(has_text=bad.client_id).first
     expect(fixes).to_be_visible(timeout=WAIT)
     header, rows = grid(fixes)
-    at = {name: header.index(zh(f"data_quality.columns.{name}"))
-          for name in ("record_key", "check", "state", "resolved_by")}
+    at = {
+        name: header.index(zh(f"data_quality.columns.{name}"))
+        for name in ("record_key", "check", "state", "resolved_by")
+    }
     fixed = {(r[at["record_key"]], r[at["check"]]): r for r in rows}
     for client, check in ((firm.bad_phone, PHONE_CHECK), (firm.bad_uscc, USCC_CHECK)):
         row = fixed[(client, check_name(check, "zh"))]

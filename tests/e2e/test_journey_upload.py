@@ -69,24 +69,30 @@ def expected_counts(firm) -> dict[str, int]:
     loaded = {r.response_id for r in first}
     real = [r for r in second if r.status == 0 and r.finished == 1]
     new = [r for r in real if r.response_id not in loaded]
-    return {"matched": sum(r.external_reference in known for r in new),
-            "unmatched": sum(r.external_reference not in known for r in new),
-            "duplicates": sum(r.response_id in loaded for r in real),
-            "rows": len(second)}
+    return {
+        "matched": sum(r.external_reference in known for r in new),
+        "unmatched": sum(r.external_reference not in known for r in new),
+        "duplicates": sum(r.response_id in loaded for r in real),
+        "rows": len(second),
+    }
 
 
 def test_the_survey_files_counts():
-    assert expected_counts(build_firm()) == {"matched": 12, "unmatched": 3, "duplicates": 8,
-                                             "rows": 25}
+    assert expected_counts(build_firm()) == {
+        "matched": 12,
+        "unmatched": 3,
+        "duplicates": 8,
+        "rows": 25,
+    }
 
 
 def test_uploader_sees_matches_and_findings_before_confirming_a_survey_export(
-        page, served, firm, tmp_path):
+    page, served, firm, tmp_path
+):
     _, second = survey_waves(firm)
     export = write_qualtrics(second, tmp_path / "回访_1231.csv")
     expected = expected_counts(firm)
-    strangers = sorted({r.external_reference for r in second} - {c.client_id
-                                                                 for c in firm.clients})
+    strangers = sorted({r.external_reference for r in second} - {c.client_id for c in firm.clients})
 
     sign_in(page, served, UPLOADER, path="upload")
     body = main(page)
@@ -97,8 +103,10 @@ def test_uploader_sees_matches_and_findings_before_confirming_a_survey_export(
     expect(body).to_contain_text("Qualtrics", timeout=WAIT)
     counts = page.locator(".st-key-upload_answer_counts")
     expect(counts).to_be_visible(timeout=WAIT)
-    shown = {name: metric_value(page, zh(f"upload.answers.{name}"))
-             for name in ("matched", "unmatched", "duplicates")}
+    shown = {
+        name: metric_value(page, zh(f"upload.answers.{name}"))
+        for name in ("matched", "unmatched", "duplicates")
+    }
     assert shown == {k: str(expected[k]) for k in ("matched", "unmatched", "duplicates")}, shown
     answers = body.get_by_test_id("stDataFrame").filter(has_text=strangers[0]).first
     expect(answers).to_be_visible(timeout=WAIT)
@@ -108,15 +116,16 @@ def test_uploader_sees_matches_and_findings_before_confirming_a_survey_export(
         assert stranger in listed, (stranger, rows)
 
     summary = page.locator(".st-key-upload_trial_summary")
-    expect(summary).to_contain_text(zh("upload.trial.found", n=len(strangers),
-                                       new=len(strangers)), timeout=WAIT)
-    per_check = body.get_by_test_id("stDataFrame").filter(
-        has_text=zh("upload.trial.failing")).first
+    expect(summary).to_contain_text(
+        zh("upload.trial.found", n=len(strangers), new=len(strangers)), timeout=WAIT
+    )
+    per_check = body.get_by_test_id("stDataFrame").filter(has_text=zh("upload.trial.failing")).first
     header, rows = grid(per_check)
-    failing = {r[header.index(zh("upload.trial.check"))]:
-               r[header.index(zh("upload.trial.failing"))] for r in rows}
-    assert failing.get(check_name("feedback.client.matched", "zh")) == str(len(strangers)), \
-        failing
+    failing = {
+        r[header.index(zh("upload.trial.check"))]: r[header.index(zh("upload.trial.failing"))]
+        for r in rows
+    }
+    assert failing.get(check_name("feedback.client.matched", "zh")) == str(len(strangers)), failing
     assert not [b for b in batches(served) if b["file_name"] == export.name]  # nothing yet
     confirm = body.get_by_role("button", name=re.compile(re.escape(zh("upload.confirm"))))
     expect(confirm).to_be_enabled()
@@ -128,12 +137,17 @@ def test_uploader_sees_matches_and_findings_before_confirming_a_survey_export(
     expect(done).to_be_visible(timeout=WAIT)
     loaded = [b for b in batches(served) if b["file_name"] == export.name]
     assert [(b["kind"], b["action"], b["count_rows_read"]) for b in loaded] == [
-        ("feedback", "import", expected["rows"])], loaded
-    stored = Store(served.db, busy_timeout=60).query(
-        "select count(*) filter (where is_matched) as matched, "
-        "count(*) filter (where not is_matched) as unmatched "
-        "from feedback_responses where batch_id = $b and is_real",
-        {"b": loaded[0]["batch_id"]}).dicts()
-    assert stored == [{"matched": expected["matched"], "unmatched": expected["unmatched"]}], \
-        stored
+        ("feedback", "import", expected["rows"])
+    ], loaded
+    stored = (
+        Store(served.db, busy_timeout=60)
+        .query(
+            "select count(*) filter (where is_matched) as matched, "
+            "count(*) filter (where not is_matched) as unmatched "
+            "from feedback_responses where batch_id = $b and is_real",
+            {"b": loaded[0]["batch_id"]},
+        )
+        .dicts()
+    )
+    assert stored == [{"matched": expected["matched"], "unmatched": expected["unmatched"]}], stored
     expect_no_exception(page)

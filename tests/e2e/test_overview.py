@@ -62,16 +62,17 @@ def test_overview_tiles_equal_the_figures_of_the_metrics_library(page, server):
     for key in catalogue()["figures"]:
         tile = metric(page, label("figures", key, "zh"))
         expect(tile.get_by_test_id("stMetricValue")).to_have_text(
-            format_value(key, figures[key], "zh"))
+            format_value(key, figures[key], "zh")
+        )
 
 
 def test_overview_in_english_labels_tiles_in_english(page, server):
     """With ?lang=en the tiles carry the English labels and the same numbers."""
     goto(page, server, "overview", lang="en")
     figures = _figures(server)
-    expect(metric(page, label("figures", "handovers_total", "en"))
-           .get_by_test_id("stMetricValue")).to_have_text(
-        format_value("handovers_total", figures["handovers_total"], "en"))
+    expect(
+        metric(page, label("figures", "handovers_total", "en")).get_by_test_id("stMetricValue")
+    ).to_have_text(format_value("handovers_total", figures["handovers_total"], "en"))
     expect(metric(page, label("figures", "checklist_coverage", "en"))).to_have_count(1)
 
 
@@ -82,19 +83,37 @@ def test_events_imported_from_the_command_line_show_after_a_reload(page, server,
     tile = label("figures", "followup_30d_rate", "zh")
     before_figure = _figures(server)["followup_30d_rate"]
     expect(metric(page, tile).get_by_test_id("stMetricValue")).to_have_text(
-        format_value("followup_30d_rate", before_figure, "zh"))
+        format_value("followup_30d_rate", before_figure, "zh")
+    )
     shown_before = metric_value(page, tile)
 
     start = _period(server)[0]  # the tile covers the stated period
-    visits = [v for v in completed_handovers(server, date.today() - timedelta(days=40),
-                                             limit=10_000, without_event="followup_visit")
-              if v["actual_end"].date() >= start][:3]
+    visits = [
+        v
+        for v in completed_handovers(
+            server, date.today() - timedelta(days=40), limit=10_000, without_event="followup_visit"
+        )
+        if v["actual_end"].date() >= start
+    ][:3]
     assert len(visits) == 3
-    events = write_csv(tmp_path / "交接日志_回访补录.csv", [
-        ["交接单号", "发生时间", "事件类型", "清单项目", "操作人", "备注"],
-        *[[v["handover_id"], f"{v['actual_end'] + timedelta(days=2):%Y-%m-%d %H:%M}",
-           "客户回访", "", "e2e", "电话回访"] for v in visits],
-    ], encoding="gbk")
+    events = write_csv(
+        tmp_path / "交接日志_回访补录.csv",
+        [
+            ["交接单号", "发生时间", "事件类型", "清单项目", "操作人", "备注"],
+            *[
+                [
+                    v["handover_id"],
+                    f"{v['actual_end'] + timedelta(days=2):%Y-%m-%d %H:%M}",
+                    "客户回访",
+                    "",
+                    "e2e",
+                    "电话回访",
+                ]
+                for v in visits
+            ],
+        ],
+        encoding="gbk",
+    )
     done = server.handover("ingest", "events", str(events))
     assert done.returncode == 0, done.stderr + done.stdout
 
@@ -109,7 +128,8 @@ def test_events_imported_from_the_command_line_show_after_a_reload(page, server,
     expect(metric(page, tile).get_by_test_id("stMetricValue")).to_have_text(shown_before)
     reload(page)
     expect(metric(page, tile).get_by_test_id("stMetricValue")).to_have_text(
-        format_value("followup_30d_rate", after_figure, "zh"))
+        format_value("followup_30d_rate", after_figure, "zh")
+    )
     assert metric_value(page, tile) != shown_before
     expect_no_exception(page)
 

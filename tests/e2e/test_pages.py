@@ -26,8 +26,9 @@ def test_sidebar_lists_every_page_in_the_language(page, server, lang):
     goto(page, server, "overview", lang=lang)
     links = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
     # each link is the page's icon (a ligature such as "dashboard") followed by its title
-    expect(links).to_have_text([re.compile(re.escape(titles[LANGS.index(lang)]) + "$")
-                                for titles in PAGES.values()])
+    expect(links).to_have_text(
+        [re.compile(re.escape(titles[LANGS.index(lang)]) + "$") for titles in PAGES.values()]
+    )
 
 
 def test_language_switch_in_the_sidebar_changes_the_page_and_the_url(page, server):

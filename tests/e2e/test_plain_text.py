@@ -59,9 +59,18 @@ def shown(locator) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_record_of_a_hostile_handover_reads_as_typed(page, payload_server, lang):
-    sign_in(page, payload_server, "reader", path="handovers", lang=lang,
-            handover=P["handover_id"], team=P["team"], staff=P["to_staff"],
-            as_of=AS_OF.isoformat(), timeout=120_000)
+    sign_in(
+        page,
+        payload_server,
+        "reader",
+        path="handovers",
+        lang=lang,
+        handover=P["handover_id"],
+        team=P["team"],
+        staff=P["to_staff"],
+        as_of=AS_OF.isoformat(),
+        timeout=120_000,
+    )
     title = main(page).locator("h2").first
     expect(title).to_contain_text("P09")
     assert payload("P09") in shown(title) and payload("P02") in shown(title)
@@ -72,8 +81,14 @@ def test_the_record_of_a_hostile_handover_reads_as_typed(page, payload_server, l
 
 
 def test_a_link_with_a_hostile_handover_quotes_it_without_a_link(page, payload_server):
-    sign_in(page, payload_server, "reader", path="handovers", handover=P["url_handover"],
-            as_of=AS_OF.isoformat())
+    sign_in(
+        page,
+        payload_server,
+        "reader",
+        path="handovers",
+        handover=P["url_handover"],
+        as_of=AS_OF.isoformat(),
+    )
     warning = main(page).get_by_test_id("stAlertContentWarning")
     expect(warning).to_have_count(1)
     assert payload("P21") in shown(warning)
@@ -82,6 +97,5 @@ def test_a_link_with_a_hostile_handover_quotes_it_without_a_link(page, payload_s
 
 @pytest.mark.parametrize("key", ["satisfaction", "risk", "data_quality", "upload", "overview"])
 def test_other_pages_show_hostile_names_as_text(page, payload_server, key):
-    sign_in(page, payload_server, "reader", path=key, as_of=AS_OF.isoformat(),
-            timeout=120_000)
+    sign_in(page, payload_server, "reader", path=key, as_of=AS_OF.isoformat(), timeout=120_000)
     assert_nothing_formatted(page)

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.i18n import t
-from pipelines.masking import mask_email, mask_phone, mask_uscc
 from pipelines import access
+from pipelines.masking import mask_email, mask_phone, mask_uscc
 from tests.e2e.app_utils import (
     PAGES,
     add_account,
@@ -45,20 +45,25 @@ def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     server = start_server(tmp_path_factory.mktemp("e2e_roles"))
     try:
         with duckdb.connect(str(server.db), read_only=True) as conn:
+
             def first(where: str) -> dict:
                 cur = conn.execute(
                     "select h.handover_id, h.team, c.contact_phone, c.uscc, c.email "
                     "from stg_handovers h join stg_clients c using (client_id) "
                     f"where c.contact_phone is not null and c.uscc is not null and {where} "
-                    "order by h.handover_id limit 1")
-                return dict(zip([d[0] for d in cur.description], cur.fetchone()))
+                    "order by h.handover_id limit 1"
+                )
+                return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=False))
 
             server.records = {
-                "other_team": first(f"h.team <> '{TEAM}' and '{STAFF}' not in "
-                                    "(h.from_staff, h.to_staff, coalesce(h.supervisor, ''))"),
+                "other_team": first(
+                    f"h.team <> '{TEAM}' and '{STAFF}' not in "
+                    "(h.from_staff, h.to_staff, coalesce(h.supervisor, ''))"
+                ),
                 "team": first(f"h.team = '{TEAM}'"),
-                "own": first(f"'{STAFF}' in (h.from_staff, h.to_staff, "
-                             "coalesce(h.supervisor, ''))"),
+                "own": first(
+                    f"'{STAFF}' in (h.from_staff, h.to_staff, coalesce(h.supervisor, ''))"
+                ),
             }
         for name, (role, options) in ACCOUNTS.items():
             add_account(server, name, role, *options)
@@ -80,7 +85,8 @@ def test_each_role_gets_its_pages_and_nothing_else(page, firm, name, role):
     sign_in(page, firm, name)
     spec = access.roles()[role]
     expect(page.get_by_test_id("stSidebar")).to_contain_text(
-        t("signin.signed_in_as", "zh", user=name, role=t(f"roles.{role}", "zh")))
+        t("signin.signed_in_as", "zh", user=name, role=t(f"roles.{role}", "zh"))
+    )
     assert sorted(nav_titles(page)) == sorted(PAGES[key][0] for key in spec.pages)
     for key in sorted(set(PAGES) - set(spec.pages)):  # an address outside the role: refused
         sign_in(page, firm, name, path=key)  # (opening an address starts a new session)
@@ -89,30 +95,38 @@ def test_each_role_gets_its_pages_and_nothing_else(page, firm, name, role):
     expect_no_exception(page)
 
 
-@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r in ROLES
-                                            if access.roles()[r].scope == "firm"
-                                            and "handovers" in access.roles()[r].pages])
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        (n, r)
+        for n, r in ROLES
+        if access.roles()[r].scope == "firm" and "handovers" in access.roles()[r].pages
+    ],
+)
 def test_confidential_fields_follow_the_role(page, firm, name, role):
     record = firm.records["other_team"]
     sign_in(page, firm, name, path="handovers", handover=record["handover_id"])
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text(record["handover_id"])
     spec = access.roles()[role]
-    for field, mask in (("contact_phone", mask_phone), ("uscc", mask_uscc),
-                        ("email", mask_email)):
+    for field, mask in (("contact_phone", mask_phone), ("uscc", mask_uscc), ("email", mask_email)):
         value = record[field]
         if value is None:
             continue
-        shown, hidden = (value, mask(value)) if spec.may(f"unmask:{field}") else (
-            mask(value), value)
+        shown, hidden = (
+            (value, mask(value)) if spec.may(f"unmask:{field}") else (mask(value), value)
+        )
         expect(main).to_contain_text(shown)
         assert hidden not in main.inner_text(), (role, field)
 
 
-@pytest.mark.parametrize(("name", "role", "record"), [
-    ("leade2e", "team_lead", "other_team"), ("staffe2e", "staff", "other_team")])
-def test_a_scoped_account_never_sees_another_teams_record_by_address(page, firm, name, role,
-                                                                     record):
+@pytest.mark.parametrize(
+    ("name", "role", "record"),
+    [("leade2e", "team_lead", "other_team"), ("staffe2e", "staff", "other_team")],
+)
+def test_a_scoped_account_never_sees_another_teams_record_by_address(
+    page, firm, name, role, record
+):
     outside = firm.records[record]
     sign_in(page, firm, name, path="handovers", handover=outside["handover_id"])
     main = page.get_by_test_id("stMain")
@@ -135,12 +149,14 @@ def test_a_scoped_account_sees_its_own_records(page, firm):
     assert inside["uscc"] not in main.inner_text()
 
 
-@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r in ROLES
-                                            if "handovers" in access.roles()[r].pages])
+@pytest.mark.parametrize(
+    ("name", "role"), [(n, r) for n, r in ROLES if "handovers" in access.roles()[r].pages]
+)
 def test_downloads_are_offered_only_with_the_export_permission(page, firm, name, role):
     sign_in(page, firm, name, path="handovers")
     buttons = page.get_by_test_id("stMain").get_by_role(
-        "button", name=t("common.download_csv", "zh"))
+        "button", name=t("common.download_csv", "zh")
+    )
     if access.roles()[role].may("export"):
         expect(buttons.first).to_be_visible()
     else:
@@ -152,7 +168,8 @@ def test_five_wrong_passwords_lock_the_account_and_the_audit_page_shows_it(page,
     for _ in range(4):
         sign_in(page, firm, "lockede2e", password="not the password")
         expect(page.get_by_test_id("stMain")).to_contain_text(
-            t("errors.signin_wrong_password", "zh"))
+            t("errors.signin_wrong_password", "zh")
+        )
     sign_in(page, firm, "lockede2e", password="not the password")
     locked = page.get_by_test_id("stMain")
     expect(locked).to_contain_text("lockede2e")

@@ -29,19 +29,32 @@ SCORES = [(5, 9, "新会计很专业，交接顺利"), (4, 8, None), (2, 3, "凭
 def _answers(server, skip: int = 0) -> list[Answer]:
     """One answer per completed handover's client, a few days after the handover ended (so
     each is attributed to it)."""
-    handovers = completed_handovers(server, date.today() - timedelta(days=10),
-                                    limit=len(SCORES) + skip)[skip:]
-    return [Answer(submitted_at=h["actual_end"] + timedelta(days=3), client_id=h["client_id"],
-                   company_name=h["company_name"], satisfaction=sat, recommend=rec,
-                   comment=comment)
-            for h, (sat, rec, comment) in zip(handovers, SCORES, strict=True)]
+    handovers = completed_handovers(
+        server, date.today() - timedelta(days=10), limit=len(SCORES) + skip
+    )[skip:]
+    return [
+        Answer(
+            submitted_at=h["actual_end"] + timedelta(days=3),
+            client_id=h["client_id"],
+            company_name=h["company_name"],
+            satisfaction=sat,
+            recommend=rec,
+            comment=comment,
+        )
+        for h, (sat, rec, comment) in zip(handovers, SCORES, strict=True)
+    ]
 
 
 def _responses_of(server, batch_id: int) -> list[dict]:
-    return Store(server.db, busy_timeout=60).query(
-        "select source_tool, client_id, is_matched, is_attributed, overall_satisfaction "
-        "from feedback_responses where batch_id = $batch order by client_id",
-        {"batch": batch_id}).dicts()
+    return (
+        Store(server.db, busy_timeout=60)
+        .query(
+            "select source_tool, client_id, is_matched, is_attributed, overall_satisfaction "
+            "from feedback_responses where batch_id = $batch order by client_id",
+            {"batch": batch_id},
+        )
+        .dicts()
+    )
 
 
 def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, server, tmp_path):
@@ -56,8 +69,9 @@ def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, ser
         click(page, feedback)
     expect(feedback).to_have_attribute("aria-checked", "true")
     uploader = main(page).get_by_test_id("stFileUploader")
-    act(page, lambda: uploader.locator("input[type=file]").set_input_files(export),
-        timeout=240_000)  # a trial import runs the checks before the confirm button
+    act(
+        page, lambda: uploader.locator("input[type=file]").set_input_files(export), timeout=240_000
+    )  # a trial import runs the checks before the confirm button
     expect(uploader).to_contain_text(export.name)
     expect_no_exception(page)
 
@@ -65,9 +79,11 @@ def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, ser
     expect(body).to_contain_text(re.compile(r"识别为\s*问卷星\s*导出.*共 3 份答卷"))
     expect(body.get_by_role("combobox", name="客户编号")).to_have_value("1、客户编号")
     expect(body.get_by_role("combobox", name=re.compile("^总体满意度"))).to_have_value(
-        "2、您对本次会计人员交接工作的总体满意度")
-    expect(body.get_by_test_id("stDataFrame").filter(has_text=answers[0].client_id)
-           ).not_to_have_count(0)  # the preview
+        "2、您对本次会计人员交接工作的总体满意度"
+    )
+    expect(
+        body.get_by_test_id("stDataFrame").filter(has_text=answers[0].client_id)
+    ).not_to_have_count(0)  # the preview
     expect(body.get_by_role("heading", name="校验结果")).to_be_visible()
     expect(body.get_by_test_id("stMetric").filter(has_text="读取行数")).to_contain_text("3")
     expect(body.get_by_text("所有行都通过校验。")).to_be_visible()
@@ -82,12 +98,14 @@ def test_wjx_export_uploaded_through_the_page_becomes_a_feedback_batch(page, ser
     expect_no_exception(page)
 
     loaded = [b for b in batches(server) if b["file_name"] == export.name]
-    assert [(b["kind"], b["action"], b["count_rows_added"], b["user_name"])
-            for b in loaded] == [("feedback", "import", 3, f"{os_user()} (local)")]  # who
+    assert [(b["kind"], b["action"], b["count_rows_added"], b["user_name"]) for b in loaded] == [
+        ("feedback", "import", 3, f"{os_user()} (local)")
+    ]  # who
     responses = _responses_of(server, loaded[0]["batch_id"])
-    assert [(r["source_tool"], r["client_id"], r["is_attributed"], r["overall_satisfaction"])
-            for r in responses] == sorted(
-        ("wjx", a.client_id, True, float(a.satisfaction)) for a in answers)
+    assert [
+        (r["source_tool"], r["client_id"], r["is_attributed"], r["overall_satisfaction"])
+        for r in responses
+    ] == sorted(("wjx", a.client_id, True, float(a.satisfaction)) for a in answers)
     expect(body.get_by_test_id("stDataFrame").filter(has_text=export.name)).to_have_count(1)
 
 
@@ -107,12 +125,18 @@ def test_batch_is_rolled_back_from_the_upload_history(page, server, tmp_path: Pa
     assert box is not None
     # newest first: our batch's row is the first; the selection column is the grid's first
     act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 / 2))
-    sure = main(page).get_by_test_id("stCheckbox").filter(
-        has_text=f"确定撤销第 {batch['batch_id']} 批（{export.name}）")
+    sure = (
+        main(page)
+        .get_by_test_id("stCheckbox")
+        .filter(has_text=f"确定撤销第 {batch['batch_id']} 批（{export.name}）")
+    )
     click(page, sure.locator("label"))
     click(page, main(page).get_by_role("button", name=re.compile("撤销此批次")), timeout=60_000)
-    expect(main(page).get_by_test_id("stAlertContentSuccess").filter(
-        has_text=f"第 {batch['batch_id']} 批已撤销")).to_be_visible(timeout=60_000)
+    expect(
+        main(page)
+        .get_by_test_id("stAlertContentSuccess")
+        .filter(has_text=f"第 {batch['batch_id']} 批已撤销")
+    ).to_be_visible(timeout=60_000)
     expect_no_exception(page)
 
     after = next(b for b in batches(server) if b["batch_id"] == batch["batch_id"])

@@ -27,14 +27,19 @@ def test_serve_on_a_missing_database_creates_it_only_for_the_sample(page, tmp_pa
             goto(page, server, key, timeout=120_000)
             expect_no_exception(page)
             expect(main(page).get_by_test_id("stAlertContentError")).to_have_count(0)
-            expect_title(page, zh if key in ("upload", "settings", "audit") else "欢迎使用交接评估看板")
+            expect_title(
+                page, zh if key in ("upload", "settings", "audit") else "欢迎使用交接评估看板"
+            )
         goto(page, server, "", lang="en")
         expect_title(page, "Welcome to Handover insight")
         expect(main(page)).to_contain_text("Handovers and events")
         assert not db.exists(), "the dashboard created the database by itself"
 
-        act(page, main(page).get_by_role("button", name="Load the sample data").click,
-            timeout=240_000)
+        act(
+            page,
+            main(page).get_by_role("button", name="Load the sample data").click,
+            timeout=240_000,
+        )
         expect(main(page).locator("h1").first).to_have_text("Overview", timeout=240_000)
         expect_no_exception(page)
         assert db.exists()

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from playwright.sync_api import expect
 
 from tests.e2e.app_utils import (
@@ -112,12 +111,18 @@ def test_the_rules_catch_what_they_should() -> None:
     assert english_sentences("JJ2025-000001 KH000036 a@b.cn") == []
     assert english_sentences("下载 CSV") == []
     assert english_sentences("200MB per file · CSV, XLSX, XLS") == []
-    read = {"texts": ["2025年7月", "Jul 2025"], "chart": ["Jan 2026"], "headers": [
-        "contact_phone", "联系电话"], "cells": ["None", "—", "Nonexistent Co"]}
-    assert findings(read) == ["English month: 'Jul 2025' in 'Jul 2025'",
-                              "English month: 'Jan 2026' in 'Jan 2026'",
-                              "raw column code as a header: 'contact_phone'",
-                              "None in a table cell: 'None'"]
+    read = {
+        "texts": ["2025年7月", "Jul 2025"],
+        "chart": ["Jan 2026"],
+        "headers": ["contact_phone", "联系电话"],
+        "cells": ["None", "—", "Nonexistent Co"],
+    }
+    assert findings(read) == [
+        "English month: 'Jul 2025' in 'Jul 2025'",
+        "English month: 'Jan 2026' in 'Jan 2026'",
+        "raw column code as a header: 'contact_phone'",
+        "None in a table cell: 'None'",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -206,15 +211,17 @@ def _record_with_failures(server) -> str:
     """A handover whose record shows flags and a failing check."""
     done = server.handover("failures", "--json")
     assert done.returncode == 0, done.stderr
-    failing = [f["record_key"] for f in json.loads(done.stdout)["failures"]
-               if f["check_id"] == "handovers.owner.consistent"]
+    failing = [
+        f["record_key"]
+        for f in json.loads(done.stdout)["failures"]
+        if f["check_id"] == "handovers.owner.consistent"
+    ]
     assert failing, "the sample has a handover failing handovers.owner.consistent"
     return failing[0]
 
 
 def test_every_page_in_chinese_reads_as_chinese(browser, walk_server, tmp_path: Path) -> None:
-    context = browser.new_context(locale="zh-CN", viewport=VIEWPORT,
-                                  timezone_id="Asia/Shanghai")
+    context = browser.new_context(locale="zh-CN", viewport=VIEWPORT, timezone_id="Asia/Shanghai")
     context.set_default_timeout(60_000)
     page = context.new_page()
     report: dict[str, list[str]] = {}
@@ -222,13 +229,15 @@ def test_every_page_in_chinese_reads_as_chinese(browser, walk_server, tmp_path: 
         for key in PAGES:
             report[key] = _walk(page, walk_server, key)
         record = _record_with_failures(walk_server)
-        report[f"handovers?handover={record}"] = _walk(page, walk_server, "handovers",
-                                                       handover=record)
+        report[f"handovers?handover={record}"] = _walk(
+            page, walk_server, "handovers", handover=record
+        )
         # the walk read what a user reads, not an empty page (the selectors still match)
         assert READ["texts"] > 500 and READ["chart"] > 100, READ
         assert READ["headers"] > 50 and READ["cells"] > 500, READ
         report["data_quality (a failing record selected)"] = _walk_selected_failure(
-            page, walk_server)
+            page, walk_server
+        )
         report["upload (a refused file)"] = _walk_bad_upload(page, walk_server, tmp_path)
         # the sign-in page, once an account exists
         add_account(walk_server, "质检员甲", "quality")
@@ -239,4 +248,5 @@ def test_every_page_in_chinese_reads_as_chinese(browser, walk_server, tmp_path: 
         context.close()
     problems = {page: found for page, found in report.items() if found}
     assert not problems, "English or None on Chinese pages:\n" + "\n".join(
-        f"{page}:\n  " + "\n  ".join(found) for page, found in problems.items())
+        f"{page}:\n  " + "\n  ".join(found) for page, found in problems.items()
+    )

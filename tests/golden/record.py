@@ -31,8 +31,16 @@ REAL_FIXTURES = PROJECT / "tests" / "fixtures" / "real"
 
 # JSON keys whose values are times or ids of a run, or the hash of a workbook the sample
 # wrote (a zip stamps its members with the time): equal outputs differ in them
-IGNORED = ("first_seen_at", "run_id", "started_at", "finished_at", "duration_seconds",
-           "created_at", "loaded_at", "content_hash")
+IGNORED = (
+    "first_seen_at",
+    "run_id",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "created_at",
+    "loaded_at",
+    "content_hash",
+)
 
 # (output file, arguments): the date-bound commands run as of the sample's date
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -40,13 +48,19 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("metrics.json", ["metrics", "--json", "--as-of", AS_OF]),
     ("scores.json", ["scores", "--json", "--as-of", AS_OF]),
     ("failures.json", ["failures", "--json"]),
-    *[(f"rollup_{by}.json", ["rollup", "--by", by, "--json", "--as-of", AS_OF])
-      for by in ("staff", "team", "month")],
+    *[
+        (f"rollup_{by}.json", ["rollup", "--by", by, "--json", "--as-of", AS_OF])
+        for by in ("staff", "team", "month")
+    ],
 ]
 
 # surveys the tools themselves wrote, loaded after the sample (their import reports)
-SURVEYS = ("qualtrics_legacy.csv", "qualtrics_numeric_de.csv", "wjx_coded_800.xls",
-           "wjx_readable_800.xls")
+SURVEYS = (
+    "qualtrics_legacy.csv",
+    "qualtrics_numeric_de.csv",
+    "wjx_coded_800.xls",
+    "wjx_readable_800.xls",
+)
 
 # handovers with bad values in three rows: the report of a file rejected whole, then the one
 # of its good rows loaded with --skip-invalid
@@ -66,12 +80,24 @@ _VARYING = [(re.compile(r"/[^ ]*/(?=[^/ ]+\.(csv|xlsx|xls)\b)"), "")]
 
 
 def run(cli: str, db: Path, args: list[str]) -> str:
-    env = {**os.environ, "HANDOVER_DB": str(db), "HANDOVER_CONFIG": "none",
-           "PYTHONPATH": str(PROJECT), "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "HANDOVER_DB": str(db),
+        "HANDOVER_CONFIG": "none",
+        "PYTHONPATH": str(PROJECT),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
     env.pop("HANDOVER_AS", None)
     code = f"import sys; sys.argv = ['handover'] + sys.argv[1:]; from {cli} import app; app()"
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=PROJECT,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     text = done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr.strip() else "")
     text += f"\n[exit {done.returncode}]\n"
     for pattern, replacement in _VARYING:
@@ -107,8 +133,10 @@ def record(out: Path, cli: str = "cli") -> list[Path]:
     bad = out / "bad_handovers.csv"
     bad.write_text(BAD_HANDOVERS, encoding="utf-8")
     save("ingest_bad_handovers.txt", run(cli, db, ["ingest", "handovers", str(bad), "--no-checks"]))
-    save("ingest_bad_handovers_skip_invalid.txt",
-         run(cli, db, ["ingest", "handovers", str(bad), "--no-checks", "--skip-invalid"]))
+    save(
+        "ingest_bad_handovers_skip_invalid.txt",
+        run(cli, db, ["ingest", "handovers", str(bad), "--no-checks", "--skip-invalid"]),
+    )
     save("batches.json", run(cli, db, ["batches", "--json"]).rpartition("\n[exit ")[0])
     return written
 

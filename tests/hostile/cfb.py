@@ -79,7 +79,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
                 return NOSTREAM
             middle = len(items) // 2
             item = items[middle]
-            item.left, item.right = build(items[:middle]), build(items[middle + 1:])
+            item.left, item.right = build(items[:middle]), build(items[middle + 1 :])
             return index[id(item)]
 
         node.child = build(ordered)
@@ -144,8 +144,18 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     header += b"\0" * 16
     header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
     header += b"\0" * 6
-    header += struct.pack("<IIIIIIIII", 0, fat_sectors, dir_start, 0, MINI_CUTOFF,
-                          minifat_start, minifat_sectors, ENDOFCHAIN, 0)
+    header += struct.pack(
+        "<IIIIIIIII",
+        0,
+        fat_sectors,
+        dir_start,
+        0,
+        MINI_CUTOFF,
+        minifat_start,
+        minifat_sectors,
+        ENDOFCHAIN,
+        0,
+    )
     difat = list(range(fat_sectors)) + [FREESECT] * (109 - fat_sectors)
     header += struct.pack("<109I", *difat)
     assert len(header) == SECTOR
@@ -163,7 +173,12 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     unused = b"\0" * 68 + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM) + b"\0" * 48
     while len(directory) < dir_sectors * SECTOR:
         directory += unused
-    minifat = struct.pack(f"<{len(mini_fat)}I", *mini_fat).ljust(minifat_sectors * SECTOR,
-                                                                  b"\xff")
-    return bytes(header + struct.pack(f"<{len(fat)}I", *fat) + directory + minifat
-                 + bytes(mini).ljust(ministream_sectors * SECTOR, b"\0") + body)
+    minifat = struct.pack(f"<{len(mini_fat)}I", *mini_fat).ljust(minifat_sectors * SECTOR, b"\xff")
+    return bytes(
+        header
+        + struct.pack(f"<{len(fat)}I", *fat)
+        + directory
+        + minifat
+        + bytes(mini).ljust(ministream_sectors * SECTOR, b"\0")
+        + body
+    )

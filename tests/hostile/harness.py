@@ -39,27 +39,39 @@ CHILD_TIMEOUT = 150  # s
 IN_PROCESS_TIMEOUT = 90  # s
 
 BASELINE = {
-    "clients": ("clients.csv", [
-        ["客户编号", "企业名称", "统一社会信用代码", "联系人", "联系电话"],
-        ["KH001", "上海甲科技有限公司", "91310115MA1K3X2Y4N", "张三", "13812345678"],
-        ["KH002", "上海乙贸易有限公司", "91310104MA1FL5LX3D", "王五", "+86 139-0000-1111"],
-        ["KH003", "上海丙咨询有限公司", "", "赵六", ""],
-    ]),
-    "handovers": ("handovers.csv", [
-        ["交接单号", "客户编号", "移交人", "接收人", "实际完成时间"],
-        ["JJ-1", "KH001", "李四", "钱七", "2026-03-01 17:00"],
-        ["JJ-2", "KH002", "李四", "钱七", "2026-03-05 17:00"],
-        ["JJ-3", "KH003", "李四", "钱七", ""],
-    ]),
-    "events": ("events.csv", [
-        ["交接单号", "发生时间", "事件类型", "清单项目", "操作人"],
-        ["JJ-1", "2026-03-01 10:00", "资料移交", "营业执照", "李四"],
-        ["JJ-1", "2026-03-01 11:00", "核对通过", "营业执照", "钱七"],
-    ]),
-    "feedback": ("feedback.csv", [
-        ["client_id", "submitted_at", "overall_satisfaction", "recommend_score", "comment"],
-        ["KH001", "2026-03-05 10:00", "5", "9", "交接顺利"],
-    ]),
+    "clients": (
+        "clients.csv",
+        [
+            ["客户编号", "企业名称", "统一社会信用代码", "联系人", "联系电话"],
+            ["KH001", "上海甲科技有限公司", "91310115MA1K3X2Y4N", "张三", "13812345678"],
+            ["KH002", "上海乙贸易有限公司", "91310104MA1FL5LX3D", "王五", "+86 139-0000-1111"],
+            ["KH003", "上海丙咨询有限公司", "", "赵六", ""],
+        ],
+    ),
+    "handovers": (
+        "handovers.csv",
+        [
+            ["交接单号", "客户编号", "移交人", "接收人", "实际完成时间"],
+            ["JJ-1", "KH001", "李四", "钱七", "2026-03-01 17:00"],
+            ["JJ-2", "KH002", "李四", "钱七", "2026-03-05 17:00"],
+            ["JJ-3", "KH003", "李四", "钱七", ""],
+        ],
+    ),
+    "events": (
+        "events.csv",
+        [
+            ["交接单号", "发生时间", "事件类型", "清单项目", "操作人"],
+            ["JJ-1", "2026-03-01 10:00", "资料移交", "营业执照", "李四"],
+            ["JJ-1", "2026-03-01 11:00", "核对通过", "营业执照", "钱七"],
+        ],
+    ),
+    "feedback": (
+        "feedback.csv",
+        [
+            ["client_id", "submitted_at", "overall_satisfaction", "recommend_score", "comment"],
+            ["KH001", "2026-03-05 10:00", "5", "9", "交接顺利"],
+        ],
+    ),
 }
 
 
@@ -96,9 +108,13 @@ def load_baseline(folder: Path) -> Path:
 
 def start_baseline(folder: Path) -> subprocess.Popen:
     """Begin loading the baseline in a process of its own (see ``finish_baseline``)."""
-    return subprocess.Popen([sys.executable, "-m", "tests.hostile.harness", "baseline",
-                             str(folder)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.hostile.harness", "baseline", str(folder)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish_baseline(process: subprocess.Popen, folder: Path) -> Path:
@@ -121,8 +137,10 @@ def copy_db(baseline: Path, target: Path) -> Path:
 
 
 def _problem_list(error: BaseException) -> list[dict]:
-    return [{"row": p.row, "column": p.column, "text": str(p)}
-            for p in getattr(error, "problems", None) or []]
+    return [
+        {"row": p.row, "column": p.column, "text": str(p)}
+        for p in getattr(error, "problems", None) or []
+    ]
 
 
 class _Timeout(Exception):
@@ -150,7 +168,8 @@ def run(spec: dict, db: Path) -> dict:
     try:
         started = time.monotonic()
         result = CliRunner().invoke(
-            app, ["ingest", spec["kind"], spec["path"], "--db", str(db), *spec["args"]])
+            app, ["ingest", spec["kind"], spec["path"], "--db", str(db), *spec["args"]]
+        )
         record["seconds"] = round(time.monotonic() - started, 2)
         record.update(exit_code=result.exit_code, stdout=result.stdout, stderr=result.stderr)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -195,14 +214,26 @@ def _library_call(spec: dict, db: Path, handover_error: type) -> dict:
     except (KeyboardInterrupt, _Timeout):
         raise
     except BaseException as error:  # noqa: BLE001 - calamine panics are BaseExceptions
-        return {"raised": type(error).__name__, "handover": isinstance(error, handover_error),
-                "code": getattr(error, "code", None),
-                "params": {k: str(v) for k, v in (getattr(error, "params", None) or {}).items()},
-                "message": str(error)[:2000], "problems": _problem_list(error),
-                "traceback": None if isinstance(error, handover_error) else
-                "".join(traceback.format_exception(error))[-4000:]}
-    return {"raised": None, "handover": False, "code": None, "params": {}, "message": "",
-            "problems": [], "traceback": None}
+        return {
+            "raised": type(error).__name__,
+            "handover": isinstance(error, handover_error),
+            "code": getattr(error, "code", None),
+            "params": {k: str(v) for k, v in (getattr(error, "params", None) or {}).items()},
+            "message": str(error)[:2000],
+            "problems": _problem_list(error),
+            "traceback": None
+            if isinstance(error, handover_error)
+            else "".join(traceback.format_exception(error))[-4000:],
+        }
+    return {
+        "raised": None,
+        "handover": False,
+        "code": None,
+        "params": {},
+        "message": "",
+        "problems": [],
+        "traceback": None,
+    }
 
 
 def run_isolated(spec: dict, db: Path, work: Path) -> dict:
@@ -215,9 +246,20 @@ def run_isolated(spec: dict, db: Path, work: Path) -> dict:
     sha_before = sha256(db)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.hostile.harness", "run", str(spec_file), str(db),
-         str(out_file)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.hostile.harness",
+            "run",
+            str(spec_file),
+            str(db),
+            str(out_file),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     # capped as it starts (it spends its first second importing, well under the cap)
     resource.prlimit(process.pid, resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
     try:
@@ -225,21 +267,36 @@ def run_isolated(spec: dict, db: Path, work: Path) -> dict:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         out, err = process.communicate()
-        return {"sha_before": sha_before, "crash": f"timed out after {CHILD_TIMEOUT} s",
-                "exit_code": None, "stdout": "", "stderr": err.decode(errors="replace")[-3000:],
-                "lib": None, "sha_after_cli": sha256(db), "sha_after_lib": sha256(db),
-                "wal_left": wal_of(db).exists()}
+        return {
+            "sha_before": sha_before,
+            "crash": f"timed out after {CHILD_TIMEOUT} s",
+            "exit_code": None,
+            "stdout": "",
+            "stderr": err.decode(errors="replace")[-3000:],
+            "lib": None,
+            "sha_after_cli": sha256(db),
+            "sha_after_lib": sha256(db),
+            "wal_left": wal_of(db).exists(),
+        }
     if process.returncode != 0 or not out_file.exists():
-        how = (f"killed by signal {signal.Signals(-process.returncode).name}"
-               if process.returncode < 0 else f"exit status {process.returncode}")
-        return {"sha_before": sha_before,
-                "crash": f"the process running the case died ({how}) after "
-                         f"{time.monotonic() - started:.1f} s:\n"
-                         + (err.decode(errors="replace")[-3000:] or "(no output)"),
-                "exit_code": None, "stdout": out.decode(errors="replace")[-2000:],
-                "stderr": err.decode(errors="replace")[-3000:], "lib": None,
-                "sha_after_cli": sha256(db), "sha_after_lib": sha256(db),
-                "wal_left": wal_of(db).exists()}
+        how = (
+            f"killed by signal {signal.Signals(-process.returncode).name}"
+            if process.returncode < 0
+            else f"exit status {process.returncode}"
+        )
+        return {
+            "sha_before": sha_before,
+            "crash": f"the process running the case died ({how}) after "
+            f"{time.monotonic() - started:.1f} s:\n"
+            + (err.decode(errors="replace")[-3000:] or "(no output)"),
+            "exit_code": None,
+            "stdout": out.decode(errors="replace")[-2000:],
+            "stderr": err.decode(errors="replace")[-3000:],
+            "lib": None,
+            "sha_after_cli": sha256(db),
+            "sha_after_lib": sha256(db),
+            "wal_left": wal_of(db).exists(),
+        }
     return json.loads(out_file.read_text(encoding="utf-8"))
 
 
@@ -253,8 +310,9 @@ def main(argv: list[str]) -> int:
         Path(argv[3]).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         sys.stdout.flush()
         os._exit(0)  # the product's reader processes are not ours to wait for
-    print("usage: python -m tests.hostile.harness baseline FOLDER | run SPEC DB OUT",
-          file=sys.stderr)
+    print(
+        "usage: python -m tests.hostile.harness baseline FOLDER | run SPEC DB OUT", file=sys.stderr
+    )
     return 2
 
 

@@ -37,8 +37,12 @@ class Account:
     name: str | None = None
 
     def as_json(self) -> dict:
-        entry = {"login": self.login, "password": self.password, "sub": self.sub,
-                 "name": self.name or self.login}
+        entry = {
+            "login": self.login,
+            "password": self.password,
+            "sub": self.sub,
+            "name": self.name or self.login,
+        }
         if self.email is not None:
             entry["email"] = self.email
         if self.email_verified is not None:
@@ -54,9 +58,12 @@ class Client:
     post_logout_redirect_uris: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
-        return {"client_id": self.client_id, "client_secret": self.client_secret,
-                "redirect_uris": list(self.redirect_uris),
-                "post_logout_redirect_uris": list(self.post_logout_redirect_uris)}
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "redirect_uris": list(self.redirect_uris),
+            "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
+        }
 
 
 @dataclass
@@ -76,8 +83,7 @@ class RunningProvider:
             return json.loads(answer.read())
 
     def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() \
-            else ""
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
 def node() -> str | None:
@@ -89,8 +95,10 @@ def missing() -> str | None:
     if node() is None:
         return "OIDC provider: Node.js is not on PATH (apt-get install nodejs npm)"
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
-        return ("OIDC provider: its packages are not installed "
-                "(npm ci --prefix tests/oidc_provider; .ci/run does it)")
+        return (
+            "OIDC provider: its packages are not installed "
+            "(npm ci --prefix tests/oidc_provider; .ci/run does it)"
+        )
     return None
 
 
@@ -100,9 +108,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_provider(workdir: Path, clients: list[Client], accounts: list[Account],
-                   port: int | None = None, timeout: float = START_TIMEOUT
-                   ) -> RunningProvider:
+def start_provider(
+    workdir: Path,
+    clients: list[Client],
+    accounts: list[Account],
+    port: int | None = None,
+    timeout: float = START_TIMEOUT,
+) -> RunningProvider:
     """Start the provider at http://127.0.0.1:PORT (a free port unless given); returns once
     its discovery document answers."""
     reason = missing()
@@ -112,23 +124,36 @@ def start_provider(workdir: Path, clients: list[Client], accounts: list[Account]
     port = port or free_port()
     issuer = f"http://127.0.0.1:{port}"
     config = workdir / "oidc-provider.json"
-    config.write_text(json.dumps({
-        "issuer": issuer, "port": port,
-        "clients": [c.as_json() for c in clients],
-        "accounts": [a.as_json() for a in accounts],
-    }), encoding="utf-8")
+    config.write_text(
+        json.dumps(
+            {
+                "issuer": issuer,
+                "port": port,
+                "clients": [c.as_json() for c in clients],
+                "accounts": [a.as_json() for a in accounts],
+            }
+        ),
+        encoding="utf-8",
+    )
     log = workdir / "oidc-provider.log"
     env = {**os.environ, "NODE_ENV": "test"}
     with log.open("wb") as out:
-        process = subprocess.Popen([node(), str(SERVER), str(config)], cwd=HERE, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [node(), str(SERVER), str(config)],
+            cwd=HERE,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     running = RunningProvider(process, issuer, log, list(clients), list(accounts))
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"the OIDC provider exited with {process.returncode}:\n"
-                               f"{running.log_text()}")
+            raise RuntimeError(
+                f"the OIDC provider exited with {process.returncode}:\n{running.log_text()}"
+            )
         try:
             if running.metadata().get("issuer") == issuer:
                 return running
@@ -136,8 +161,9 @@ def start_provider(workdir: Path, clients: list[Client], accounts: list[Account]
             pass
         if time.monotonic() > deadline:
             stop_provider(running)
-            raise RuntimeError(f"the OIDC provider did not answer within {timeout:.0f} s:\n"
-                               f"{running.log_text()}")
+            raise RuntimeError(
+                f"the OIDC provider did not answer within {timeout:.0f} s:\n{running.log_text()}"
+            )
         time.sleep(0.2)
 
 

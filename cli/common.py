@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from cli.messages import text
 from pipelines.errors import HandoverError
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def _unexpected(error: BaseException) -> HandoverError:
 def report_error(error: HandoverError) -> None:
     """``Error: <message>`` on stderr. The message is printed as text, never as markup: it
     quotes file names and cells, and ``[bold]x.csv`` or ``[/]`` must come back as written."""
-    err_console.print(Text.assemble(("Error:", "bold red"), " ", error.message))
+    err_console.print(Text.assemble((text("common.error"), "bold red"), " ", error.message))
     for line in error.details:
         err_console.print(f"  - {line}", markup=False)
 

@@ -1,0 +1,110 @@
+"""The command line's catalogue (cli/messages.py): every sentence the CLI prints at run time
+is read from cli/messages/*.toml; a key in two files or a key not there is an error."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from cli import messages
+
+CLI_DIR = Path(messages.__file__).parent
+
+
+def _fresh_catalogue(monkeypatch, folder: Path) -> dict[str, str]:
+    monkeypatch.setattr(messages, "MESSAGES_DIR", folder)
+    messages.catalogue.cache_clear()
+    try:
+        return messages.catalogue()
+    finally:
+        monkeypatch.undo()
+        messages.catalogue.cache_clear()
+
+
+def test_the_catalogue_reads_every_file_with_a_table_per_command():
+    cat = messages.catalogue()
+    files = sorted(path.stem for path in (CLI_DIR / "messages").glob("*.toml"))
+    assert files, "no message files in cli/messages"
+    assert messages.text("common.error") == "Error:"
+    for key in cat:
+        assert "." in key, f"{key}: a key is <command>.<name>"
+
+
+def test_a_key_in_two_files_is_an_error(monkeypatch, tmp_path):
+    (tmp_path / "a.toml").write_text('[serve]\nstarted = "one"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('[serve]\nstarted = "two"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"b\.toml: the key serve\.started is also"):
+        _fresh_catalogue(monkeypatch, tmp_path)
+
+
+def test_a_value_that_is_not_a_sentence_is_an_error(monkeypatch, tmp_path):
+    (tmp_path / "a.toml").write_text("[serve]\nport = 8501\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"a\.toml: serve\.port is not a sentence"):
+        _fresh_catalogue(monkeypatch, tmp_path)
+
+
+def test_a_missing_key_is_an_error_not_a_fallback():
+    with pytest.raises(KeyError, match=r"no sentence for 'serve\.no_such_key'"):
+        messages.text("serve.no_such_key")
+
+
+def test_a_missing_parameter_is_an_error(monkeypatch, tmp_path):
+    (tmp_path / "a.toml").write_text('[x]\nhello = "Hello {name}"\n', encoding="utf-8")
+    monkeypatch.setattr(messages, "MESSAGES_DIR", tmp_path)
+    messages.catalogue.cache_clear()
+    try:
+        assert messages.text("x.hello", name="[bold]Ada[/]") == "Hello [bold]Ada[/]"
+        assert messages.text("x.hello", name="{other}") == "Hello {other}"
+        with pytest.raises(KeyError, match="name"):
+            messages.text("x.hello")
+    finally:
+        monkeypatch.undo()
+        messages.catalogue.cache_clear()
+
+
+def test_every_sentence_is_a_valid_format_string():
+    for key, sentence in messages.catalogue().items():
+        try:
+            fields = [field for _, field, _, _ in string.Formatter().parse(sentence)]
+        except ValueError as error:  # an unmatched { or }
+            raise AssertionError(f"{key}: {error}") from None
+        for field in fields:
+            if field is not None:
+                assert field.isidentifier(), f"{key}: placeholder {{{field}}} is not a name"
+
+
+def _keys_used() -> dict[str, list[str]]:
+    """Every literal key given to text(...) in cli/*.py, with the files using it."""
+    used: dict[str, list[str]] = {}
+    for path in sorted(CLI_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "text")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "text")
+                )
+                and node.args
+            ):
+                first = node.args[0]
+                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
+                    f"{path.name}:{node.lineno}: text() takes a literal key, so that this "
+                    "test can see it"
+                )
+                used.setdefault(first.value, []).append(path.name)
+    return used
+
+
+def test_every_key_used_in_the_command_line_is_in_the_catalogue():
+    cat = messages.catalogue()
+    missing = {key: files for key, files in _keys_used().items() if key not in cat}
+    assert not missing, f"keys used but not in cli/messages: {missing}"
+
+
+def test_every_key_in_the_catalogue_is_used():
+    used = _keys_used()
+    unused = sorted(key for key in messages.catalogue() if key not in used)
+    assert not unused, f"keys in cli/messages no command uses: {unused}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
@@ -25,7 +26,7 @@ from tests.fixtures.v1_database import (
     V1_REJECTION,
     build_v1_database,
 )
-from tests.layout import product_files
+from tests.layout import ROOT, product_files
 
 EVENT_HEADER = ["handover_id", "occurred_at", "event_type", "item_code"]
 
@@ -226,16 +227,161 @@ def test_reads_go_on_in_another_process_while_imports_run(store: Store, tmp_path
     assert import_seconds < 120
 
 
+def _calls_open_for_library(node: ast.AST) -> bool:
+    return any(
+        isinstance(sub, ast.Call)
+        and isinstance(sub.func, ast.Attribute)
+        and sub.func.attr == "open_for_library"
+        for sub in ast.walk(node)
+    )
+
+
+def _hands_the_stores_connection(call: ast.Call) -> bool:
+    """``creator=...`` (or ``kwargs={"creator": ...}``) giving connections the store opened:
+    SQLAlchemy then opens nothing itself, whatever its URL says."""
+    for keyword in call.keywords:
+        if keyword.arg == "creator" and _calls_open_for_library(keyword.value):
+            return True
+        if isinstance(keyword.value, ast.Dict):
+            for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "creator"
+                    and _calls_open_for_library(value)
+                ):
+                    return True
+    return False
+
+
+def duckdb_openings(source: str) -> tuple[list[str], list[str]]:
+    """(openings of DuckDB, openings through the store's connections) in a module's source.
+
+    An opening: any function of the duckdb module (``connect``, ``sql``, ``execute``,
+    ``default_connection``, ``read_csv``...: each opens or runs on a connection that is not
+    the store's), however the module or the function is imported (``import duckdb as d``,
+    ``from duckdb import connect as c``, ``importlib.import_module("duckdb")``); a SQLAlchemy
+    ``duckdb://`` URL (plain or f-string) or ``create_engine`` call, unless the same call
+    hands SQLAlchemy the store's connections (``creator`` calling ``open_for_library``).
+    The module's classes (``duckdb.Error``, ``duckdb.DuckDBPyConnection``) and
+    ``__version__`` are no opening."""
+    tree = ast.parse(source)
+    modules: set[str] = set()  # names bound to the duckdb module
+    found: list[str] = []
+    through_store: list[str] = []
+
+    def is_function(name: str) -> bool:
+        value = getattr(duckdb, name, None)
+        return callable(value) and not isinstance(value, type)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "duckdb" or alias.name.startswith("duckdb."):
+                    modules.add(alias.asname or "duckdb")
+        elif isinstance(node, ast.ImportFrom) and node.module == "duckdb":
+            found.extend(
+                f"line {node.lineno}: from duckdb import {alias.name}"
+                for alias in node.names
+                if alias.name == "*" or is_function(alias.name)
+            )
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and is_function(node.attr)
+        ):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            name = node.func.id if isinstance(node.func, ast.Name) else name
+            texts = [
+                part.value
+                for arg in [*node.args, *(k.value for k in node.keywords)]
+                for part in ([arg] if isinstance(arg, ast.Constant) else getattr(arg, "values", []))
+                if isinstance(part, ast.Constant) and isinstance(part.value, str)
+            ]
+            if name in ("import_module", "__import__") and "duckdb" in texts:
+                found.append(f"line {node.lineno}: {name}('duckdb')")
+            url = any(text.startswith("duckdb:") for text in texts)
+            if url or name in ("create_engine", "create_async_engine", "engine_from_config"):
+                target = through_store if _hands_the_stores_connection(node) else found
+                target.append(f"line {node.lineno}: {name or 'call'} with a duckdb engine")
+    # a duckdb:// URL anywhere else (a constant handed on later)
+    called = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for arg in [*node.args, *(k.value for k in node.keywords)]
+        for part in ast.walk(arg)
+    }
+    found.extend(
+        f"line {node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith("duckdb:")
+        and id(node) not in called
+    )
+    return found, through_store
+
+
 def test_only_the_store_opens_duckdb():
-    """Every connection goes through pipelines/store.py (short-lived, retried, one writer)."""
-    root = Path(__file__).parents[1]
-    offenders = [
-        str(path.relative_to(root))
-        for path in product_files(".py")
-        if "duckdb.connect(" in path.read_text(encoding="utf-8")
-        and path != root / "pipelines" / "store.py"
-    ]
-    assert offenders == []
+    """Every connection goes through pipelines/store.py (short-lived, retried, one writer,
+    the key of an encrypted database). The one library that opens connections itself, Great
+    Expectations through SQLAlchemy, is handed the store's (data_checks/runner.py)."""
+    openings, through_store = {}, {}
+    for path in product_files(".py"):
+        name = str(path.relative_to(ROOT))
+        found, handed = duckdb_openings(path.read_text(encoding="utf-8"))
+        if found and name != "pipelines/store.py":
+            openings[name] = found
+        if handed:
+            through_store[name] = handed
+    assert openings == {}
+    assert list(through_store) == ["data_checks/runner.py"]
+    assert len(through_store["data_checks/runner.py"]) == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import duckdb\nconn = duckdb.connect('x.duckdb')",
+        "import duckdb as d\nconn = d.connect('x.duckdb')",
+        "from duckdb import connect\nconn = connect('x.duckdb')",
+        "from duckdb import connect as open_it\nconn = open_it('x.duckdb')",
+        "def f():\n    import duckdb\n    return duckdb.sql('select 1')",
+        "import duckdb\nopener = duckdb.connect",
+        "import duckdb\nduckdb.default_connection().execute('attach ...')",
+        "import importlib\ndb = importlib.import_module('duckdb')",
+        "from sqlalchemy import create_engine\nengine = create_engine('duckdb:///x.duckdb')",
+        "import sqlalchemy\nengine = sqlalchemy.create_engine(f'duckdb:///{path}')",
+        "source = ctx.data_sources.add_sql(name='h', connection_string='duckdb:///x.duckdb')",
+        "URL = 'duckdb:///x.duckdb'",
+        "engine = create_engine('duckdb:///:memory:', creator=lambda: duckdb.connect('x'))",
+        "engine = create_engine(url)",
+    ],
+)
+def test_the_duckdb_opening_check_finds_every_spelling(source: str):
+    """The check above can fail: each of these sources opens DuckDB outside the store."""
+    found, through_store = duckdb_openings(source)
+    assert found != []
+    assert through_store == []
+
+
+def test_the_duckdb_opening_check_lets_the_stores_connections_through():
+    source = (
+        "import duckdb, duckdb_engine\n"
+        "def f(store, context):\n"
+        "    try:\n"
+        "        return context.data_sources.add_sql(\n"
+        "            name='h', connection_string='duckdb:///:memory:',\n"
+        "            kwargs={'creator': lambda: duckdb_engine.ConnectionWrapper(\n"
+        "                store.open_for_library())})\n"
+        "    except duckdb.Error as err:\n"
+        "        raise RuntimeError(duckdb.__version__) from err\n"
+    )
+    assert duckdb_openings(source) == ([], ["line 4: add_sql with a duckdb engine"])
 
 
 def test_the_data_version_ignores_writes_of_the_audit_trail_alone(tmp_path):

@@ -113,6 +113,14 @@ def _filters(key: tuple) -> Filters:
     return Filters(*key)
 
 
+def _on_selection(read, version: tuple, as_of: date, filters: tuple, **options):
+    """``read`` (a ``metrics`` function taking a computed selection, the date, the filters
+    and the settings) on the selection of ``filters`` as of ``as_of``."""
+    return read(
+        computed(version, as_of, filters), as_of, _filters(filters), config=config(), **options
+    )
+
+
 def _actor():
     from dashboard.roles import current_actor
 
@@ -258,9 +266,7 @@ def fix_history(version: tuple, check_id: str | None) -> pd.DataFrame:
 def _figures(version: tuple, as_of: date, filters: tuple) -> dict:
     from metrics.figures import compute_figures
 
-    return compute_figures(
-        computed(version, as_of, filters), as_of, _filters(filters), config=config()
-    )
+    return _on_selection(compute_figures, version, as_of, filters)
 
 
 def periods(version: tuple, as_of: date, filters: tuple):
@@ -332,9 +338,7 @@ def management_report(as_of: date, filters: tuple, lang: str):
 def _scores(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.scores import compute_scores
 
-    return compute_scores(
-        computed(version, as_of, filters), as_of, _filters(filters), config=config()
-    )
+    return _on_selection(compute_scores, version, as_of, filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -454,16 +458,14 @@ def _satisfaction_by(version: tuple, by: str, as_of: date, filters: tuple) -> pd
 def _attributed_responses(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import attributed_responses as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
+    return _on_selection(read, version, as_of, filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _risk_counts(version: tuple, as_of: date, filters: tuple, since: date | None):
     from metrics.views import risk_counts as read
 
-    return read(
-        computed(version, as_of, filters), as_of, _filters(filters), config=config(), since=since
-    )
+    return _on_selection(read, version, as_of, filters, since=since)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -478,11 +480,11 @@ def _risk_rows(
 ) -> pd.DataFrame:
     from metrics.views import risk_rows as read
 
-    return read(
-        computed(version, as_of, filters),
+    return _on_selection(
+        read,
+        version,
         as_of,
-        _filters(filters),
-        config=config(),
+        filters,
         since=since,
         only=only,
         offset=offset,
@@ -496,9 +498,7 @@ def _flag_counts(
 ) -> pd.DataFrame:
     from metrics.views import flag_counts as read
 
-    return read(
-        computed(version, as_of, filters), as_of, _filters(filters), config=config(), since=since
-    )
+    return _on_selection(read, version, as_of, filters, since=since)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -522,7 +522,7 @@ def score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame
 def _score_histogram(version: tuple, as_of: date, filters: tuple) -> pd.DataFrame:
     from metrics.views import score_histogram as read
 
-    return read(computed(version, as_of, filters), as_of, _filters(filters), config=config())
+    return _on_selection(read, version, as_of, filters)
 
 
 def scores_page(
@@ -561,11 +561,11 @@ def _scores_page(
 ):
     from metrics.views import scores_page as read
 
-    return read(
-        computed(version, as_of, filters),
+    return _on_selection(
+        read,
+        version,
         as_of,
-        _filters(filters),
-        config=config(),
+        filters,
         bands=bands,
         flags=flags,
         search=search,

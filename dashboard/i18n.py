@@ -150,19 +150,23 @@ def _as_date(value: object):
     return None
 
 
+def _not_a_date(value: object) -> str:
+    """How a value that is no date is shown: "—" for nothing, else the text as it was."""
+    empty = (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or str(value).strip() in ("", "NaT")
+    )
+    return "—" if empty else str(value)
+
+
 def fmt_month(value: object, lang: str | None = None) -> str:
     """A month in the language: ``fmt_month("2025-07", "zh")`` → "2025年7月", in English
     "Jul 2025". Takes "YYYY-MM" text, a date, a datetime or a pandas Timestamp; "—" for no
     value, and text that is no month comes back as it was."""
     day = _as_date(value)
     if day is None:
-        return (
-            "—"
-            if value is None
-            or (isinstance(value, float) and value != value)
-            or str(value).strip() in ("", "NaT")
-            else str(value)
-        )
+        return _not_a_date(value)
     if (lang or current_language()) == "zh":
         return f"{day.year}年{day.month}月"
     return f"{_MONTHS_EN[day.month - 1]} {day.year}"
@@ -176,13 +180,7 @@ def fmt_date(value: object, lang: str | None = None, time: bool = False) -> str:
 
     day = _as_date(value)
     if day is None:
-        return (
-            "—"
-            if value is None
-            or (isinstance(value, float) and value != value)
-            or str(value).strip() in ("", "NaT")
-            else str(value)
-        )
+        return _not_a_date(value)
     clock = f" {day:%H:%M}" if time and isinstance(day, dt.datetime) else ""
     if (lang or current_language()) == "zh":
         return f"{day.year}年{day.month}月{day.day}日{clock}"

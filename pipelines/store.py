@@ -71,7 +71,11 @@ def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
-def connection_config() -> dict[str, object]:
+# the value types duckdb.connect(config=...) accepts
+ConfigValue = str | bool | int | float | list[str]
+
+
+def connection_config() -> dict[str, ConfigValue]:
     """The database-wide settings of every connection (the memory limit)."""
     return {"memory_limit": memory_limit()}
 
@@ -569,7 +573,12 @@ def _busy(path: Path, err: Exception, seconds: float, wanted_write: bool) -> Sto
     else:
         who = f"{program} (process {pid})"
     seconds_text = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:g}"
-    params = {"file": str(path), "program": program, "pid": pid, "seconds": seconds_text}
+    params: dict[str, object] = {
+        "file": str(path),
+        "program": program,
+        "pid": pid,
+        "seconds": seconds_text,
+    }
     if pid is None and program == "another program":
         return StoreBusyError(
             f"The database {path} is busy: another process has kept it locked for more than "

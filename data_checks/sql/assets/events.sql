@@ -1,0 +1,2 @@
+-- The events suite's asset: the staged events.
+select * from stg_events

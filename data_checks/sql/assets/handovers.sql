@@ -1,0 +1,2 @@
+-- The handovers suite's asset: the staged handovers.
+select * from stg_handovers

@@ -77,17 +77,13 @@ def refresh_after(
     )
 
 
-# -- before confirming an upload ------------------------------------------------------------
+def _finding_columns() -> list[str]:
+    from data_checks.results import FINDING_COLUMNS
 
-FINDING_COLUMNS = [
-    "source_row",
-    "check_id",
-    "record_key",
-    "column_name",
-    "offending_value",
-    "detail",
-    "is_new",
-]
+    return FINDING_COLUMNS
+
+
+# -- before confirming an upload ------------------------------------------------------------
 
 
 @dataclass
@@ -142,7 +138,7 @@ def trial_import(
         if batch_id is None:  # the same bytes are loaded already, or no row is good
             return Trial(
                 report,
-                pd.DataFrame(columns=FINDING_COLUMNS),
+                pd.DataFrame(columns=_finding_columns()),
                 checks,
                 _responses(copy, -1, report) if kind == "feedback" else None,
             )

@@ -225,6 +225,18 @@ group by s.check_id, s.record_key, s.column_name
 )
 
 
+# what batch_findings gives per failing record of a file (also an upload's trial, refresh.py)
+FINDING_COLUMNS = [
+    "source_row",
+    "check_id",
+    "record_key",
+    "column_name",
+    "offending_value",
+    "detail",
+    "is_new",
+]
+
+
 def batch_findings(store: Store, batch_id: int, run_id: int | None = None) -> pd.DataFrame:
     """What the checks of a run (default the latest) found in the rows of one file: its
     failing records whose key has a row in the batch, in the raw table of the check's suite
@@ -232,15 +244,7 @@ def batch_findings(store: Store, batch_id: int, run_id: int | None = None) -> pd
     file (``source_row``) and whether the failure is new in that run (``is_new``: first seen
     by it). Sorted by row and check. A row the import found unchanged is not stored in the
     batch, so it is not listed; a rollback has no rows."""
-    columns = [
-        "source_row",
-        "check_id",
-        "record_key",
-        "column_name",
-        "offending_value",
-        "detail",
-        "is_new",
-    ]
+    columns = FINDING_COLUMNS
     run_id = run_id or (latest_run(store) or {}).get("run_id")
     kind = store.query("select kind from batches where batch_id = ?", [batch_id]).rows
     if run_id is None or not kind or kind[0][0] not in RAW_TABLES:

@@ -414,15 +414,18 @@ def _replace_all(text: str, sought: list[str], client_id: str, pseudonym: str) -
     for value in sought:
         if value not in text:
             continue
-        replacement = pseudonym if value == client_id else ERASED
-        before, after = _edge(value[0]), _edge(value[-1])
-        pattern = (
-            (f"(?<!{before})" if before else "")
-            + re.escape(value)
-            + (f"(?!{after})" if after else "")
-        )
-        text = re.sub(pattern, lambda _, new=replacement: new, text)
+        text = _replace_alone(text, value, pseudonym if value == client_id else ERASED)
     return text
+
+
+def _replace_alone(text: str, value: str, replacement: str) -> str:
+    """``text`` with ``value`` replaced where it stands alone: not inside a longer word or
+    number of the same kind of character (C001 is not inside C0012)."""
+    before, after = _edge(value[0]), _edge(value[-1])
+    pattern = (
+        (f"(?<!{before})" if before else "") + re.escape(value) + (f"(?!{after})" if after else "")
+    )
+    return re.sub(pattern, lambda _: replacement, text)
 
 
 def _erase_text(
@@ -618,13 +621,7 @@ def _scrub_text(text: str, client: _Client, pseudonym: str) -> str:
         if spelling not in text:
             continue
         replacement = pseudonym if spelling in client_spellings else ERASED
-        before, after = _edge(spelling[0]), _edge(spelling[-1])
-        pattern = (
-            (f"(?<!{before})" if before else "")
-            + re.escape(spelling)
-            + (f"(?!{after})" if after else "")
-        )
-        text = re.sub(pattern, lambda _, new=replacement: new, text)
+        text = _replace_alone(text, spelling, replacement)
     return text
 
 

@@ -19,6 +19,7 @@ from cli.common import (
     plain,
     print_json,
 )
+from cli.messages import text
 
 
 @handles_errors
@@ -46,7 +47,7 @@ def audit(
         print_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        out.print("No audit entries.", markup=False)
+        out.print(text("audit.none"), markup=False)
         return
     table = Table("id", "at", "user", "action", "target", "detail")
     for row in frame.itertuples(index=False):

@@ -19,12 +19,13 @@ from cli.common import (
     plain,
     print_json,
 )
+from cli.messages import text
 
 
 def _size(size: int) -> str:
     if size < 1 << 20:
-        return f"{size / 1024:,.1f} KB"
-    return f"{size / (1 << 20):,.1f} MB"
+        return text("backup.size_kb", size=size / 1024)
+    return text("backup.size_mb", size=size / (1 << 20))
 
 
 def _tables(tables: dict[str, int]) -> Table:
@@ -66,16 +67,22 @@ def backup(
         print_json(report.to_dict())
         return
     for path in report.partials_removed:
-        out.print(f"Removed the unfinished backup {path}.", markup=False)
+        out.print(text("backup.partial_removed", path=path), markup=False)
     out.print(_tables(report.tables))
     out.print(
-        f"Backup written to {report.folder}: {len(report.tables)} tables, "
-        f"{report.rows:,} rows, {report.files} files, {_size(report.bytes)} "
-        f"(schema version {report.schema_version}).",
+        text(
+            "backup.written",
+            folder=report.folder,
+            tables=len(report.tables),
+            rows=report.rows,
+            files=report.files,
+            size=_size(report.bytes),
+            version=report.schema_version,
+        ),
         markup=False,
     )
     for path in report.removed:
-        out.print(f"Removed the older backup {path} (--keep {keep}).", markup=False)
+        out.print(text("backup.older_removed", path=path, keep=keep), markup=False)
 
 
 @handles_errors
@@ -106,15 +113,24 @@ def restore(
         return
     out.print(_tables(report.tables))
     out.print(
-        f"Restored {report.backup} to {report.database}: {len(report.tables)} tables, "
-        f"{report.rows:,} rows, {_size(report.bytes)}.",
+        text(
+            "restore.restored",
+            backup=report.backup,
+            database=report.database,
+            tables=len(report.tables),
+            rows=report.rows,
+            size=_size(report.bytes),
+        ),
         markup=False,
     )
     if report.upgraded:
         out.print(
-            f"The backup held schema version {report.backup_schema_version}; the "
-            f"restored database was upgraded to version {report.schema_version}.",
+            text(
+                "restore.upgraded",
+                backup_version=report.backup_schema_version,
+                version=report.schema_version,
+            ),
             markup=False,
         )
     if report.kept is not None:
-        out.print(f"The previous database is kept as {report.kept}.", markup=False)
+        out.print(text("restore.kept", path=report.kept), markup=False)

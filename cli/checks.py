@@ -19,7 +19,9 @@ from cli.common import (
     parse_date,
     plain,
     print_json,
+    title,
 )
+from cli.messages import text
 from pipelines.errors import HandoverError
 
 
@@ -87,24 +89,30 @@ def check(
         "records checked",
         "records failed",
         "",
-        title=f"Data checks as of {run.as_of} (run {run.run_id}, {run.duration_seconds:.1f} s)",
+        title=title(
+            text(
+                "check.title",
+                as_of=run.as_of,
+                run_id=run.run_id,
+                seconds=run.duration_seconds,
+            )
+        ),
     )
     for o in run.outcomes:
         table.add_row(
             o.check.id,
             f"{o.records_checked:,}",
             f"{o.records_failed:,}",
-            "ok" if not o.failures else "FAILED",
+            text("check.passed") if not o.failures else text("check.failed"),
         )
     out.print(table)
     failed = sum(1 for o in run.outcomes if o.failures)
     out.print(
-        f"{failed} of {len(run.outcomes)} checks found problems. "
-        "`handover failures CHECK_ID` lists the records.",
+        text("check.summary", failed=failed, checks=len(run.outcomes)),
         markup=False,
     )
     if run.docs_index:
-        out.print(f"Data Docs: {run.docs_index}", markup=False)
+        out.print(text("check.data_docs", path=run.docs_index), markup=False)
 
 
 @handles_errors
@@ -130,7 +138,7 @@ def failures(
     actor = cli_actor(store)
     run = latest_run(store)
     if run is None:
-        raise HandoverError("No check has run yet: `handover check` runs them.")
+        raise HandoverError(text("failures.no_run"))
     frame = mask_failures(list_failures(store, check_id, scope=scope_of(actor)), role_of(actor))
     if as_json:
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
@@ -143,7 +151,7 @@ def failures(
         "value",
         "detail",
         "first seen",
-        title=f"Failing records of run {run['run_id']} (as of {run['as_of']})",
+        title=title(text("failures.title", run_id=run["run_id"], as_of=run["as_of"])),
     )
     for row in frame.itertuples(index=False):  # records, columns and values are user text
         table.add_row(
@@ -155,4 +163,4 @@ def failures(
             f"{row.first_seen_at:%Y-%m-%d %H:%M}" if row.first_seen_at is not None else "",
         )
     out.print(table)
-    out.print(f"{len(frame)} failing record(s).", markup=False)
+    out.print(text("failures.count", count=len(frame)), markup=False)

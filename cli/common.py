@@ -81,10 +81,7 @@ def checks_after(store: Store, trigger: str, actor) -> None:
         with bar() as progress:
             done = refresh_after(store, trigger, actor=actor, progress=progress)
     except HandoverError as error:
-        err_console.print(
-            f"Warning: the change is saved, but the data checks could not run: {error.message}",
-            markup=False,
-        )
+        err_console.print(text("common.checks_not_run", message=error.message), markup=False)
         return
     out.print(done.summary(), markup=False)
 
@@ -109,8 +106,7 @@ def cli_actor(store: Store):
     actor = active_user(store, acting_as)
     if actor is None:
         raise AccountError(
-            f"--as {acting_as}: there is no enabled account of that name; `handover users "
-            "list` lists them.",
+            text("common.unknown_as_user", user=acting_as),
             title="Unknown user",
             code="cli_as_unknown",
             params={"user": acting_as},
@@ -174,11 +170,11 @@ def _unexpected(error: BaseException) -> HandoverError:
         with os.fdopen(handle, "w", encoding="utf-8") as log_file:
             log_file.write(f"handover {' '.join(sys.argv[1:])}\n\n")
             log_file.write("".join(traceback.format_exception(error)))
-        where = f"details in {name}"
+        where = text("common.unexpected_log", log=name)
     except OSError:
-        where = f"run again with {DEBUG_ENV}=1 for details"
+        where = text("common.unexpected_no_log", variable=DEBUG_ENV)
     return HandoverError(
-        f"unexpected error ({summary}); {where}. Please report it.",
+        text("common.unexpected", summary=summary, where=where),
         title="Unexpected error",
         code="unexpected",
         params={"summary": summary},
@@ -190,7 +186,13 @@ def report_error(error: HandoverError) -> None:
     quotes file names and cells, and ``[bold]x.csv`` or ``[/]`` must come back as written."""
     err_console.print(Text.assemble((text("common.error"), "bold red"), " ", error.message))
     for line in error.details:
-        err_console.print(f"  - {line}", markup=False)
+        err_console.print(text("common.detail", line=line), markup=False)
+
+
+def title(sentence: str) -> Text:
+    """A table's title from the catalogue: shown as written, never read as markup (it may
+    quote a client id or a file name), in the style rich gives a title."""
+    return Text(sentence, style="table.title")
 
 
 def plain(value: Any) -> Text:
@@ -220,7 +222,9 @@ def parse_date(value: str, option: str) -> date:
     try:
         parsed = to_date(value)
     except BadValue as err:
-        raise typer.BadParameter(f"{value!r}: {err}", param_hint=option) from None
+        raise typer.BadParameter(
+            text("common.bad_value", value=value, reason=err), param_hint=option
+        ) from None
     if parsed is None:
-        raise typer.BadParameter("give a date, e.g. 2026-11-20", param_hint=option)
+        raise typer.BadParameter(text("common.no_date"), param_hint=option)
     return parsed

@@ -20,7 +20,9 @@ from cli.common import (
     out,
     plain,
     print_json,
+    title,
 )
+from cli.messages import text
 
 erase_app = typer.Typer(
     name="erase",
@@ -32,7 +34,7 @@ erase_app = typer.Typer(
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f} MB"
+    return text("erase.size_mb", size=size / (1 << 20))
 
 
 @erase_app.command("client")
@@ -60,31 +62,41 @@ def client(
     if as_json:
         print_json(report.to_dict())
         return
-    title = f"Erasure of client {client_id}" + (
-        " (dry run)" if dry_run else f" (now {report.pseudonym})"
+    heading = (
+        text("erase.title_dry_run", client=client_id)
+        if dry_run
+        else text("erase.title", client=client_id, pseudonym=report.pseudonym)
     )
-    table = Table("table", "rows", "fields", title=title)
+    table = Table("table", "rows", "fields", title=title(heading))
     for name, entry in report.changed.items():
         table.add_row(name, f"{int(entry['rows']):,}", plain(", ".join(entry["fields"])))
     out.print(table)
-    verb = "Would change" if dry_run else "Changed"
     out.print(
-        f"{verb} {report.rows:,} row(s) in {len(report.changed)} table(s); the "
-        "handover facts stay, under the pseudonym.",
+        text(
+            "erase.would_change" if dry_run else "erase.changed",
+            rows=report.rows,
+            tables=len(report.changed),
+        ),
         markup=False,
     )
     if report.docs_files is not None:
         out.print(
-            f"Data Docs in {docs}: {report.docs_files:,} page(s) "
-            f"{'would be' if dry_run else 'were'} cleaned.",
+            text(
+                "erase.docs_would_be_cleaned" if dry_run else "erase.docs_cleaned",
+                folder=docs,
+                pages=report.docs_files,
+            ),
             markup=False,
         )
     if dry_run:
-        out.print("Nothing was changed (dry run).", markup=False)
+        out.print(text("erase.dry_run"), markup=False)
         return
     out.print(
-        f"Database rewritten without the old bytes: {_mb(report.size_before)} → "
-        f"{_mb(report.size_after)}. Recorded in the audit trail (entry "
-        f"{report.audit_id}).",
+        text(
+            "erase.rewritten",
+            before=_mb(report.size_before),
+            after=_mb(report.size_after),
+            audit_id=report.audit_id,
+        ),
         markup=False,
     )

@@ -26,7 +26,9 @@ from cli.common import (
     parse_date,
     plain,
     print_json,
+    title,
 )
+from cli.messages import text
 from pipelines.errors import HandoverError
 
 FromOption = Annotated[
@@ -71,7 +73,9 @@ def build_filters(date_from, date_to, teams, staff, reasons, open_only):
         try:
             codes.append(parse_reason(reason))
         except BadValue as err:
-            raise typer.BadParameter(f"{reason!r}: {err}", param_hint="--reason") from None
+            raise typer.BadParameter(
+                text("common.bad_value", value=reason, reason=err), param_hint="--reason"
+            ) from None
     return Filters(
         period_from=parse_date(date_from, "--from") if date_from else None,
         period_to=parse_date(date_to, "--to") if date_to else None,
@@ -118,7 +122,7 @@ def metrics(
     if as_json:
         print_json(values)
         return
-    table = Table("figure", "", "value", title=f"Figures as of {day}")
+    table = Table("figure", "", "value", title=title(text("metrics.title", day=day)))
     for key, value in values.items():
         table.add_row(key, plain(label("figures", key, "zh")), plain(format_value(key, value)))
     out.print(table)
@@ -192,22 +196,19 @@ def scores(
 
     if as_json and output_format not in (None, Format.json):
         raise typer.BadParameter(
-            f"--json and --format {output_format.value} ask for two formats; give one.",
+            text("scores.two_formats", format=output_format.value),
             param_hint="--format",
         )
     chosen = Format.json if as_json else output_format
     if output is not None and chosen is None:
-        raise typer.BadParameter(
-            "--output writes the --json or --format output; add one of them.", param_hint="--output"
-        )
+        raise typer.BadParameter(text("scores.output_needs_format"), param_hint="--output")
     if output is not None and not output.resolve().parent.is_dir():  # said before computing
         raise typer.BadParameter(
-            f"the folder {output.resolve().parent} does not exist.", param_hint="--output"
+            text("scores.no_folder", folder=output.resolve().parent), param_hint="--output"
         )
     if chosen is Format.parquet and output is None and sys.stdout.isatty():
         raise HandoverError(
-            "Parquet is a binary format and standard output is a terminal: give --output FILE, "
-            "or redirect standard output to a file or a pipe.",
+            text("scores.parquet_to_terminal"),
             title="Parquet needs a file",
         )  # the command line's own: no dashboard sentence
     settings = load_config(config)
@@ -273,8 +274,8 @@ def write_scores(frame, fmt: Format, output: Path | None) -> None:
                 sys.stdout.flush()
                 _write_parquet(frame, sys.stdout.buffer)
             else:
-                for text in writer(frame):
-                    sys.stdout.write(text)
+                for chunk in writer(frame):
+                    sys.stdout.write(chunk)
             sys.stdout.flush()
         except BrokenPipeError:  # `handover scores --json | head`: the reader has enough
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -287,8 +288,8 @@ def write_scores(frame, fmt: Format, output: Path | None) -> None:
                 _write_parquet(frame, file)
         else:
             with open(output, "w", encoding="utf-8", newline="") as file:
-                for text in writer(frame):
-                    file.write(text)
+                for chunk in writer(frame):
+                    file.write(chunk)
     except BaseException:
         output.unlink(missing_ok=True)  # no half-written file that looks complete
         raise
@@ -350,9 +351,9 @@ def _json_flags(values: list) -> list[str]:
             texts.append("null")
             continue
         items = tuple(flags)
-        text = known.get(items)
-        if text is None:
-            text = known[items] = (
+        listed = known.get(items)
+        if listed is None:
+            listed = known[items] = (
                 (
                     "[\n      "
                     + ",\n      ".join(_json(item, nan="NaN") for item in items)
@@ -361,7 +362,7 @@ def _json_flags(values: list) -> list[str]:
                 if items
                 else "[]"
             )
-        texts.append(text)
+        texts.append(listed)
     return texts
 
 

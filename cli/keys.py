@@ -18,6 +18,7 @@ from cli.common import (
     out,
     print_json,
 )
+from cli.messages import text
 
 KeyFileOption = Annotated[
     Path | None,
@@ -41,13 +42,11 @@ def _said(report, as_json: bool, done: str) -> None:
     out.print(done, markup=False)
     if report.key_file_written:
         out.print(
-            f"The key is in {report.key_file_written} (readable by you only). Keep a "
-            "copy somewhere safe and apart from the database's backups: without it "
-            "the data cannot be read by anyone.",
+            text("keys.key_file_written", path=report.key_file_written),
             markup=False,
         )
     elif report.key_source:
-        out.print(f"The key is the one of {report.key_source}.", markup=False)
+        out.print(text("keys.key_source", source=report.key_source), markup=False)
     note = env_note(report)
     if note:
         out.print(note, markup=False)
@@ -70,8 +69,11 @@ def init(
 
     # no account can be named: a database to be created holds none yet
     report = init_database(Path(db), encrypt, key_file)
-    kind = "encrypted database" if encrypt else "database"
-    _said(report, as_json, f"Created the empty {kind} {report.database}.")
+    _said(
+        report,
+        as_json,
+        text("keys.created_encrypted" if encrypt else "keys.created", path=report.database),
+    )
 
 
 @handles_errors
@@ -88,9 +90,7 @@ def encrypt(
     _said(
         report,
         as_json,
-        f"Encrypted {report.database}: {report.tables} tables, "
-        f"{report.rows:,} rows, compared with the plain file before it "
-        "was replaced.",
+        text("keys.encrypted", path=report.database, tables=report.tables, rows=report.rows),
     )
 
 
@@ -108,7 +108,5 @@ def rekey(
     _said(
         report,
         as_json,
-        f"{report.database} has a new key: {report.tables} tables, "
-        f"{report.rows:,} rows, compared before the old file was "
-        "replaced.",
+        text("keys.rekeyed", path=report.database, tables=report.tables, rows=report.rows),
     )

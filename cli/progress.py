@@ -9,23 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
+from cli.messages import text
 from pipelines.progress import CHECK_STAGE_PREFIX, Reporter
 
-# what each stage is called on the terminal, and its unit
-STAGE_WORDS = {
-    "read": ("Reading", "rows"),
-    "validate": ("Validating", "rows"),
-    "load": ("Loading", "rows"),
-    "checks": ("Running checks", "checks"),
-    "sample": ("Writing the sample", "rows"),
-}
 
-
+@cache  # the bar asks at every step; a stage's words are the same each time
 def stage_words(stage: str) -> tuple[str, str]:
+    """What a stage is called on the terminal, and its unit."""
     if stage.startswith(CHECK_STAGE_PREFIX):
-        return f"Checking {stage[len(CHECK_STAGE_PREFIX) :]}", "checks"
-    return STAGE_WORDS.get(stage, (stage, "items"))
+        return text("progress.check_suite", suite=stage[len(CHECK_STAGE_PREFIX) :]), text(
+            "progress.checks_unit"
+        )
+    known = {
+        "read": (text("progress.read"), text("progress.rows")),
+        "validate": (text("progress.validate"), text("progress.rows")),
+        "load": (text("progress.load"), text("progress.rows")),
+        "checks": (text("progress.checks"), text("progress.checks_unit")),
+        "sample": (text("progress.sample"), text("progress.rows")),
+    }
+    return known.get(stage, (stage, text("progress.items")))
 
 
 def _silent(stage: str, done: int, total: int | None = None) -> None:
@@ -75,7 +79,7 @@ def bar(enabled: bool = True) -> Iterator[Reporter]:
             task_id = tasks[stage]
             task = shown.tasks[task_id]
             speed = task.speed
-            rate = f"{speed:,.0f} {unit}/s" if speed else ""
+            rate = text("progress.rate", speed=speed, unit=unit) if speed else ""
             shown.update(task_id, completed=done, total=total, rate=rate)
 
         yield reporter

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from cli.messages import text
 from cli.progress import bar
 from sample_data.generator import SIZES, write_sample_files
 
@@ -23,8 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     with bar() as progress:  # on a terminal only
         files = write_sample_files(args.out_dir, args.size, args.seed, progress=progress)
     for kind, path in files:
-        print(f"{kind}\t{path}\t{path.stat().st_size:,} bytes")
-    print(f"written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(text("sample_files.file", kind=kind, path=path, size=path.stat().st_size))
+    print(text("sample_files.written", seconds=time.perf_counter() - started), file=sys.stderr)
 
 
 if __name__ == "__main__":

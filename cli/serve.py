@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from cli.common import DEFAULT_DB, DbOption, err_console, handles_errors, open_store
+from cli.messages import text
 from dashboard import host_guard
 from pipelines.errors import HandoverError
 
@@ -47,18 +48,14 @@ def sign_in_mode(path: Path, host: str) -> str:
         return "accounts"
     if not is_loopback(host):
         raise HandoverError(
-            f"No account exists yet, and a dashboard on {host} can be reached from other "
-            "machines: create the first account with `handover users add NAME --role "
-            "administrator` (it asks for the password), then start it again.",
+            text("serve.needs_account", host=host),
             title="No accounts",
             code="serve_needs_account",
             params={"host": host},
         )
     if has_data(store) and not is_sample(store):
         raise HandoverError(
-            f"{store.path} holds your own data and no account exists yet: create the first "
-            "account with `handover users add NAME --role administrator` (it asks for the "
-            "password), then start the dashboard again and sign in.",
+            text("serve.needs_account_data", file=store.path),
             title="No accounts",
             code="serve_needs_account_data",
             params={"file": str(store.path)},
@@ -76,42 +73,31 @@ def prepare_database(path: Path, demo: bool, progress=None) -> str:
     store = open_store(Path(path))
     if not store.path.parent.is_dir():
         raise HandoverError(
-            f"The folder {store.path.parent} does not exist, so there is no database "
-            f"{store.path.name} in it. Check --db (or HANDOVER_DB).",
+            text("serve.no_folder", folder=store.path.parent, name=store.path.name),
             title="No such folder",
             code="folder_missing",
             params={"folder": str(store.path.parent), "file": str(store.path)},
         )
     if demo:
         if has_data(store):
-            return (
-                f"{store.path} already holds data: the sample data was not loaded (it "
-                "would mix with yours). Serving the database as it is."
-            )
+            return text("serve.demo_over_data", file=store.path)
         if progress:
-            progress(
-                f"{store.path} is empty: loading the sample data (a made-up Shanghai "
-                "bookkeeping firm) and running the data checks …"
-            )
+            progress(text("serve.loading_demo", file=store.path))
         from cli.progress import bar
 
         with bar() as reporter:  # on a terminal only
             load_demo(store, "small", progress=reporter)
-        return f"Loaded the sample data into {store.path}."
+        return text("serve.demo_loaded", file=store.path)
     if not store.exists():
-        return (
-            f"No database at {store.path} yet: the dashboard starts empty, explains the "
-            "imports and offers the sample data. The file is created by the first import "
-            "(or by the sample); `handover serve --demo` loads the sample first."
-        )
+        return text("serve.no_database", file=store.path)
     try:
         if not has_data(store):
-            return f"{store.path} is empty: the dashboard starts empty and offers the sample data."
+            return text("serve.empty", file=store.path)
     except EncryptionKeyError:  # nothing can be shown without the key: said once, exit 1
         raise
     except HandoverError as error:  # the dashboard says the same to whoever opens it
-        return f"Warning: {error.message}"
-    return f"Database {store.path}."
+        return text("serve.warning", message=error.message)
+    return text("serve.database", file=store.path)
 
 
 @handles_errors
@@ -136,8 +122,8 @@ def serve(
     """The dashboard (Streamlit). With --demo, an empty database gets the sample data first;
     without it, an empty or missing database starts empty and offers the sample."""
 
-    def say(text: str) -> None:
-        err_console.print(text, markup=False)
+    def say(sentence: str) -> None:
+        err_console.print(sentence, markup=False)
 
     from dashboard import oidc
 
@@ -154,17 +140,11 @@ def serve(
     env.pop("HANDOVER_LOCAL_ADMIN", None)
     if mode == "local":
         env["HANDOVER_LOCAL_ADMIN"] = "1"
-        say(
-            "No account exists yet: whoever opens the dashboard on this machine is the local "
-            "administrator. `handover users add NAME --role ROLE` creates accounts; from then "
-            "on everybody signs in."
-        )
+        say(text("serve.local_admin"))
     else:
-        say("Sign-in required: every user signs in with their own account.")
-    say(
-        f"Dashboard: http://{'localhost' if host == '127.0.0.1' else host}:{port}"
-        "  (Ctrl+C stops it)"
-    )
+        say(text("serve.sign_in"))
+    shown_host = "localhost" if host == "127.0.0.1" else host
+    say(text("serve.address", url=f"http://{shown_host}:{port}"))
     process = subprocess.Popen(streamlit_command(host, port) + sign_in_options, env=env)
     try:
         if open_browser and _has_display():

@@ -25,6 +25,7 @@ from cli.common import (
     plain,
     print_json,
 )
+from cli.messages import text
 from pipelines.errors import AccountError
 
 users_app = typer.Typer(
@@ -52,16 +53,15 @@ def read_password() -> str:
     from pipelines import accounts
 
     if sys.stdin is not None and sys.stdin.isatty():
-        first = getpass.getpass("Password: ")
+        first = getpass.getpass(text("users.password_prompt"))
         accounts.check_password(first)
-        second = getpass.getpass("Repeat the password: ")
+        second = getpass.getpass(text("users.repeat_prompt"))
     else:
         lines = (sys.stdin.read() if sys.stdin is not None else "").splitlines()
         first = lines[0] if lines else ""
         if not first:
             raise AccountError(
-                "No password was given: type it at the prompt, or pass it on standard input "
-                "(one line), never as an argument.",
+                text("users.no_password"),
                 title="Password missing",
                 code="password_missing",
             )
@@ -69,7 +69,7 @@ def read_password() -> str:
         second = lines[1] if len(lines) > 1 and lines[1] else first
     if first != second:
         raise AccountError(
-            "The two passwords differ; nothing was changed.",
+            text("users.passwords_differ"),
             title="Passwords differ",
             code="password_mismatch",
         )
@@ -77,8 +77,9 @@ def read_password() -> str:
 
 
 def _scope(team: str | None, staff: str | None) -> str:
-    parts = [f"team {team}" if team else "", f"staff {staff}" if staff else ""]
-    return "".join(f", {p}" for p in parts if p)
+    return (text("users.scope_team", team=team) if team else "") + (
+        text("users.scope_staff", staff=staff) if staff else ""
+    )
 
 
 @users_app.command("add")
@@ -134,7 +135,12 @@ def add(
         oidc_subject=subject,
     )
     out.print(
-        f"User {actor.name} added (role {actor.role}{_scope(actor.team, actor.staff)}).",
+        text(
+            "users.added",
+            name=actor.name,
+            role=actor.role,
+            scope=_scope(actor.team, actor.staff),
+        ),
         markup=False,
     )
 
@@ -153,15 +159,15 @@ def list_(
         print_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        out.print("No users yet: `handover users add NAME --role ROLE` creates one.", markup=False)
+        out.print(text("users.none"), markup=False)
         return
     table = Table("name", "display name", "role", "team", "staff", "email", "state", "created")
     for row in frame.itertuples(index=False):
-        state = "active"
+        state = text("users.active")
         if row.disabled_at is not None:
-            state = f"disabled {row.disabled_at:%Y-%m-%d %H:%M}"
+            state = text("users.disabled_at", at=row.disabled_at)
         elif row.locked_until is not None:
-            state = f"locked until {row.locked_until:%Y-%m-%d %H:%M}"
+            state = text("users.locked_until", at=row.locked_until)
         table.add_row(
             plain(row.name),
             plain(row.display_name),
@@ -184,7 +190,7 @@ def passwd(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     store = open_store(db)
     user = accounts.get_user(store, name)
     accounts.set_password(store, user.name, read_password(), actor=cli_actor(store))
-    out.print(f"Password of {user.name} changed.", markup=False)
+    out.print(text("users.password_changed", name=user.name), markup=False)
 
 
 @users_app.command("disable")
@@ -197,7 +203,8 @@ def disable(name: NameArg, db: DbOption = DEFAULT_DB) -> None:
     user = accounts.get_user(store, name)
     changed = accounts.disable_user(store, user.name, actor=cli_actor(store))
     out.print(
-        f"User {user.name} {'disabled' if changed else 'was already disabled'}.", markup=False
+        text("users.disabled" if changed else "users.already_disabled", name=user.name),
+        markup=False,
     )
 
 
@@ -216,6 +223,11 @@ def role(
     store = open_store(db)
     actor = accounts.set_role(store, name, role, team=team, staff=staff, actor=cli_actor(store))
     out.print(
-        f"User {actor.name} now has the role {actor.role}{_scope(actor.team, actor.staff)}.",
+        text(
+            "users.role_changed",
+            name=actor.name,
+            role=actor.role,
+            scope=_scope(actor.team, actor.staff),
+        ),
         markup=False,
     )

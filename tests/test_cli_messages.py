@@ -89,13 +89,20 @@ def _keys_used() -> dict[str, list[str]]:
                 )
                 and node.args
             ):
-                first = node.args[0]
-                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
-                    f"{path.name}:{node.lineno}: text() takes a literal key, so that this "
-                    "test can see it"
-                )
-                used.setdefault(first.value, []).append(path.name)
+                for key in _literal_keys(node.args[0], f"{path.name}:{node.lineno}"):
+                    used.setdefault(key, []).append(path.name)
     return used
+
+
+def _literal_keys(node: ast.expr, where: str) -> list[str]:
+    """The keys a text() call may ask for: a literal, or `"a" if x else "b"` of literals."""
+    if isinstance(node, ast.IfExp):
+        return _literal_keys(node.body, where) + _literal_keys(node.orelse, where)
+    assert isinstance(node, ast.Constant) and isinstance(node.value, str), (
+        f"{where}: text() takes a literal key (or a choice of literals), so that this test "
+        "can see it"
+    )
+    return [node.value]
 
 
 def test_every_key_used_in_the_command_line_is_in_the_catalogue():

@@ -120,7 +120,10 @@ def _with_time(day: date, rest: str) -> datetime:
             sign = -1 if offset[0] == "-" else 1
             digits = offset[1:].replace(":", "")
             minutes = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-        moment += timedelta(minutes=8 * 60 - minutes)
+        try:
+            moment += timedelta(minutes=8 * 60 - minutes)
+        except OverflowError:  # Shanghai time after 9999-12-31 or before the year 1
+            raise BadValue("impossible_moment", moment=f"{day.isoformat()} {rest}") from None
     return moment
 
 

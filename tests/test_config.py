@@ -8,6 +8,7 @@ import pytest
 
 from metrics.config import Config, ConfigError, load_config, save_config
 from metrics.formulas import explain
+from pipelines.templates import CHECKLIST_ITEMS
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -21,7 +22,7 @@ def test_no_file_means_the_defaults(tmp_path: Path, monkeypatch):
     config = load_config()
     assert config.weights == {"efficiency": 25, "quality": 35, "satisfaction": 25, "risk": 15}
     assert (config.green, config.yellow) == (75, 50)
-    assert len(config.required_items) == 12
+    assert config.required_items == list(CHECKLIST_ITEMS)
 
 
 def test_a_file_overrides_what_it_names(tmp_path: Path):

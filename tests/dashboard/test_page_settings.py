@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.i18n import t
 from dashboard.text import literal
 from metrics.config import Config, load_config, save_config
+from pipelines.templates import CHECKLIST_ITEMS
 from tests.dashboard.conftest import by_key, open_page
 
 
@@ -36,7 +37,7 @@ def test_renders_the_configuration_with_its_formulas(dashboard_env, monkeypatch,
     assert by_key(at.number_input, "set_w_quality_").value == 40
     assert by_key(at.number_input, "set_green_").value == 75
     assert by_key(at.number_input, "set_points_access_not_revoked_").value == 40
-    assert len(by_key(at.multiselect, "set_required_").value) == 12
+    assert len(by_key(at.multiselect, "set_required_").value) == len(CHECKLIST_ITEMS)
     weight = "权重 40" if lang == "zh" else "weight 40"
     assert weight in formulas(at)
     assert any(str(dashboard_env) in literal(c.value) for c in at.caption)
@@ -56,7 +57,7 @@ def test_save_writes_the_file_and_every_page_uses_it(dashboard_env, monkeypatch)
     assert saved["weights"]["quality"] == 50
     assert saved["efficiency"]["points_per_day_late"] == 5
     assert "pending_matters" not in saved["checklist"]["required"]
-    assert len(saved["checklist"]["required"]) == 11
+    assert len(saved["checklist"]["required"]) == len(CHECKLIST_ITEMS) - 1
     config = load_config(dashboard_env)
     assert config.weights["quality"] == 50
     assert at.success[0].value == t("settings.saved", "zh", path=dashboard_env)

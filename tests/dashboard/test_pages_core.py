@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.roles import roles
 from data_checks.registry import CHECKS
 from metrics.catalogue import format_value
-from metrics.figures import compute_figures
+from metrics.figures import FIGURE_KEYS, compute_figures
 from pipelines.store import Store
 from sample_data.generator import SAMPLE_AS_OF
 from sample_data.loader import load_sample
@@ -103,7 +103,7 @@ def test_overview_tiles_show_the_figures_of_metrics(database, monkeypatch):
     assert tiles["交接总数"] == format_value("handovers_total", expected["handovers_total"])
     assert tiles["按时完成率"] == format_value("on_time_rate", period["on_time_rate"])
     assert tiles["净推荐值 NPS"] == format_value("nps", period["nps"])
-    assert len(tiles) == 17
+    assert len(tiles) == len(FIGURE_KEYS)
     english = _app(database, monkeypatch, lang="en", page="overview")
     assert "On-time rate" in {m.label for m in english.metric}
 

@@ -451,4 +451,5 @@ def authenticate(store: Store, name: str, password: str, now: datetime | None = 
     outcome = store.write(write, data_change=False)  # sign-in state and the trail only
     if outcome.error is not None:
         raise outcome.error
+    assert outcome.actor is not None, "an outcome holds an actor or an error"
     return outcome.actor

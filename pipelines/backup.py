@@ -172,7 +172,7 @@ def backup(
         partial.mkdir(mode=0o700)
         key = store.key()
         version, tables, files = store.read(lambda conn: _write_snapshot(conn, partial, key))
-        manifest = {
+        manifest: dict[str, Any] = {  # a JSON document
             "encrypted": key is not None,
             "key_fingerprint": fingerprint(key) if key is not None else None,
             "format": FORMAT,
@@ -313,15 +313,16 @@ def _free_name(folder: Path, stamp: str) -> Path:
 
 def _is_full(err: BaseException) -> bool:
     seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        if isinstance(err, StoreFullError):
+    link: BaseException | None = err  # the error, then its causes
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, StoreFullError):
             return True
-        if isinstance(err, OSError) and err.errno in _FULL:
+        if isinstance(link, OSError) and link.errno in _FULL:
             return True
-        if "no space left on device" in str(err).lower():
+        if "no space left on device" in str(link).lower():
             return True
-        err = err.__cause__ or err.__context__
+        link = link.__cause__ or link.__context__
     return False
 
 
@@ -580,7 +581,10 @@ def _load_snapshot(conn, folder: Path, manifest: dict[str, Any], key: Key | None
     rows and schema version with the manifest's."""
     from pipelines.migrations import current_version
 
-    encrypted = f", {add_backup_key(conn, key)}" if manifest.get("encrypted") else ""
+    encrypted = ""
+    if manifest.get("encrypted"):
+        assert key is not None, "_restore_key refuses an encrypted backup without its key"
+        encrypted = f", {add_backup_key(conn, key)}"
 
     conn.execute("begin transaction")
     schema = (folder / "schema.sql").read_text(encoding="utf-8")

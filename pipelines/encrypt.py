@@ -159,7 +159,7 @@ def encrypt_database(
         if pending is not None:
             pending.unlink(missing_ok=True)
         raise
-    if pending is not None:
+    if pending is not None and written is not None:  # a new key: both are set
         os.replace(pending, written)
     tables, rows = _counts(Store(store.path, key=found))
     return KeyReport(str(store.path), found.source, str(written) if written else None, tables, rows)

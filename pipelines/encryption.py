@@ -239,7 +239,12 @@ def key_fault(
     """DuckDB's errors about keys as one sentence each, or None for any other error."""
     text = str(err)
     pending = Path(key.source + ".new") if key is not None and key.source != KEY_ENV else None
-    if "Wrong encryption key" in text and pending is not None and pending.exists():
+    if (
+        "Wrong encryption key" in text
+        and key is not None
+        and pending is not None
+        and pending.exists()
+    ):
         return EncryptionKeyError(
             f"The key does not open the database {path}: a change of key stopped half-way "
             f"and the new key is in {pending}; move it to {key.source} and try again.",

@@ -64,7 +64,7 @@ def missing_keys(auth: Mapping | None) -> list[str]:
     return [
         key
         for key in REQUIRED_KEYS
-        if not isinstance(auth.get(key), str) or not auth.get(key).strip()
+        if not isinstance(value := auth.get(key), str) or not value.strip()
     ]
 
 
@@ -107,6 +107,7 @@ def secrets_file(environ: Mapping[str, str] | None = None) -> Path | None:
             code="oidc_secrets_incomplete",
             params={"file": str(path), "keys": ", ".join(lacking)},
         )
+    assert isinstance(auth, Mapping), "missing_keys finds no key in what is not a table"
     redirect = auth["redirect_uri"].strip()
     if not redirect.startswith(("http://", "https://")) or not redirect.endswith(CALLBACK_PATH):
         raise HandoverError(
@@ -265,6 +266,7 @@ def actor_for_claims(
     outcome = store.write(write, data_change=False)  # the audit trail only
     if outcome.error is not None:
         raise outcome.error
+    assert outcome.actor is not None, "an outcome holds an actor or an error"
     return outcome.actor
 
 

@@ -403,6 +403,7 @@ def detect_encoding(path: Path, name: str | None = None) -> tuple[str, str]:
         if gb_bad is None:
             _no_utf8_rows(path, name, label)
             return "gb18030", label
+    assert gb_bad is not None, "the loop returned on a clean read"
     if gb_bad[0] > bad[0]:  # GB text first, then bytes that are not: UTF-8 rows pasted in?
         _no_utf8_rows(path, name, "GBK")
         raise _mixed(name, "gbk", *gb_bad)
@@ -566,7 +567,8 @@ def _delimiter(lines: list[str]) -> str:
     """The separator that splits the largest share of the first lines' records into one same
     number (more than one) of fields; a comma when none does better. csv.Sniffer is not used: a value such as
     ``经营范围;'软件开发';咨询`` makes it choose ``;`` for a comma-separated file."""
-    best, best_score = ",", (0, 0)
+    best = ","
+    best_score: tuple[float, int] = (0, 0)  # (share of the records that agree, their fields)
     for candidate in (",", "\t", ";", "|"):
         try:
             counts = [

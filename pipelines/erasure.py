@@ -58,6 +58,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import duckdb
 
@@ -109,6 +110,13 @@ class ErasureError(HandoverError):
     """A client that is not in the database, or a database that could not be rewritten."""
 
 
+class TableChange(TypedDict):
+    """The rows of one table an erasure changed, and which of their fields."""
+
+    rows: int
+    fields: list[str]
+
+
 @dataclass
 class ErasureReport:
     """What an erasure changed (or, with ``dry_run``, would change)."""
@@ -116,8 +124,7 @@ class ErasureReport:
     client_id: str
     dry_run: bool
     pseudonym: str | None = None  # None on a dry run: nothing is replaced
-    # table -> {"rows": n, "fields": [field, ...]}
-    changed: dict[str, dict[str, object]] = field(default_factory=dict)
+    changed: dict[str, TableChange] = field(default_factory=dict)  # by table
     values_sought: int = 0  # distinct values of the client looked for in stored text
     docs_files: int | None = None  # pages of the Data Docs folder changed, if one was given
     audit_id: int | None = None
@@ -436,7 +443,8 @@ def _erase_text(
     report.values_sought = len(sought)
     shown = pseudonym or PSEUDONYM_PREFIX + "00000000"  # a dry run replaces nothing
     own, own_params = _own_feedback(client)
-    handled = {  # rows the first pass empties or rewrites (a dry run has not done it)
+    # rows the first pass empties or rewrites (a dry run has not done it): table -> (SQL, params)
+    handled: dict[str, tuple[str, list[object]]] = {
         "raw_clients": ("client_id = ?", [client.client_id]),
         "raw_handovers": ("client_id = ?", [client.client_id]),
         "raw_events": ("list_contains(?::varchar[], handover_id)", [client.handover_ids]),

@@ -41,13 +41,14 @@ def compute_flags(
     filters: Filters | None = None,
     config: Config | None = None,
 ) -> pd.DataFrame:
-    """One row per raised flag: handover_id, flag, reason (English) and reason_zh."""
+    """One row per raised flag: handover_id, flag, reason_code and reason_params (the
+    code's values, a JSON object as text; dashboard/reasons.py words them)."""
     config = config or load_config()
 
     def run(conn):
         prepare(conn, as_of or date.today(), filters or Filters(), config, upto="flags")
         return conn.execute(
-            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "select handover_id, flag, reason_code, reason_params from handover_flags "
             "order by handover_id, flag"
         ).df()
 

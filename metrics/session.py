@@ -5,7 +5,8 @@
 handover), ``responses`` (feedback_responses, matched and attributed once),
 ``selected_events`` (a view: the events of the selected handovers, the whole log without a
 join when every handover is selected), ``handover_facts`` (one scan of the event log),
-``handover_flags`` (one row per raised flag, with its reason) and ``handover_scores``. Each
+``handover_flags`` (one row per raised flag, with its reason: a code and its parameters as
+JSON text, which the dashboard words) and ``handover_scores``. Each
 is built once per computation and only as far as asked (``upto``), so the CLI, the pages and
 the tests all call the same SQL and no formula is written twice.
 
@@ -126,7 +127,7 @@ def prepare(
     run_sql(conn, sql_file("handover_facts.sql"), values)
     if STEPS.index(upto) >= 1:
         parts = [
-            f"select handover_id, '{flag}' as flag, reason, reason_zh "
+            f"select handover_id, '{flag}' as flag, reason_code, reason_params "
             f"from ({sql_file('flags', f'{flag}.sql')})"
             for flag in FLAGS
         ]

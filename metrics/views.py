@@ -284,14 +284,14 @@ def flags_of(
     config: Config | None = None,
 ) -> pd.DataFrame:
     """The raised flags of some of the selected handovers: the rows of
-    ``metrics.scores.compute_flags`` (handover_id, flag, reason, reason_zh) of those ids, in
-    its order. A page words the reasons of the rows it shows from these."""
+    ``metrics.scores.compute_flags`` (handover_id, flag, reason_code, reason_params) of
+    those ids, in its order. A page words the reasons of the rows it shows from these."""
     as_of, config = as_of or date.today(), config or load_config()
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config, upto="flags")
         return conn.execute(
-            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "select handover_id, flag, reason_code, reason_params from handover_flags "
             "where handover_id in (select unnest($ids)) order by handover_id, flag",
             {"ids": [str(i) for i in handover_ids]},
         ).df()
@@ -448,7 +448,7 @@ def handover_scores(
     config: Config | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One handover's row of the scores (SCORE_COLUMNS; none when it is not selected) and
-    its raised flags (handover_id, flag, reason, reason_zh), as the whole selection's."""
+    its raised flags (handover_id, flag, reason_code, reason_params), as the whole selection's."""
     from metrics.scores import SCORE_COLUMNS
 
     as_of, config = as_of or date.today(), config or load_config()
@@ -464,7 +464,7 @@ def handover_scores(
             .to_pandas()
         )
         raised = conn.execute(
-            "select handover_id, flag, reason, reason_zh from handover_flags "
+            "select handover_id, flag, reason_code, reason_params from handover_flags "
             "where handover_id = $id order by flag",
             {"id": handover_id},
         ).df()

@@ -19,6 +19,7 @@ Given (as of 2026-06-30, the twelve items required):
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -264,15 +265,26 @@ def test_flags_of_each_handover(store: Store):
 
 
 def test_each_flag_says_why(store: Store):
-    reasons = compute_flags(store, AS_OF).set_index(["handover_id", "flag"])["reason"]
-    assert (
-        reasons["H2", "sensitive_unverified"]
-        == "not verified: bank_accounts, tax_device, etax_credentials"
+    """A reason is a code and its values (JSON text), which the dashboard words."""
+    flags = compute_flags(store, AS_OF).set_index(["handover_id", "flag"])
+    reasons = {
+        key: (row.reason_code, json.loads(row.reason_params)) for key, row in flags.iterrows()
+    }
+    assert reasons["H2", "sensitive_unverified"] == (
+        "sensitive_unverified",
+        {"items": ["bank_accounts", "tax_device", "etax_credentials"]},
     )
-    assert reasons["H2", "overdue"] == "completed 4 day(s) after the planned end 2026-02-25"
-    assert reasons["H6", "overdue"] == "open 1 day(s) past the planned end 2026-06-29"
-    assert reasons["H3", "churned_90d"] == "client left on 2026-06-01, 90 day(s) after the handover"
-    assert reasons["H4", "access_not_revoked"].startswith("resignation: access not revoked by")
+    assert reasons["H2", "overdue"] == (
+        "overdue.completed",
+        {"days": 4, "planned_end": "2026-02-25"},
+    )
+    assert reasons["H6", "overdue"] == ("overdue.open", {"days": 1, "planned_end": "2026-06-29"})
+    assert reasons["H3", "churned_90d"] == (
+        "churned_90d",
+        {"terminated_at": "2026-06-01", "days": 90},
+    )
+    code, params = reasons["H4", "access_not_revoked"]
+    assert code == "access_not_revoked" and set(params) == {"deadline"}
 
 
 def test_scores_bands_and_risk_levels(store: Store):

@@ -5,7 +5,9 @@ raised flag before, and the same on a computation as on the database."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -77,6 +79,31 @@ def test_the_flags_of_some_handovers_are_their_rows_of_every_flag(sample: Store)
     for where in (sample, compute(sample, AS_OF, Config())):
         pd.testing.assert_frame_equal(flags_of(where, some, AS_OF, config=Config()), expected)
     assert flags_of(sample, [], AS_OF, config=Config()).empty
+
+
+SAVED_REASONS = Path(__file__).parent / "fixtures" / "flag_reasons_sample.json"
+
+
+def test_every_flag_of_the_sample_is_worded_as_before_the_codes(sample: Store) -> None:
+    """The flags' SQL gives a reason code and its values; dashboard/reasons.py words them
+    from the catalogue. Every flag raised on the sample reads, in Chinese and English,
+    exactly as the sentences the SQL wrote before (tests/fixtures/flag_reasons_sample.json,
+    saved then: handover, flag, English, Chinese), and the sample raises every code."""
+    from dashboard.i18n import catalogue
+    from dashboard.reasons import flag_reason
+
+    flags = compute_flags(sample, AS_OF, config=Config())
+    worded = [
+        [
+            row.handover_id,
+            row.flag,
+            *(flag_reason(row.reason_code, row.reason_params, lang) for lang in ("en", "zh")),
+        ]
+        for row in flags.itertuples()
+    ]
+    assert worded == json.loads(SAVED_REASONS.read_text(encoding="utf-8"))
+    codes = {k.removeprefix("flag_reasons.") for k in catalogue() if k.startswith("flag_reasons.")}
+    assert set(flags["reason_code"]) == codes
 
 
 SELECTIONS = {

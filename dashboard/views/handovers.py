@@ -19,6 +19,7 @@ from dashboard.i18n import (
     words_of,
 )
 from dashboard.masking import mask_frame
+from dashboard.reasons import flag_reason
 from dashboard.roles import current_actor, current_role
 from dashboard.text import chart_text, plain
 from metrics.catalogue import label
@@ -269,7 +270,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
     if raised.empty:
         st.success(t("handovers.no_flags"), icon=":material/check_circle:")
     for item in raised.itertuples(index=False):
-        why = item.reason_zh if lang == "zh" and not _missing(item.reason_zh) else item.reason
+        why = flag_reason(item.reason_code, item.reason_params, lang)
         st.markdown(f"- **{label('flags', item.flag, lang)}** — {plain(why)}")
 
     _timeline(found["events"])

@@ -20,6 +20,7 @@ from dashboard.components import (
     table,
 )
 from dashboard.i18n import current_language, date_column_format, fmt_date, t, words_of
+from dashboard.reasons import flag_reason
 from dashboard.risk_charts import flag_charts, flag_label
 from dashboard.roles import current_role
 from metrics.catalogue import format_value, label
@@ -80,12 +81,18 @@ def with_reasons(register: pd.DataFrame, flags: pd.DataFrame, lang: str) -> pd.D
     ``flags``: the raised flags of at least the register's handovers), one text per
     handover. Takes no session values (it also prepares a download, outside the session);
     each distinct value is worded once."""
-    column = "reason_zh" if lang == "zh" and "reason_zh" in flags.columns else "reason"
     flags = flags[flags["handover_id"].isin(register["handover_id"])]
     # each reason names what it found (the flags column has the flags' names)
+    worded = words_of(
+        pd.Series(
+            list(zip(flags["reason_code"], flags["reason_params"], strict=True)),
+            index=flags.index,
+            dtype=object,
+        ),
+        lambda reason: flag_reason(*reason, lang),
+    )
     reasons = (
-        flags[column]
-        .astype(str)
+        worded.astype(str)
         .groupby(flags["handover_id"])
         .agg("；".join if lang == "zh" else "; ".join)
     )

@@ -1,7 +1,8 @@
 -- complaint: a complaint event.
+-- Reason: complaint {count} (complaint events logged).
 select
     handover_id,
-    count_complaints || ' complaint(s) logged' as reason,
-    '记录了 ' || count_complaints || ' 次客户投诉' as reason_zh
+    'complaint' as reason_code,
+    cast(json_object('count', count_complaints) as varchar) as reason_params
 from handover_facts
 where count_complaints > 0

@@ -1,9 +1,9 @@
 -- low_satisfaction: some attributed response with overall_satisfaction <= 2.
+-- Reason: low_satisfaction {rating} (the lowest rating, to one decimal, of 5).
 select
     handover_id,
-    'a client rated the handover ' || cast(cast(min_satisfaction as decimal(3, 1)) as varchar)
-        || ' of 5' as reason,
-    '客户评分 ' || cast(cast(min_satisfaction as decimal(3, 1)) as varchar) || ' 分（满分 5 分）'
-        as reason_zh
+    'low_satisfaction' as reason_code,
+    cast(json_object('rating', cast(min_satisfaction as decimal(3, 1))) as varchar)
+        as reason_params
 from handover_facts
 where min_satisfaction <= 2

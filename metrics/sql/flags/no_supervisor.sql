@@ -1,7 +1,8 @@
 -- no_supervisor: supervisor empty.
+-- Reason: no_supervisor.
 select
     handover_id,
-    'no supervisor (监交人) recorded' as reason,
-    '未记录监交人' as reason_zh
+    'no_supervisor' as reason_code,
+    '{}' as reason_params
 from handover_facts
 where supervisor is null or trim(supervisor) = ''

@@ -15,16 +15,11 @@ from hypothesis import strategies as st
 from pipelines import normalise
 from pipelines.normalise import BadValue, boolean, code_parser, text, timestamp, to_date
 from pipelines.templates import CODE_ALIASES, STORED
+from tests.property.strategies import any_case, full_width, padding
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 moments = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59))
 moments = moments.map(lambda m: m.replace(microsecond=0))
-padding = st.sampled_from(["", " ", "  ", "\t", "\u3000"])  # \u3000: a full-width space
-
-
-def full_width(raw: str) -> str:
-    """The same text typed with a Chinese input method: ASCII as full-width characters."""
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in raw)
 
 
 def written(moment: datetime) -> list[str]:
@@ -156,14 +151,6 @@ def test_no_text_fails_but_with_a_reason(raw):
             assert str(err)
         else:
             assert (value is None) == (text(raw) is None)
-
-
-def any_case(word: str) -> st.SearchStrategy[str]:
-    return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
-        lambda upper: "".join(
-            c.upper() if u else c.lower() for c, u in zip(word, upper, strict=True)
-        )
-    )
 
 
 @given(st.sampled_from(sorted(normalise._TRUE)).flatmap(any_case), padding, padding)

@@ -17,10 +17,10 @@ dates as (
     select client_id, 'service_start' as column_name, service_start as value, 1 as years
     from {batch}
     union all
-    select client_id, 'contract_end', contract_end, 10
+    select client_id, 'contract_end' as column_name, contract_end as value, 10 as years
     from {batch}
     union all
-    select client_id, 'terminated_at', terminated_at, 1
+    select client_id, 'terminated_at' as column_name, terminated_at as value, 1 as years
     from {batch}
 )
 

@@ -17,14 +17,19 @@ well_formed as (
 sums as (
     select
         *,
-        cast(list_sum(list_transform(range(0, 17), lambda i:
-            (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', code[i + 1]) - 1)
+        cast(list_sum(list_transform(
+            range(0, 17),
+            lambda i: (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', code[i + 1]) - 1)
             * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i + 1]
         )) as integer) as uscc_sum,
-        cast(list_sum(list_transform(range(0, 8), lambda i:
-            (case when code[9 + i] between '0' and '9' then ascii(code[9 + i]) - 48
-                  else ascii(code[9 + i]) - 55 end)
-            * [3, 7, 9, 10, 5, 8, 4, 2][i + 1]
+        cast(list_sum(list_transform(
+            range(0, 8),
+            lambda i: (
+                case
+                    when code[9 + i] between '0' and '9' then ascii(code[9 + i]) - 48
+                    else ascii(code[9 + i]) - 55
+                end
+            ) * [3, 7, 9, 10, 5, 8, 4, 2][i + 1]
         )) as integer) as org_sum
     from well_formed
     where is_well_formed
@@ -49,11 +54,11 @@ failing as (
     from well_formed
     where not is_well_formed
     union all
-    select client_id, uscc, 'check character should be ' || uscc_check
+    select client_id, uscc, 'check character should be ' || uscc_check as detail
     from checked
     where code[18] <> uscc_check
     union all
-    select client_id, uscc, 'organisation code check character should be ' || org_check
+    select client_id, uscc, 'organisation code check character should be ' || org_check as detail
     from checked
     where code[18] = uscc_check and code[17] <> org_check
 )

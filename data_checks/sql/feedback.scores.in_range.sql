@@ -8,9 +8,9 @@ from {batch}
 where overall_satisfaction not between 1 and 5
 union all
 select
-    response_key,
-    'recommend_score',
-    cast(recommend_score as varchar),
-    'likelihood to recommend is scored 0-10'
+    response_key as record_key,
+    'recommend_score' as column_name,
+    cast(recommend_score as varchar) as offending_value,
+    'likelihood to recommend is scored 0-10' as detail
 from {batch}
 where recommend_score not between 0 and 10

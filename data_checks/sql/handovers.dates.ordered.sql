@@ -8,9 +8,9 @@ from {batch}
 where planned_start > planned_end
 union all
 select
-    handover_id,
-    'actual_start',
-    strftime(actual_start, '%Y-%m-%d %H:%M:%S'),
-    'actual start is after the actual end ' || strftime(actual_end, '%Y-%m-%d %H:%M:%S')
+    handover_id as record_key,
+    'actual_start' as column_name,
+    strftime(actual_start, '%Y-%m-%d %H:%M:%S') as offending_value,
+    'actual start is after the actual end ' || strftime(actual_end, '%Y-%m-%d %H:%M:%S') as detail
 from {batch}
 where actual_start > actual_end

@@ -16,24 +16,44 @@ with reference as (
 ),
 
 dates as (
-    select handover_id, 'planned_start' as column_name, 'plan' as meaning,
-           cast(planned_start as timestamp) as value, cast(planned_start as varchar) as shown
+    select
+        handover_id,
+        'planned_start' as column_name,
+        'plan' as meaning,
+        cast(planned_start as timestamp) as value,
+        cast(planned_start as varchar) as shown
     from {batch}
     union all
-    select handover_id, 'planned_end', 'plan', cast(planned_end as timestamp),
-           cast(planned_end as varchar)
+    select
+        handover_id,
+        'planned_end' as column_name,
+        'plan' as meaning,
+        cast(planned_end as timestamp) as value,
+        cast(planned_end as varchar) as shown
     from {batch}
     union all
-    select handover_id, 'actual_start', 'fact', actual_start,
-           strftime(actual_start, '%Y-%m-%d %H:%M:%S')
+    select
+        handover_id,
+        'actual_start' as column_name,
+        'fact' as meaning,
+        actual_start as value,
+        strftime(actual_start, '%Y-%m-%d %H:%M:%S') as shown
     from {batch}
     union all
-    select handover_id, 'actual_end', 'fact', actual_end,
-           strftime(actual_end, '%Y-%m-%d %H:%M:%S')
+    select
+        handover_id,
+        'actual_end' as column_name,
+        'fact' as meaning,
+        actual_end as value,
+        strftime(actual_end, '%Y-%m-%d %H:%M:%S') as shown
     from {batch}
     union all
-    select handover_id, 'signed_off_at', 'fact', signed_off_at,
-           strftime(signed_off_at, '%Y-%m-%d %H:%M:%S')
+    select
+        handover_id,
+        'signed_off_at' as column_name,
+        'fact' as meaning,
+        signed_off_at as value,
+        strftime(signed_off_at, '%Y-%m-%d %H:%M:%S') as shown
     from {batch}
 )
 

@@ -22,8 +22,10 @@ select
     l.handover_id as record_key,
     'to_staff' as column_name,
     l.to_staff as offending_value,
-    'the client master names ' || coalesce(c.assigned_staff, '(nobody)')
-        || ' as the responsible accountant' as detail
+    (
+        'the client master names ' || coalesce(c.assigned_staff, '(nobody)')
+        || ' as the responsible accountant'
+    ) as detail
 from latest as l
 join stg_clients as c on c.client_id = l.client_id
 where c.status = 'active'

@@ -8,7 +8,8 @@ create table raw_feedback (
     row_hash varchar not null,
     is_current boolean not null,
     response_key varchar not null,         -- tool:response id, or tool:survey:id, or a hash
-    source_tool varchar,                   -- wjx | tencent | google | surveymonkey | qualtrics | template
+    -- source_tool: wjx | tencent | google | surveymonkey | qualtrics | template
+    source_tool varchar,
     survey_id varchar,                     -- the survey, identified by its questions
     response_id varchar,                   -- the tool's own id of the response, if any
     submitted_at timestamp,

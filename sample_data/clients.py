@@ -98,7 +98,7 @@ def generate_clients(
     """Client rows keyed by the template's column names, with typed values."""
     log = defects if defects is not None else DefectLog()
     n = book.n
-    active = [book.end[i] is None or book.end[i] >= as_of for i in range(n)]
+    active = [end is None or end >= as_of for end in (book.end[i] for i in range(n))]
 
     def count(share: float, pool: int) -> int:
         return min(pool, max(1, round(pool * share)))
@@ -152,7 +152,7 @@ def generate_clients(
             contact, sur, given = legal_rep, rep_sur, rep_given
         else:
             contact, sur, given = names.person(rng)
-        phone = _phone(rng)
+        phone: str | None = _phone(rng)
         if i in no_phone:
             phone = None
             log.add("clients.contact_phone.present", cid, "phone_missing")
@@ -174,8 +174,9 @@ def generate_clients(
         assigned = book.assigned[i]
         if i in stale:
             assigned = _stale_owner(rng, book, roster, i)
-        if terminated is None and book.last_hid[i] is not None and assigned != book.last_to[i]:
-            log.add("handovers.owner.consistent", book.last_hid[i], "owner_not_updated")
+        last_hid = book.last_hid[i]
+        if terminated is None and last_hid is not None and assigned != book.last_to[i]:
+            log.add("handovers.owner.consistent", last_hid, "owner_not_updated")
         yield {
             "client_id": cid,
             "company_name": company,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -90,8 +91,10 @@ def headers(template: Template, style: Style) -> list[str]:
 def row_formatter(template: Template, style: Style, rng: random.Random) -> Callable[[dict], list]:
     """A function turning a typed row into the list of cell values of this style."""
     missing = style.missing
-    converters: list[tuple[str, Callable[[object], object]]] = []
+    # a converter takes the typed value of its column (a date, a moment, a flag, a code)
+    converters: list[tuple[str, Callable[[Any], object]]] = []
     for col in template.columns:
+        convert: Callable[[Any], object]
         if col.type == "date":
             convert = style.date
         elif col.type == "timestamp":

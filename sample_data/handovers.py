@@ -12,7 +12,7 @@ import heapq
 import itertools
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sample_data.clients import ClientBook
 from sample_data.defects import DefectLog, Ticker
@@ -343,6 +343,9 @@ class _Simulation:
             begun = add_workdays(start, rng.randint(1, 2))
         else:
             begun = add_workdays(start, rng.randint(3, 7))
+        # None when not begun (not ended) by the cut-off
+        actual_start: datetime | None
+        actual_end: datetime | None
         if rng.random() < 0.8:
             actual_start = office_time(rng, begun, 9 * 60, 11 * 60 + 30)
         else:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-SAT_ZH = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
-SAT_EN = {
+# keyed by the answer as it is, None (skipped) included: a skipped answer has no wording
+SAT_ZH: dict[int | None, str] = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+SAT_EN: dict[int | None, str] = {
     5: "Very satisfied",
     4: "Satisfied",
     3: "Neither satisfied nor dissatisfied",
@@ -65,7 +66,7 @@ def _write_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     return path
 
 
-def _write(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> Path:
+def _write(path: Path, rows: Sequence[Sequence[object]], encoding: str = "utf-8") -> Path:
     if path.suffix.lower() == ".xlsx":
         return _write_xlsx(path, rows)
     return _write_csv(path, rows, encoding)
@@ -102,7 +103,7 @@ def write_wjx(path: Path, answers: Sequence[Answer], identify_by: str = "company
         "5、您有多大可能向朋友或合作伙伴推荐我们？(0-10分)",
         "6、您对我们的服务还有什么建议？",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for number, a in enumerate((a for a in answers if a.status == "real"), start=1):
         rows.append(
             [
@@ -139,7 +140,7 @@ def write_tencent(path: Path, answers: Sequence[Answer]) -> Path:
         "4. 您向朋友推荐我们的可能性有多大？",
         "5. 其他意见或建议",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for number, a in enumerate((a for a in answers if a.status == "real"), start=1):
         started = a.submitted_at - timedelta(seconds=40 + number % 120)
         rows.append(
@@ -172,7 +173,7 @@ def write_google(path: Path, answers: Sequence[Answer]) -> Path:
         "How satisfied are you with the communication of your new accountant?",
         "Anything else you would like to tell us?",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for a in answers:
         if a.status != "real":
             continue
@@ -213,7 +214,7 @@ def write_surveymonkey(path: Path, answers: Sequence[Answer]) -> Path:
         "How likely is it that you would recommend our firm to a friend or colleague?",
         "What should we do better?",
     ]
-    rows: list[list[object]] = [
+    rows: list[Sequence[object]] = [
         meta + questions,
         [""] * len(meta) + ["Response", "Response", "Open-Ended Response"],
     ]
@@ -294,7 +295,7 @@ def write_qualtrics(path: Path, answers: Sequence[Answer], legacy: bool = False)
             "Finished",
             *questions.values(),
         ]
-        rows: list[list[object]] = [names + [""], texts + [""]]
+        rows: list[Sequence[object]] = [names + [""], texts + [""]]
     else:
         meta = [
             "StartDate",
@@ -394,7 +395,7 @@ def write_qualtrics(path: Path, answers: Sequence[Answer], legacy: bool = False)
 
 def write_template(path: Path, answers: Sequence[Answer]) -> Path:
     """The plain feedback template of DOMAIN.md."""
-    rows: list[list[object]] = [
+    rows: list[Sequence[object]] = [
         ["client_id", "submitted_at", "overall_satisfaction", "recommend_score", "comment"]
     ]
     for a in answers:

@@ -3,7 +3,9 @@
 A check is either a built-in Great Expectations expectation on one column of its suite's
 asset (``expectation``), or a SQL query in ``data_checks/sql/<check id>.sql`` run by GX's
 ``UnexpectedRowsExpectation`` that returns the failing records as (record_key, column_name,
-offending_value, detail). The first segment of the id names the suite (``suites/<suite>.py``).
+offending_value, detail). The first segment of the id names the suite: the records it checks
+are its asset's (``data_checks/assets.py``, the query in ``data_checks/sql/assets/<suite>.sql``).
+Every check is declared here, in ``CHECKS``; there is no file per suite.
 """
 
 from __future__ import annotations

@@ -41,10 +41,6 @@ class Template:
     def raw_table(self) -> str:
         return f"raw_{self.kind}"
 
-    @property
-    def current_view(self) -> str:
-        return f"stg_{self.kind}"
-
     def column(self, name: str) -> Column:
         for col in self.columns:
             if col.name == name:

@@ -52,10 +52,6 @@ class ClientBook:
     def client_id(i: int) -> str:
         return f"KH{i + 1:06d}"
 
-    def active_on(self, i: int, day: date) -> bool:
-        end = self.end[i]
-        return self.start[i] <= day and (end is None or end > day)
-
 
 def plan_clients(
     rng: random.Random, n: int, roster: Roster, as_of: date = SAMPLE_AS_OF

@@ -410,13 +410,3 @@ def write_template(path: Path, answers: Sequence[Answer]) -> Path:
                 ]
             )
     return _write(path, rows)
-
-
-WRITERS = {
-    "wjx": write_wjx,
-    "tencent": write_tencent,
-    "google": write_google,
-    "surveymonkey": write_surveymonkey,
-    "qualtrics": write_qualtrics,
-    "template": write_template,
-}

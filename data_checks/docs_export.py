@@ -176,6 +176,12 @@ def mask(field: str, value: str) -> str | None:
     return "*" * len(value) if value in masked else masked
 
 
+def _masked_match(field: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for re.sub: a match masked as a value of ``field``, or kept when it is
+    its own masked form."""
+    return lambda m: mask(field, m.group(0)) or m.group(0)
+
+
 _ESCAPED = frozenset("&<>\"'\\")
 
 
@@ -370,11 +376,11 @@ class Masker:
         for _ in range(MAX_PASSES):
             regex = self._regex(self.candidates(text))
             if regex is not None:
-                text = regex.sub(lambda m: self.replacement(m.group(0)), text)
+                # a word that is its own masked form (None) is dropped, as re.sub always
+                # treated a None from the function
+                text = regex.sub(lambda m: self.replacement(m.group(0)) or "", text)
             for field in self.fields:
-                text = PATTERNS[field].sub(
-                    lambda m, f=field: mask(f, m.group(0)) or m.group(0), text
-                )
+                text = PATTERNS[field].sub(_masked_match(field), text)
             if not self.remaining(text):
                 break
         return text

@@ -134,7 +134,8 @@ def discrepancies(events: pd.DataFrame) -> pd.DataFrame:
 
 def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> pd.DataFrame:
     """Real responses with their matching and attribution; ``only`` = 'unmatched' or
-    'unattributed' lists those, with the reason, for someone to fix. With a ``scope``, only
+    'unattributed' lists those, with the reason (``unmatched_code``, ``unattributed_code``:
+    dashboard/reasons.py words them), for someone to fix. With a ``scope``, only
     the responses attributed to a handover of the scope: unmatched and unattributed ones are
     firm-level, so those lists are empty for a scoped account."""
     condition = {
@@ -149,8 +150,8 @@ def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> 
         f"""
         select response_key, source_tool, submitted_at, given_client_id, given_uscc,
                given_company_name, given_contact_phone, client_id, matched_by, handover_id,
-               overall_satisfaction, recommend_score, comment, unmatched_reason,
-               unattributed_reason, batch_id
+               overall_satisfaction, recommend_score, comment, unmatched_code,
+               unattributed_code, batch_id
         from feedback_responses
         where is_real {condition}
         order by submitted_at desc nulls last

@@ -17,6 +17,7 @@ from dashboard.i18n import (
     month_ticks,
     t,
 )
+from dashboard.reasons import response_reason
 from dashboard.text import chart_text
 from metrics.catalogue import label
 
@@ -30,13 +31,6 @@ NPS_COLOURS = {
 RATING_COLOURS = ["#d64545", "#ec8a4b", "#e0a526", "#8cc084", "#2e9d5b"]
 GROUP_COLUMN = {"staff": "to_staff", "team": "team"}
 CHART_ENDS = 10  # a ranking chart of many shows the best and the worst ten
-# the reasons feedback_responses gives, as catalogue keys
-REASONS = {
-    "the response names no client (no client id, USCC, company or phone)": "no_client",
-    "no client has the client id, USCC, company name or phone it gives": "unknown_client",
-    "the response has no submission time": "no_time",
-    "the client has no handover completed at or before the submission time": "no_handover",
-}
 
 
 def figure_label(key: str) -> str:
@@ -412,8 +406,8 @@ def to_resolve(version) -> None:
     )
     given = ["given_client_id", "given_company_name", "given_uscc", "given_contact_phone"]
     for tab, frame, kind, reason in (
-        (tabs[0], unmatched, "unmatched", "unmatched_reason"),
-        (tabs[1], unattributed, "unattributed", "unattributed_reason"),
+        (tabs[0], unmatched, "unmatched", "unmatched_code"),
+        (tabs[1], unattributed, "unattributed", "unattributed_code"),
     ):
         with tab:
             if frame.empty:
@@ -462,9 +456,8 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _reason(text) -> str:
-    key = REASONS.get(text) if isinstance(text, str) else None
-    return t(f"satisfaction.reasons.{key}") if key else (text or "—")
+def _reason(code) -> str:
+    return response_reason(code, current_language()) or "—"
 
 
 def _tool(code) -> str:

@@ -172,12 +172,12 @@ def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, ro
     assert row[t("satisfaction.columns.given_contact_phone", "zh")] == phone
     assert row[t("satisfaction.columns.given_uscc", "zh")] == uscc
     assert row[t("satisfaction.columns.why", "zh")] == t(
-        "satisfaction.reasons.unknown_client", "zh"
+        "response_reasons.unmatched.unknown_client", "zh"
     )
     unattributed = frame_with(at, t("satisfaction.columns.matched_client", "zh"))
     assert len(unattributed) == 4
     assert set(unattributed[t("satisfaction.columns.why", "zh")]) == {
-        t("satisfaction.reasons.no_handover", "zh")
+        t("response_reasons.unattributed.no_handover", "zh")
     }
 
 

@@ -6,7 +6,8 @@
 -- then contact phone (digits only, a leading 86 dropped). Where two clients share a value,
 -- the smallest client_id wins (the data checks report the shared value).
 -- Attribution: the client's latest completed handover whose actual_end is at or before the
--- response's submission time. Unmatched and unattributed responses stay, with the reason.
+-- response's submission time. Unmatched and unattributed responses stay, with the reason
+-- (a code).
 create or replace view feedback_responses as
 with responses as (
     select * from stg_feedback
@@ -131,17 +132,19 @@ final as (
         handover_id,
         handover_actual_end,
         handover_id is not null as is_attributed,
+        ---------- why unmatched or unattributed: a code the dashboard words
+        -- (dashboard/locales/reasons.toml)
         case
             when matched_client_id is not null then null
             when coalesce(client_id, uscc, company_name, contact_phone) is null
-                then 'the response names no client (no client id, USCC, company or phone)'
-            else 'no client has the client id, USCC, company name or phone it gives'
-        end as unmatched_reason,
+                then 'unmatched.no_client'
+            else 'unmatched.unknown_client'
+        end as unmatched_code,
         case
             when matched_client_id is null or handover_id is not null then null
-            when submitted_at is null then 'the response has no submission time'
-            else 'the client has no handover completed at or before the submission time'
-        end as unattributed_reason,
+            when submitted_at is null then 'unattributed.no_time'
+            else 'unattributed.no_handover'
+        end as unattributed_code,
         ---------- answers
         overall_satisfaction,
         recommend_score,
@@ -153,4 +156,14 @@ final as (
     from attributed
 )
 
-select * from final
+-- unmatched_reason: the detail of the check feedback.client.matched (data_checks/sql), an
+-- English sentence as every check's detail is (dashboard/check_text.py words it)
+select
+    *,
+    case
+        when unmatched_code = 'unmatched.no_client'
+            then 'the response names no client (no client id, USCC, company or phone)'
+        when unmatched_code = 'unmatched.unknown_client'
+            then 'no client has the client id, USCC, company name or phone it gives'
+    end as unmatched_reason
+from final

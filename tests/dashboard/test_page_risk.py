@@ -109,7 +109,7 @@ def test_the_limit_keeps_the_riskiest(dashboard_env, monkeypatch):
 
 def test_operations_may_not_open_it(dashboard_env, monkeypatch):
     at = open_page("handovers", role="operations")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"navigation page for '.*views/risk\.py'"):
         at.switch_page("views/risk.py").run()
 
 

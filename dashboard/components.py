@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +22,9 @@ from metrics.catalogue import definition, format_value, label
 from metrics.catalogue import figure as figure_entry
 from pipelines.errors import HandoverError
 
+if TYPE_CHECKING:
+    from streamlit.elements.arrow import DataframeState
+
 log = logging.getLogger("handover.dashboard")
 if not log.handlers:  # the server's log (its standard error), never the browser
     _handler = logging.StreamHandler(sys.stderr)
@@ -32,6 +36,9 @@ if not log.handlers:  # the server's log (its standard error), never the browser
 BAND_COLOURS = {"green": "#2e9d5b", "yellow": "#e0a526", "red": "#d64545"}
 RISK_COLOURS = {"low": "#2e9d5b", "medium": "#e0a526", "high": "#d64545"}
 SERIES_COLOURS = ["#2f6db5", "#2e9d5b", "#e0a526", "#d64545", "#7a5cb8", "#3aa6a0"]
+# how a figure tile colours its change: "normal" (up is good), "inverse" (lower is better), "off"
+DeltaColour = Literal["normal", "inverse", "off"]
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 
 
@@ -42,7 +49,7 @@ def error_sentence(error: HandoverError) -> str:
     if error.code:
         params = {name: _shown(value, name) for name, value in error.params.items()}
         try:
-            return t(f"errors.{error.code}", **params)
+            return t(f"errors.{error.code}", None, **params)  # the page's language
         except (KeyError, IndexError, ValueError):  # no text for the code, or a parameter
             pass
     return plain(hide_paths(error.message))
@@ -120,7 +127,8 @@ def kpi_tiles(
     for row in rows:
         cells = st.columns(columns)
         for cell, key in zip(cells, row, strict=False):
-            delta, colour = None, "normal"
+            delta = None
+            colour: DeltaColour = "normal"
             if current is not None and previous is not None:
                 delta = _delta(key, current.get(key), previous.get(key))
                 if current.get(key) == previous.get(key):
@@ -217,6 +225,7 @@ def table(
     }
     if height:
         kwargs["height"] = height
+    event: DataframeState | _Selected | None
     if selectable:
         event = st.dataframe(shown, on_select="rerun", selection_mode="single-row", **kwargs)
         if first:  # rows counted in the whole frame, as the caller gave it

@@ -28,6 +28,7 @@ Streamlit is imported inside the functions: ``handover serve`` imports this modu
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from pipelines import identity
 from pipelines.access import Actor
@@ -90,7 +91,14 @@ def _claims() -> tuple[str | None, str | None, str | None, object]:
     import streamlit as st
 
     user = st.user
-    return (user.get("iss"), user.get("sub"), user.get("email"), user.get("email_verified"))
+    # st.user types every claim as any claim's type (str | bool | TokensProxy | None); the
+    # standard's iss, sub and email are strings (actor_for_claims reads them so)
+    return (
+        cast(str | None, user.get("iss")),
+        cast(str | None, user.get("sub")),
+        cast(str | None, user.get("email")),
+        user.get("email_verified"),
+    )
 
 
 def signed_in_actor(store: Store) -> Actor | None:

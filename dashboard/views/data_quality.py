@@ -154,7 +154,7 @@ def summary(run: dict | None, results: pd.DataFrame) -> str | None:
     event = table(frame, "data_checks", labels=labels, key="dq_checks", selectable=True)
     if event is not None and event.selection.rows:
         return frame.iloc[event.selection.rows[0]]["check_id"]
-    points = (picked or {}).get("selection", {}).get("points", []) if picked else []
+    points = picked.get("selection", {}).get("points", []) if picked else []
     if points:
         index = points[0].get("point_index")
         if index is not None and 0 <= index < len(axis):

@@ -18,7 +18,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import BAND_COLOURS, figure_help, page_header, style, table
+from dashboard.components import (
+    BAND_COLOURS,
+    DeltaColour,
+    figure_help,
+    page_header,
+    style,
+    table,
+)
 from dashboard.exports import build_export
 from dashboard.i18n import current_language, fmt_date, month_tickformat, t, words_of
 from dashboard.report import STATE_FIGURES, top_flags_text, weakest_text
@@ -95,6 +102,7 @@ def tiles(keys: list[str], values: dict, now: dict, before: dict, stated, as_of)
     texts = period_texts(stated, as_of)
     columns = 5 if len(keys) == 5 else 4
     for cell, key in zip(st.columns(columns), keys, strict=False):
+        colour: DeltaColour
         if key in STATE_FIGURES:
             shown, change, colour = values.get(key), None, "off"
             note = t("overview.tile_state_help", **texts)

@@ -166,7 +166,7 @@ def show_preview(proposed: Config) -> None:
     key = data.filters_key(st.session_state.filters)
     before = data.scores(version, as_of, key)
     after = data.scores_with(version, as_of, key, json.dumps(proposed.to_toml(), sort_keys=True))
-    rows = []
+    rows: list[tuple[str, float, float]] = []  # counts, then mean scores
     for band in BANDS:
         rows.append(
             (

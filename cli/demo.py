@@ -50,5 +50,7 @@ def demo(
         reports = load_sample(
             store, size.value, seed=seed, keep_dir=keep, force=force, progress=progress, actor=actor
         )
+    from cli.ingest import report_text
+
     for report in reports:
-        out.print(report.summary(), markup=False)
+        out.print(report_text(report), markup=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,13 +20,59 @@ from cli.common import (
     out,
     report_error,
 )
+from cli.messages import text
 from cli.progress import bar
 from pipelines.errors import HandoverError, StoreError
 from pipelines.feedback.tools import TOOLS
 from pipelines.templates import STORED
 
+if TYPE_CHECKING:
+    from pipelines.ingest import ImportReport
+
 Kind = Enum("Kind", {kind: kind for kind in STORED}, type=str)  # what the files hold
 Source = Enum("Source", {name: name for name in ("auto", *TOOLS)}, type=str)
+
+
+def report_text(report: ImportReport) -> str:
+    """What an import did, in the command line's words (cli/messages/ingest.toml)."""
+    if report.already_loaded_batch is not None:
+        return text("ingest.already_loaded", file=report.file, batch=report.already_loaded_batch)
+    if report.kind == "feedback":
+        excluded = ", ".join(
+            text("ingest.excluded_reason", count=n, reason=k)
+            for k, n in sorted(report.excluded.items())
+        )
+        return text(
+            "ingest.survey",
+            file=report.file,
+            tool=report.tool,
+            format=report.format,
+            batch=report.batch_id,
+            read=report.rows_read,
+            loaded=report.loaded,
+            duplicates=report.duplicates,
+            excluded=excluded or text("ingest.excluded_none"),
+            rejected=report.rejected,
+            unmatched=report.unmatched,
+            unattributed=report.unattributed,
+            columns="; ".join(
+                text("ingest.mapped_column", field=k, column=v) for k, v in report.columns.items()
+            ),
+        )
+    sentence = text(
+        "ingest.table",
+        file=report.file,
+        format=report.format,
+        batch=report.batch_id,
+        read=report.rows_read,
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+    )
+    if report.extra_columns:
+        sentence += text("ingest.extra_columns", columns=", ".join(report.extra_columns))
+    return sentence
 
 
 def _parse_maps(maps: list[str]) -> dict[str, str]:
@@ -87,46 +133,34 @@ def ingest(
     from metrics.config import load_config  # a bad setting refuses the import: nothing loaded
 
     retention_days = load_config().feedback_comments_days
+    from pipelines.ingest import ingest_file
+
+    options = {"source": source.value, "maps": mapping} if kind is Kind.feedback else {}
     store = open_store(db)
     actor = cli_actor(store)
     failed = loaded = 0
     for path in files:
         try:
             with bar(enabled=True) as progress:  # on a terminal only (standard error)
-                if kind is Kind.feedback:
-                    from pipelines.feedback.ingest import ingest_feedback
-
-                    report = ingest_feedback(
-                        store,
-                        path,
-                        source=source.value,
-                        maps=mapping,
-                        actor=actor,
-                        skip_invalid=skip_invalid,
-                        sheet=sheet,
-                        progress=progress,
-                    )
-                else:
-                    from pipelines.ingest import ingest_file
-
-                    report = ingest_file(
-                        store,
-                        kind.value,
-                        path,
-                        actor=actor,
-                        skip_invalid=skip_invalid,
-                        sheet=sheet,
-                        progress=progress,
-                    )
+                report = ingest_file(
+                    store,
+                    kind.value,
+                    path,
+                    actor=actor,
+                    skip_invalid=skip_invalid,
+                    sheet=sheet,
+                    progress=progress,
+                    **options,
+                )
         except StoreError:
             raise  # the database itself failed: the other files would fail the same way
         except HandoverError as error:
             report_error(error)
             failed += 1
             continue
-        out.print(report.summary(), markup=False)
+        out.print(report_text(report), markup=False)
         for problem in report.problems:
-            err_console.print(f"  rejected: {problem}", markup=False)
+            err_console.print(text("ingest.rejected_row", problem=problem), markup=False)
         loaded += report.batch_id is not None
     if loaded and retention_days is not None:
         from pipelines.erasure import erase_old_comments, retention_sentence
@@ -136,5 +170,5 @@ def ingest(
     if loaded and checks:
         checks_after(store, "upload", actor)
     if failed:
-        err_console.print(f"{failed} of {len(files)} file(s) were not loaded.", markup=False)
+        err_console.print(text("ingest.not_loaded", failed=failed, total=len(files)), markup=False)
         raise typer.Exit(code=1)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipelines.access import Actor, acting
 from pipelines.errors import HandoverError
-from pipelines.feedback.ingest import FeedbackReport, ingest_feedback
 from pipelines.ingest import ImportReport, ingest_file
 from pipelines.progress import Reporter
 from pipelines.store import Store
@@ -27,7 +26,7 @@ def load_sample(
     force: bool = False,
     progress: Reporter | None = None,
     actor: Actor | None = None,
-) -> list[ImportReport | FeedbackReport]:
+) -> list[ImportReport]:
     """Write the sample files (into ``keep_dir`` or a temporary folder) and import them:
     clients, handovers and events, then survey exports of several tools about them. The
     ``actor`` (else the command line's operator) needs the permission ``upload``; the batches
@@ -50,12 +49,12 @@ def load_sample(
         folder = Path(keep_dir) if keep_dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         files = write_sample_files(folder, size=size, seed=seed, progress=progress)
-        reports: list[ImportReport | FeedbackReport] = []
+        reports: list[ImportReport] = []
         for kind, path in files:
             reports.append(ingest_file(store, kind, path, actor=sample, progress=progress))
         as_of = datetime.combine(SAMPLE_AS_OF, time(18, 0))
         for path in write_feedback_files(store, folder, as_of, seed=seed):
-            reports.append(ingest_feedback(store, path, actor=sample, progress=progress))
+            reports.append(ingest_file(store, "feedback", path, actor=sample, progress=progress))
         return reports
 
 

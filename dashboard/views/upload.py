@@ -71,21 +71,24 @@ def show_error(error: HandoverError, kind: str) -> None:
 
 
 def tabular(kind: str, path: Path, name: str) -> dict | None:
-    from pipelines.headers import map_header, score
+    """What was detected in a template's file and its validation: one dry run of the
+    import, which reads the file once and brings the format, mapping and first rows."""
     from pipelines.ingest import ingest_file
-    from pipelines.readers import read_grid
     from pipelines.templates import template
 
     tpl = template(kind)
-    grid = read_grid(path, functools.partial(score, tpl), display_name=name)
-    header = map_header(tpl, grid.header, name, grid.header_row)
+    report = ingest_file(
+        data.store(), kind, path, display_name=name, dry_run=True, actor=current_actor()
+    )
+    found = report.preview
+    assert found is not None  # a dry run's report says what it detected
     lang = current_language()
-    st.markdown(t("upload.detected", format=format_label(grid.format, lang), row=grid.header_row))
+    st.markdown(t("upload.detected", format=format_label(found.format, lang), row=found.header_row))
     mapping = pd.DataFrame(
         [
             {
                 "field": field_label(kind, c.name, lang),
-                "column": header.headers.get(c.name, UNMAPPED),
+                "column": found.columns.get(c.name, UNMAPPED),
             }
             for c in tpl.columns
         ]
@@ -98,33 +101,36 @@ def tabular(kind: str, path: Path, name: str) -> dict | None:
             hide_index=True,
             width="stretch",
         )
-        if header.extras:
-            st.caption(t("upload.extras", columns="、".join(header.extras.values())))
+        if found.extras:
+            st.caption(t("upload.extras", columns="、".join(found.extras)))
     with right:
         st.markdown(f"**{t('upload.preview')}**")
-        first = next(grid.chunks).head(20)
-        first.columns = [grid.header[i] if i < len(grid.header) else str(i) for i in first.columns]
-        st.dataframe(first, width="stretch")
-    report = ingest_file(
-        data.store(), kind, path, display_name=name, dry_run=True, actor=current_actor()
+        st.dataframe(found.rows, width="stretch")
+    return {"report": report, "options": {}, "load": _load(kind, path, name, {})}
+
+
+def _load(kind: str, path: Path, name: str, options: dict):
+    """The import of the file into a store (the trial's private copy): what confirming
+    would do, with only the good rows."""
+    from pipelines.ingest import ingest_file
+
+    return functools.partial(
+        ingest_file,
+        kind=kind,
+        path=path,
+        skip_invalid=True,
+        display_name=name,
+        actor=current_actor(),
+        **options,
     )
-    return {
-        "report": report,
-        "options": {},
-        "load": functools.partial(
-            ingest_file,
-            kind=kind,
-            path=path,
-            skip_invalid=True,
-            display_name=name,
-            actor=current_actor(),
-        ),
-    }
 
 
 def survey(path: Path, name: str) -> dict | None:
-    from pipelines.feedback.fields import DIMENSIONS, MAPPABLE
-    from pipelines.feedback.ingest import ingest_feedback, prepare
+    """What was detected in a survey export, the fields' columns to confirm or change, and
+    the validation: one dry run reads the file; a changed mapping is validated again on the
+    survey it read (the file is not read again)."""
+    from pipelines.feedback.fields import DIMENSIONS, MAPPABLE, MappingUnsureError
+    from pipelines.ingest import ingest_file
 
     lang = current_language()
     source = st.selectbox(
@@ -133,7 +139,23 @@ def survey(path: Path, name: str) -> dict | None:
         key="upload_source",
         format_func=lambda s: t(f"upload.sources.{s}"),
     )
-    detected, mapping = prepare(path, source, display_name=name)
+    dry_run = functools.partial(
+        ingest_file,
+        data.store(),
+        "feedback",
+        path,
+        source=source,
+        display_name=name,
+        dry_run=True,
+        actor=current_actor(),
+    )
+    first = None
+    try:
+        first = dry_run()
+        assert first.preview is not None  # a dry run's report says what it detected
+        detected, mapping = first.preview.survey, first.preview.mapping
+    except MappingUnsureError as unsure:  # the user maps the fields below
+        detected, mapping = unsure.survey, unsure.mapping
     st.markdown(
         t(
             "upload.detected_survey",
@@ -171,36 +193,28 @@ def survey(path: Path, name: str) -> dict | None:
         for i in range(preview.shape[1])
     ]
     st.dataframe(preview, width="stretch")
+    detected_map = {f: c.shown for f, c in mapping.columns.items()}
     chosen_map = {
         f: c
         for f, c in maps.items()
         if (mapping.columns.get(f) is None or mapping.columns[f].shown != c)
     }
-    override = {**{f: c.shown for f, c in mapping.columns.items()}, **maps}
+    override = {**detected_map, **maps}
     removed = [f for f in mapping.columns if f not in maps]
     if removed:  # a field set to "—" is not mapped
         override = {f: c for f, c in override.items() if f not in removed}
-    report = (
-        ingest_feedback(
-            data.store(),
-            path,
-            source=source,
-            maps=override,
-            display_name=name,
-            dry_run=True,
-            actor=current_actor(),
-        )
-        if _has_answer(override)
-        else None
-    )
+    if first is not None and override == detected_map:
+        report = first  # the mapping detected, as validated by the dry run
+    elif _has_answer(override):
+        report = dry_run(maps=override, survey=detected)
+    else:
+        report = None
     options = {"source": source, "maps": override}
     return {
         "report": report,
         "options": options,
         "changed": chosen_map,
-        "load": lambda copy: ingest_feedback(
-            copy, path, skip_invalid=True, display_name=name, actor=current_actor(), **options
-        ),
+        "load": _load("feedback", path, name, options),
     }
 
 
@@ -347,32 +361,19 @@ def confirm(kind: str, path: Path, name: str, prepared: dict, allowed: bool) -> 
         return
     skip = bool(st.session_state.get("upload_skip"))
     try:
-        if kind == "feedback":
-            from pipelines.feedback.ingest import ingest_feedback
+        from pipelines.ingest import ingest_file
 
-            with progress_bar() as progress:
-                report = ingest_feedback(
-                    data.store(),
-                    path,
-                    skip_invalid=skip,
-                    display_name=name,
-                    actor=current_actor(),
-                    progress=progress,
-                    **prepared["options"],
-                )
-        else:
-            from pipelines.ingest import ingest_file
-
-            with progress_bar() as progress:
-                report = ingest_file(
-                    data.store(),
-                    kind,
-                    path,
-                    skip_invalid=skip,
-                    display_name=name,
-                    actor=current_actor(),
-                    progress=progress,
-                )
+        with progress_bar() as progress:
+            report = ingest_file(
+                data.store(),
+                kind,
+                path,
+                skip_invalid=skip,
+                display_name=name,
+                actor=current_actor(),
+                progress=progress,
+                **prepared["options"],
+            )
     except HandoverError as error:
         show_error(error, kind)
         return
@@ -463,7 +464,8 @@ def checks_after(trigger: str) -> str:
 
 
 def done_message(kind: str, report) -> str:
-    """What an import did, in the user's language (the CLI prints report.summary())."""
+    """What an import did, in the user's language (the command line words it in
+    cli/ingest.py::report_text)."""
     if report.already_loaded_batch is not None:
         return t("upload.already", batch=report.already_loaded_batch)
     if kind == "feedback":

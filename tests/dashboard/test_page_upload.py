@@ -220,3 +220,78 @@ def test_the_problems_in_english(dashboard_env, sample_db):
     assert list(problems["Why"]) == ["impossible date (2026-02-30 does not exist)"]
     assert list(problems["Column"]) == ["Submission time"]
     assert {m.label: m.value for m in at.metric}["Match no client"] == "1"
+
+
+def _count_reads(monkeypatch) -> dict[str, int]:
+    """How often a file is read (``read_grid``, under the template files' and the survey
+    exports' readers), by the page itself and by the trial import into a private copy."""
+    import data_checks.refresh as refresh
+    import pipelines.feedback.layout as layout
+    import pipelines.ingest as ingest
+    import pipelines.readers as readers
+
+    reads = {"page": 0, "trial": 0}
+    where = ["page"]
+
+    def counting(real):
+        def read(*args, **kwargs):
+            reads[where[-1]] += 1
+            return real(*args, **kwargs)
+
+        return read
+
+    real_read = readers.read_grid
+    for module in (readers, ingest, layout):  # each holds the name read_grid
+        monkeypatch.setattr(module, "read_grid", counting(real_read))
+    real_trial = refresh.trial_import
+
+    def trial(*args, **kwargs):
+        where.append("trial")
+        try:
+            return real_trial(*args, **kwargs)
+        finally:
+            where.pop()
+
+    monkeypatch.setattr(refresh, "trial_import", trial)
+    return reads
+
+
+def test_a_template_file_is_read_once_for_detection_preview_and_validation(
+    dashboard_env, sample_db, monkeypatch
+):
+    content = (
+        "交接单号,客户编号,移交人,接收人,交接原因,计划开始日期,已签保密协议\n"
+        "JJ-ONCE-1,KH-0001,李四,王五,出差,2026-13-40,也许\n"
+        "JJ-ONCE-2,KH-0002,李四,王五,离职,2026/3/1,是\n"
+    ).encode()
+    at = open_page("upload", role="operations")
+    at.segmented_control(key="upload_kind").set_value("handovers").run()
+    reads = _count_reads(monkeypatch)
+    at.file_uploader[0].upload("交接单.csv", content, "text/csv").run(timeout=300)
+    assert not at.exception, at.exception
+    # the dry run read it once: the format, the mapping, the first rows and the problems
+    # are all on the page; the trial import into the private copy reads it once more
+    assert reads == {"page": 1, "trial": 1}
+    assert "CSV 文本文件" in " ".join(m.value for m in at.markdown)
+    shown = {tuple(d.value.columns) for d in at.dataframe}
+    assert any("交接单号" in columns and "计划开始日期" in columns for columns in shown), shown
+    assert "日期不存在" in " ".join(_frame(at, "原因")["原因"])
+
+
+def test_a_survey_is_read_once_and_a_changed_mapping_not_again(
+    dashboard_env, sample_db, monkeypatch
+):
+    at = open_page("upload", role="operations")
+    at.segmented_control(key="upload_kind").set_value("feedback").run()
+    reads = _count_reads(monkeypatch)
+    at.file_uploader[0].upload("客户回访问卷.csv", _survey(sample_db), "text/csv").run(timeout=300)
+    assert not at.exception, at.exception
+    assert reads["page"] == 1
+    reads.update(page=0, trial=0)
+    mapped = at.selectbox(key="map_overall_satisfaction")
+    mapped.set_value(next(o for o in mapped.options if "总体满意度" in o)).run(timeout=300)
+    assert not at.exception, at.exception
+    # this run's dry run read the file once; the chosen mapping was validated on the
+    # survey it read, and the trial import read it for the private copy
+    assert reads == {"page": 1, "trial": 1}
+    assert {m.label: m.value for m in at.metric}["未匹配到客户"] == "1"

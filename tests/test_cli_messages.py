@@ -115,3 +115,86 @@ def test_every_key_in_the_catalogue_is_used():
     used = _keys_used()
     unused = sorted(key for key in messages.catalogue() if key not in used)
     assert not unused, f"keys in cli/messages no command uses: {unused}"
+
+
+# -- markup: values put into sentences come from files and the database; they are shown as
+# written, never read as rich markup (cli/common.py prints with markup off)
+
+_CONSOLES = {"out", "err_console", "console"}
+_TEXT_BUILDERS = {"Text", "plain", "title"}
+
+
+def _call_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return func.value.id  # Text.assemble -> Text
+    return None
+
+
+def _markup_risks() -> list[str]:
+    """Prints of text with markup on, and table titles given as text, in cli/*.py."""
+    risks = []
+    for path in sorted(CLI_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            where = f"{path.name}:{node.lineno}"
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "print"
+                and isinstance(func.value, ast.Name)
+                and func.value.id in _CONSOLES
+                and node.args
+            ):
+                first = node.args[0]
+                markup_off = any(
+                    k.arg == "markup"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is False
+                    for k in node.keywords
+                )
+                is_renderable = _call_name(first) in _TEXT_BUILDERS or (
+                    isinstance(first, ast.Name) and first.id == "table"
+                )
+                if not markup_off and not is_renderable and _call_name(first) != "_tables":
+                    risks.append(f"{where}: print text with markup=False (or as a rich Text)")
+            if isinstance(func, ast.Name) and func.id == "Table":
+                for keyword in node.keywords:
+                    if keyword.arg == "title" and _call_name(keyword.value) != "title":
+                        risks.append(f"{where}: a table's title goes through cli.common.title()")
+    return risks
+
+
+def test_the_command_line_prints_its_sentences_with_markup_off():
+    assert not _markup_risks()
+
+
+def test_a_title_with_markup_in_a_value_is_shown_as_written():
+    from rich.console import Console
+    from rich.table import Table
+
+    from cli.common import title
+
+    hostile = "[bold]KH1[/bold] [red]x[/]"
+    table = Table(
+        "table", width=100, title=title(messages.text("erase.title_dry_run", client=hostile))
+    )
+    console = Console(record=True, width=120, force_terminal=True)
+    console.print(table)
+    shown = console.export_text(clear=False)
+    assert f"Erasure of client {hostile} (dry run)" in shown
+    assert "\x1b[3m" in console.export_text(styles=True)  # rich's title style (italic) stays
+
+
+def test_a_file_name_with_markup_is_printed_as_written(runner, tmp_path):
+    from cli import app
+
+    db = tmp_path / "[bold]new [red]x.duckdb"  # (no [/]: a slash is a folder)
+    result = runner.invoke(app, ["init", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Created the empty database {db}.\n"
+    assert db.exists()

@@ -368,17 +368,6 @@ def test_an_account_disabled_after_sign_in_is_refused_at_the_next_click(
 # -- the dashboard: `handover serve` with the sign-in page -----------------------------------
 
 
-def _sign_in_page_missing() -> str | None:
-    signin = ROOT / "dashboard" / "signin.py"
-    serve = ROOT / "pipelines" / "cli" / "serve.py"
-    if not signin.exists():
-        return "the dashboard has no sign-in page yet (dashboard/signin.py)"
-    if "oidc" not in serve.read_text(encoding="utf-8"):
-        return "handover serve does not pass the OIDC options yet (dashboard.oidc)"
-    return None
-
-
-@pytest.mark.skipif(_sign_in_page_missing() is not None, reason=_sign_in_page_missing() or "")
 def test_handover_serve_signs_in_through_the_provider(
     page: Page, provider: RunningProvider, ports: Ports, tmp_path_factory, monkeypatch
 ):

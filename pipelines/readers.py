@@ -261,15 +261,20 @@ def _probe_plain(
     yield {**meta, "delimiter": delimiter, "lines": count}
 
 
+def unopenable(name: str, err: OSError) -> UnreadableFileError:
+    """The file cannot be opened or its size read (gone, no permission, a folder)."""
+    return UnreadableFileError(
+        f"{name}: cannot be opened ({err.strerror}).",
+        code="file_unopenable",
+        params={"file": name},
+    )
+
+
 def _check_size(path: Path, name: str, limits: ReadLimits) -> None:
     try:
         size = path.stat().st_size
     except OSError as err:
-        raise UnreadableFileError(
-            f"{name}: cannot be opened ({err.strerror}).",
-            code="file_unopenable",
-            params={"file": name},
-        ) from err
+        raise unopenable(name, err) from err
     if size > limits.max_file_bytes:
         raise over_limit(
             name,
@@ -312,11 +317,7 @@ def sniff_format(path: Path, name: str | None = None) -> str:
         with open(path, "rb") as fh:
             head = fh.read(SAMPLE_BYTES)
     except OSError as err:
-        raise UnreadableFileError(
-            f"{name}: cannot be opened ({err.strerror}).",
-            code="file_unopenable",
-            params={"file": name},
-        ) from err
+        raise unopenable(name, err) from err
     if not head.strip() or head.strip() in (
         codecs.BOM_UTF8,
         codecs.BOM_UTF16_LE,

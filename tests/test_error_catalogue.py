@@ -15,7 +15,7 @@ LOCALES = ROOT / "dashboard" / "locales"
 # code="x", and codes passed first after the file name to the limit helpers
 _CODE = re.compile(
     r'\bcode="([a-z0-9_.]+)"|\bover_limit\(\s*\w+,\s*"([a-z0-9_.]+)"'
-    r'|^\s*"\w+": \("([a-z0-9_.]+)",',
+    r'|^\s*"\w+": \(\s*"([a-z0-9_.]+)",',
     re.MULTILINE,
 )
 
@@ -85,7 +85,7 @@ def test_a_real_reader_error_is_worded_in_chinese(tmp_path):
 
     path = tmp_path / "混合编码.csv"
     path.write_bytes("客户编号,企业名称\nKH1,甲公司\n".encode() + "KH2,乙公司\n".encode("gbk"))
-    with pytest.raises(HandoverError) as raised:
+    with pytest.raises(HandoverError, match="the file mixes text encodings") as raised:
         read_grid(path, functools.partial(len))
     error = raised.value
     sentence = t(f"errors.{error.code}", "zh", **error.params)

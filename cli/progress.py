@@ -50,6 +50,7 @@ def bar(enabled: bool = True) -> Iterator[Reporter]:
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        TaskID,
         TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
@@ -57,15 +58,15 @@ def bar(enabled: bool = True) -> Iterator[Reporter]:
     )
 
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # the catalogue's words are plain
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     with Progress(*columns, console=console, transient=True) as shown:
 
         def reporter(stage: str, done: int, total: int | None = None) -> None:

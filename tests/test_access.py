@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipelines import access
@@ -74,14 +76,19 @@ def test_each_role_has_exactly_its_permissions(name):
         if wanted:
             require(actor, permission)
         else:
-            with pytest.raises(PermissionDeniedError) as caught:
+            with pytest.raises(
+                PermissionDeniedError,
+                match=re.escape(
+                    f"someone ({name}) may not {permission}: the role lacks that permission"
+                ),
+            ) as caught:
                 require(actor, permission)
             assert caught.value.code == "permission_denied_action"
             assert caught.value.params == {"user": "someone", "permission": permission}
 
 
 def test_an_unknown_permission_is_a_bug_not_a_refusal():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'delete_everything' is not a permission"):
         access.roles()["administrator"].may("delete_everything")
 
 
@@ -95,7 +102,7 @@ def test_the_file_refuses_unknown_permissions_and_scopes():
 def test_an_unknown_role_is_a_sentence():
     from pipelines.errors import AccountError
 
-    with pytest.raises(AccountError) as caught:
+    with pytest.raises(AccountError, match="'superuser' is not a role") as caught:
         require(Actor("x", "superuser"), "upload")
     assert caught.value.code == "role_unknown"
 

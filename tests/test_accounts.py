@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,9 +26,29 @@ def _add(store: Store, name: str = "alice", role: str = "quality", **kw) -> Acto
     )
 
 
+# The sentence of each refusal (an unknown user and a wrong password read alike: the sentence
+# must not tell which names exist)
+REFUSALS = {
+    "signin_unknown_user": r"^Wrong user name or password\.$",
+    "signin_wrong_password": r"^Wrong user name or password\.$",
+    "signin_disabled": r"The account \w+ is disabled",
+    "signin_locked": r"The account \w+ is locked after 5 failed sign-ins until",
+    "user_exists": r"There is already a user '\w+' \(names ignore case\)",
+    "user_unknown": r"There is no user '\w+'",
+    "user_name_invalid": r"cannot be a user name",
+    "password_too_short": r"The password is too short",
+    "role_unknown": r"'\w+' is not a role",
+    "role_needs_team": r"The role team_lead sees one team's handovers",
+    "role_needs_staff": r"The role staff sees the handovers of one member of staff",
+}
+
+
 def _code(fn, *args, **kwargs) -> str:
-    with pytest.raises((SignInError, AccountError)) as caught:
+    """The code of the refusal ``fn`` raises, once its sentence is checked to be its code's."""
+    any_refusal = "|".join(f"(?:{sentence})" for sentence in REFUSALS.values())
+    with pytest.raises((SignInError, AccountError), match=any_refusal) as caught:
         fn(*args, **kwargs)
+    assert re.search(REFUSALS[caught.value.code], str(caught.value)), caught.value
     return caught.value.code
 
 

@@ -38,7 +38,7 @@ def _day(store: Store, tmp_path: Path) -> None:
         store, "handovers", _file(tmp_path, "b.csv", "JJ-2"), actor=Actor("erin", "operations")
     )
     rollback(store, 1, actor=Actor("dave", "operations"))
-    with pytest.raises(SignInError):
+    with pytest.raises(SignInError, match="Wrong user name or password"):
         accounts.authenticate(store, "erin", "not her password")
     accounts.set_role(store, "erin", "management", actor=Actor("root", "administrator"))
 
@@ -77,7 +77,7 @@ def test_an_action_that_fails_leaves_no_entry(store: Store, tmp_path: Path):
     )
     from pipelines.errors import BatchError
 
-    with pytest.raises(BatchError):
+    with pytest.raises(BatchError, match="There is no batch 99"):
         rollback(store, 99, actor=Actor("dave", "operations"))
     assert list(audit.entries(store)["action"]) == ["upload"]
 
@@ -85,7 +85,7 @@ def test_an_action_that_fails_leaves_no_entry(store: Store, tmp_path: Path):
         audit.record(conn, "mallory", "upload", 7)
         raise RuntimeError("the action failed after its entry was written")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="the action failed after its entry was written"):
         store.write(fails)
     assert list(audit.entries(store)["action"]) == ["upload"]
 
@@ -194,7 +194,7 @@ def test_a_scripted_day_holds_exactly_its_entries(store, tmp_path):
     build_export(store, quinn, "handovers", {"handovers": frame}, "csv")
     build_export(store, quinn, "failures_all", {"failures": frame}, "xlsx")
     build_export(store, mona, "management_report", {"a": frame, "b": frame}, "xlsx")
-    with pytest.raises(SignInError):
+    with pytest.raises(SignInError, match="Wrong user name or password"):
         accounts.authenticate(store, "quinn", "not the password")
 
     day = audit.entries(store)

@@ -166,7 +166,7 @@ def test_a_failed_run_removes_the_snapshot_too(tmp_path: Path, private_tmp: Path
     monkeypatch.setattr(
         runner, "_sql_for", lambda check, as_of: "select * from {batch} where no_such_column = 1"
     )
-    with pytest.raises(CheckRunError):
+    with pytest.raises(CheckRunError, match="could not be evaluated: .*no_such_column"):
         run_checks(store, AS_OF)
     assert list(private_tmp.iterdir()) == []
     assert latest_run(store) is None

@@ -5,6 +5,7 @@ accounts are never created. Also the settings file that `handover serve` passes 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -32,9 +33,21 @@ def _claims(store: Store, email=None, subject=None, **kw) -> Actor:
     )
 
 
+# The sentence of each refusal of a sign-in through the identity provider
+OIDC_REFUSALS = {
+    "signin_disabled": r"The account \w+ is disabled: ask an administrator",
+    "signin_oidc_unverified": r"The identity provider has not verified the e-mail address",
+    "signin_oidc_unknown": r"No account of this dashboard belongs to",
+    "signin_oidc_ambiguous": r"\d+ enabled accounts belong to .*, so it is not clear",
+}
+
+
 def _refused(store: Store, **claims) -> SignInError:
-    with pytest.raises(SignInError) as caught:
+    """The refusal of ``claims``, once its sentence is checked to be its code's."""
+    any_refusal = "|".join(f"(?:{sentence})" for sentence in OIDC_REFUSALS.values())
+    with pytest.raises(SignInError, match=any_refusal) as caught:
         _claims(store, **claims)
+    assert re.search(OIDC_REFUSALS[caught.value.code], str(caught.value)), caught.value
     return caught.value
 
 
@@ -168,8 +181,9 @@ def test_two_enabled_accounts_of_one_address_are_ambiguous(store: Store):
 
 def test_a_password_lockout_does_not_stop_the_identity_provider(store: Store):
     accounts.add_user(store, "wang", PASSWORD, "quality", email="wang@example-firm.cn")
-    for _ in range(accounts.MAX_FAILURES):
-        with pytest.raises(SignInError):
+    for attempt in range(1, accounts.MAX_FAILURES + 1):  # the last failure locks the account
+        said = "Wrong user name or password" if attempt < accounts.MAX_FAILURES else "is locked"
+        with pytest.raises(SignInError, match=said):
             accounts.authenticate(store, "wang", "wrong wrong", now=T0)
     assert _claims(store, email="wang@example-firm.cn", subject="w").name == "wang"
 
@@ -206,11 +220,15 @@ def test_the_account_state_follows_role_changes_and_disabling_without_audit(
 
 def test_a_subject_belongs_to_one_account(store: Store):
     _add(store, "wang", oidc_subject="w-1")
-    with pytest.raises(AccountError) as caught:
+    with pytest.raises(
+        AccountError, match="The OpenID Connect subject 'w-1' already belongs to the user wang"
+    ) as caught:
         _add(store, "wang2", oidc_subject=" w-1 ")
     assert caught.value.code == "user_subject_exists"
     assert caught.value.params == {"subject": "w-1", "user": "wang"}
-    with pytest.raises(AccountError) as caught:
+    with pytest.raises(
+        AccountError, match="An account without a password signs in through OpenID Connect only"
+    ) as caught:
         accounts.add_user(store, "nobody", None, "quality")
     assert caught.value.code == "user_oidc_needs_identity"
 
@@ -241,7 +259,7 @@ def test_users_add_with_a_subject_and_without_a_password(runner: CliRunner, tmp_
     )
     assert (subject, password_hash) == ("f3c1-77", None)
     # no password signs it in, the identity provider does
-    with pytest.raises(SignInError):
+    with pytest.raises(SignInError, match="Wrong user name or password"):
         accounts.authenticate(Store(db), "wang", "")
     assert identity.actor_for_claims(Store(db), email=None, subject="f3c1-77").name == "wang"
 
@@ -276,9 +294,21 @@ def _settings(tmp_path: Path, text: str) -> dict[str, str]:
     return {identity.SECRETS_ENV: str(path)}
 
 
+# The sentence of each fault of the OpenID Connect settings file (each names the file)
+SETTINGS_FAULTS = {
+    "oidc_secrets_invalid": r"oidc\.toml is not a valid TOML file",
+    "oidc_secrets_incomplete": r"The \[auth\] section of .*oidc\.toml lacks",
+    "oidc_redirect_uri_invalid": r"redirect_uri in .*oidc\.toml is .*: it must be",
+    "oidc_cookie_secret_short": r"cookie_secret in .*oidc\.toml is shorter than 32 characters",
+}
+
+
 def _settings_error(tmp_path: Path, text: str) -> HandoverError:
-    with pytest.raises(HandoverError) as caught:
+    """The fault found in a settings file, once its sentence is checked to be its code's."""
+    any_fault = "|".join(f"(?:{sentence})" for sentence in SETTINGS_FAULTS.values())
+    with pytest.raises(HandoverError, match=any_fault) as caught:
         identity.secrets_file(_settings(tmp_path, text))
+    assert re.search(SETTINGS_FAULTS[caught.value.code], str(caught.value)), caught.value
     return caught.value
 
 
@@ -287,7 +317,9 @@ def test_the_settings_file_is_checked(tmp_path: Path):
     assert identity.secrets_file({identity.SECRETS_ENV: "  "}) is None
     assert identity.secrets_file(_settings(tmp_path, GOOD)) == (tmp_path / "oidc.toml")
 
-    with pytest.raises(HandoverError) as caught:
+    with pytest.raises(
+        HandoverError, match="HANDOVER_OIDC_SECRETS names .*nowhere.toml, which cannot be read"
+    ) as caught:
         identity.secrets_file({identity.SECRETS_ENV: str(tmp_path / "nowhere.toml")})
     assert caught.value.code == "oidc_secrets_missing"
     assert caught.value.params["env"] == "HANDOVER_OIDC_SECRETS"
@@ -331,7 +363,9 @@ def test_streamlit_reads_the_settings_file_named_by_the_variable(tmp_path, monke
     monkeypatch.setenv(identity.SECRETS_ENV, env[identity.SECRETS_ENV])
     assert oidc.streamlit_options() == ["--secrets.files", str(tmp_path / "oidc.toml")]
     monkeypatch.setenv(identity.SECRETS_ENV, str(tmp_path / "missing.toml"))
-    with pytest.raises(HandoverError):
+    with pytest.raises(
+        HandoverError, match="HANDOVER_OIDC_SECRETS names .*missing.toml, which cannot be read"
+    ):
         oidc.streamlit_options()
 
 

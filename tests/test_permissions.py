@@ -4,6 +4,7 @@ manage accounts refuse a role without the permission, and change nothing when th
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -46,7 +47,10 @@ def _handovers(tmp_path, name: str = "h.csv", handover_id: str = "JJ-1"):
 
 
 def _refused(call, permission: str, role: str) -> None:
-    with pytest.raises(PermissionDeniedError) as caught:
+    with pytest.raises(
+        PermissionDeniedError,
+        match=re.escape(f"{role}_1 ({role}) may not {permission}: the role lacks"),
+    ) as caught:
         call()
     assert caught.value.code == "permission_denied_action"
     assert caught.value.params == {"user": f"{role}_1", "permission": permission}

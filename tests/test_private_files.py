@@ -27,7 +27,7 @@ def test_a_private_folder_beside_the_database_is_removed_afterwards(tmp_path: Pa
 
 
 def test_it_is_removed_when_the_work_fails_too(tmp_path: Path):
-    with pytest.raises(RuntimeError), private_tempdir(tmp_path) as folder:
+    with pytest.raises(RuntimeError, match="failed"), private_tempdir(tmp_path) as folder:
         write_private(folder, "a.csv", b"x")
         raise RuntimeError("failed")
     assert not folder.exists()

@@ -189,7 +189,7 @@ def test_small_files_have_the_documented_headers_and_encodings(small):
     ws = load_workbook(paths["clients"], read_only=True).worksheets[0]
     assert [c.value for c in next(ws.iter_rows(max_row=1))] == [c.zh for c in CLIENTS.columns]
     raw = paths["handovers"].read_bytes()
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="'utf-8' codec can't decode"):
         raw.decode("utf-8")
     assert raw.decode("gbk").splitlines()[0] == ",".join(c.zh for c in HANDOVERS.columns)
     raw = paths["events"].read_bytes()

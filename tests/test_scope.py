@@ -144,7 +144,7 @@ def test_scoped_by_role():
     held = Filters(scope_team="其他部", scope_staff="李四")
     assert scoped(held, Actor("a", "staff", staff="张三")).scope_team is None
     assert scoped(held, Actor("a", "team_lead", team="一部")).scope_staff is None
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="a scope is Filters, an Actor or None, not tuple"):
         scope_of(("一部", None))
 
 

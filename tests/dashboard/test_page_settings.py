@@ -139,5 +139,5 @@ def test_reset_restores_the_defaults_after_confirming(dashboard_env, monkeypatch
 @pytest.mark.parametrize("role", ["quality", "operations"])
 def test_other_roles_may_not_open_it(dashboard_env, monkeypatch, role):
     at = open_page("handovers", role=role)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"navigation page for '.*views/settings\.py'"):
         at.switch_page("views/settings.py").run()

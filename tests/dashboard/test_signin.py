@@ -118,7 +118,9 @@ def test_a_disabled_or_demoted_account_changes_at_its_next_click(dashboard_env, 
     assert signed_in_caption(at) == t(
         "signin.signed_in_as", "zh", user="demote_me", role=t("roles.operations", "zh")
     )
-    with pytest.raises(ValueError):  # the page is no longer among the account's
+    with pytest.raises(
+        ValueError, match=r"navigation page for '.*views/settings\.py'"
+    ):  # the page is no longer among the account's
         at.switch_page("views/settings.py").run()
     accounts.disable_user(store, "demote_me")
     at = at.switch_page("views/handovers.py").run()

@@ -39,6 +39,20 @@ def figure_sql(key: str) -> str:
     return sql_file("figures", f"{key}.sql")
 
 
+@lru_cache(maxsize=64)
+def grouped_figure_sql(key: str, group: str) -> str:
+    """The figure of ``key`` per group: its own file with ``group`` (an expression over the
+    file's rows, e.g. ``r.submitted_at`` of the responses or ``f.team`` of the handover
+    facts) as ``grp``, grouped by it; one row per group with rows, and ``value``. A figure
+    file is ``select <value> as value from ... where ...``; another shape is refused."""
+    lines = [line for line in figure_sql(key).splitlines() if not line.lstrip().startswith("--")]
+    head, found, rest = "\n".join(lines).partition(" as value\n")
+    if not (found and head.startswith("select") and rest.startswith("from ")):
+        raise ValueError(f"sql/figures/{key}.sql is not 'select <value> as value from ...'")
+    value = head.removeprefix("select")
+    return f"select {group} as grp,{value} as value\n{rest.rstrip()}\ngroup by grp"
+
+
 @lru_cache(maxsize=32)
 def figures_sql(keys: tuple[str, ...]) -> str:
     """One statement giving the figures of ``keys`` as one row, a column per figure: each

@@ -1,6 +1,7 @@
 """Reading records for people to look at: one handover's archive, filter choices, responses.
 
-The dashboard's pages call these (through dashboard/data.py's caches); they hold no SQL.
+The dashboard's pages call these (through dashboard/data.py's caches); their SQL is in
+``sql/records/``, one file per query.
 Each takes ``scope`` (metrics/selection.py: the signed-in actor, filters carrying a scope, or
 None for the whole firm) and reads only what the scope allows.
 """
@@ -10,8 +11,16 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.selection import ScopeArg, is_scoped, scope_conditions, scope_handovers_sql
+from metrics.session import sql_file
 from pipelines.store import Store
 from pipelines.templates import CHECKLIST_ITEMS, SENSITIVE_ITEMS
+
+
+def record_sql(name: str, **parts: str) -> str:
+    """The statement of ``sql/records/<name>.sql``, its ``{part}`` placeholders (conditions,
+    a column) filled from ``parts``."""
+    sql = sql_file("records", f"{name}.sql")
+    return sql.format(**parts) if parts else sql
 
 
 def filter_options(store: Store, scope: ScopeArg = None) -> dict[str, list[str]]:
@@ -27,9 +36,7 @@ def filter_options(store: Store, scope: ScopeArg = None) -> dict[str, list[str]]
             return [
                 r[0]
                 for r in conn.execute(
-                    f"select distinct {column} from stg_handovers where {column} is not null"
-                    f"{where} order by 1",
-                    params,
+                    record_sql("filter_options", column=column, where=where), params
                 ).fetchall()
             ]
 
@@ -50,26 +57,14 @@ def handover_record(
 
     def run(conn):
         form = conn.execute(
-            f"select * from stg_handovers where handover_id = $handover_id{where}",
-            {"handover_id": handover_id, **params},
+            record_sql("handover_form", where=where), {"handover_id": handover_id, **params}
         ).df()
         if form.empty:
             return None
         client_id = form.iloc[0]["client_id"]
-        client = conn.execute(
-            "select * exclude (extra, record_key) from stg_clients where client_id = ?", [client_id]
-        ).df()
-        events = conn.execute(
-            "select occurred_at, event_type, item_code, actor, note from stg_events "
-            "where handover_id = ? order by occurred_at, event_type",
-            [handover_id],
-        ).df()
-        feedback = conn.execute(
-            "select submitted_at, source_tool, overall_satisfaction, recommend_score, comment, "
-            "matched_by from feedback_responses where is_real and handover_id = ? "
-            "order by submitted_at",
-            [handover_id],
-        ).df()
+        client = conn.execute(record_sql("handover_client"), [client_id]).df()
+        events = conn.execute(record_sql("handover_events"), [handover_id]).df()
+        feedback = conn.execute(record_sql("handover_feedback"), [handover_id]).df()
         # an event key begins with its handover id and '|'; for a scoped account, also one
         # of this handover's events (so that no other handover's key, such as 'A|B|…' of
         # handover 'A|B' under 'A', can show)
@@ -79,16 +74,7 @@ def handover_record(
             else ""
         )
         failing = conn.execute(
-            f"""
-            select f.check_id, f.record_key, f.column_name, f.offending_value, f.detail
-            from check_failures as f
-            where f.run_id = (select max(run_id) from check_runs)
-              and ((f.check_id like 'clients.%' and f.record_key = ?)
-                   or (f.check_id like 'handovers.%' and f.record_key = ?)
-                   or (f.check_id like 'events.%'
-                       and starts_with(f.record_key, ? || '|') {own_events}))
-            order by f.check_id
-            """,
+            record_sql("handover_failing_checks", own_events=own_events),
             [client_id, handover_id, handover_id, *([handover_id] if own_events else [])],
         ).df()
         return {
@@ -146,15 +132,4 @@ def responses(store: Store, only: str | None = None, scope: ScopeArg = None) -> 
     if is_scoped(scope):
         in_scope, params = scope_handovers_sql(scope)
         condition += f" and is_attributed and handover_id in (select handover_id from ({in_scope}))"
-    return store.query_df(
-        f"""
-        select response_key, source_tool, submitted_at, given_client_id, given_uscc,
-               given_company_name, given_contact_phone, client_id, matched_by, handover_id,
-               overall_satisfaction, recommend_score, comment, unmatched_code,
-               unattributed_code, batch_id
-        from feedback_responses
-        where is_real {condition}
-        order by submitted_at desc nulls last
-        """,
-        params or None,
-    )
+    return store.query_df(record_sql("responses", condition=condition), params or None)

@@ -28,26 +28,13 @@ import pandas as pd
 
 from metrics.config import FLAGS, SUB_SCORES, Config, load_config
 from metrics.selection import Filters, select_handovers
-from metrics.session import prepare
+from metrics.session import prepare, sql_file
 from pipelines.store import Store
 
 GROUPINGS = {"staff": "to_staff", "team": "team", "month": "strftime(actual_end, '%Y-%m')"}
 DEFAULT_PERIOD_MONTHS = 12
 TOP_FLAGS = 3
 RANKING_DECIMALS = 9  # scores equal to this many decimals are ties
-
-AGGREGATES = """
-    count(*) as handovers,
-    avg(score) as score,
-    avg(efficiency_score) as efficiency,
-    avg(quality_score) as quality,
-    avg(satisfaction_score) as satisfaction,
-    avg(risk_score) as risk,
-    count(*) filter (where cast(actual_end as date) <= planned_end) / count(*) as on_time_rate,
-    count(*) filter (where band = 'red') / count(*) as share_red,
-    count(*) filter (where band = 'red') as red,
-    count(*) filter (where risk_level = 'high') as high_risk
-"""
 
 
 @dataclass(frozen=True)
@@ -95,11 +82,7 @@ def first_completed(store: Store, as_of: date, filters: Filters) -> date | None:
 
     def run(conn):
         select_handovers(conn, replace(filters, period_from=None, period_to=None))
-        return conn.execute(
-            "select min(cast(actual_end as date)) from selected_handovers "
-            "where cast(actual_end as date) <= $end",
-            {"end": end},
-        ).fetchone()[0]
+        return conn.execute(sql_file("rollups", "first_completed.sql"), {"end": end}).fetchone()[0]
 
     return store.read(run)
 
@@ -116,13 +99,12 @@ def _grouped(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     def run(conn):
         prepare(conn, as_of, filters, config)
-        frame = conn.execute(
-            f"select {GROUPINGS[by]} as grp, {AGGREGATES} from handover_scores "
-            "where is_completed group by grp order by grp"
-        ).df()
+        group = GROUPINGS[by]
+        frame = conn.execute(sql_file("rollups", "grouped.sql").format(group=group)).df()
         flags = (
             conn.execute(
-                TOP_FLAGS_SQL.format(group=GROUPINGS[by]), {"flags": list(FLAGS), "top": TOP_FLAGS}
+                sql_file("rollups", "top_flags.sql").format(group=group),
+                {"flags": list(FLAGS), "top": TOP_FLAGS},
             ).fetchall()
             if details
             else None
@@ -191,22 +173,8 @@ def top_flags(flags: pd.DataFrame, group: object, limit: int = TOP_FLAGS) -> lis
     return [[flag, n] for flag, n in ranked[:limit]]
 
 
-# The most frequent flags of each group's completed handovers, as ``top_flags`` orders them
-# (most frequent first, ties in the order of FLAGS), found in DuckDB for every group at once.
-TOP_FLAGS_SQL = """
-    select grp, list([flag, cast(n as varchar)]
-                     order by n desc, coalesce(array_position($flags, flag), 1000), flag
-                    )[1:$top] as top
-    from (select grp, flag, count(*) as n
-          from (select {group} as grp, unnest(flags) as flag
-                from handover_scores where is_completed)
-          group by all)
-    group by grp
-"""
-
-
 def top_flags_by_group(found: list[tuple]) -> dict:
-    """The rows of TOP_FLAGS_SQL as ``{group: [[flag, handovers], ...]}`` (None: the group
+    """The rows of sql/rollups/top_flags.sql as ``{group: [[flag, handovers], ...]}`` (None: the group
     of no name)."""
     return {grp: [[flag, int(n)] for flag, n in top] for grp, top in found}
 

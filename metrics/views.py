@@ -2,10 +2,10 @@
 
 Each reads the temporary tables of ``session.prepare`` (responses, handover_facts,
 handover_scores), so the selection, attribution, flags and scores are those of the figures.
-Satisfaction by month, staff or team groups the definitions of DOMAIN.md §3 in one query
-(the figure files compute one value; running them once per group took minutes on the large
-sample); tests check every group against the figure files. The dashboard calls these
-through dashboard/data.py's caches.
+Their SQL is in ``sql/views/``, one file per query. Satisfaction by month, staff or team
+runs the figure files themselves, each grouped, in one statement (running them once per
+group took minutes on the large sample); tests check every group against the figure files.
+The dashboard calls these through dashboard/data.py's caches.
 """
 
 from __future__ import annotations
@@ -17,64 +17,54 @@ import pandas as pd
 
 from metrics.config import CRITICAL_FLAGS, Config, load_config
 from metrics.selection import Filters
-from metrics.session import prepare
+from metrics.session import prepare, run_sql, sql_file
 from pipelines.store import Store
 
-GROUPS = {"month": "strftime(r.submitted_at, '%Y-%m')", "staff": "f.to_staff", "team": "f.team"}
-
-# NPS groups of a recommend score, as nps.sql counts them: 9-10 promoter, 0-6 detractor.
-NPS_GROUP_SQL = """
-    case when recommend_score is null then null
-         when recommend_score >= 9 then 'promoter'
-         when recommend_score >= 7 then 'passive'
-         else 'detractor' end
-"""
-
-# The satisfaction figures of DOMAIN.md §3 per group, in one pass: the same definitions as
-# sql/figures/{responses_attributed,csat,mean_satisfaction,nps,handovers_completed,
-# response_rate,followup_30d_rate}.sql, grouped (tests check each group against them).
-GROUPED_SQL = """
-with attributed as (
-    select {group} as grp, r.overall_satisfaction, r.recommend_score
-    from responses as r
-    join handover_facts as f on f.handover_id = r.handover_id
-    where r.is_real and r.is_attributed {month_only}
-),
-
-by_response as (
-    select
-        grp,
-        count(*) as responses_attributed,
-        100.0 * count(*) filter (where overall_satisfaction >= 4)
-            / nullif(count(overall_satisfaction), 0) as csat,
-        avg(overall_satisfaction) as mean_satisfaction,
-        100.0 * (count(*) filter (where recommend_score >= 9)
-                 - count(*) filter (where recommend_score <= 6))
-            / nullif(count(recommend_score), 0) as nps
-    from attributed
-    group by grp
-)
-"""
-HANDOVER_SQL = """,
-
-by_handover as (
-    select
-        {group} as grp,
-        count(*) filter (where is_completed) as handovers_completed,
-        count(*) filter (where is_completed and count_responses > 0)
-            / nullif(count(*) filter (where is_completed), 0) as response_rate,
-        count(*) filter (where is_completed and has_followup_30d
-                         and cast(actual_end as date) <= cast($as_of as date) - interval 30 day)
-            / nullif(count(*) filter (
-                where is_completed
-                    and cast(actual_end as date) <= cast($as_of as date) - interval 30 day), 0)
-            as followup_30d_rate
-    from handover_facts as f
-    group by grp
-)
-"""
+# What satisfaction_by groups by: an expression over the responses (alias r) and, by staff
+# and team, over the handover facts (alias f), as the figure files name their rows.
+GROUPS = {
+    "month": ("strftime(r.submitted_at, '%Y-%m')", None),
+    "staff": (
+        "(select f.to_staff from handover_facts as f where f.handover_id = r.handover_id)",
+        "f.to_staff",
+    ),
+    "team": (
+        "(select f.team from handover_facts as f where f.handover_id = r.handover_id)",
+        "f.team",
+    ),
+}
+# The satisfaction figures of DOMAIN.md §3 a group has: those of its attributed responses,
+# and by staff and team those of its handovers; counts are 0, not none, for a group without.
 RESPONSE_FIGURES = ["responses_attributed", "csat", "mean_satisfaction", "nps"]
 HANDOVER_FIGURES = ["handovers_completed", "response_rate", "followup_30d_rate"]
+COUNTS = ("responses_attributed", "handovers_completed")
+
+
+def satisfaction_sql(by: str) -> str:
+    """One statement giving satisfaction_by's rows: each figure's own file grouped
+    (metrics.figures.grouped_figure_sql), joined on the group. By month the groups are the
+    months of the attributed responses; by staff and team, those of the selected handovers."""
+    from metrics.figures import grouped_figure_sql
+
+    by_response, by_handover = GROUPS[by]
+    figures = {key: grouped_figure_sql(key, by_response) for key in RESPONSE_FIGURES}
+    if by_handover is None:
+        groups = "select grp from g_responses_attributed"
+    else:
+        figures |= {key: grouped_figure_sql(key, by_handover) for key in HANDOVER_FIGURES}
+        groups = f"select distinct {by_handover} as grp from handover_facts as f"
+    ctes = ",\n".join(f"g_{key} as (\n{sql}\n)" for key, sql in figures.items())
+    columns = ", ".join(
+        f"coalesce(g_{key}.value, 0) as {key}" if key in COUNTS else f"g_{key}.value as {key}"
+        for key in figures
+    )
+    joins = "\n".join(
+        f"left join g_{key} on g_{key}.grp is not distinct from g.grp" for key in figures
+    )
+    return (
+        f"with {ctes}\nselect g.grp as {by}, {columns}\nfrom ({groups}) as g\n{joins}\n"
+        "order by 1 nulls last"
+    )
 
 
 def satisfaction_by(
@@ -87,28 +77,15 @@ def satisfaction_by(
     """One row per month of submission, receiving staff or team: the satisfaction figures
     (responses_attributed, csat, mean_satisfaction, nps; by staff and team also
     handovers_completed, response_rate, followup_30d_rate) over that group alone, ordered
-    by the group."""
+    by the group: the figure files' own formulas, grouped (satisfaction_sql)."""
     if by not in GROUPS:
         raise ValueError(f"group by one of {', '.join(GROUPS)}")
     as_of, config = as_of or date.today(), config or load_config()
-    month = by == "month"
-    sql = GROUPED_SQL.format(
-        group=GROUPS[by], month_only="and r.submitted_at is not null" if month else ""
-    )
-    if month:
-        sql += f"\nselect grp as {by}, {', '.join(RESPONSE_FIGURES)} from by_response order by 1"
-    else:
-        sql += HANDOVER_SQL.format(group=GROUPS[by]) + (
-            f"\nselect h.grp as {by}, coalesce(r.responses_attributed, 0) as "
-            "responses_attributed, r.csat, r.mean_satisfaction, r.nps, "
-            f"{', '.join('h.' + k for k in HANDOVER_FIGURES)} from by_handover as h "
-            "left join by_response as r on r.grp is not distinct from h.grp "
-            "order by 1 nulls last"
-        )
+    sql = satisfaction_sql(by)
 
     def run(conn):
-        prepare(conn, as_of, filters or Filters(), config, upto="facts")
-        return conn.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).df()
+        values = prepare(conn, as_of, filters or Filters(), config, upto="facts")
+        return run_sql(conn, sql, values).df()
 
     return store.read(run)
 
@@ -125,40 +102,21 @@ def attributed_responses(
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config, upto="facts")
-        return conn.execute(
-            f"""
-            select r.response_key, r.submitted_at, r.source_tool, r.handover_id, f.client_id,
-                   f.company_name, f.to_staff, f.team, r.overall_satisfaction,
-                   r.recommend_score, {NPS_GROUP_SQL} as nps_group, r.comment
-            from responses as r
-            join handover_facts as f on f.handover_id = r.handover_id
-            where r.is_real and r.is_attributed
-            order by r.submitted_at desc nulls last, r.response_key
-            """
-        ).df()
+        return conn.execute(sql_file("views", "attributed_responses.sql")).df()
 
     return store.read(run)
 
 
-# The risk register's rows: the selected handovers (of ``since``) with what the risk page
-# shows of each, ranked by risk. {where} is "" or a condition on handover_scores.
-REGISTER_SQL = """
-    select * from (
-        select handover_id, client_id, company_name, team, from_staff, to_staff,
-               supervisor, reason, planned_end, actual_end, is_completed, score, band,
-               risk_level, risk_points, flags,
-               list_has_any(flags, $critical) as has_critical,
-               case when not is_completed and planned_end is not null
-                    then greatest(0, date_diff('day', planned_end, cast($as_of as date)))
-               end as days_overdue,
-               not is_completed and len(flags) > 0 as at_risk
-        from handover_scores
-        {since}
-    ) as register
-    {where}
-"""
+def view_sql(name: str, **parts: str) -> str:
+    """The statement of ``sql/views/<name>.sql``, its ``{part}`` placeholders (conditions,
+    column lists) filled from ``parts``."""
+    sql = sql_file("views", f"{name}.sql")
+    return sql.format(**parts) if parts else sql
+
+
+# The risk register's order (risk_register.sql), and the lists of the risk page as
+# conditions on its rows.
 REGISTER_ORDER = "order by risk_points desc, days_overdue desc nulls last, handover_id"
-# The lists of the risk page, as conditions on the register's rows.
 RISK_LISTS = {"all": "", "at_risk": "where at_risk", "flagged": "where len(flags) > 0"}
 
 
@@ -172,7 +130,7 @@ def _since(since: date | None) -> tuple[str, dict]:
 def _register(as_of: date, since: date | None, only: str = "all") -> tuple[str, dict]:
     recent, since_param = _since(since)
     return (
-        REGISTER_SQL.format(since=recent, where=RISK_LISTS[only]),
+        view_sql("risk_register", since=recent, where=RISK_LISTS[only]),
         {"critical": list(CRITICAL_FLAGS), "as_of": as_of, **since_param},
     )
 
@@ -252,14 +210,7 @@ def risk_counts(
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
         return conn.execute(
-            f"""
-            select count(*), count(*) filter (where at_risk),
-                   count(*) filter (where len(flags) > 0),
-                   count(*) filter (where risk_level = 'high'),
-                   count(*) filter (where has_critical), {by_flag}
-            from ({sql})
-            """,
-            params,
+            view_sql("risk_counts", by_flag=by_flag, register=sql), params
         ).fetchall()[0]
 
     handovers, at_risk, flagged, high, critical, *per_flag = store.read(run)
@@ -290,11 +241,7 @@ def flags_of(
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config, upto="flags")
-        return conn.execute(
-            "select handover_id, flag, reason_code, reason_params from handover_flags "
-            "where handover_id in (select unnest($ids)) order by handover_id, flag",
-            {"ids": [str(i) for i in handover_ids]},
-        ).df()
+        return conn.execute(view_sql("flags_of"), {"ids": [str(i) for i in handover_ids]}).df()
 
     return store.read(run)
 
@@ -314,17 +261,7 @@ def flag_counts(
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config, upto="scores")
-        return conn.execute(
-            f"""
-            select s.team, f.flag, count(distinct f.handover_id) as handovers
-            from handover_flags as f
-            join (select handover_id, team from handover_scores {recent}) as s
-                using (handover_id)
-            group by all
-            order by s.team nulls last, f.flag
-            """,
-            params,
-        ).df()
+        return conn.execute(view_sql("flag_counts", since=recent), params).df()
 
     return store.read(run)
 
@@ -348,17 +285,7 @@ def score_histogram(
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
-        return conn.execute(
-            """
-            select least(floor(score / $width) * $width, $top) as bin_start, band,
-                   count(*) as handovers
-            from handover_scores
-            where score is not null
-            group by all
-            order by bin_start, band
-            """,
-            {"width": width, "top": top},
-        ).df()
+        return conn.execute(view_sql("score_histogram"), {"width": width, "top": top}).df()
 
     return store.read(run)
 
@@ -419,17 +346,11 @@ def scores_page(
 
     def run(conn):
         prepare(conn, as_of, filters or Filters(), config)
-        total, raised = conn.execute(
-            "select count(*), (select list(distinct f order by f) from "
-            "(select unnest(flags) as f from handover_scores)) from handover_scores"
-        ).fetchall()[0]
-        matched = conn.execute(
-            f"select count(*) from handover_scores where {where}", params
-        ).fetchall()[0][0]
+        total, raised = conn.execute(view_sql("scores_total")).fetchall()[0]
+        matched = conn.execute(view_sql("scores_matched", where=where), params).fetchall()[0][0]
         rows = (
             conn.sql(
-                f"select {', '.join(SCORE_COLUMNS)} from handover_scores where {where} "
-                "order by score asc nulls last, handover_id limit $limit offset $offset",
+                view_sql("scores_page", columns=", ".join(SCORE_COLUMNS), where=where),
                 params={**params, "limit": max(int(limit), 0), "offset": max(int(offset), 0)},
             )
             .to_arrow_table()
@@ -457,17 +378,13 @@ def handover_scores(
         prepare(conn, as_of, filters or Filters(), config)
         score = (
             conn.sql(
-                f"select {', '.join(SCORE_COLUMNS)} from handover_scores where handover_id = $id",
+                view_sql("handover_score", columns=", ".join(SCORE_COLUMNS)),
                 params={"id": handover_id},
             )
             .to_arrow_table()
             .to_pandas()
         )
-        raised = conn.execute(
-            "select handover_id, flag, reason_code, reason_params from handover_flags "
-            "where handover_id = $id order by flag",
-            {"id": handover_id},
-        ).df()
+        raised = conn.execute(view_sql("handover_flags"), {"id": handover_id}).df()
         return score, raised
 
     return store.read(run)

@@ -287,6 +287,39 @@ def test_each_flag_says_why(store: Store):
     assert code == "access_not_revoked" and set(params) == {"deadline"}
 
 
+def test_a_figure_grouped_into_one_group_is_the_figure(store: Store):
+    """metrics.figures.grouped_figure_sql (satisfaction_by groups the figure files with it):
+    every figure file, grouped by a constant, gives the figure as the one group's value."""
+    from metrics.figures import FIGURE_KEYS, grouped_figure_sql
+    from metrics.session import prepare, run_sql
+
+    figures = compute_figures(store, AS_OF)
+
+    def run(conn):
+        values = prepare(conn, AS_OF, Filters(), Config(), upto="facts")
+        return {
+            key: run_sql(conn, grouped_figure_sql(key, "'every'"), values).fetchall()
+            for key in FIGURE_KEYS
+        }
+
+    grouped = store.read(run)
+    for key in FIGURE_KEYS:
+        if figures[key] in (0, None):  # no rows: no group
+            assert grouped[key] in ([], [("every", None)]), key
+        else:
+            assert grouped[key] == [("every", pytest.approx(figures[key]))], key
+
+
+def test_a_figure_file_of_another_shape_is_not_grouped(monkeypatch):
+    from metrics import figures
+
+    figures.grouped_figure_sql.cache_clear()
+    monkeypatch.setattr(figures, "figure_sql", lambda key: "with x as (select 1) select 1 as v")
+    with pytest.raises(ValueError, match="is not 'select <value> as value from"):
+        figures.grouped_figure_sql("csat", "1")
+    figures.grouped_figure_sql.cache_clear()
+
+
 def test_scores_bands_and_risk_levels(store: Store):
     scores = compute_scores(store, AS_OF).set_index("handover_id")
     h1 = scores.loc["H1"]

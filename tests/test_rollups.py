@@ -250,9 +250,9 @@ def test_the_minimum_is_a_whole_number_of_handovers(value, message):
 
 @pytest.mark.parametrize("by", ["staff", "team"])
 def test_top_flags_of_every_group_at_once_equal_each_group_alone(tmp_path_factory, by):
-    """rollup finds every group's top flags at once in DuckDB (TOP_FLAGS_SQL): the same as
-    top_flags of each group from its flags counted in pandas, ties included, on the
-    sample."""
+    """rollup finds every group's top flags at once in DuckDB (sql/rollups/top_flags.sql):
+    the same as top_flags of each group from its flags counted in pandas, ties included, on
+    the sample."""
     from metrics.rollups import GROUPINGS, top_flags
     from metrics.scores import compute_scores
     from sample_data.loader import load_sample

@@ -1,4 +1,4 @@
 -- response_rate: completed handovers with at least one attributed response, / completed.
-select count(*) filter (where count_responses > 0) / nullif(count(*), 0) as value
-from handover_facts
-where is_completed
+select count(*) filter (where f.count_responses > 0) / nullif(count(*), 0) as value
+from handover_facts as f
+where f.is_completed

@@ -1,0 +1,2 @@
+-- handover_score: the <columns> of the handover $id (no row when it is not selected).
+select {columns} from handover_scores where handover_id = $id

@@ -1,0 +1,4 @@
+-- scores_total: how many handovers the selection has, and the flags raised in it (sorted).
+select count(*), (select list(distinct f order by f) from
+                  (select unnest(flags) as f from handover_scores))
+from handover_scores

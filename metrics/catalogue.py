@@ -19,10 +19,6 @@ def figure(key: str) -> dict:
     return catalogue()["figures"][key]
 
 
-def flag(key: str) -> dict:
-    return catalogue()["flags"][key]
-
-
 def label(kind: str, key: str, lang: str = "zh") -> str:
     entry = catalogue()[kind].get(key)
     return entry[lang] if entry else key

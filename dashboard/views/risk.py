@@ -89,7 +89,7 @@ def with_reasons(register: pd.DataFrame, flags: pd.DataFrame, lang: str) -> pd.D
             index=flags.index,
             dtype=object,
         ),
-        lambda reason: flag_reason(*reason, lang),
+        lambda reason: flag_reason(reason[0], reason[1], lang),
     )
     reasons = (
         worded.astype(str)

@@ -119,7 +119,9 @@ def test_an_export_is_in_the_audit_trail_and_a_refusal_is_not(built: Built):
 
     admin = Actor("ada", "administrator")
     before = len(audit.entries(built.store, actor=admin))
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(
+        PermissionDeniedError, match=r"tom \(team_lead\) sees only part of the firm's data"
+    ):
         docs_zip_for(built.store, built.docs, Actor("tom", "team_lead", team="审计一部"))
     docs_zip_for(built.store, built.docs, Actor("mia", "management"))
     frame = audit.entries(built.store, actor=admin)
@@ -159,7 +161,9 @@ def _with_export(monkeypatch, name: str) -> str:
 
 def test_operations_sees_phones_only(built: Built, monkeypatch):
     assert access.role("operations").unmasked == ("contact_phone",)
-    with pytest.raises(PermissionDeniedError) as refused:  # the shipped role may not export
+    with pytest.raises(
+        PermissionDeniedError, match=r"olga \(operations\) may not export"
+    ) as refused:  # the shipped role may not export
         docs_zip_for(built.store, built.docs, Actor("olga", "operations"))
     assert refused.value.code == "permission_denied_action"
 
@@ -186,12 +190,16 @@ def test_refused(built: Built, role_name: str, code: str):
         team="审计一部" if role_name == "team_lead" else None,
         staff="王芳" if role_name == "staff" else None,
     )
-    with pytest.raises(PermissionDeniedError) as refused:
+    with pytest.raises(
+        PermissionDeniedError, match=r"sam \(\w+\) (may not|sees only part of the firm's data)"
+    ) as refused:
         docs_zip_for(built.store, built.docs, actor)
     assert refused.value.code == code
     for lang in ("zh", "en"):
         assert t(f"errors.{code}", lang, **refused.value.params)
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(
+        PermissionDeniedError, match=r"sam \(\w+\) (may not|sees only part of the firm's data)"
+    ):
         docs_export.require_docs_export(actor)
 
 
@@ -204,7 +212,9 @@ def test_a_team_role_with_every_unmask_is_still_refused(built: Built, monkeypatc
         permissions=shipped[name].permissions | {f"unmask:{f}" for f in access.CONFIDENTIAL},
     )
     monkeypatch.setattr(access, "roles", lambda: {**shipped, name: spec})
-    with pytest.raises(PermissionDeniedError) as refused:
+    with pytest.raises(
+        PermissionDeniedError, match=r"tina \(.+\) sees only part of the firm's data \(scope team\)"
+    ) as refused:
         docs_zip_for(built.store, built.docs, Actor("tina", name, team="审计一部"))
     assert refused.value.code == "docs_scope_refused"
     assert refused.value.params == {"user": "tina", "role": name, "scope": "team"}
@@ -213,7 +223,9 @@ def test_a_team_role_with_every_unmask_is_still_refused(built: Built, monkeypatc
 def test_a_value_left_behind_refuses_the_export(built: Built, monkeypatch):
     """The verification runs every time: if masking missed anything, nothing goes out."""
     monkeypatch.setattr(Masker, "apply", lambda self, text: text)
-    with pytest.raises(DocsExportError) as refused:
+    with pytest.raises(
+        DocsExportError, match="The Data Docs could not be masked for mia"
+    ) as refused:
         docs_zip_for(built.store, built.docs, Actor("mia", "management"))
     error = refused.value
     assert error.code == "docs_mask_failed" and error.params["count"] > 0
@@ -225,7 +237,7 @@ def test_a_value_left_behind_refuses_the_export(built: Built, monkeypatch):
 
 
 def test_no_docs(built: Built, tmp_path: Path):
-    with pytest.raises(DocsExportError) as refused:
+    with pytest.raises(DocsExportError, match="There are no Data Docs in .* yet") as refused:
         docs_zip_for(built.store, tmp_path / "none", Actor("mia", "management"))
     assert refused.value.code == "docs_missing"
     assert t("errors.docs_missing", "zh", **refused.value.params)

@@ -221,7 +221,7 @@ def rollup(
     frame["change"] = frame["score"] - frame["previous_score"]
     frame["trend"] = frame["change"].map(trend)
     frame["weakest"], frame["weakest_score"] = weakest_of_rows(frame)
-    by_group = top_flags_by_group(flags)
+    by_group = top_flags_by_group(flags or [])  # always found with details=True
     frame["top_flags"] = [
         by_group.get(
             None if group is None or (not isinstance(group, str) and pd.isna(group)) else group, []

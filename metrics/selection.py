@@ -146,7 +146,8 @@ def select_handovers(conn: duckdb.DuckDBPyConnection, filters: Filters, view: bo
         else:
             replace_relation(conn, "view", "selected_handovers", "select * from stg_handovers")
         return
-    conditions, params = ["true"], {}
+    conditions: list[str] = ["true"]
+    params: dict[str, object] = {}
     if filters.period_from:
         conditions.append("cast(actual_end as date) >= $period_from")
         params["period_from"] = filters.period_from

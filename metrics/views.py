@@ -324,7 +324,8 @@ def scores_page(
     from metrics.scores import SCORE_COLUMNS
 
     as_of, config = as_of or date.today(), config or load_config()
-    conditions, params = ["true"], {}
+    conditions: list[str] = ["true"]
+    params: dict[str, object] = {}
     if bands:
         conditions.append("band in (select unnest($bands))")
         params["bands"] = list(bands)

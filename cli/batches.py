@@ -1,5 +1,6 @@
-"""`handover batches`, `handover rollback BATCH_ID` and `handover purge`: upload history,
-undoing an upload, and removing the row versions no rollback can bring back."""
+"""`handover batches`, `handover batches show BATCH_ID`, `handover rollback BATCH_ID` and
+`handover purge`: upload history, one batch with the rows it rejected, undoing an upload,
+and removing the row versions no rollback can bring back."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ from cli.common import (
     plain,
     print_json,
 )
+from cli.messages import text
+
+batches_app = typer.Typer(
+    name="batches",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Upload history; `batches show ID`: one batch and the rows it rejected.",
+)
 
 
 def list_batches(store):
@@ -38,12 +47,17 @@ def rollback_batch(store, batch_id: int, *, actor):
     return undo(store, batch_id, actor=actor)
 
 
+@batches_app.callback(invoke_without_command=True)
 @handles_errors
 def batches(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Upload history, newest first: file, format, who, when, rows added/updated/rejected."""
+    """Upload history, newest first: file, format, who, when, rows added/updated/rejected.
+    `handover batches show ID` shows one batch and every row it rejected."""
+    if ctx.invoked_subcommand is not None:
+        return
     frame = list_batches(open_store(db))
     if as_json:
         print_json(frame.to_dict(orient="records"))
@@ -80,13 +94,7 @@ def batches(
             state = "erased (cannot be undone)"
             counts = ("", "", row.count_rows_updated, "", "")
         else:
-            state = (
-                f"rolled back by {row.rolled_back_by}"
-                if row.rolled_back_at is not None
-                else "loaded"
-            )
-            if row.purged_at is not None:
-                state += f", {row.count_rows_purged} purged"
+            state = _import_state(row)
             counts = (
                 row.count_rows_read,
                 row.count_rows_added,
@@ -106,6 +114,87 @@ def batches(
             plain(state),
         )
     out.print(table)
+
+
+def _import_state(row) -> str:
+    state = f"rolled back by {row.rolled_back_by}" if row.rolled_back_at is not None else "loaded"
+    if row.purged_at is not None:
+        state += f", {row.count_rows_purged} purged"
+    return state
+
+
+@batches_app.command("show")
+@handles_errors
+def show(
+    batch_id: Annotated[int, typer.Argument(help="The batch (see `handover batches`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """One batch: what it did, and every row it rejected (row, column, value, why)."""
+    from pipelines.errors import BatchError
+    from pipelines.loading import rejected_rows
+
+    store = open_store(db)
+    frame = list_batches(store)
+    chosen = frame[frame["batch_id"] == batch_id]
+    if chosen.empty:
+        raise BatchError(text("batches.no_such_batch", batch=batch_id))
+    row = next(chosen.itertuples(index=False))
+    rejected = rejected_rows(store, batch_id, row.file_name or "")
+    if as_json:
+        print_json(
+            {
+                "batch": chosen.to_dict(orient="records")[0],
+                "rejected": [
+                    {
+                        "row": p.row,
+                        "column": p.column,
+                        "field": p.field,
+                        "value": p.value,
+                        "code": p.code,
+                        "params": p.params,
+                        "reason": p.why,
+                    }
+                    for p in rejected
+                ],
+            }
+        )
+        return
+    out.print(_batch_sentence(row), markup=False)
+    if not rejected:
+        out.print(text("batches.no_rejected"), markup=False)
+        return
+    out.print(text("batches.rejected_title", rows=len({p.row for p in rejected})), markup=False)
+    table = Table("row", "column", "value", "why")
+    for p in rejected:
+        table.add_row(str(p.row), plain(p.column), plain(p.value), plain(p.why))
+    out.print(table)
+
+
+def _batch_sentence(row) -> str:
+    """One batch in the command line's words (cli/messages/batches.toml)."""
+    common = {
+        "batch": row.batch_id,
+        "kind": row.kind,
+        "user": row.user_name or "",
+        "at": f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+    }
+    if row.action == "rollback":
+        return text("batches.show_rollback", target=row.target_batch_id, **common)
+    if row.action == "erase":
+        return text("batches.show_erase", rows=row.count_rows_updated, **common)
+    return text(
+        "batches.show_import",
+        file=row.file_name,
+        format=row.source_format or "",
+        read=row.count_rows_read,
+        added=row.count_rows_added,
+        updated=row.count_rows_updated,
+        unchanged=row.count_rows_unchanged,
+        rejected=row.count_rows_rejected,
+        state=_import_state(row),
+        **common,
+    )
 
 
 @handles_errors

@@ -88,6 +88,7 @@ FEEDBACK_FIELDS = {"uscc": "uscc", "company_name": "name", "contact_phone": "pho
 TEXT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_rejections", "value"),
     ("batch_rejections", "reason"),
+    ("batch_rejections", "params"),
     ("check_failures", "record_key"),
     ("check_failures", "offending_value"),
     ("check_failures", "detail"),

@@ -25,6 +25,16 @@ from pipelines.errors import Problem
 from pipelines.store import Store, connect_memory
 from pipelines.templates import Template
 
+REJECTION_COLUMNS = [
+    "batch_id",
+    "row_number",
+    "column_name",
+    "value",
+    "reason",
+    "code",
+    "field",
+    "params",
+]
 SQL_TYPES = {"date": "date", "timestamp": "timestamp", "boolean": "boolean", "number": "double"}
 
 
@@ -355,11 +365,26 @@ def _record_batch(
     )
     if batch.problems:
         rejections = pd.DataFrame(
-            [(batch_id, p.row, p.column, p.value, p.why) for p in batch.problems],
-            columns=["batch_id", "row_number", "column_name", "value", "reason"],
+            [
+                (
+                    batch_id,
+                    p.row,
+                    p.column,
+                    p.value,
+                    p.why,
+                    p.code,
+                    p.field,
+                    json.dumps(p.params, ensure_ascii=False, default=str) if p.code else None,
+                )
+                for p in batch.problems
+            ],
+            columns=REJECTION_COLUMNS,
         )
         conn.register("rejections", rejections)
-        conn.execute("insert into batch_rejections select * from rejections")
+        conn.execute(
+            f"insert into batch_rejections ({', '.join(REJECTION_COLUMNS)}) "
+            "select * from rejections"
+        )
         conn.unregister("rejections")
     audit.record(
         conn,
@@ -373,6 +398,30 @@ def _record_batch(
         unchanged=unchanged,
         rejected=batch.rows_rejected,
     )
+
+
+def rejected_rows(store: Store, batch_id: int, file: str) -> list[Problem]:
+    """The rows a batch rejected (loaded with --skip-invalid), as the problems they were, in
+    the order of their rows; ``file`` is the batch's file name. A row rejected before schema
+    6 has no code: its ``why`` is the English sentence it was stored with."""
+    rows = store.query(
+        f"select {', '.join(REJECTION_COLUMNS[1:])} from batch_rejections where batch_id = ? "
+        "order by row_number, rowid",
+        [batch_id],
+    ).rows
+    return [
+        Problem(
+            file,
+            int(row),
+            column or "",
+            value if value is not None else "",
+            reason,
+            code,
+            json.loads(params) if params else {},
+            field,
+        )
+        for row, column, value, reason, code, field, params in rows
+    ]
 
 
 def update_report(store: Store, batch_id: int, report: dict[str, object]) -> None:

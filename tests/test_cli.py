@@ -34,19 +34,44 @@ def test_ingest_loads_and_reports_the_batch(runner: CliRunner, tmp_path: Path):
     assert "batch 1: 1 rows read, 1 added" in result.stdout
 
 
+def _contents(db: Path) -> dict[str, object]:
+    """Every table's row count, and the batches as they are: what a refused file leaves."""
+    from pipelines.store import Store
+
+    store = Store(db)
+    tables = [
+        name
+        for (name,) in store.query(
+            "select table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by table_name"
+        ).rows
+    ]
+    counts = {name: store.query(f'select count(*) from "{name}"').scalar() for name in tables}
+    batches = store.query("select * from batches order by batch_id").rows
+    return {"counts": counts, "batches": batches}
+
+
 def test_ingest_of_a_bad_file_exits_1_listing_every_bad_row(runner: CliRunner, tmp_path: Path):
     db = tmp_path / "h.duckdb"
+    first = runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", str(db)]
+    )
+    assert first.exit_code == 0, first.output
+    before = _contents(db)
+    assert before["counts"]["raw_handovers"] == 1 and len(before["batches"]) == 1
     bad = _handovers(
         tmp_path,
-        HANDOVER_ROW,
+        ["JJ-3", "KH1", "李四", "赵六", "", "", "离职", "2026-10-01", "", "", "", "", ""],
         ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "2026-13-01", "", "", "", "", ""],
+        name="bad.csv",
     )
     result = runner.invoke(app, ["ingest", "handovers", str(bad), "--db", str(db)])
     assert result.exit_code == 1
     assert "row 3, column 'reason': 'fired'" in result.stderr
     assert "row 3, column 'planned_start': '2026-13-01'" in result.stderr
     assert "Traceback" not in result.output
-    assert not db.exists() or "raw_handovers" not in result.stdout
+    # rejected whole: not even its good row (JJ-3) is in, and no batch recorded it
+    assert _contents(db) == before
 
 
 def test_ingest_skip_invalid_exits_0_and_names_the_rejected_rows(runner, tmp_path: Path):
@@ -62,6 +87,65 @@ def test_ingest_skip_invalid_exits_0_and_names_the_rejected_rows(runner, tmp_pat
     assert result.exit_code == 0, result.output
     assert "1 added" in result.stdout and "1 rejected" in result.stdout
     assert "rejected: h.csv, row 3" in result.stderr
+
+
+def test_batches_show_lists_every_rejected_row(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    bad = _handovers(
+        tmp_path,
+        HANDOVER_ROW,
+        ["JJ-2", "KH1", "李四", "赵六", "", "", "fired", "2026-13-01", "", "", "", "", ""],
+        ["JJ-3", "KH1", "李四", "赵六", "", "", "[bold]x[/]", "", "", "", "", "", ""],
+    )
+    loaded = runner.invoke(
+        app, ["ingest", "handovers", str(bad), "--skip-invalid", "--no-checks", "--db", str(db)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+
+    shown = runner.invoke(app, ["batches", "show", "1", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("Batch 1: import of handovers from h.csv (CSV (UTF-8)) by ")
+    assert lines[0].endswith(": 3 rows read, 1 added, 0 updated, 0 unchanged, 2 rejected; loaded.")
+    assert lines[1] == "Rows rejected (2), not loaded:"
+    table = "\n".join(lines[2:])
+    assert "fired" in table and "2026-13-01" in table
+    assert "impossible date (2026-13-01 does not exist)" in table
+    assert "[bold]x[/]" in table  # a value is shown as written, never read as markup
+
+    as_json = runner.invoke(app, ["batches", "show", "1", "--json", "--db", str(db)])
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    assert document["batch"]["batch_id"] == 1
+    assert document["batch"]["count_rows_rejected"] == 2
+    rejected = [(r["row"], r["column"], r["value"], r["code"]) for r in document["rejected"]]
+    assert rejected == [
+        (3, "reason", "fired", "unknown_code"),
+        (3, "planned_start", "2026-13-01", "impossible_date"),
+        (4, "reason", "[bold]x[/]", "unknown_code"),
+    ]
+    assert document["rejected"][1]["params"] == {"date": "2026-13-01"}
+    assert document["rejected"][1]["reason"] == "impossible date (2026-13-01 does not exist)"
+
+    listed = runner.invoke(app, ["batches", "--json", "--db", str(db)])
+    assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["batch_id"] == 1
+    missing = runner.invoke(app, ["batches", "show", "9", "--db", str(db)])
+    assert missing.exit_code == 1
+    assert "There is no batch 9." in missing.stderr
+
+
+def test_batches_show_of_a_batch_without_rejections(runner: CliRunner, tmp_path: Path):
+    db = tmp_path / "h.duckdb"
+    runner.invoke(
+        app, ["ingest", "handovers", str(_handovers(tmp_path, HANDOVER_ROW)), "--db", str(db)]
+    )
+    shown = runner.invoke(app, ["batches", "show", "1", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.splitlines()[1] == "No rows were rejected."
+    document = json.loads(
+        runner.invoke(app, ["batches", "show", "1", "--json", "--db", str(db)]).stdout
+    )
+    assert document["rejected"] == []
 
 
 def test_db_comes_from_the_environment(runner: CliRunner, tmp_path: Path):

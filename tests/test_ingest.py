@@ -221,19 +221,66 @@ def test_skip_invalid_loads_good_rows_and_records_rejected_ones(store: Store, tm
         HANDOVER_HEADER,
         HANDOVER_ROW,
         ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "", "", "", "", "", ""],
+        ["JJ-3", "KH002", "李四", "赵六", "", "", "离职", "2026-13-01", "", "", "", "也许", ""],
+        ["JJ-4", "KH002", "王五", "赵六", "", "", "休假", "2026-04-01", "", "", "", "否", ""],
     ]
     report = ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad), skip_invalid=True)
-    assert (report.added, report.rejected) == (1, 1)
-    assert [r["handover_id"] for r in _rows(store, "stg_handovers", "handover_id")] == ["JJ-1"]
-    rejected = rejected_rows(store, report.batch_id)
-    assert rejected.to_dict("records") == [
-        {
-            "row_number": 3,
-            "column_name": "reason",
-            "value": "fired",
-            "reason": rejected.iloc[0]["reason"],
-        }
+    assert (report.rows_read, report.added, report.rejected) == (4, 2, 2)
+    # the good rows are in the table, as the file wrote them
+    loaded = _rows(store, "raw_handovers", "source_row")
+    assert [(r["source_row"], r["handover_id"], r["batch_id"]) for r in loaded] == [
+        (2, "JJ-1", report.batch_id),
+        (5, "JJ-4", report.batch_id),
     ]
+    assert (loaded[1]["from_staff"], loaded[1]["reason"], loaded[1]["nda_signed"]) == (
+        "王五",
+        "leave",
+        False,
+    )
+    assert [r["handover_id"] for r in _rows(store, "stg_handovers", "handover_id")] == [
+        "JJ-1",
+        "JJ-4",
+    ]
+    # every bad cell of the rejected rows is stored with the batch: row, column, value, why
+    rejected = store.query(
+        "select row_number, column_name, value, reason, code, field, params "
+        "from batch_rejections where batch_id = ? order by row_number, rowid",
+        [report.batch_id],
+    ).rows
+    assert rejected == [
+        (
+            3,
+            "reason",
+            "fired",
+            "unknown value (expected one of resignation/离职, rotation/调岗, leave/休假, "
+            "reassignment/重新分配, other/其他)",
+            "unknown_code",
+            "reason",
+            rejected[0][6],
+        ),
+        (
+            4,
+            "planned_start",
+            "2026-13-01",
+            "impossible date (2026-13-01 does not exist)",
+            "impossible_date",
+            "planned_start",
+            '{"date": "2026-13-01"}',
+        ),
+        (
+            4,
+            "nda_signed",
+            "也许",
+            "not a yes/no value (expected true/false, 是/否, Y/N or 1/0)",
+            "not_yes_no",
+            "nda_signed",
+            "{}",
+        ),
+    ]
+    assert json.loads(rejected[0][6])["field"] == "reason"
+    assert rejected_rows(store, report.batch_id)["row_number"].tolist() == [3, 4, 4]
+    batch = list_batches(store).iloc[0]
+    assert (batch["count_rows_read"], batch["count_rows_rejected"]) == (4, 2)
 
 
 def test_duplicate_keys_in_one_file_are_rejected(store: Store, tmp_path: Path):

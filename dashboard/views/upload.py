@@ -540,6 +540,7 @@ def history() -> None:
         selectable=True,
         labels={c: t(f"upload.batch.{c}") for c in columns},
     )
+    rejections(frame)
     if event is None or not event.selection.rows:
         st.caption(t("upload.pick_batch"))
         return
@@ -565,6 +566,37 @@ def history() -> None:
         st.session_state.upload_done = t("upload.rolled_back", batch=chosen["batch_id"], new=new_id)
         st.session_state.upload_checks = checks_after("rollback")
         st.rerun()
+
+
+def rejections(frame: pd.DataFrame) -> None:
+    """The rows each batch rejected (loaded with only the good rows), one expander per
+    batch: row, column, value and why in the user's language; values as plain text."""
+    from pipelines.loading import rejected_rows
+
+    rejecting = frame[
+        (frame["action"] == "import") & (frame["count_rows_rejected"].fillna(0).astype(int) > 0)
+    ]
+    if rejecting.empty:
+        return
+    lang = current_language()
+    st.markdown(f"**{t('upload.rejections.title')}**")
+    st.caption(t("upload.rejections.intro"))
+    for batch in rejecting.itertuples(index=False):
+        label = t(
+            "upload.rejections.batch",
+            batch=batch.batch_id,
+            file=batch.file_name,
+            rows=int(batch.count_rows_rejected),
+        )
+        with st.expander(label, icon=":material/block:"):
+            problems = rejected_rows(data.store(), int(batch.batch_id), batch.file_name or "")
+            frame_of = problems_frame(problems, batch.kind, lang)
+            table(
+                frame_of,
+                "rejected_rows",
+                key=f"upload_rejections_{batch.batch_id}",
+                labels={c: t(f"upload.problem.{c}") for c in frame_of.columns},
+            )
 
 
 def _has(value: object) -> bool:

@@ -10,6 +10,7 @@ from stdnum.cn import uscc as oracle
 
 from data_checks.registry import check
 from pipelines.store import connect_memory
+from sample_data import uscc as sample_uscc
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 SQL = check("clients.uscc.valid").sql_path.read_text(encoding="utf-8")
@@ -111,3 +112,42 @@ def test_anything_not_eighteen_characters_of_the_alphabet_is_malformed(raws):
             assert detail == "not 18 characters of 0-9 and A-Y without I, O, S, V, Z", raw
             # stdnum agrees, but for the spaces and dashes it removes first
             assert not oracle.is_valid(raw) or any(c in " -" for c in raw)
+
+
+# The sample's codes (sample_data/uscc.py computes the same check characters in Python)
+
+
+@quick
+@given(st.lists(uscc_like, min_size=1, max_size=40))
+def test_the_samples_check_characters_are_stdnums_and_the_checks(codes):
+    found = failures(codes)
+    for n, code in enumerate(codes):
+        assert sample_uscc.uscc_check_char(code[:17]) == oracle.calc_check_digit(code[:17])
+        assert sample_uscc.org_check_char(code[8:16]) == org_check(code[8:16])
+        problems = sample_uscc.uscc_problems(code)
+        assert sample_uscc.is_valid_uscc(code) == (not problems)
+        # the SQL names the check character first, the organisation code only when it holds
+        if "check_character" in problems:
+            assert found[f"KH{n}"].startswith("check character should be")
+        elif "org_code_check" in problems:
+            assert found[f"KH{n}"].startswith("organisation code check")
+        else:
+            assert f"KH{n}" not in found
+
+
+@quick
+@given(
+    st.randoms(use_true_random=False),
+    st.text("0123456789", min_size=6, max_size=6),
+    st.sampled_from(["91", "92"]),
+    st.booleans(),
+)
+def test_the_samples_codes_and_their_typos(rng, region, category, new_style):
+    code = sample_uscc.make_uscc(rng, region, category, new_style)
+    typo = sample_uscc.with_wrong_check_char(rng, code)
+    issued = sample_uscc.with_wrong_org_check(rng, code)
+    assert oracle.is_valid(code) and not oracle.is_valid(typo) and oracle.is_valid(issued)
+    found = failures([code, typo, issued])
+    assert "KH0" not in found
+    assert found["KH1"] == f"check character should be {code[17]}"
+    assert found["KH2"].startswith("organisation code check character should be")

@@ -121,10 +121,17 @@ def test_batch_is_rolled_back_from_the_upload_history(page, server, tmp_path: Pa
     goto(page, server, "upload")
     history = main(page).get_by_test_id("stDataFrame").filter(has_text=export.name)
     expect(history).to_have_count(1)
-    box = history.bounding_box()
-    assert box is not None
-    # newest first: our batch's row is the first; the selection column is the grid's first
-    act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 / 2))
+    # the grid draws its cells on a canvas and mirrors them in an ARIA grid (inside the
+    # canvas, so hidden to Playwright): the file's cell is found by its text, focused, and
+    # its row selected with the grid's key for it (Shift+Space), as a keyboard user would
+    cell = history.get_by_role("gridcell", name=export.name, exact=True, include_hidden=True)
+    expect(cell).to_have_count(1)
+
+    def select_row() -> None:
+        cell.focus()
+        page.keyboard.press("Shift+Space")
+
+    act(page, select_row)
     sure = (
         main(page)
         .get_by_test_id("stCheckbox")
@@ -142,3 +149,34 @@ def test_batch_is_rolled_back_from_the_upload_history(page, server, tmp_path: Pa
     after = next(b for b in batches(server) if b["batch_id"] == batch["batch_id"])
     assert after["rolled_back_at"] is not None
     assert _responses_of(server, batch["batch_id"]) == []
+
+
+def test_rows_rejected_by_an_import_are_listed_in_the_upload_history(page, server, tmp_path):
+    """A handover file loaded with --skip-invalid: its batch's expander in the history lists
+    the rejected row's number, column, value (as written) and why, in Chinese."""
+    export = tmp_path / "交接单_拒绝_e2e.csv"
+    export.write_text(
+        "交接单号,客户编号,移交人,接收人,交接原因,计划开始日期,已签保密协议\n"
+        "JJ-E2E-REJ-1,KH000001,李四,王五,离职,2026-03-01,是\n"
+        "JJ-E2E-REJ-2,KH000002,李四,王五,**出差**,2026-03-02,是\n",
+        encoding="utf-8",
+    )
+    done = server.handover("ingest", "handovers", str(export), "--skip-invalid", "--no-checks")
+    assert done.returncode == 0, done.stderr + done.stdout
+    batch = next(b for b in batches(server) if b["file_name"] == export.name)
+    assert (batch["count_rows_added"], batch["count_rows_rejected"]) == (1, 1)
+
+    goto(page, server, "upload")
+    body = main(page)
+    expect(body.get_by_text("导入时拒绝的行")).to_be_visible()
+    label = f"第 {batch['batch_id']} 批（{export.name}）：拒绝 1 行"
+    expander = body.get_by_test_id("stExpander").filter(has_text=label)
+    expect(expander).to_have_count(1)
+    click(page, expander.get_by_text(label))
+    rejected = expander.get_by_test_id("stDataFrame")
+    expect(rejected).to_be_visible()
+    for text in ("交接原因", "**出差**", "无法识别的值"):
+        expect(
+            rejected.get_by_role("gridcell", include_hidden=True).filter(has_text=text)
+        ).not_to_have_count(0)
+    expect_no_exception(page)

@@ -29,7 +29,6 @@ batches_app = typer.Typer(
     name="batches",
     add_completion=False,
     pretty_exceptions_enable=False,
-    help="Upload history; `batches show ID`: one batch and the rows it rejected.",
 )
 
 

@@ -22,6 +22,7 @@ from cli.common import (
     parse_date,
     plain,
     print_json,
+    title,
 )
 from cli.messages import text
 
@@ -62,7 +63,7 @@ def batches(
         print_json(frame.to_dict(orient="records"))
         return
     if frame.empty:
-        out.print("No batches yet.")
+        out.print(text("batches.none"), markup=False)
         return
     table = Table(
         "batch",
@@ -207,13 +208,13 @@ def rollback(
     store = open_store(db)
     actor = cli_actor(store)
     new_id = rollback_batch(store, batch_id, actor=actor)
-    out.print(f"Batch {batch_id} rolled back (recorded as batch {new_id}).", markup=False)
+    out.print(text("rollback.done", batch=batch_id, new=new_id), markup=False)
     if checks:
         checks_after(store, "rollback", actor)
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f} MB"
+    return text("purge.size_mb", size=size / (1 << 20))
 
 
 @handles_errors
@@ -243,13 +244,15 @@ def purge(
     if as_json:
         print_json(report.to_dict())
         return
-    verb = "would remove" if dry_run else "removed"
     table = Table(
         "table",
         "rolled-back versions",
         "superseded versions",
-        title=f"Purge of what was dead before {report.before:%Y-%m-%d %H:%M}"
-        + (" (dry run)" if dry_run else f" (purge {report.purge_id})"),
+        title=title(
+            text("purge.title_dry_run", before=report.before)
+            if dry_run
+            else text("purge.title", before=report.before, purge=report.purge_id)
+        ),
     )
     for name in RAW_TABLES:
         counts = report.removed.get(name, {})
@@ -258,18 +261,27 @@ def purge(
     out.print(table)
     total = report.count()
     if not total and not report.rejections:
-        out.print("Nothing to purge: every row version can still become current.")
+        out.print(text("purge.nothing"), markup=False)
         return
     out.print(
-        f"{verb.capitalize()} {total:,} row version(s) and {report.rejections:,} "
-        f"rejected row(s) of {len(report.batches)} batch(es); current rows unchanged."
+        text(
+            "purge.would_remove" if dry_run else "purge.removed",
+            rows=total,
+            rejections=report.rejections,
+            batches=len(report.batches),
+        ),
+        markup=False,
     )
     if dry_run:
-        out.print(f"Database: {_mb(report.size_before)}.")
+        out.print(text("purge.size", size=_mb(report.size_before)), markup=False)
         return
-    size = f"Database: {_mb(report.size_before)} → {_mb(report.size_after)}"
+    before, after = _mb(report.size_before), _mb(report.size_after)
     if report.compacted:
-        size += " (rewritten to give the space back)"
+        size = text("purge.size_rewritten", before=before, after=after)
     elif report.compact_note:
-        size += f" (not rewritten: {report.compact_note})"
-    out.print(size + ".")
+        size = text(
+            "purge.size_not_rewritten", before=before, after=after, note=report.compact_note
+        )
+    else:
+        size = text("purge.size_change", before=before, after=after)
+    out.print(size, markup=False)

@@ -134,18 +134,10 @@ def _call_name(node: ast.expr) -> str | None:
     return None
 
 
-# files whose sentences are not all in the catalogue yet, with what is left: `handover batches`
-# with no batch and `handover purge` print inline sentences, and purge's table title, with
-# markup on (purge's note of why the file was not rewritten may quote a path)
-NOT_YET = {"batches.py": "batches (none yet), purge"}
-
-
 def _markup_risks(folder: Path = CLI_DIR) -> list[str]:
     """Prints of text with markup on, and table titles given as text, in cli/*.py."""
     risks = []
     for path in sorted(folder.glob("*.py")):
-        if path.name in NOT_YET:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue

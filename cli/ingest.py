@@ -81,7 +81,7 @@ def _parse_maps(maps: list[str]) -> dict[str, str]:
         field, sep, column = item.partition("=")
         if not sep or not field.strip() or not column.strip():
             raise typer.BadParameter(
-                f'{item!r}: write FIELD=COLUMN, e.g. overall_satisfaction="3、总体满意度"',
+                text("ingest.bad_map", item=item),
                 param_hint="--map",
             )
         parsed[field.strip()] = column.strip()
@@ -128,7 +128,7 @@ def ingest(
     """Validate and load files. A file with bad rows is rejected whole and changes nothing.
     Then the data checks run again (unless --no-checks)."""
     if kind is not Kind.feedback and (maps or source is not Source.auto):
-        raise typer.BadParameter("--source and --map are for feedback files only.")
+        raise typer.BadParameter(text("ingest.feedback_options_only"))
     mapping = _parse_maps(maps or [])
     from metrics.config import load_config  # a bad setting refuses the import: nothing loaded
 

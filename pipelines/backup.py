@@ -161,7 +161,7 @@ def backup(
             params={"folder": str(folder)},
         )
     if not store.exists():
-        store.read(lambda conn: None)  # the store's sentence: no database at the path
+        store.read(lambda conn: None, as_is=True)  # the store's sentence: no database at the path
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     partials = _remove_partials(folder)
 
@@ -171,7 +171,9 @@ def backup(
     try:
         partial.mkdir(mode=0o700)
         key = store.key()
-        version, tables, files = store.read(lambda conn: _write_snapshot(conn, partial, key))
+        version, tables, files = store.read(
+            lambda conn: _write_snapshot(conn, partial, key), as_is=True
+        )
         manifest: dict[str, Any] = {  # a JSON document
             "encrypted": key is not None,
             "key_fingerprint": fingerprint(key) if key is not None else None,

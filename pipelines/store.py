@@ -711,12 +711,13 @@ class Store:
 
     @contextmanager
     def connect(
-        self, read_only: bool = True, data_change: bool = True
+        self, read_only: bool = True, data_change: bool = True, as_is: bool = False
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for the length of a ``with`` block, retried while the file is locked.
 
         A read-only connection first makes sure the file is a handover-insight database this
-        release understands. Faults of the file met inside the block become ``StoreError``;
+        release understands, and brings an earlier release's schema and views up to this
+        one's, unless ``as_is`` (a backup takes the file as it is). Faults of the file met inside the block become ``StoreError``;
         a read-write block that fails leaves no new file behind. A read-write block marks
         the data as changed (``data_version``) unless ``data_change`` is False: a write of the
         audit trail or of a sign-in alone, which no page's figures read."""
@@ -740,9 +741,15 @@ class Store:
                 _chmod_private(self.path)
             failed = True
             try:
-                if read_only and not self._check_schema(conn):
-                    conn.close()  # a blank DuckDB file: give it the schema, as a write would
-                    self._initialise_blank()
+                state = self._check_schema(conn) if read_only else "ready"
+                if state == "older" and as_is:
+                    state = "ready"
+                if state != "ready":
+                    conn.close()
+                    if state == "blank":  # give it the schema, as a write would
+                        self._initialise_blank()
+                    else:  # an earlier release's schema or views: this release's first
+                        self._upgrade_for_reading()
                     conn = self._open(read_only)
                 yield conn
                 failed = False
@@ -860,15 +867,17 @@ class Store:
         file is locked, the key of an encrypted database); the library closes it."""
         return self._open(read_only=True)
 
-    def _check_schema(self, conn: duckdb.DuckDBPyConnection) -> bool:
-        """Refuse to read a file of another program or of a newer release; False for a
-        blank DuckDB file (no tables at all). Two small queries, cached per state of the
-        file, so pages do not pay them on every read."""
-        from pipelines.migrations import LATEST_VERSION
+    def _check_schema(self, conn: duckdb.DuckDBPyConnection) -> str:
+        """Refuse to read a file of another program or of a newer release. "blank" for a
+        blank DuckDB file (no tables at all), "older" for a database whose schema or views
+        an earlier release made (its reads would miss a column or read a view's old text),
+        else "ready". A few small queries, cached per state of the file, so pages do not pay
+        them on every read."""
+        from pipelines.migrations import LATEST_VERSION, views_hash
 
         key = _file_state(self.path)
         if key is not None and _schema_checked.get(key):
-            return True
+            return "ready"
         has_version, tables = conn.execute(
             "select count(*) filter (where table_name = 'schema_version'), count(*) "
             "from information_schema.tables where table_schema = 'main' "
@@ -877,17 +886,28 @@ class Store:
         if not has_version:
             if tables:
                 raise foreign_database(self.path)
-            return False
+            return "blank"
         version = conn.execute("select coalesce(max(version), 0) from schema_version").fetchall()[
             0
         ][0]
         if version > LATEST_VERSION:
             raise schema_too_new(self.path, version, LATEST_VERSION)
+        stored = conn.execute("select value from schema_meta where key = 'views_hash'").fetchall()
+        if version < LATEST_VERSION or stored != [(views_hash(),)]:
+            return "older"
         if key is not None:
             _remember(_schema_checked, key)
-            if version == LATEST_VERSION:
-                _remember(_schema_current, key)
-        return True
+            _remember(_schema_current, key)
+        return "ready"
+
+    def _upgrade_for_reading(self) -> None:
+        """Bring an earlier release's database to this release's schema and views before it
+        is read (one short write, as the first import would do). A file this process may
+        only read is read as it is: its pages may then miss what the upgrade adds."""
+        try:
+            self.ensure_schema()
+        except StoreReadOnlyError as err:
+            log.warning("%s: read without upgrading its schema (%s)", self.path, err.message)
 
     def _initialise_blank(self) -> None:
         try:
@@ -923,9 +943,10 @@ class Store:
         with self.connect(read_only=True) as conn:
             return conn.execute(sql, params or []).df()
 
-    def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run several reads on one read-only connection (one consistent snapshot)."""
-        with self.connect(read_only=True) as conn:
+    def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T], as_is: bool = False) -> T:
+        """Run several reads on one read-only connection (one consistent snapshot); with
+        ``as_is``, of the file as it is, not brought up to this release's schema first."""
+        with self.connect(read_only=True, as_is=as_is) as conn:
             return fn(conn)
 
     # -- writes ------------------------------------------------------------------------------

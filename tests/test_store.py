@@ -75,7 +75,8 @@ def test_an_older_database_is_upgraded_in_place(tmp_path: Path):
     with rows) is upgraded by every later migration: the same schema as a fresh database's,
     every old row kept, the new columns filled with their defaults, and it goes on working."""
     old = Store(build_v1_database(tmp_path / "v1.duckdb"))
-    assert old.query("select max(version) from schema_version").scalar() == 1
+    with duckdb.connect(str(old.path), read_only=True) as conn:  # as the first release left it
+        assert conn.execute("select max(version) from schema_version").fetchall() == [(1,)]
     fresh = Store(tmp_path / "fresh.duckdb")
     assert fresh.ensure_schema() == LATEST_VERSION
 
@@ -161,6 +162,49 @@ def test_views_of_an_older_release_are_recreated(store: Store, tmp_path: Path):
         conn.execute("drop view stg_events")
     store.ensure_schema()
     assert store.query("select event_type from stg_events").rows == [("training_done",)]
+
+
+def test_a_read_gets_this_releases_views_without_a_write_first(store: Store, tmp_path: Path):
+    """A dashboard opened on a database an earlier release wrote reads this release's views
+    (a page must not read a view's old text, nor miss a column, until the next import)."""
+    path = write_csv(
+        tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00", "培训完成", ""]]
+    )
+    ingest_file(store, "events", path)
+    reader = Store(store.path)  # another process: nothing of the file's state is cached
+    with duckdb.connect(str(store.path)) as conn:  # the views of an old release
+        conn.execute("update schema_meta set value = 'old' where key = 'views_hash'")
+        conn.execute("create or replace view stg_events as select 'stale' as event_type")
+    assert reader.query("select event_type from stg_events").rows == [("training_done",)]
+
+
+def test_a_read_upgrades_an_older_schema_in_place(tmp_path: Path):
+    from tests.fixtures.v1_database import build_v1_database
+
+    path = build_v1_database(tmp_path / "v1.duckdb")
+    assert Store(path).query("select max(version) from schema_version").rows == [(LATEST_VERSION,)]
+
+
+def test_a_database_that_cannot_be_upgraded_is_read_as_it_is(
+    store: Store, tmp_path: Path, monkeypatch, caplog
+):
+    """A file this process may only read (a read-only mount, a copy): read without the
+    upgrade, said in the log, rather than refused."""
+    from pipelines.errors import StoreReadOnlyError
+
+    path = write_csv(
+        tmp_path / "e.csv", [EVENT_HEADER, ["JJ-1", "2026-03-01 10:00", "培训完成", ""]]
+    )
+    ingest_file(store, "events", path)
+    with duckdb.connect(str(store.path)) as conn:
+        conn.execute("update schema_meta set value = 'old' where key = 'views_hash'")
+
+    def refused(self):
+        raise StoreReadOnlyError("the file system is read-only")
+
+    monkeypatch.setattr(Store, "ensure_schema", refused)
+    assert Store(store.path).query("select event_type from stg_events").rows == [("training_done",)]
+    assert "read without upgrading its schema" in caplog.text
 
 
 def test_a_duckdb_file_of_something_else_is_refused(tmp_path: Path):

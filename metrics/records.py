@@ -62,20 +62,22 @@ def handover_record(
         if form.empty:
             return None
         client_id = form.iloc[0]["client_id"]
-        client = conn.execute(record_sql("handover_client"), [client_id]).df()
-        events = conn.execute(record_sql("handover_events"), [handover_id]).df()
-        feedback = conn.execute(record_sql("handover_feedback"), [handover_id]).df()
+        client = conn.execute(record_sql("handover_client"), {"client_id": client_id}).df()
+        events = conn.execute(record_sql("handover_events"), {"handover_id": handover_id}).df()
+        feedback = conn.execute(record_sql("handover_feedback"), {"handover_id": handover_id}).df()
         # an event key begins with its handover id and '|'; for a scoped account, also one
         # of this handover's events (so that no other handover's key, such as 'A|B|…' of
         # handover 'A|B' under 'A', can show)
         own_events = (
-            ("and f.record_key in (select record_key from stg_events where handover_id = ?)")
+            (
+                "and f.record_key in (select record_key from stg_events where handover_id = $handover_id)"
+            )
             if in_scope
             else ""
         )
         failing = conn.execute(
             record_sql("handover_failing_checks", own_events=own_events),
-            [client_id, handover_id, handover_id, *([handover_id] if own_events else [])],
+            {"client_id": client_id, "handover_id": handover_id},
         ).df()
         return {
             "form": form.iloc[0].to_dict(),

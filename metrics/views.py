@@ -202,7 +202,7 @@ def risk_counts(
     as_of, config = as_of or date.today(), config or load_config()
     sql, params = _register(as_of, since)
     by_flag = ", ".join(
-        f"count(*) filter (where list_contains(flags, $flag_{i}))"
+        f"count(*) filter (where list_contains(flags, $flag_{i})) as flag_{i}"
         for i in range(len(CRITICAL_FLAGS))
     )
     params = {**params, **{f"flag_{i}": flag for i, flag in enumerate(CRITICAL_FLAGS)}}

@@ -16,15 +16,18 @@ with
 events as (
     select e.handover_id, e.event_type, e.item_code, e.occurred_at
     from selected_events as e
-    where e.event_type in ('item_verified', 'discrepancy_found', 'discrepancy_fixed',
-                           'signed_off', 'complaint', 'access_revoked', 'followup_visit')
+    where e.event_type in (
+            'item_verified', 'discrepancy_found', 'discrepancy_fixed',
+            'signed_off', 'complaint', 'access_revoked', 'followup_visit'
+        )
 ),
 
 log as (
     select
         handover_id,
         bit_or(case when event_type = 'item_verified'
-                    then 1 << (list_position($checklist_items, item_code) - 1) end)
+                then 1 << (list_position($checklist_items, item_code) - 1)
+        end)
             as verified_mask,
         bool_or(event_type = 'signed_off') as has_signed_off_event,
         count(*) filter (where event_type = 'complaint') as count_complaints,
@@ -55,8 +58,10 @@ discrepancies as (
         count(*) filter (where first_found_at is not null) as count_discrepancies,
         count(*) filter (where last_fixed_at >= first_found_at) as count_discrepancies_fixed,
         list(coalesce(item_code, '?') order by item_code) filter (
-            where first_found_at is not null and (last_fixed_at is null
-                                                  or last_fixed_at < first_found_at)
+            where first_found_at is not null and (
+                last_fixed_at is null
+                or last_fixed_at < first_found_at
+            )
         ) as unfixed_items
     from discrepancy_pairs
     group by handover_id
@@ -88,8 +93,10 @@ final as (
         coalesce(l.count_complaints, 0) as count_complaints,
         coalesce(l.first_access_revoked_at <= h.actual_end + interval 24 hour, false)
             as has_access_revoked_24h,
-        coalesce(len(list_filter(l.followup_times, lambda t: t between h.actual_end
-                                 and h.actual_end + interval 30 day)) > 0, false)
+        coalesce(len(list_filter(
+            l.followup_times, lambda t: t between h.actual_end
+            and h.actual_end + interval 30 day
+        )) > 0, false)
             as has_followup_30d,
         coalesce(f.count_responses, 0) as count_responses,
         coalesce(f.count_rated, 0) as count_rated,

@@ -33,17 +33,25 @@ sub_scores as (
         facts.*,
         case
             when planned_end is null then null
-            when is_completed then greatest(0, 100 - $points_per_day_late
-                * greatest(0, date_diff('day', planned_end, cast(actual_end as date))))
-            when cast($as_of as date) > planned_end then greatest(0, 100 - $points_per_day_late
-                * date_diff('day', planned_end, cast($as_of as date)))
+            when is_completed
+                then greatest(
+                        0, 100 - $points_per_day_late
+                        * greatest(0, date_diff('day', planned_end, cast(actual_end as date)))
+                    )
+            when cast($as_of as date) > planned_end then greatest(
+                    0, 100 - $points_per_day_late
+                    * date_diff('day', planned_end, cast($as_of as date))
+                )
         end as efficiency_score,
-        case when is_completed then greatest(0,
-            100.0 * count_required_verified / len($required_items)
-            - $points_per_unfixed_discrepancy * (count_discrepancies - count_discrepancies_fixed))
+        case when is_completed then greatest(
+                    0,
+                    100.0 * count_required_verified / len($required_items)
+                    - $points_per_unfixed_discrepancy
+                    * (count_discrepancies - count_discrepancies_fixed)
+                )
         end as quality_score,
         case when mean_satisfaction is not null then
-            least(100, greatest(0, (mean_satisfaction - 1) / 4 * 100))
+                least(100, greatest(0, (mean_satisfaction - 1) / 4 * 100))
         end as satisfaction_score,
         greatest(0, 100 - coalesce(r.risk_points, 0)) as risk_score,
         coalesce(r.flags, []) as flags,
@@ -56,15 +64,18 @@ sub_scores as (
 weighted as (
     select
         *,
-        (coalesce($w_efficiency * efficiency_score, 0)
-         + coalesce($w_quality * quality_score, 0)
-         + coalesce($w_satisfaction * satisfaction_score, 0)
-         + $w_risk * risk_score)
+        (
+            coalesce($w_efficiency * efficiency_score, 0)
+            + coalesce($w_quality * quality_score, 0)
+            + coalesce($w_satisfaction * satisfaction_score, 0)
+            + $w_risk * risk_score
+        )
         / nullif(
             (case when efficiency_score is not null then $w_efficiency else 0 end)
             + (case when quality_score is not null then $w_quality else 0 end)
             + (case when satisfaction_score is not null then $w_satisfaction else 0 end)
-            + $w_risk, 0) as score
+            + $w_risk, 0
+        ) as score
     from sub_scores
 )
 

@@ -3,7 +3,7 @@
 select
     count(*) filter (
         where client_terminated_at between cast(actual_end as date)
-                                       and cast(actual_end as date) + interval 90 day
+        and cast(actual_end as date) + interval 90 day
     ) / nullif(count(*), 0) as value
 from handover_facts
 where is_completed

@@ -11,4 +11,4 @@ select
 from handover_facts
 where is_completed
     and client_terminated_at between cast(actual_end as date)
-                                 and cast(actual_end as date) + interval 90 day
+    and cast(actual_end as date) + interval 90 day

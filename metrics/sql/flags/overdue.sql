@@ -6,8 +6,9 @@ select
     case when is_completed then 'overdue.completed' else 'overdue.open' end as reason_code,
     cast(json_object(
         'days', case when is_completed
-                     then date_diff('day', planned_end, cast(actual_end as date))
-                     else date_diff('day', planned_end, cast($as_of as date)) end,
+                then date_diff('day', planned_end, cast(actual_end as date))
+            else date_diff('day', planned_end, cast($as_of as date))
+        end,
         'planned_end', cast(planned_end as varchar)
     ) as varchar) as reason_params
 from handover_facts

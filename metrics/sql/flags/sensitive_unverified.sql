@@ -4,8 +4,14 @@
 select
     handover_id,
     'sensitive_unverified' as reason_code,
-    cast(json_object('items', list_filter($checklist_items, lambda item, i:
-        (sensitive_unverified_mask >> (i - 1)) & 1 = 1)) as varchar) as reason_params
+    -- the items whose bit is set, by position (one-argument lambdas: sqlfluff parses them)
+    cast(json_object('items', list_transform(
+        list_filter(
+            range(1, len($checklist_items) + 1),
+            lambda i: (sensitive_unverified_mask >> (i - 1)) & 1 = 1
+        ),
+        lambda i: $checklist_items[i]
+    )) as varchar) as reason_params
 from handover_facts
 where is_completed
     and sensitive_unverified_mask <> 0

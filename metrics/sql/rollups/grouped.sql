@@ -1,6 +1,7 @@
 -- grouped: the completed handovers of the selection by <group> (staff, team or month of
 -- actual_end): how many, the mean score and sub-scores, the on-time rate, the share and
 -- number red, and how many of high risk level.
+-- sqlfluff:templater:placeholder:group:team
 select
     {group} as grp,
     count(*) as handovers,

@@ -13,9 +13,10 @@ select
     r.overall_satisfaction,
     r.recommend_score,
     case when r.recommend_score is null then null
-         when r.recommend_score >= 9 then 'promoter'
-         when r.recommend_score >= 7 then 'passive'
-         else 'detractor' end as nps_group,
+        when r.recommend_score >= 9 then 'promoter'
+        when r.recommend_score >= 7 then 'passive'
+        else 'detractor'
+    end as nps_group,
     r.comment
 from responses as r
 join handover_facts as f on f.handover_id = r.handover_id

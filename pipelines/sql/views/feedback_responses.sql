@@ -94,9 +94,9 @@ matched as (
         on by_name.match_key = trim(r.company_name)
     left join by_contact_phone as by_phone
         on by_phone.match_key = case
-            when length(rp.digits) > 11 and rp.digits like '86%' then substr(rp.digits, 3)
-            else rp.digits
-        end
+                when length(rp.digits) > 11 and rp.digits like '86%' then substr(rp.digits, 3)
+                else rp.digits
+            end
 ),
 
 attributed as (
@@ -107,7 +107,7 @@ attributed as (
     from matched as m
     asof left join completed_handovers as h
         on m.matched_client_id = h.client_id
-        and m.submitted_at >= h.actual_end
+            and m.submitted_at >= h.actual_end
 ),
 
 final as (

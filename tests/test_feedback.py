@@ -331,7 +331,7 @@ def test_unreadable_rating_rejects_the_file_listing_the_row(loaded: Store, tmp_p
         ["KH001", "2026-03-10 10:00", "5"],
         ["KH002", "2026-03-21 10:00", "还行吧我觉得"],
     ]
-    with pytest.raises(ImportRejectedError) as caught:
+    with pytest.raises(ImportRejectedError, match="rejected, nothing was loaded") as caught:
         ingest_feedback(loaded, write_csv(tmp_path / "t.csv", rows))
     (problem,) = caught.value.problems
     assert (problem.row, problem.value) == (3, "还行吧我觉得")
@@ -374,7 +374,9 @@ def test_unsure_mapping_prints_candidates_and_the_map_line(loaded: Store, tmp_pa
         ],
     ]
     path = write_csv(tmp_path / "wjx.csv", rows)
-    with pytest.raises(MappingUnsureError) as caught:
+    with pytest.raises(
+        MappingUnsureError, match="2 columns could be overall_satisfaction"
+    ) as caught:
         ingest_feedback(loaded, path)
     error = caught.value
     assert "2 columns could be overall_satisfaction" in error.message
@@ -410,7 +412,7 @@ def test_prepare_offers_the_same_detection_to_the_upload_page(tmp_path: Path):
 )
 def test_real_exports_of_other_surveys_are_recognised_and_refused_clearly(store, name, tool):
     """The tools' own files: the tool is recognised, the missing columns named, nothing loaded."""
-    with pytest.raises(MappingUnsureError) as caught:
+    with pytest.raises(MappingUnsureError, match=f"recognised as a {tool} export") as caught:
         ingest_feedback(store, REAL / name)
     message = caught.value.message
     assert f"recognised as a {tool} export" in message

@@ -194,7 +194,7 @@ def test_bad_rows_are_all_listed_and_nothing_changes(store: Store, tmp_path: Pat
         ["JJ-2", "KH001", "李四", "赵六", "", "", "fired", "2026-02-30", "", "", "", "maybe", ""],
         ["", "KH001", "李四", "赵六", "", "", "", "", "", "2026-03-01 25:00", "", "", ""],
     ]
-    with pytest.raises(ImportRejectedError) as caught:
+    with pytest.raises(ImportRejectedError, match="rejected, nothing was loaded") as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", bad))
     found = {(p.row, p.column, p.value) for p in caught.value.problems}
     assert found == {
@@ -285,7 +285,7 @@ def test_skip_invalid_loads_good_rows_and_records_rejected_ones(store: Store, tm
 
 def test_duplicate_keys_in_one_file_are_rejected(store: Store, tmp_path: Path):
     rows = [HANDOVER_HEADER, HANDOVER_ROW, HANDOVER_ROW[:], ["JJ-5"] + HANDOVER_ROW[1:]]
-    with pytest.raises(ImportRejectedError) as caught:
+    with pytest.raises(ImportRejectedError, match="rejected, nothing was loaded") as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", rows))
     assert sorted(p.row for p in caught.value.problems) == [2, 3]
     assert not store.exists() or _table_counts(store)["raw_handovers"] == 0
@@ -293,7 +293,7 @@ def test_duplicate_keys_in_one_file_are_rejected(store: Store, tmp_path: Path):
 
 def test_a_key_shared_with_a_bad_row_is_reported_too(store: Store, tmp_path: Path):
     rows = [HANDOVER_HEADER, HANDOVER_ROW, HANDOVER_ROW[:6] + ["退休"] + HANDOVER_ROW[7:]]
-    with pytest.raises(ImportRejectedError) as caught:
+    with pytest.raises(ImportRejectedError, match="rejected, nothing was loaded") as caught:
         ingest_file(store, "handovers", write_csv(tmp_path / "h.csv", rows))
     assert sorted((p.row, p.column) for p in caught.value.problems) == [
         (2, "handover_id"),
@@ -304,7 +304,7 @@ def test_a_key_shared_with_a_bad_row_is_reported_too(store: Store, tmp_path: Pat
 
 def test_wrong_kind_of_file_names_the_missing_columns(store: Store, tmp_path: Path):
     path = write_csv(tmp_path / "h.csv", [HANDOVER_HEADER, HANDOVER_ROW])
-    with pytest.raises(WrongKindError) as caught:
+    with pytest.raises(WrongKindError, match="handover ingest handovers") as caught:
         ingest_file(store, "clients", path)
     message = caught.value.message
     assert "企业名称 (company_name)" in message and "联系人 (contact_name)" in message

@@ -183,7 +183,8 @@ def test_unmatched_responses_with_the_reason_masked_by_role(env, monkeypatch, ro
 
 def test_quality_may_not_open_it(env, monkeypatch):
     at = open_page("handovers", role="quality")
-    with pytest.raises(ValueError):
+    # the page is not in the quality role's navigation at all
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/satisfaction.py").run()
 
 

@@ -414,7 +414,15 @@ def _extra_json(chunk: pd.DataFrame, header_map: HeaderMap) -> pd.Series | None:
     return pd.Series(lines, index=chunk.index)
 
 
-def _duplicate_problems(staging: Staging, file: str, header_map: HeaderMap) -> list[Problem]:
+class _DuplicateKeys(Protocol):
+    """What ``_duplicate_problems`` reads: a ``Staging``, or ``_KeyedDuplicates``."""
+
+    tpl: Template
+
+    def duplicate_keys(self) -> list[tuple[str, list[int]]]: ...
+
+
+def _duplicate_problems(staging: _DuplicateKeys, file: str, header_map: HeaderMap) -> list[Problem]:
     column = " + ".join(header_map.headers.get(k, k) for k in staging.tpl.key)
     field = "+".join(staging.tpl.key)  # one column, or the columns of a composite key
     problems = []
@@ -688,10 +696,16 @@ def _convert_cells(
                 f"select n, {cell} from cells join {table} on {table}.raw = {cell} "
                 f"where {table}.bad order by n"
             ).fetchall():
-                why = bad[value]
+                reason = bad[value]
                 problems.append(
                     Problem.of(
-                        plain.file, int(row), header, value, why.code, why.params, field=col.name
+                        plain.file,
+                        int(row),
+                        header,
+                        value,
+                        reason.code,
+                        reason.params,
+                        field=col.name,
                     )
                 )
         if col.required and col.name in tpl.key:
@@ -706,15 +720,15 @@ def _convert_cells(
                     f"select n, {cell} from cells where {cell} in (select unnest(?)) order by n",
                     [missing],
                 ).fetchall():
-                    why = BadValue("key_missing")
+                    missing_key = BadValue("key_missing")
                     problems.append(
                         Problem.of(
                             plain.file,
                             int(row),
                             header,
                             value,
-                            why.code,
-                            why.params,
+                            missing_key.code,
+                            missing_key.params,
                             field=col.name,
                         )
                     )
@@ -755,7 +769,7 @@ def _convert_cells(
         )
         """
     )
-    column_order = {col.name: i for i, col in enumerate(tpl.columns)}
+    column_order: dict[str | None, int] = {col.name: i for i, col in enumerate(tpl.columns)}
     problems.sort(key=lambda p: (p.row, column_order.get(p.field, 0)))
     return problems
 

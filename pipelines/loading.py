@@ -133,6 +133,7 @@ class Staging:
         self.rows = "staged"  # what a file's load reads: a table or a view of keyed rows
         self.row_count: int | None = None  # how many rows that is, when the filler knows
         self.conn = connect_memory()
+        self.closed = False
         if path is not None:  # pipelines/store.py opens every DuckDB: attach the file to it
             for name, value in (config or {}).items():
                 self.conn.execute(f"set {name} = '{value}'")
@@ -150,9 +151,9 @@ class Staging:
         self.close()
 
     def close(self) -> None:
-        if self.conn is not None:
+        if not self.closed:
             self.conn.close()
-            self.conn = None
+            self.closed = True
 
     def add(self, frame: pd.DataFrame) -> None:
         """Append typed rows: columns named as the template's, plus source_row and extra."""

@@ -101,7 +101,7 @@ def batch_counts(store: Store) -> tuple[int, int]:
     try:
         row = store.query(
             "select count(*), count(*) filter (where user_name = ?) from batches", [SAMPLE_USER]
-        ).first()
+        ).rows[0]  # counts: always one row
     except duckdb.CatalogException:  # a DuckDB file without the schema yet
         return 0, 0
     return int(row[0]), int(row[1])

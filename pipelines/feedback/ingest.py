@@ -174,4 +174,4 @@ def _count_loaded(store: Store, report: ImportReport) -> None:
         where batch_id = ?
         """,
         [report.batch_id],
-    ).first()
+    ).rows[0]  # counts: always one row

@@ -183,10 +183,10 @@ def detect_fields(survey: Survey, overrides: dict[str, str] | None = None) -> Fi
     tool = survey.tool
     metadata_sources = {"submitted_at": tool.submitted_at, "client_id": tool.client_columns}
     for name, names in metadata_sources.items():
-        col = survey.column(names) if names else None
-        if name not in mapping.columns and col is not None and _has_answers(survey, col):
-            mapping.columns[name] = col
-            taken.add(col.position)
+        meta = survey.column(names) if names else None  # that metadata's column
+        if name not in mapping.columns and meta is not None and _has_answers(survey, meta):
+            mapping.columns[name] = meta
+            taken.add(meta.position)
 
     order = (
         "dim_communication",

@@ -49,14 +49,13 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
 
     records = []
     for row_number, row in survey.rows.iterrows():
+        source_row = int(row_number)
 
         def cell(col: SurveyColumn | None, row: pd.Series = row) -> object:
             return None if col is None or col.position not in row.index else row[col.position]
 
-        def parse(
-            name: str, parser, col: SurveyColumn | None = None, row_number: object = row_number
-        ):
-            col = col or cols.get(name)
+        def parse(name: str, parser, col: SurveyColumn | None = None, source_row: int = source_row):
+            col = col or cols[name]  # called only for a mapped field
             value = cell(col)
             try:
                 return parser(value)
@@ -64,7 +63,7 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
                 problems.append(
                     Problem.of(
                         survey.file,
-                        int(row_number),
+                        source_row,
                         col.shown,
                         cell_text(value),
                         err.code,
@@ -74,7 +73,7 @@ def build_responses(survey: Survey, mapping: FieldMapping) -> Responses:
                 )
                 return None
 
-        record: dict[str, object] = {"source_row": int(row_number)}
+        record: dict[str, object] = {"source_row": source_row}
         record["source_tool"] = tool.name
         record["survey_id"] = survey.survey_id
         record["response_id"] = text(cell(id_col))

@@ -44,12 +44,15 @@ class LazyCommand(TyperCommand):
         from typer.main import get_command_from_info
         from typer.models import CommandInfo
 
+        assert self.name is not None  # every lazy command is made with its name
         function = getattr(importlib.import_module(f"cli.{self.module}"), self.name)
-        return get_command_from_info(
+        command = get_command_from_info(
             CommandInfo(callback=function),
             pretty_exceptions_short=app.pretty_exceptions_short,
             rich_markup_mode=group.rich_markup_mode,
         )
+        assert isinstance(command, TyperCommand)  # typer builds its own kind of command
+        return command
 
 
 class Commands(TyperGroup):

@@ -68,14 +68,20 @@ def build_filters(date_from, date_to, teams, staff, reasons, open_only):
     from pipelines.templates import HANDOVERS
 
     parse_reason = code_parser(HANDOVERS.column("reason"))
-    codes = []
+    codes: list[str] = []
     for reason in reasons or []:
         try:
-            codes.append(parse_reason(reason))
+            code = parse_reason(reason)
         except BadValue as err:
             raise typer.BadParameter(
                 text("common.bad_value", value=reason, reason=err), param_hint="--reason"
             ) from None
+        if code is None:  # an empty --reason "" selected nothing at all before
+            raise typer.BadParameter(
+                text("common.bad_value", value=reason, reason=text("filters.no_reason")),
+                param_hint="--reason",
+            )
+        codes.append(code)
     return Filters(
         period_from=parse_date(date_from, "--from") if date_from else None,
         period_to=parse_date(date_to, "--to") if date_to else None,

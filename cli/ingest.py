@@ -29,8 +29,11 @@ from pipelines.templates import STORED
 if TYPE_CHECKING:
     from pipelines.ingest import ImportReport
 
-Kind = Enum("Kind", {kind: kind for kind in STORED}, type=str)  # what the files hold
-Source = Enum("Source", {name: name for name in ("auto", *TOOLS)}, type=str)
+# built from the registries, so that a new kind or survey tool needs no edit here; mypy sees
+# no members in an Enum made at run time, so they are named by value: Kind("feedback")
+Kind = Enum("Kind", {kind: kind for kind in STORED}, type=str)  # type: ignore[misc]
+Source = Enum("Source", {name: name for name in ("auto", *TOOLS)}, type=str)  # type: ignore[misc]
+FEEDBACK, AUTO = Kind("feedback"), Source("auto")
 
 
 def report_text(report: ImportReport) -> str:
@@ -102,7 +105,7 @@ def ingest(
     ],
     source: Annotated[
         Source, typer.Option(help="feedback: the survey tool that wrote the export.")
-    ] = Source.auto,
+    ] = AUTO,
     maps: Annotated[
         list[str] | None,
         typer.Option(
@@ -127,7 +130,7 @@ def ingest(
 ) -> None:
     """Validate and load files. A file with bad rows is rejected whole and changes nothing.
     Then the data checks run again (unless --no-checks)."""
-    if kind is not Kind.feedback and (maps or source is not Source.auto):
+    if kind is not FEEDBACK and (maps or source is not AUTO):
         raise typer.BadParameter(text("ingest.feedback_options_only"))
     mapping = _parse_maps(maps or [])
     from metrics.config import load_config  # a bad setting refuses the import: nothing loaded
@@ -135,7 +138,7 @@ def ingest(
     retention_days = load_config().feedback_comments_days
     from pipelines.ingest import ingest_file
 
-    options = {"source": source.value, "maps": mapping} if kind is Kind.feedback else {}
+    options = {"source": source.value, "maps": mapping} if kind is FEEDBACK else {}
     store = open_store(db)
     actor = cli_actor(store)
     failed = loaded = 0

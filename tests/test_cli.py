@@ -370,6 +370,8 @@ def test_metrics_scores_and_rollup_commands(runner: CliRunner, tmp_path: Path):
 
     by_reason = runner.invoke(app, ["metrics", "--reason", "调岗", "--json", "--db", db])
     assert json.loads(by_reason.stdout)["handovers_total"] == 0
+    no_reason = runner.invoke(app, ["metrics", "--reason", "", "--json", "--db", db])
+    assert no_reason.exit_code == 2 and "no reason given" in no_reason.output
 
     scores = runner.invoke(app, ["scores", "--as-of", "2026-11-20", "--json", "--db", db])
     rows = {r["handover_id"]: r for r in json.loads(scores.stdout)}

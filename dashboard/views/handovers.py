@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -50,6 +52,14 @@ TABLE_ROWS = 20  # rows the table shows without scrolling (35 px each, and its h
 ROW_HEIGHT = 35
 BAND_DOTS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
 BANDS = ("red", "yellow", "green")
+
+
+class _Chosen(TypedDict):
+    """The table's own filters, as ``data.scores_page`` and ``data.all_scores`` take them."""
+
+    bands: tuple[str, ...]
+    flags: tuple[str, ...]
+    search: str
 
 
 def _listed_param(name: str, allowed) -> list[str]:
@@ -109,7 +119,7 @@ def scored_table(version, as_of, filters) -> str | None:
     )
     _to_url("band", "h_bands", bands)
     _to_url("flag", "h_flags", flags)
-    chosen = {"bands": tuple(bands), "flags": tuple(flags), "search": search}
+    chosen: _Chosen = {"bands": tuple(bands), "flags": tuple(flags), "search": search}
     matched = data.scores_page(version, as_of, key, limit=0, **chosen).matched
     st.caption(
         t("handovers.count", shown=matched, total=everything.total)
@@ -208,7 +218,7 @@ def record(version, as_of, filters, handover_id: str) -> None:
             company=client.get("company_name") or form["client_id"],
         )
     )
-    if band:
+    if score is not None and band:
         st.markdown(
             f":{ {'green': 'green', 'yellow': 'orange', 'red': 'red'}[band] }-badge["
             f"{t(f'bands.{band}')} · {fmt_number(score['score'], 1)}]  "

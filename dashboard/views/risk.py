@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -39,7 +39,7 @@ def level_label(level, lang: str | None = None) -> str:
     return f"{LEVEL_DOTS.get(level, '')} {t(f'risk_levels.{level}', lang)}"
 
 
-def controls(filters) -> tuple[object, int]:
+def controls(filters) -> tuple[date | None, int]:
     """The recent window (unless the sidebar sets a period): the first day it keeps; and
     how many rows each list shows (0: all)."""
     as_of = st.session_state.as_of

@@ -332,9 +332,10 @@ def comments(responses: pd.DataFrame) -> None:
     rows = rows[rows["comment"].astype(str).str.strip() != ""]
     search, staff, team = st.columns([2, 1, 1])
     query = search.text_input(t("satisfaction.search"), key="sat_search")
-    choices, every = {}, t("satisfaction.all")
+    choices: dict[str, str] = {}
+    every = t("satisfaction.all")
     for cell, by in ((staff, "staff"), (team, "team")):
-        options = [""] + sorted(responses[GROUP_COLUMN[by]].dropna().unique().tolist())
+        options: list[str] = [""] + sorted(responses[GROUP_COLUMN[by]].dropna().unique().tolist())
         if st.session_state.get(f"sat_filter_{by}") not in options:
             st.session_state[f"sat_filter_{by}"] = ""
         choices[by] = cell.selectbox(

@@ -70,7 +70,7 @@ def show_error(error: HandoverError, kind: str) -> None:
         problems_table(error.problems, kind)
 
 
-def tabular(kind: str, path: Path, name: str) -> dict | None:
+def tabular(kind: str, path: Path, name: str) -> dict:
     """What was detected in a template's file and its validation: one dry run of the
     import, which reads the file once and brings the format, mapping and first rows."""
     from pipelines.ingest import ingest_file
@@ -125,7 +125,7 @@ def _load(kind: str, path: Path, name: str, options: dict):
     )
 
 
-def survey(path: Path, name: str) -> dict | None:
+def survey(path: Path, name: str) -> dict:
     """What was detected in a survey export, the fields' columns to confirm or change, and
     the validation: one dry run reads the file; a changed mapping is validated again on the
     survey it read (the file is not read again)."""
@@ -164,7 +164,7 @@ def survey(path: Path, name: str) -> dict | None:
             n=len(detected.rows),
         )
     )
-    columns = [UNMAPPED] + [c.shown for c in detected.columns]
+    columns: list[str] = [UNMAPPED] + [c.shown for c in detected.columns]
     st.markdown(f"**{t('upload.mapping')}**")
     st.caption(t("upload.mapping_help"))
     maps: dict[str, str] = {}

@@ -290,6 +290,30 @@ def downloads(frame, name: str, key: str) -> None:
     )
 
 
+def counts_with_rate(
+    x: pd.Series,
+    counts: pd.Series,
+    counts_name: str,
+    rate: pd.Series,
+    rate_name: str,
+    rate_axis: str,
+    rate_top: float,
+) -> go.Figure:
+    """Bars of how many (on the right-hand axis) under a line of a rate or score (on the
+    left-hand one, from 0 to ``rate_top``), month by month: the overview's score trend and
+    the satisfaction page's CSAT."""
+    fig = go.Figure()
+    fig.add_bar(x=x, y=counts, name=counts_name, marker_color="#b9cde8", yaxis="y2")
+    fig.add_scatter(
+        x=x, y=rate, name=rate_name, mode="lines+markers", line={"color": "#2f6db5", "width": 3}
+    )
+    fig.update_layout(
+        yaxis={"title": rate_axis, "range": [0, rate_top]},
+        yaxis2={"title": counts_name, "overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return fig
+
+
 def style(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
     """The dashboard's look. Data in a chart (category names, hover texts) goes in through
     ``dashboard.text.chart_text``: Plotly reads a few HTML tags in them."""

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
 from dashboard.components import (
     BAND_COLOURS,
     DeltaColour,
+    counts_with_rate,
     figure_help,
     page_header,
     style,
@@ -153,29 +153,14 @@ def trends(version, as_of, filters) -> None:
     }
     months = months.assign(first_day=pd.to_datetime(months["month"] + "-01"))
     left, right = st.columns(2)
-    fig = go.Figure()
-    fig.add_bar(
-        x=months["first_day"],
-        y=months["handovers"],
-        name=t("columns.handovers"),
-        marker_color="#b9cde8",
-        yaxis="y2",
-    )
-    fig.add_scatter(
-        x=months["first_day"],
-        y=months["score"],
-        name=t("columns.score"),
-        mode="lines+markers",
-        line={"color": "#2f6db5", "width": 3},
-    )
-    fig.update_layout(
-        yaxis={"title": t("columns.score"), "range": [0, 100]},
-        yaxis2={
-            "title": t("columns.handovers"),
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-        },
+    fig = counts_with_rate(
+        months["first_day"],
+        months["handovers"],
+        t("columns.handovers"),
+        months["score"],
+        t("columns.score"),
+        t("columns.score"),
+        100,
     )
     left.plotly_chart(style(fig, t("overview.trend_title")).update_xaxes(**axis), width="stretch")
     rates = months.melt(

@@ -8,7 +8,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import BAND_COLOURS, kpi_tiles, page_header, style, table
+from dashboard.components import (
+    BAND_COLOURS,
+    counts_with_rate,
+    kpi_tiles,
+    page_header,
+    style,
+    table,
+)
 from dashboard.i18n import (
     current_language,
     date_column_format,
@@ -84,33 +91,16 @@ def trends(version, as_of, filters) -> None:
         "tickangle": 0,
     }
     left, right = st.columns(2)
-    fig = go.Figure()
-    fig.add_bar(
-        x=months["month"],
-        y=months["responses_attributed"],
-        name=t("satisfaction.responses"),
-        marker_color="#b9cde8",
-        yaxis="y2",
+    fig = counts_with_rate(
+        months["month"],
+        months["responses_attributed"],
+        t("satisfaction.responses"),
+        months["csat"],
+        figure_label("csat"),
+        t("satisfaction.csat_axis"),
+        105,
     )
-    fig.add_scatter(
-        x=months["month"],
-        y=months["csat"],
-        name=figure_label("csat"),
-        mode="lines+markers",
-        line={"color": "#2f6db5", "width": 3},
-    )
-    fig.update_layout(
-        yaxis={"title": t("satisfaction.csat_axis"), "range": [0, 105]},
-        yaxis2={
-            "title": t("satisfaction.responses"),
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "tickmode": "auto",
-        },
-        xaxis=axis,
-    )
+    fig.update_layout(yaxis2={"rangemode": "tozero", "tickmode": "auto"}, xaxis=axis)
     left.plotly_chart(style(fig, t("satisfaction.csat_title")), width="stretch")
     fig = go.Figure()
     fig.add_scatter(

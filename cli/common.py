@@ -83,7 +83,19 @@ def checks_after(store: Store, trigger: str, actor) -> None:
     except HandoverError as error:
         err_console.print(text("common.checks_not_run", message=error.message), markup=False)
         return
-    out.print(done.summary(), markup=False)
+    out.print(
+        text(
+            "common.checks_after",
+            as_of=done.as_of,
+            run=done.run_id,
+            records=done.failing_records,
+            failed=done.failed_checks,
+            checks=done.checks,
+            new=done.new_failures,
+            resolved=done.resolved,
+        ),
+        markup=False,
+    )
 
 
 AS_ENV = "HANDOVER_AS"

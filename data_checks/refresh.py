@@ -35,13 +35,6 @@ class Refresh:
     new_failures: int  # first seen in this run
     resolved: int  # failing in the previous run, not any more
 
-    def summary(self) -> str:
-        return (
-            f"Data checks re-run as of {self.as_of} (run {self.run_id}): "
-            f"{self.failing_records} failing record(s) in {self.failed_checks} of "
-            f"{self.checks} checks; {self.new_failures} new, {self.resolved} resolved."
-        )
-
 
 def refresh_after(
     store: Store,
